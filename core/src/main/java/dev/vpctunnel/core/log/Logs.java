@@ -1,0 +1,133 @@
+package dev.vpctunnel.core.log;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** One line per event on stderr, as text or JSON, through java.util.logging. */
+public final class Logs {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
+
+    private Logs() {
+    }
+
+    public enum Format { TEXT, JSON }
+
+    /** Parses the --log-level values operators know (debug, info, warn, error). */
+    public static Level parseLevel(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "trace" -> Level.FINEST;
+            case "debug" -> Level.FINE;
+            case "info" -> Level.INFO;
+            case "warn", "warning" -> Level.WARNING;
+            case "error" -> Level.SEVERE;
+            default -> throw new IllegalArgumentException("log level must be one of debug, info, warn, error; got '" + s + "'");
+        };
+    }
+
+    public static Format parseFormat(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "text" -> Format.TEXT;
+            case "json" -> Format.JSON;
+            default -> throw new IllegalArgumentException("log format must be text or json; got '" + s + "'");
+        };
+    }
+
+    public static void configure(Format format, Level level) {
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        Handler h = new ConsoleHandler() {
+            {
+                setOutputStream(new PrintStream(System.err, true));
+            }
+        };
+        h.setLevel(level);
+        h.setFormatter(format == Format.JSON ? new JsonLine() : new TextLine());
+        root.addHandler(h);
+        root.setLevel(level);
+        Logger.getLogger("org.bouncycastle").setLevel(Level.WARNING);
+        Logger.getLogger("io.netty").setLevel(level.intValue() < Level.INFO.intValue() ? Level.INFO : level);
+    }
+
+    private static String shortName(String logger) {
+        if (logger == null) {
+            return "-";
+        }
+        int dot = logger.lastIndexOf('.');
+        return dot < 0 ? logger : logger.substring(dot + 1);
+    }
+
+    private static String levelName(Level l) {
+        if (l.intValue() >= Level.SEVERE.intValue()) {
+            return "ERROR";
+        }
+        if (l.intValue() >= Level.WARNING.intValue()) {
+            return "WARN";
+        }
+        if (l.intValue() >= Level.INFO.intValue()) {
+            return "INFO";
+        }
+        return "DEBUG";
+    }
+
+    static final class TextLine extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            StringBuilder sb = new StringBuilder(160);
+            sb.append(TIME.format(Instant.ofEpochMilli(r.getMillis()))).append(' ')
+                    .append(levelName(r.getLevel())).append(' ')
+                    .append(shortName(r.getLoggerName())).append(": ")
+                    .append(formatMessage(r).replace('\n', ' '));
+            if (r.getThrown() != null) {
+                sb.append(" (").append(r.getThrown()).append(')');
+            }
+            return sb.append('\n').toString();
+        }
+    }
+
+    static final class JsonLine extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            StringBuilder sb = new StringBuilder(200);
+            sb.append("{\"time\":\"").append(TIME.format(Instant.ofEpochMilli(r.getMillis())))
+                    .append("\",\"level\":\"").append(levelName(r.getLevel()))
+                    .append("\",\"logger\":\"").append(escape(shortName(r.getLoggerName())))
+                    .append("\",\"msg\":\"").append(escape(formatMessage(r))).append('"');
+            if (r.getThrown() != null) {
+                sb.append(",\"error\":\"").append(escape(r.getThrown().toString())).append('"');
+            }
+            return sb.append("}\n").toString();
+        }
+    }
+
+    public static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
+    }
+}

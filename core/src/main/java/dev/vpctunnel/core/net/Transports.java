@@ -1,0 +1,72 @@
+package dev.vpctunnel.core.net;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/** Native epoll when the platform has it, NIO otherwise. */
+public final class Transports {
+    private static final boolean EPOLL = Epoll.isAvailable() && !Boolean.getBoolean("vpctunnel.nio");
+
+    private Transports() {
+    }
+
+    public static boolean epoll() {
+        return EPOLL;
+    }
+
+    public static EventLoopGroup group(int threads, String name) {
+        IoHandlerFactory f = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), f);
+    }
+
+    public static Class<? extends SocketChannel> socket() {
+        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    public static Class<? extends ServerChannel> server() {
+        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    public static Class<? extends DatagramChannel> datagram() {
+        return EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    }
+
+    /** Parses HOST:PORT or [V6]:PORT. */
+    public static java.net.InetSocketAddress parseHostPort(String s, String what) {
+        String v = s.trim();
+        int colon = v.lastIndexOf(':');
+        if (colon <= 0 || colon == v.length() - 1) {
+            throw new IllegalArgumentException(what + ": expected HOST:PORT, got '" + s + "'");
+        }
+        String host = v.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.indexOf(':') >= 0) {
+            throw new IllegalArgumentException(what + ": an IPv6 address must be in brackets, as [::1]:7844, got '" + s + "'");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(v.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": port is not a number in '" + s + "'");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(what + ": port must be 1-65535, got " + port);
+        }
+        return java.net.InetSocketAddress.createUnresolved(host, port);
+    }
+}

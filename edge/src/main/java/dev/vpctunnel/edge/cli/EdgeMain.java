@@ -1,0 +1,6 @@
+package dev.vpctunnel.edge.cli;
+
+public final class EdgeMain {
+    public static void main(String[] args) {
+    }
+}
