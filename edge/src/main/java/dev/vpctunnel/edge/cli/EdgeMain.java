@@ -1,6 +1,22 @@
 package dev.vpctunnel.edge.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The edge command line: subcommands only. */
+@Command(name = "edge", mixinStandardHelpOptions = true, versionProvider = EdgeMain.Version.class,
+        description = "The public side of the VPC tunnel: connector links, directory API and worker gateway.",
+        subcommands = {ServeCommand.class})
 public final class EdgeMain {
     public static void main(String[] args) {
+        System.exit(new CommandLine(new EdgeMain()).execute(args));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = EdgeMain.class.getPackage().getImplementationVersion();
+            return new String[] {"edge " + (v == null ? "dev" : v)};
+        }
     }
 }
