@@ -9,7 +9,11 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.cert.X509Certificate;
@@ -30,8 +34,10 @@ public final class LinkTls {
     private LinkTls() {
     }
 
+    private static final Provider JSSE = new BouncyCastleJsseProvider();
+
     private static Provider jsse() {
-        return new BouncyCastleJsseProvider();
+        return JSSE;
     }
 
     private static ApplicationProtocolConfig alpn() {
@@ -41,9 +47,41 @@ public final class LinkTls {
                 ApplicationProtocolNames.HTTP_2);
     }
 
+    /** Key managers from BC JSSE itself: it selects EC keys for TLS 1.3 where the JDK's SunX509 one does not. */
+    static KeyManagerFactory keyManagers(PrivateKey key, List<X509Certificate> chain) throws SSLException {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            char[] pw = "link".toCharArray();
+            ks.setKeyEntry("edge", key, pw, chain.toArray(X509Certificate[]::new));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", JSSE);
+            kmf.init(ks, pw);
+            return kmf;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new SSLException("cannot load the edge key and certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** Trust managers that accept exactly the given CA certificates. */
+    public static TrustManagerFactory trustManagers(List<X509Certificate> cas) throws SSLException {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            int i = 0;
+            for (X509Certificate c : cas) {
+                ks.setCertificateEntry("ca-" + i++, c);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX", JSSE);
+            tmf.init(ks);
+            return tmf;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new SSLException("cannot load trusted certificates: " + e.getMessage(), e);
+        }
+    }
+
     /** The edge's side: presents the edge certificate. */
     public static SslContext server(PrivateKey key, List<X509Certificate> chain) throws SSLException {
-        return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+        return SslContextBuilder.forServer(keyManagers(key, chain))
                 .sslProvider(SslProvider.JDK)
                 .sslContextProvider(jsse())
                 .protocols(PROTOCOLS)
@@ -59,7 +97,7 @@ public final class LinkTls {
                 .sslContextProvider(jsse())
                 .protocols(PROTOCOLS)
                 .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .trustManager(trustedCas.toArray(X509Certificate[]::new))
+                .trustManager(trustManagers(trustedCas))
                 .endpointIdentificationAlgorithm("HTTPS")
                 .applicationProtocolConfig(alpn())
                 .build();

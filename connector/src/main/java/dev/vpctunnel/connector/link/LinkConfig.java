@@ -1,0 +1,27 @@
+package dev.vpctunnel.connector.link;
+
+import dev.vpctunnel.core.link.TunnelToken;
+import io.netty.handler.ssl.SslContext;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/** What the connector's links need: whom to dial, how to prove the tunnel, and the timings. */
+public record LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslContext sslContext, int haConnections,
+                         String connectorId, String version, Duration heartbeatInterval, Duration heartbeatTimeout,
+                         Duration connectTimeout, int maxStreamsPerLink) {
+    public LinkConfig {
+        if (edges.isEmpty()) {
+            throw new IllegalArgumentException("--edge: at least one HOST:PORT is required");
+        }
+        if (haConnections < 1 || haConnections > 64) {
+            throw new IllegalArgumentException("--ha-connections must be 1-64, got " + haConnections);
+        }
+    }
+
+    /** The edge link {@code index} dials: links are spread round-robin over the edges given. */
+    public InetSocketAddress edgeFor(int index) {
+        return edges.get(index % edges.size());
+    }
+}

@@ -1,0 +1,215 @@
+package dev.vpctunnel.connector.link;
+
+import dev.vpctunnel.core.net.Backoff;
+import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.proto.ConnectorFrame;
+import dev.vpctunnel.proto.Drain;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/** One of the connector's N links: dials, registers, reconnects with backoff, drains. */
+final class LinkSlot {
+    private static final Logger LOG = Logger.getLogger(LinkSlot.class.getName());
+    private static final Duration EDGE_DRAIN_LIMIT = Duration.ofSeconds(60);
+    private final int index;
+    private final LinkConfig config;
+    private final EventLoopGroup group;
+    private final Supplier<ChannelHandler> fetchHandlers;
+    private final LinkSupervisor supervisor;
+    private final Backoff backoff = Backoff.standard();
+    private final AtomicInteger activeStreams = new AtomicInteger();
+    private volatile Channel channel;
+    private volatile Channel control;
+    private volatile boolean registered;
+    private volatile boolean draining;
+    private volatile boolean closeWhenIdle;
+    private volatile boolean stopped;
+
+    LinkSlot(int index, LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
+             LinkSupervisor supervisor) {
+        this.index = index;
+        this.config = config;
+        this.group = group;
+        this.fetchHandlers = fetchHandlers;
+        this.supervisor = supervisor;
+    }
+
+    void start() {
+        connect();
+    }
+
+    private void connect() {
+        if (stopped) {
+            return;
+        }
+        InetSocketAddress edge = config.edgeFor(index);
+        draining = false;
+        closeWhenIdle = false;
+        ChannelFuture f = new Bootstrap().group(group).channel(Transports.socket())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .handler(new ConnectorLinkInitializer(this, edge))
+                .connect(edge.getHostString(), edge.getPort());
+        channel = f.channel();
+        f.addListener((ChannelFuture c) -> {
+            if (!c.isSuccess()) {
+                LOG.warning(() -> this + ": cannot reach edge " + edge + ": " + c.cause().getMessage());
+                scheduleReconnect(Duration.ZERO);
+            } else {
+                c.channel().closeFuture().addListener(x -> closed());
+            }
+        });
+    }
+
+    private void closed() {
+        boolean was = registered;
+        registered = false;
+        control = null;
+        if (stopped) {
+            if (was) {
+                LOG.info(() -> this + " closed");
+            }
+            return;
+        }
+        if (was) {
+            LOG.warning(() -> this + " down, reconnecting");
+        }
+        scheduleReconnect(Duration.ZERO);
+    }
+
+    private void scheduleReconnect(Duration atLeast) {
+        if (stopped) {
+            return;
+        }
+        Duration wait = backoff.next();
+        if (wait.compareTo(atLeast) < 0) {
+            wait = atLeast;
+        }
+        Duration w = wait;
+        LOG.fine(() -> this + ": next attempt in " + w.toMillis() + " ms");
+        group.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    // ---- called from the link's event loop ----
+
+    void controlOpened(Channel controlStream) {
+        control = controlStream;
+    }
+
+    void registeredWith(String edgeId) {
+        registered = true;
+        backoff.reset();
+        LOG.info(() -> this + " registered with edge " + edgeId + " at " + config.edgeFor(index));
+    }
+
+    void refused(boolean permanent, String message, int retryAfterMs) {
+        if (permanent) {
+            LOG.severe(() -> this + ": registration refused permanently: " + message);
+            supervisor.permanent(message);
+        } else {
+            LOG.warning(() -> this + ": registration refused, will retry: " + message);
+            Channel ch = channel;
+            if (ch != null) {
+                ch.close();
+            }
+        }
+    }
+
+    /** The edge asks this link to drain (it is shutting down): GOAWAY, finish in-flight streams, then reconnect. */
+    void edgeDraining(String reason) {
+        LOG.info(() -> this + ": edge asks to drain (" + reason + ")");
+        Channel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        draining = true;
+        closeWhenIdle = true;
+        ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        closeIfIdle();
+        ch.eventLoop().schedule(() -> ch.close(), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Connector shutdown: tell the edge, stop taking streams; the supervisor closes the link after the grace. */
+    void beginDrain() {
+        draining = true;
+        Channel ch = channel;
+        Channel ctl = control;
+        if (ch == null || !ch.isActive()) {
+            stopped = true;
+            return;
+        }
+        ch.eventLoop().execute(() -> {
+            if (ctl != null && ctl.isActive()) {
+                ConnectorFrame f = ConnectorFrame.newBuilder().setDrain(Drain.newBuilder().setReason("connector shutting down")).build();
+                ConnectorControlStream.send(ctl, f);
+            }
+            ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        });
+    }
+
+    boolean acceptsFetches() {
+        return registered && !draining;
+    }
+
+    void fetchOpened(Channel stream) {
+        activeStreams.incrementAndGet();
+        stream.closeFuture().addListener(f -> {
+            activeStreams.decrementAndGet();
+            closeIfIdle();
+        });
+    }
+
+    private void closeIfIdle() {
+        Channel ch = channel;
+        if (closeWhenIdle && activeStreams.get() == 0 && ch != null) {
+            ch.close();
+        }
+    }
+
+    void stop() {
+        stopped = true;
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
+    }
+
+    boolean registered() {
+        return registered;
+    }
+
+    int activeStreams() {
+        return activeStreams.get();
+    }
+
+    int index() {
+        return index;
+    }
+
+    LinkConfig config() {
+        return config;
+    }
+
+    ChannelHandler newFetchHandler() {
+        return fetchHandlers.get();
+    }
+
+    @Override
+    public String toString() {
+        return "link #" + index;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.vpctunnel.connector.link;
+
+import dev.vpctunnel.core.link.LinkHeaders;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.ReferenceCountUtil;
+
+/** First handler of every stream the edge opens: sends it to the control handler or to a fetch handler. */
+final class StreamDispatcher extends ChannelInboundHandlerAdapter {
+    private final LinkSlot slot;
+
+    StreamDispatcher(LinkSlot slot) {
+        this.slot = slot;
+    }
+
+    static final class Initializer extends ChannelInitializer<Http2StreamChannel> {
+        private final LinkSlot slot;
+
+        Initializer(LinkSlot slot) {
+            this.slot = slot;
+        }
+
+        @Override
+        protected void initChannel(Http2StreamChannel ch) {
+            ch.config().setAutoRead(false);
+            ch.pipeline().addLast("dispatch", new StreamDispatcher(slot));
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Http2HeadersFrame headers)) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        CharSequence path = headers.headers().path();
+        if (path != null && LinkHeaders.CONTROL_PATH.contentEquals(path)) {
+            ctx.pipeline().replace(this, "control", new ConnectorControlStream(slot));
+            ctx.pipeline().fireChannelRead(msg);
+            return;
+        }
+        if (!slot.acceptsFetches()) {
+            ReferenceCountUtil.release(msg);
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+            return;
+        }
+        slot.fetchOpened(ctx.channel());
+        ctx.pipeline().addLast("http", new Http2StreamFrameToHttpObjectCodec(true));
+        ctx.pipeline().addLast("fetch", slot.newFetchHandler());
+        ctx.pipeline().remove(this);
+        ctx.fireChannelRead(msg);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.vpctunnel.e2e;
+
+import dev.vpctunnel.connector.link.LinkSupervisor;
+import dev.vpctunnel.core.link.TunnelToken;
+import dev.vpctunnel.edge.link.EdgeLink;
+import dev.vpctunnel.edge.routing.LinkInfo;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static dev.vpctunnel.e2e.LinkHarness.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LinkTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Test
+    void twoConnectorsWithFourLinksEachRegisterAndEchoBytes() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelToken t = h.newTunnel();
+            h.connect(t, 4);
+            h.connect(t, 4);
+            await("8 links registered", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 8);
+            List<LinkInfo> infos = h.edge.router().links(t.tunnelId());
+            assertEquals(2, infos.stream().map(LinkInfo::connectorId).distinct().count());
+            assertEquals(Set.of(0, 1, 2, 3), infos.stream().map(LinkInfo::linkIndex).collect(Collectors.toSet()));
+
+            byte[] body = new byte[300_000];
+            new Random(1).nextBytes(body);
+            EdgeStreamClient.Result r = EdgeStreamClient.exchange(h.pick(t.tunnelId()), body, 0).get(10, TimeUnit.SECONDS);
+            assertEquals(200, r.status());
+            assertArrayEquals(body, r.body());
+        }
+    }
+
+    @Test
+    void thousandConcurrentStreamsOverOneLinkComplete() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelToken t = h.newTunnel();
+            h.connect(t, 1);
+            await("link registered", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 1);
+            EdgeLink link = h.pick(t.tunnelId());
+            List<CompletableFuture<EdgeStreamClient.Result>> all = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                all.add(EdgeStreamClient.exchange(link, ("stream " + i).getBytes(StandardCharsets.UTF_8), 200));
+            }
+            await("1000 streams open at once", WAIT, () -> link.openStreams() >= 900 || all.stream().allMatch(CompletableFuture::isDone));
+            for (int i = 0; i < 1000; i++) {
+                EdgeStreamClient.Result r = all.get(i).get(30, TimeUnit.SECONDS);
+                assertEquals("stream " + i, new String(r.body(), StandardCharsets.UTF_8));
+            }
+            await("streams closed", WAIT, () -> link.openStreams() == 0);
+        }
+    }
+
+    @Test
+    void routerPicksTheLinkWithFewestOpenStreams() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelToken t = h.newTunnel();
+            h.connect(t, 2);
+            await("2 links", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 2);
+            EdgeLink first = h.pick(t.tunnelId());
+            CompletableFuture<EdgeStreamClient.Result> slow = EdgeStreamClient.exchange(first, new byte[1], 1500);
+            await("stream counted", WAIT, () -> first.openStreams() == 1);
+            for (int i = 0; i < 5; i++) {
+                EdgeLink next = h.pick(t.tunnelId());
+                assertFalse(next == first, "the busy link must not be picked while the other is idle");
+            }
+            slow.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void silentLinkIsNoticedByHeartbeatAndComesBack() throws Exception {
+        Duration interval = Duration.ofMillis(200);
+        Duration timeout = Duration.ofMillis(1200);
+        try (LinkHarness h = new LinkHarness(interval, timeout); FreezableProxy proxy = new FreezableProxy(h.edge.port())) {
+            TunnelToken t = h.newTunnel();
+            h.connect(t, 1, proxy.port(), interval, timeout, EchoFetchHandler::new);
+            await("link registered", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 1);
+            String before = h.edge.router().links(t.tunnelId()).get(0).remoteAddress();
+            proxy.freezeAll();
+            await("silent link dropped by the edge", WAIT, () -> h.edge.router().links(t.tunnelId()).stream()
+                    .noneMatch(l -> l.remoteAddress().equals(before)));
+            await("a new link registered", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 1);
+            assertTrue(proxy.connections() >= 2, "the connector dialed again");
+            EdgeStreamClient.Result r = EdgeStreamClient.exchange(h.pick(t.tunnelId()), "again".getBytes(), 0).get(10, TimeUnit.SECONDS);
+            assertEquals("again", new String(r.body()));
+        }
+    }
+
+    @Test
+    void wrongSecretIsAPermanentFailureWithoutRetries() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelToken real = h.newTunnel();
+            byte[] wrong = real.secret().clone();
+            wrong[0] ^= 1;
+            LinkSupervisor s = h.connect(new TunnelToken(real.accountId(), real.tunnelId(), wrong), 4);
+            String reason = s.permanentFailure().get(10, TimeUnit.SECONDS);
+            assertTrue(reason.contains("invalid tunnel secret"), reason);
+            Thread.sleep(2500); // longer than the first backoff ceilings: a retrying connector would dial again
+            assertTrue(h.registrationLookups.get() <= 4, "no retry storm: " + h.registrationLookups.get() + " registrations");
+            assertEquals(0, h.edge.router().links(real.tunnelId()).size());
+        }
+    }
+
+    @Test
+    void garbageAndFailedHandshakesOnTheTunnelPortDoNotDisturbLiveLinks() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelToken t = h.newTunnel();
+            h.connect(t, 2);
+            await("2 links", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 2);
+            byte[] garbage = new byte[64 * 1024];
+            new Random(7).nextBytes(garbage);
+            for (int i = 0; i < 20; i++) {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), h.edge.port())) {
+                    OutputStream out = s.getOutputStream();
+                    out.write(i % 2 == 0 ? garbage : "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+                    out.flush();
+                    s.setSoTimeout(5000);
+                    // the edge closes the socket: read until EOF or reset
+                    try {
+                        while (s.getInputStream().read() >= 0) {
+                            // drain the TLS alert
+                        }
+                    } catch (java.net.SocketException ignored) {
+                        // reset by the edge is fine too
+                    }
+                }
+            }
+            assertEquals(2, h.edge.router().links(t.tunnelId()).size());
+            EdgeStreamClient.Result r = EdgeStreamClient.exchange(h.pick(t.tunnelId()), "still here".getBytes(), 0).get(10, TimeUnit.SECONDS);
+            assertEquals("still here", new String(r.body()));
+        }
+    }
+
+    @Test
+    void connectorDrainLetsASlowStreamFinishAndTakesNoNewStreams() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelToken t = h.newTunnel();
+            LinkSupervisor s = h.connect(t, 1);
+            await("link", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 1);
+            EdgeLink link = h.pick(t.tunnelId());
+            CompletableFuture<EdgeStreamClient.Result> slow = EdgeStreamClient.exchange(link, "slow".getBytes(), 1500);
+            await("slow stream in flight", WAIT, () -> s.activeStreams() == 1);
+            CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
+                try {
+                    s.drain(Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await("edge sees the link draining", WAIT, link::draining);
+            assertTrue(h.edge.router().pick(t.tunnelId(), null).isEmpty(), "no new stream goes to a draining link");
+            assertEquals("slow", new String(slow.get(10, TimeUnit.SECONDS).body()));
+            drained.get(10, TimeUnit.SECONDS);
+            await("link gone", WAIT, () -> h.edge.router().links(t.tunnelId()).isEmpty());
+        }
+    }
+
+    @Test
+    void edgeDrainAsksConnectorsToDrainAndTheyReconnectElsewhere() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelToken t = h.newTunnel();
+            h.connect(t, 2);
+            await("links", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 2);
+            EdgeLink link = h.pick(t.tunnelId());
+            CompletableFuture<EdgeStreamClient.Result> slow = EdgeStreamClient.exchange(link, "in flight".getBytes(), 1000);
+            await("stream open", WAIT, () -> link.openStreams() == 1);
+            long start = System.nanoTime();
+            h.edge.drain(Duration.ofSeconds(10));
+            assertEquals("in flight", new String(slow.get(1, TimeUnit.SECONDS).body()));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(8), "drain ended when the streams did");
+            assertTrue(h.edge.router().links(t.tunnelId()).isEmpty());
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> EdgeStreamClient.exchange(link, new byte[1], 0).get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause() != null, Arrays.toString(e.getStackTrace()));
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.vpctunnel.edge.link;
+
+import dev.vpctunnel.core.link.DelimitedFrames;
+import dev.vpctunnel.core.link.LinkHeaders;
+import dev.vpctunnel.core.link.LinkProof;
+import dev.vpctunnel.proto.ConnectorFrame;
+import dev.vpctunnel.proto.EdgeFrame;
+import dev.vpctunnel.proto.FailureKind;
+import dev.vpctunnel.proto.RegisterConnection;
+import dev.vpctunnel.proto.RegisterResult;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/** The edge's end of a link's control stream: challenge, registration check, drain messages. */
+final class EdgeControlStream extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = Logger.getLogger(EdgeControlStream.class.getName());
+    private final EdgeLinkSession session;
+    private final TunnelAuthority authority;
+    private final DelimitedFrames<ConnectorFrame> decoder = EdgeLinkSession.newDecoder();
+    private final String challenge = LinkProof.newChallenge();
+
+    EdgeControlStream(EdgeLinkSession session, TunnelAuthority authority) {
+        this.session = session;
+        this.authority = authority;
+    }
+
+    static void send(Channel stream, EdgeFrame frame) {
+        stream.writeAndFlush(new DefaultHttp2DataFrame(DelimitedFrames.encode(stream.alloc(), frame)));
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Http2Headers h = new DefaultHttp2Headers().method("POST").scheme("https").authority("edge")
+                .path(LinkHeaders.CONTROL_PATH);
+        h.set(LinkHeaders.CHALLENGE, challenge);
+        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, false));
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof Http2DataFrame data) {
+                for (ConnectorFrame f : decoder.feed(data.content().retain())) {
+                    handle(ctx, f);
+                }
+                if (data.isEndStream()) {
+                    session.channel().close();
+                }
+            } else if (msg instanceof Http2HeadersFrame headers && headers.isEndStream()) {
+                session.channel().close();
+            }
+        } catch (IOException e) {
+            LOG.info(() -> session + ": bad control message, closing: " + e.getMessage());
+            session.channel().close();
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+        ctx.read();
+    }
+
+    private void handle(ChannelHandlerContext ctx, ConnectorFrame f) {
+        switch (f.getKindCase()) {
+            case REGISTER -> register(ctx, f.getRegister());
+            case DRAIN -> session.peerDraining(f.getDrain().getReason().isEmpty() ? "connector drains" : f.getDrain().getReason());
+            default -> LOG.fine(() -> session + ": ignoring unknown control message");
+        }
+    }
+
+    private void register(ChannelHandlerContext ctx, RegisterConnection r) {
+        if (session.link() != null) {
+            LOG.info(() -> session + ": registered twice, closing");
+            session.channel().close();
+            return;
+        }
+        UUID tunnelId;
+        try {
+            tunnelId = UUID.fromString(r.getTunnelId());
+        } catch (IllegalArgumentException e) {
+            refuse(ctx, FailureKind.PERMANENT, "tunnel id is not a UUID");
+            return;
+        }
+        if (r.getConnectorId().isEmpty() || r.getConnectorId().length() > 64 || r.getVersion().length() > 64) {
+            refuse(ctx, FailureKind.PERMANENT, "connector id and version must be 1-64 characters");
+            return;
+        }
+        if (session.serverDraining()) {
+            refuse(ctx, FailureKind.RETRYABLE, "edge is shutting down, try again");
+            return;
+        }
+        if (session.overLinkLimit()) {
+            refuse(ctx, FailureKind.RETRYABLE, "edge is overloaded (link limit reached), try again later");
+            return;
+        }
+        Optional<byte[]> secret = authority.secret(tunnelId, r.getAccountId());
+        if (secret.isEmpty()) {
+            refuse(ctx, FailureKind.PERMANENT, "unknown tunnel " + tunnelId + " (deleted, or not in account " + r.getAccountId() + ")");
+            return;
+        }
+        if (!LinkProof.verify(secret.get(), challenge, r.getTunnelId(), r.getConnectorId(), r.getLinkIndex(),
+                r.getSecretProof().toByteArray())) {
+            refuse(ctx, FailureKind.PERMANENT, "invalid tunnel secret for tunnel " + tunnelId);
+            return;
+        }
+        EdgeLink link = new EdgeLink(session.channel(), tunnelId, r.getConnectorId(), r.getLinkIndex(), r.getVersion(),
+                session.config().edgeId());
+        send(ctx.channel(), EdgeFrame.newBuilder().setResult(RegisterResult.newBuilder().setOk(true)
+                .setEdgeId(session.config().edgeId())).build());
+        session.registered(link);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, FailureKind kind, String message) {
+        LOG.info(() -> "registration from " + session.channel().remoteAddress() + " refused (" + kind.name().toLowerCase()
+                + "): " + message);
+        EdgeFrame f = EdgeFrame.newBuilder().setResult(RegisterResult.newBuilder().setOk(false).setFailure(kind)
+                .setMessage(message).setEdgeId(session.config().edgeId())).build();
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(DelimitedFrames.encode(ctx.alloc(), f)))
+                .addListener((ChannelFutureListener) w -> session.channel().close());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        decoder.close();
+        session.channel().close();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.fine(() -> session + ": control stream failed: " + cause);
+        session.channel().close();
+    }
+}

@@ -1,0 +1,97 @@
+package dev.vpctunnel.edge.link;
+
+import dev.vpctunnel.edge.routing.LinkInfo;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** One registered link of a tunnel: where the edge opens fetch streams. */
+public final class EdgeLink {
+    private final Channel channel;
+    private final UUID tunnelId;
+    private final String connectorId;
+    private final int linkIndex;
+    private final String version;
+    private final String edgeId;
+    private final Instant openedAt = Instant.now();
+    private final AtomicInteger openStreams = new AtomicInteger();
+    private volatile boolean draining;
+
+    EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId) {
+        this.channel = channel;
+        this.tunnelId = tunnelId;
+        this.connectorId = connectorId;
+        this.linkIndex = linkIndex;
+        this.version = version;
+        this.edgeId = edgeId;
+    }
+
+    /**
+     * Opens a fetch stream with {@code handler} as its pipeline (AUTO_READ off). The open-stream count covers the
+     * stream until its channel closes. Fails when the link is closing or the peer refuses more streams.
+     */
+    public Future<Http2StreamChannel> openStream(ChannelHandler handler) {
+        Promise<Http2StreamChannel> promise = channel.eventLoop().newPromise();
+        openStreams.incrementAndGet();
+        new Http2StreamChannelBootstrap(channel).option(ChannelOption.AUTO_READ, false).handler(handler).open().addListener((Future<Http2StreamChannel> f) -> {
+            if (f.isSuccess()) {
+                f.getNow().closeFuture().addListener(c -> openStreams.decrementAndGet());
+                promise.setSuccess(f.getNow());
+            } else {
+                openStreams.decrementAndGet();
+                promise.setFailure(f.cause());
+            }
+        });
+        return promise;
+    }
+
+    public boolean usable() {
+        return !draining && channel.isActive();
+    }
+
+    void markDraining() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    public int openStreams() {
+        return openStreams.get();
+    }
+
+    public UUID tunnelId() {
+        return tunnelId;
+    }
+
+    public String connectorId() {
+        return connectorId;
+    }
+
+    public int linkIndex() {
+        return linkIndex;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public LinkInfo info() {
+        return new LinkInfo(tunnelId, connectorId, linkIndex, edgeId, openedAt, version,
+                String.valueOf(channel.remoteAddress()), openStreams.get(), draining);
+    }
+
+    @Override
+    public String toString() {
+        return "link " + connectorId + "#" + linkIndex + " of tunnel " + tunnelId;
+    }
+}

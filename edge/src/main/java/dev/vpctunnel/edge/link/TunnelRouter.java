@@ -1,0 +1,74 @@
+package dev.vpctunnel.edge.link;
+
+import dev.vpctunnel.edge.routing.LinkInfo;
+import dev.vpctunnel.edge.routing.LinkRegistry;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Tunnel id -> its live links; picks the usable link with the fewest open streams. */
+public final class TunnelRouter implements LinkRegistry {
+    private final Map<UUID, CopyOnWriteArrayList<EdgeLink>> links = new ConcurrentHashMap<>();
+    private final AtomicInteger rotation = new AtomicInteger();
+    private final AtomicInteger total = new AtomicInteger();
+
+    void add(EdgeLink link) {
+        links.computeIfAbsent(link.tunnelId(), k -> new CopyOnWriteArrayList<>()).add(link);
+        total.incrementAndGet();
+    }
+
+    void remove(EdgeLink link) {
+        CopyOnWriteArrayList<EdgeLink> list = links.get(link.tunnelId());
+        if (list != null && list.remove(link)) {
+            total.decrementAndGet();
+        }
+    }
+
+    /** The usable link of the tunnel with the fewest open streams, other than {@code exclude}; ties rotate. */
+    public Optional<EdgeLink> pick(UUID tunnelId, EdgeLink exclude) {
+        List<EdgeLink> list = links.get(tunnelId);
+        if (list == null || list.isEmpty()) {
+            return Optional.empty();
+        }
+        Object[] snapshot = list.toArray();
+        int n = snapshot.length;
+        int start = Math.floorMod(rotation.getAndIncrement(), n);
+        EdgeLink best = null;
+        for (int i = 0; i < n; i++) {
+            EdgeLink l = (EdgeLink) snapshot[(start + i) % n];
+            if (l == exclude || !l.usable()) {
+                continue;
+            }
+            if (best == null || l.openStreams() < best.openStreams()) {
+                best = l;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    public List<EdgeLink> all() {
+        return links.values().stream().flatMap(List::stream).toList();
+    }
+
+    public int count() {
+        return total.get();
+    }
+
+    /** Links per tunnel, for metrics. */
+    public Map<UUID, Integer> countsByTunnel() {
+        Map<UUID, Integer> out = new java.util.HashMap<>();
+        links.forEach((k, v) -> out.put(k, v.size()));
+        return out;
+    }
+
+    @Override
+    public List<LinkInfo> links(UUID tunnelId) {
+        List<EdgeLink> list = links.get(tunnelId);
+        return list == null ? List.of() : list.stream().map(EdgeLink::info).toList();
+    }
+}
