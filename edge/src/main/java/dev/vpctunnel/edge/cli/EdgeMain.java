@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The edge command line: subcommands only. */
 @Command(name = "edge", mixinStandardHelpOptions = true, versionProvider = EdgeMain.Version.class,
         description = "The public side of the VPC tunnel: connector links, directory API and worker gateway.",
-        subcommands = {ServeCommand.class})
+        subcommands = {InitCommand.class, ServeCommand.class, TunnelCommand.class, ServiceCommand.class,
+                RouteCommand.class, TokenCommand.class, WorkerCommand.class, DeployCommand.class})
 public final class EdgeMain {
     public static void main(String[] args) {
         System.exit(new CommandLine(new EdgeMain()).execute(args));

@@ -1,0 +1,93 @@
+package dev.vpctunnel.edge.api;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Hands each request to the blocking executor and writes the answer back on the channel's event loop. Reading
+ * pauses while a request is in flight, so pipelined requests are answered in order.
+ */
+final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = Logger.getLogger(ApiHttpHandler.class.getName());
+
+    private final ApiRouter router;
+    private final ExecutorService executor;
+
+    ApiHttpHandler(ApiRouter router, ExecutorService executor) {
+        this.router = router;
+        this.executor = executor;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+        boolean keepAlive = HttpUtil.isKeepAlive(msg);
+        if (msg.decoderResult().isFailure()) {
+            write(ctx, Envelope.error(400, ApiException.CODE_INVALID, "malformed HTTP request"), false);
+            return;
+        }
+        QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
+        ApiRequest req = new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
+                msg.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(msg.content()));
+        ctx.channel().config().setAutoRead(false);
+        try {
+            executor.execute(() -> {
+                ApiResponse res = router.handle(req);
+                ctx.channel().eventLoop().execute(() -> {
+                    write(ctx, res, keepAlive);
+                    ctx.channel().config().setAutoRead(true);
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            write(ctx, Envelope.error(503, ApiException.CODE_UNAVAILABLE, "the edge is shutting down"), false);
+        }
+    }
+
+    private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
+                Unpooled.wrappedBuffer(r.body()));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+        if (!keepAlive) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(res);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(Level.FINE, "admin API connection error: " + cause);
+        ctx.close();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.vpctunnel.edge.api;
+
+import dev.vpctunnel.edge.directory.ApiTokenRecord;
+import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.DirectoryData;
+import dev.vpctunnel.edge.directory.DirectoryException;
+import dev.vpctunnel.edge.directory.Role;
+import dev.vpctunnel.edge.routing.LinkRegistry;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Authenticates, checks the account and dispatches /client/v4 paths to the resources. Runs on the blocking
+ * executor (the directory writes through JDBC). Every outcome is an envelope; nothing escapes.
+ *
+ * Besides the contract's paths: GET /client/v4/user/tokens/verify (any valid token) returns the token's id,
+ * status, account_id and roles, and GET /client/v4/accounts lists the token's account: the CLI finds the account there.
+ */
+final class ApiRouter {
+    private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
+
+    private final Directory directory;
+    private final ServicesResource services;
+    private final TunnelsResource tunnels;
+    private final RoutesResource routes;
+    private final TokensResource tokens;
+    private final WorkersResource workers;
+
+    ApiRouter(Directory directory, LinkRegistry links) {
+        this.directory = directory;
+        this.services = new ServicesResource(directory);
+        this.tunnels = new TunnelsResource(directory, links);
+        this.routes = new RoutesResource(directory);
+        this.tokens = new TokensResource(directory);
+        this.workers = new WorkersResource(directory);
+    }
+
+    ApiResponse handle(ApiRequest req) {
+        try {
+            return route(req);
+        } catch (ApiException e) {
+            return Envelope.error(e);
+        } catch (DirectoryException e) {
+            return Envelope.error(map(e));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "admin API: " + req + " failed", e);
+            return Envelope.error(500, ApiException.CODE_INTERNAL, "internal error");
+        }
+    }
+
+    static ApiException map(DirectoryException e) {
+        return switch (e.kind()) {
+            case NOT_FOUND -> ApiException.notFound(e.getMessage());
+            case CONFLICT -> new ApiException(409, ApiException.CODE_CONFLICT, e.getMessage());
+            case INVALID -> ApiException.invalid(e.getMessage());
+            case LIMIT -> new ApiException(400, ApiException.CODE_LIMIT, e.getMessage());
+            case UNAVAILABLE -> new ApiException(503, ApiException.CODE_UNAVAILABLE, "directory store unavailable");
+        };
+    }
+
+    private static List<String> segments(String path) {
+        List<String> out = new ArrayList<>();
+        for (String s : path.split("/")) {
+            if (!s.isEmpty()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private ApiResponse route(ApiRequest req) {
+        List<String> seg = segments(req.path());
+        if (seg.size() < 3 || !seg.get(0).equals("client") || !seg.get(1).equals("v4")) {
+            throw noRoute(req);
+        }
+        DirectoryData data = directory.data();
+        ApiTokenRecord token = authenticate(req, data);
+        if (seg.equals(List.of("client", "v4", "user", "tokens", "verify"))) {
+            requireGet(req);
+            return Envelope.ok(verify(token));
+        }
+        if (!seg.get(2).equals("accounts")) {
+            throw noRoute(req);
+        }
+        if (seg.size() == 3) {
+            requireGet(req);
+            ArrayNode list = Json.MAPPER.createArrayNode();
+            list.addObject().put("id", token.accountId()).put("name", "account " + token.accountId());
+            return Envelope.list(list);
+        }
+        String account = seg.get(3);
+        if (!account.equals(token.accountId())) {
+            throw ApiException.forbidden("this token is not valid for account " + account);
+        }
+        List<String> rest = seg.subList(4, seg.size());
+        Call call = new Call(req.method(), List.copyOf(rest), token, account, req.body(), data);
+        if (rest.size() >= 3 && rest.get(0).equals("connectivity") && rest.get(1).equals("directory")
+                && rest.get(2).equals("services")) {
+            return services.handle(call, rest.subList(3, rest.size()));
+        }
+        if (!rest.isEmpty() && rest.get(0).equals("cfd_tunnel")) {
+            return tunnels.handle(call, rest.subList(1, rest.size()));
+        }
+        if (rest.size() >= 2 && rest.get(0).equals("teamnet") && rest.get(1).equals("routes")) {
+            return routes.handleNetworks(call, rest.subList(2, rest.size()));
+        }
+        if (rest.size() >= 3 && rest.get(0).equals("zerotrust") && rest.get(1).equals("routes")
+                && rest.get(2).equals("hostname")) {
+            return routes.handleHostnames(call, rest.subList(3, rest.size()));
+        }
+        if (!rest.isEmpty() && rest.get(0).equals("tokens")) {
+            return tokens.handle(call, rest.subList(1, rest.size()));
+        }
+        if (rest.size() >= 2 && rest.get(0).equals("workers") && rest.get(1).equals("scripts")) {
+            return workers.handle(call, rest.subList(2, rest.size()));
+        }
+        throw noRoute(req);
+    }
+
+    static ApiException noRoute(ApiRequest req) {
+        return new ApiException(404, ApiException.CODE_NO_ROUTE, "no route for " + req.method() + " " + req.path());
+    }
+
+    private static void requireGet(ApiRequest req) {
+        if (!req.method().equals("GET")) {
+            throw new ApiException(405, ApiException.CODE_METHOD, "method " + req.method() + " not allowed here (allowed: GET)");
+        }
+    }
+
+    private static ApiTokenRecord authenticate(ApiRequest req, DirectoryData data) {
+        String h = req.authorization();
+        if (h == null || h.isBlank()) {
+            throw new ApiException(401, ApiException.CODE_UNAUTHENTICATED,
+                    "authentication required: send Authorization: Bearer API_TOKEN");
+        }
+        String v = h.trim();
+        if (v.length() < 7 || !v.substring(0, 7).equalsIgnoreCase("Bearer ")) {
+            throw new ApiException(401, ApiException.CODE_UNAUTHENTICATED, "Authorization must be 'Bearer API_TOKEN'");
+        }
+        Optional<ApiTokenRecord> t = data.apiToken(v.substring(7).trim());
+        if (t.isEmpty()) {
+            throw new ApiException(401, ApiException.CODE_UNAUTHENTICATED, "invalid API token");
+        }
+        return t.get();
+    }
+
+    private static ObjectNode verify(ApiTokenRecord t) {
+        ObjectNode o = Json.object();
+        o.put("id", t.id());
+        o.put("status", "active");
+        o.put("account_id", t.accountId());
+        ArrayNode roles = o.putArray("roles");
+        for (Role r : Role.values()) {
+            if (t.roles().contains(r)) {
+                roles.add(r.label());
+            }
+        }
+        return o;
+    }
+}

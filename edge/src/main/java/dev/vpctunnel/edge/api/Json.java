@@ -1,0 +1,128 @@
+package dev.vpctunnel.edge.api;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.util.Set;
+import java.util.UUID;
+
+/** Strict JSON input: one value, no duplicate keys, no unknown fields; errors name the field. */
+final class Json {
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private Json() {
+    }
+
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    /** The body as a JSON object, or 400. */
+    static JsonNode parseObject(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw ApiException.invalid("body: a JSON object is required");
+        }
+        JsonNode n;
+        try {
+            n = MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            throw ApiException.invalid("body: malformed JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (n == null || !n.isObject()) {
+            throw ApiException.invalid("body: a JSON object is required");
+        }
+        return n;
+    }
+
+    /** 400 naming the first field of n that is not in allowed. */
+    static void onlyFields(JsonNode n, String path, Set<String> allowed) {
+        for (String name : n.propertyNames()) {
+            if (!allowed.contains(name)) {
+                throw ApiException.invalid(join(path, name) + ": unknown field (allowed: "
+                        + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    static String join(String path, String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    static boolean present(JsonNode n, String name) {
+        JsonNode v = n.get(name);
+        return v != null && !v.isNull();
+    }
+
+    static String optString(JsonNode n, String path, String name) {
+        JsonNode v = n.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isString()) {
+            throw ApiException.invalid(join(path, name) + ": must be a string");
+        }
+        return v.stringValue();
+    }
+
+    static String reqString(JsonNode n, String path, String name) {
+        String s = optString(n, path, name);
+        if (s == null || s.isBlank()) {
+            throw ApiException.invalid(join(path, name) + ": is required");
+        }
+        if (s.length() > 255) {
+            throw ApiException.invalid(join(path, name) + ": at most 255 characters");
+        }
+        return s;
+    }
+
+    static UUID reqUuid(JsonNode n, String path, String name) {
+        String s = reqString(n, path, name);
+        return uuid(s, join(path, name));
+    }
+
+    static UUID uuid(String s, String field) {
+        try {
+            if (s.length() != 36) {
+                throw new IllegalArgumentException();
+            }
+            return UUID.fromString(s);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid(field + ": '" + s + "' is not a UUID");
+        }
+    }
+
+    static JsonNode optObject(JsonNode n, String path, String name) {
+        JsonNode v = n.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw ApiException.invalid(join(path, name) + ": must be an object");
+        }
+        return v;
+    }
+
+    /** A port 1-65535, or null when absent. */
+    static Integer optPort(JsonNode n, String name) {
+        JsonNode v = n.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1 || v.intValue() > 65535) {
+            throw ApiException.invalid(name + ": must be an integer port from 1 to 65535");
+        }
+        return v.intValue();
+    }
+
+    static byte[] write(JsonNode n) {
+        return MAPPER.writeValueAsBytes(n);
+    }
+}

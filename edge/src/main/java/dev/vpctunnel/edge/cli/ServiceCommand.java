@@ -1,0 +1,99 @@
+package dev.vpctunnel.edge.cli;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** edge service create|update|list|get|delete. */
+@Command(name = "service", mixinStandardHelpOptions = true,
+        description = "Manage VPC services (REST client of the admin API).")
+public final class ServiceCommand {
+    private static final String PATH = "/connectivity/directory/services";
+
+    /** The service body: inline JSON or a file. */
+    static final class Body {
+        @Option(names = "--json", paramLabel = "JSON", required = true, description = "The service as JSON (the seed's schema).")
+        String inline;
+
+        @Option(names = "--file", paramLabel = "FILE", required = true, description = "A file holding the service JSON.")
+        Path file;
+
+        JsonNode read() {
+            String text;
+            String source;
+            if (file != null) {
+                try {
+                    text = Files.readString(file);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
+                }
+                source = file.toString();
+            } else {
+                text = inline;
+                source = "--json";
+            }
+            try {
+                return ApiClient.JSON.readTree(text);
+            } catch (JacksonException e) {
+                throw new IllegalArgumentException(source + ": not valid JSON (" + e.getOriginalMessage() + ")");
+            }
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a service from --json JSON or --file FILE.")
+    int create(@Mixin AdminOptions o, @ArgGroup(multiplicity = "1") Body body) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            JsonNode s = c.post(c.accountPath(PATH), body.read());
+            o.print(s);
+            return 0;
+        });
+    }
+
+    @Command(name = "update", mixinStandardHelpOptions = true, description = "Replace a service with --json JSON or --file FILE.")
+    int update(@Mixin AdminOptions o, @Parameters(paramLabel = "SERVICE_ID") String id,
+               @ArgGroup(multiplicity = "1") Body body) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            o.print(c.put(c.accountPath(PATH + "/" + id), body.read()));
+            return 0;
+        });
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the services of the account.")
+    int list(@Mixin AdminOptions o) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            o.print(c.get(c.accountPath(PATH)));
+            return 0;
+        });
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a service.")
+    int get(@Mixin AdminOptions o, @Parameters(paramLabel = "SERVICE_ID") String id) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            o.print(c.get(c.accountPath(PATH + "/" + id)));
+            return 0;
+        });
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a service.")
+    int delete(@Mixin AdminOptions o, @Parameters(paramLabel = "SERVICE_ID") String id) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            c.delete(c.accountPath(PATH + "/" + id));
+            o.out().println("Deleted service " + id);
+            o.out().flush();
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,97 @@
+package dev.vpctunnel.edge.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+
+/** edge tunnel create|list|get|token|connections|delete. */
+@Command(name = "tunnel", mixinStandardHelpOptions = true, description = "Manage tunnels (REST client of the admin API).")
+public final class TunnelCommand {
+    private static final String PATH = "/cfd_tunnel";
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a tunnel; prints its id and its token (for 'connector run --token').")
+    int create(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json, @Parameters(paramLabel = "NAME") String name) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            JsonNode t = c.post(c.accountPath(PATH), ApiClient.JSON.createObjectNode().put("name", name));
+            if (json) {
+                o.print(t);
+            } else {
+                o.out().println("Created tunnel " + t.path("name").asString());
+                o.out().println("id:    " + t.path("id").asString());
+                o.out().println("token: " + t.path("token").asString());
+                o.out().flush();
+            }
+            return 0;
+        });
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true, description = "Print the token of a tunnel.")
+    int token(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json, @Parameters(paramLabel = "TUNNEL_ID") String id) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            JsonNode t = c.get(c.accountPath(PATH + "/" + id + "/token"));
+            if (json) {
+                o.print(t);
+            } else {
+                o.out().println(t.asString());
+                o.out().flush();
+            }
+            return 0;
+        });
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the tunnels of the account.")
+    int list(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            JsonNode list = c.get(c.accountPath(PATH));
+            if (json) {
+                o.print(list);
+            } else {
+                o.out().printf("%-36s  %-9s  %s%n", "ID", "STATUS", "NAME");
+                for (JsonNode t : list) {
+                    o.out().printf("%-36s  %-9s  %s%n", t.path("id").asString(), t.path("status").asString(),
+                            t.path("name").asString());
+                }
+                o.out().flush();
+            }
+            return 0;
+        });
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a tunnel.")
+    int get(@Mixin AdminOptions o, @Parameters(paramLabel = "TUNNEL_ID") String id) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            o.print(c.get(c.accountPath(PATH + "/" + id)));
+            return 0;
+        });
+    }
+
+    @Command(name = "connections", mixinStandardHelpOptions = true, description = "Show the live links of a tunnel, per connector.")
+    int connections(@Mixin AdminOptions o, @Parameters(paramLabel = "TUNNEL_ID") String id) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            o.print(c.get(c.accountPath(PATH + "/" + id + "/connections")));
+            return 0;
+        });
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a tunnel (refused while a service uses it); its routes go too.")
+    int delete(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json, @Parameters(paramLabel = "TUNNEL_ID") String id) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            JsonNode r = c.delete(c.accountPath(PATH + "/" + id));
+            if (json) {
+                o.print(r);
+            } else {
+                o.out().println("Deleted tunnel " + id);
+                o.out().flush();
+            }
+            return 0;
+        });
+    }
+}

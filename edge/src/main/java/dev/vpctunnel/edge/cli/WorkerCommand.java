@@ -1,0 +1,32 @@
+package dev.vpctunnel.edge.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** edge worker get|delete (use 'edge deploy' to create or update one). */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Show or delete a worker's bindings ('edge deploy' registers them).")
+public final class WorkerCommand {
+    private static final String PATH = "/workers/scripts/";
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a worker and its bindings.")
+    int get(@Mixin AdminOptions o, @Parameters(paramLabel = "NAME") String name) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            o.print(c.get(c.accountPath(PATH + name)));
+            return 0;
+        });
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a worker; its gateway tokens stop working.")
+    int delete(@Mixin AdminOptions o, @Parameters(paramLabel = "NAME") String name) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            c.delete(c.accountPath(PATH + name));
+            o.out().println("Deleted worker " + name);
+            o.out().flush();
+            return 0;
+        });
+    }
+}

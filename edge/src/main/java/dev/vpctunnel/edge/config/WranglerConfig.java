@@ -1,0 +1,194 @@
+package dev.vpctunnel.edge.config;
+
+import dev.vpctunnel.edge.directory.Names;
+import dev.vpctunnel.edge.directory.NetworkBinding;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.json.JsonReadFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.toml.TomlMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A worker's wrangler.jsonc (comments and trailing commas allowed) or wrangler.toml: its name (null when absent),
+ * its main module
+ * (resolved against the file's folder; null when absent) and its vpc_services / vpc_networks bindings.
+ * Other top-level keys of wrangler are ignored; unknown keys inside a binding are refused.
+ */
+public record WranglerConfig(Path file, String name, Path main, List<Binding> bindings) {
+    public WranglerConfig {
+        bindings = List.copyOf(bindings);
+    }
+
+    /** A binding of the file, in declaration order (vpc_services first, then vpc_networks). */
+    public sealed interface Binding permits VpcService, VpcNetwork {
+        String binding();
+
+        boolean remote();
+    }
+
+    public record VpcService(String binding, UUID serviceId, boolean remote) implements Binding {
+    }
+
+    /** Exactly one of tunnelId or networkId ("cf1:network") is set. */
+    public record VpcNetwork(String binding, UUID tunnelId, String networkId, boolean remote) implements Binding {
+    }
+
+    private static final ObjectMapper JSONC = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
+            .build();
+    private static final ObjectMapper TOML = TomlMapper.builder().build();
+
+    /** The worker's name, or the exception that says the file lacks it. */
+    public String requireName() {
+        if (name == null) {
+            throw new WranglerConfigException(file + ": name: is required (the worker's name; or pass --name)");
+        }
+        return name;
+    }
+
+    public static WranglerConfig read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new WranglerConfigException(file + ": cannot read the file (" + e.getMessage() + ")");
+        }
+        return parse(text, file);
+    }
+
+    /** Parses text; the format follows the file name (.toml is TOML, anything else JSONC). */
+    public static WranglerConfig parse(String text, Path file) {
+        boolean toml = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".toml");
+        JsonNode root;
+        try {
+            root = (toml ? TOML : JSONC).readTree(text);
+        } catch (JacksonException e) {
+            throw new WranglerConfigException(file + ": not valid " + (toml ? "TOML" : "JSONC") + " ("
+                    + e.getOriginalMessage() + ")");
+        }
+        if (root == null || !root.isObject()) {
+            throw new WranglerConfigException(file + ": the top level must be an object");
+        }
+        String name = string(root, "name", file, "");
+        if (name != null && !Names.isWorkerName(name)) {
+            throw new WranglerConfigException(file + ": name: '" + name
+                    + "' is not a valid worker name (letters, digits, '-', '_'; 1-63)");
+        }
+        String main = string(root, "main", file, "");
+        Path mainPath = main == null ? null : file.toAbsolutePath().getParent().resolve(main).normalize();
+        List<Binding> bindings = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (JsonNode b : entries(root, "vpc_services", file)) {
+            bindings.add(service(b, file, "vpc_services[" + bindings.size() + "]", names));
+        }
+        int services = bindings.size();
+        for (JsonNode b : entries(root, "vpc_networks", file)) {
+            bindings.add(network(b, file, "vpc_networks[" + (bindings.size() - services) + "]", names));
+        }
+        return new WranglerConfig(file, name, mainPath, bindings);
+    }
+
+    private static List<JsonNode> entries(JsonNode root, String key, Path file) {
+        JsonNode arr = root.get(key);
+        List<JsonNode> out = new ArrayList<>();
+        if (arr == null || arr.isNull()) {
+            return out;
+        }
+        if (!arr.isArray()) {
+            throw new WranglerConfigException(file + ": " + key + ": must be an array"
+                    + (file.toString().endsWith(".toml") ? " of tables ([[" + key + "]])" : ""));
+        }
+        arr.forEach(out::add);
+        return out;
+    }
+
+    private static String where(Path file, String path, JsonNode b) {
+        JsonNode n = b.get("binding");
+        return file + ": " + path + (n != null && n.isString() ? " (binding " + n.stringValue() + ")" : "") + ": ";
+    }
+
+    private static String checkCommon(JsonNode b, Path file, String path, Set<String> allowed, Set<String> names) {
+        if (!b.isObject()) {
+            throw new WranglerConfigException(file + ": " + path + ": must be an object");
+        }
+        for (String k : b.propertyNames()) {
+            if (!allowed.contains(k)) {
+                throw new WranglerConfigException(where(file, path, b) + k + ": unknown key (allowed: "
+                        + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            }
+        }
+        String binding = string(b, "binding", file, path);
+        if (binding == null) {
+            throw new WranglerConfigException(file + ": " + path + ": binding: is required (the name of env.BINDING)");
+        }
+        if (!Names.isJsIdentifier(binding)) {
+            throw new WranglerConfigException(where(file, path, b) + "binding: '" + binding
+                    + "' is not a valid JavaScript identifier");
+        }
+        if (!names.add(binding)) {
+            throw new WranglerConfigException(where(file, path, b) + "binding: the name is used by another binding");
+        }
+        JsonNode remote = b.get("remote");
+        if (remote != null && !remote.isNull() && !remote.isBoolean()) {
+            throw new WranglerConfigException(where(file, path, b) + "remote: must be true or false");
+        }
+        return binding;
+    }
+
+    private static VpcService service(JsonNode b, Path file, String path, Set<String> names) {
+        String binding = checkCommon(b, file, path, Set.of("binding", "service_id", "remote"), names);
+        String id = string(b, "service_id", file, path);
+        if (id == null) {
+            throw new WranglerConfigException(where(file, path, b) + "service_id: is required");
+        }
+        return new VpcService(binding, uuid(id, where(file, path, b) + "service_id"), b.path("remote").asBoolean(false));
+    }
+
+    private static VpcNetwork network(JsonNode b, Path file, String path, Set<String> names) {
+        String binding = checkCommon(b, file, path, Set.of("binding", "tunnel_id", "network_id", "remote"), names);
+        String tunnel = string(b, "tunnel_id", file, path);
+        String network = string(b, "network_id", file, path);
+        if ((tunnel == null) == (network == null)) {
+            throw new WranglerConfigException(where(file, path, b) + "exactly one of tunnel_id or network_id is required");
+        }
+        if (network != null && !NetworkBinding.ACCOUNT_NETWORK.equals(network)) {
+            throw new WranglerConfigException(where(file, path, b) + "network_id: only \""
+                    + NetworkBinding.ACCOUNT_NETWORK + "\" is supported (got \"" + network + "\")");
+        }
+        UUID t = tunnel == null ? null : uuid(tunnel, where(file, path, b) + "tunnel_id");
+        return new VpcNetwork(binding, t, network, b.path("remote").asBoolean(false));
+    }
+
+    private static String string(JsonNode n, String key, Path file, String path) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isString()) {
+            throw new WranglerConfigException(file + ": " + (path.isEmpty() ? "" : path + ": ") + key + ": must be a string");
+        }
+        return v.stringValue();
+    }
+
+    private static UUID uuid(String s, String where) {
+        try {
+            if (s.length() == 36) {
+                return UUID.fromString(s);
+            }
+        } catch (IllegalArgumentException ignored) {
+            // below
+        }
+        throw new WranglerConfigException(where + ": '" + s + "' is not a UUID");
+    }
+}

@@ -1,0 +1,344 @@
+package dev.vpctunnel.edge.directory;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The connectivity directory: a JDBC store (H2 file in the data dir by default, or PostgreSQL) and an immutable
+ * snapshot swapped after each committed write. Every method that touches the store blocks: never call it on an
+ * event loop. Writes are serialised (one connection; the change counter row also serialises edges sharing PostgreSQL).
+ */
+public final class Directory implements AutoCloseable {
+    public static final int MAX_SERVICES_PER_ACCOUNT = 10_000;
+    private static final Logger LOG = Logger.getLogger(Directory.class.getName());
+
+    private final String url;
+    private final Object lock = new Object();
+    private Connection connection;
+    private volatile DirectoryData data = DirectoryData.EMPTY;
+    private ScheduledExecutorService refresher;
+
+    private Directory(String url) {
+        this.url = url;
+    }
+
+    /** The default embedded store of a data dir. */
+    public static String h2Url(Path dataDir) {
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("directory");
+    }
+
+    /** Opens (creating or migrating the schema) and loads the first snapshot. storeUrl null: H2 in dataDir. */
+    public static Directory open(Path dataDir, String storeUrl) throws SQLException {
+        String url = storeUrl == null || storeUrl.isBlank() ? h2Url(dataDir) : storeUrl;
+        if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
+            throw new SQLException("unsupported store URL (use jdbc:postgresql://… or the default embedded H2): "
+                    + redact(url));
+        }
+        Directory d = new Directory(url);
+        synchronized (d.lock) {
+            Schema.migrate(d.connection());
+            d.reloadLocked();
+        }
+        return d;
+    }
+
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    public DirectorySnapshot snapshot() {
+        return data;
+    }
+
+    /** The snapshot with the admin API's listing methods. */
+    public DirectoryData data() {
+        return data;
+    }
+
+    /** Polls the change counter so that writes of other edges sharing the store show up within 'every'. */
+    public void startRefresh(Duration every) {
+        synchronized (lock) {
+            if (refresher != null) {
+                return;
+            }
+            refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "directory-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+            long ms = Math.max(50, every.toMillis());
+            refresher.scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void refreshQuietly() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "directory refresh failed: " + e.getMessage());
+        }
+    }
+
+    /** Reloads the snapshot when the store's change counter moved. */
+    public void refresh() {
+        synchronized (lock) {
+            try {
+                Connection c = connection();
+                long counter = SnapshotLoader.counter(c);
+                c.commit();
+                if (counter != data.version()) {
+                    reloadLocked();
+                }
+            } catch (SQLException e) {
+                dropConnection();
+                throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory store unavailable: "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = DriverManager.getConnection(url);
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+        return connection;
+    }
+
+    private void dropConnection() {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (SQLException ignored) {
+            // already broken
+        }
+        connection = null;
+    }
+
+    private void reloadLocked() throws SQLException {
+        Connection c = connection();
+        try {
+            DirectoryData d = SnapshotLoader.load(c);
+            c.commit();
+            data = d;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Tx<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** One write transaction, then a fresh snapshot. A DirectoryException rolls everything back. */
+    private <T> T write(Tx<T> tx) {
+        synchronized (lock) {
+            Connection c;
+            try {
+                c = connection();
+            } catch (SQLException e) {
+                dropConnection();
+                throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory store unavailable: "
+                        + e.getMessage(), e);
+            }
+            T result;
+            try {
+                DirectoryWrites.bumpCounter(c);
+                result = tx.run(c);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                if (e instanceof DirectoryException de) {
+                    throw de;
+                }
+                dropConnection();
+                throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory write failed: "
+                        + e.getMessage(), e);
+            }
+            try {
+                reloadLocked();
+            } catch (SQLException e) {
+                dropConnection();
+                LOG.log(Level.WARNING, "directory reload after a write failed: " + e.getMessage());
+            }
+            return result;
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is dropped by the caller
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /** Creates the account and an all-roles API token, unless an account already exists. */
+    public InitResult initialize() {
+        return write(c -> {
+            String existing = DirectoryWrites.firstAccount(c);
+            if (existing != null) {
+                return new InitResult(existing, null);
+            }
+            String account = Hashes.randomHexId();
+            Instant now = now();
+            DirectoryWrites.insertAccount(c, account, now);
+            String secret = Hashes.newToken("");
+            DirectoryWrites.insertApiToken(c, new ApiTokenRecord(Hashes.randomHexId(), account, "init",
+                    EnumSet.allOf(Role.class), Hashes.sha256(secret), now));
+            return new InitResult(account, secret);
+        });
+    }
+
+    public CreatedToken createApiToken(String accountId, String name, Set<Role> roles) {
+        String secret = Hashes.newToken("");
+        ApiTokenRecord t = new ApiTokenRecord(Hashes.randomHexId(), accountId, name, roles, Hashes.sha256(secret), now());
+        write(c -> {
+            DirectoryWrites.insertApiToken(c, t);
+            return null;
+        });
+        return new CreatedToken(t, secret);
+    }
+
+    public void deleteApiToken(String accountId, String id) {
+        write(c -> {
+            DirectoryWrites.deleteOne(c, "api_tokens", "token", accountId, id);
+            return null;
+        });
+    }
+
+    /** A new tunnel; secret null draws 32 random bytes. */
+    public TunnelRecord createTunnel(String accountId, String name, byte[] secret) {
+        TunnelRecord t = new TunnelRecord(UUID.randomUUID(), accountId, name,
+                secret == null ? Hashes.randomBytes(32) : secret.clone(), now());
+        write(c -> {
+            DirectoryWrites.insertTunnel(c, t);
+            return null;
+        });
+        return t;
+    }
+
+    /** Refused (CONFLICT) while a service uses the tunnel; its routes go with it. */
+    public void deleteTunnel(String accountId, UUID id) {
+        write(c -> {
+            DirectoryWrites.deleteTunnel(c, accountId, id);
+            return null;
+        });
+    }
+
+    public ServiceRecord createService(String accountId, ServiceSpec spec) {
+        Instant now = now();
+        ServiceRecord s = record(UUID.randomUUID(), accountId, spec, now, now);
+        return write(c -> {
+            DirectoryWrites.requireTunnel(c, accountId, spec.tunnelId(), spec.tunnelField());
+            DirectoryWrites.insertService(c, s, MAX_SERVICES_PER_ACCOUNT);
+            return s;
+        });
+    }
+
+    public ServiceRecord updateService(String accountId, UUID id, ServiceSpec spec) {
+        return write(c -> {
+            Instant created = DirectoryWrites.serviceCreatedAt(c, accountId, id);
+            DirectoryWrites.requireTunnel(c, accountId, spec.tunnelId(), spec.tunnelField());
+            ServiceRecord s = record(id, accountId, spec, created, now());
+            DirectoryWrites.updateService(c, s);
+            return s;
+        });
+    }
+
+    private static ServiceRecord record(UUID id, String account, ServiceSpec s, Instant created, Instant updated) {
+        return new ServiceRecord(id, account, s.name(), s.httpPort(), s.httpsPort(), s.ipv4(), s.ipv6(), s.hostname(),
+                s.tunnelId(), s.resolverIps(), created, updated);
+    }
+
+    public void deleteService(String accountId, UUID id) {
+        write(c -> {
+            DirectoryWrites.deleteOne(c, "services", "service", accountId, id.toString());
+            return null;
+        });
+    }
+
+    public RouteRecord addRoute(String accountId, Cidr network, UUID tunnelId, String comment) {
+        RouteRecord r = new RouteRecord(UUID.randomUUID(), accountId, network, tunnelId, comment, now());
+        return write(c -> {
+            DirectoryWrites.requireTunnel(c, accountId, tunnelId, "tunnel_id");
+            DirectoryWrites.insertRoute(c, r);
+            return r;
+        });
+    }
+
+    public void deleteRoute(String accountId, UUID id) {
+        write(c -> {
+            DirectoryWrites.deleteOne(c, "routes", "route", accountId, id.toString());
+            return null;
+        });
+    }
+
+    /** hostname must be normalised already (HostnameRoutes.normalize). */
+    public HostnameRouteRecord addHostnameRoute(String accountId, String hostname, UUID tunnelId, String comment) {
+        HostnameRouteRecord r = new HostnameRouteRecord(UUID.randomUUID(), accountId, hostname, tunnelId, comment, now());
+        return write(c -> {
+            DirectoryWrites.requireTunnel(c, accountId, tunnelId, "tunnel_id");
+            DirectoryWrites.insertHostnameRoute(c, r);
+            return r;
+        });
+    }
+
+    public void deleteHostnameRoute(String accountId, UUID id) {
+        write(c -> {
+            DirectoryWrites.deleteOne(c, "hostname_routes", "hostname route", accountId, id.toString());
+            return null;
+        });
+    }
+
+    /** Creates or replaces a worker's bindings; returns a fresh gateway token (earlier ones stay valid). */
+    public String putWorker(String accountId, String name, List<BindingRecord> bindings) {
+        String token = Hashes.newToken("gw_");
+        write(c -> {
+            DirectoryWrites.putWorker(c, accountId, name, List.copyOf(bindings), Hashes.sha256Hex(token), now());
+            return null;
+        });
+        return token;
+    }
+
+    /** Deletes the worker, its bindings and every gateway token it had. */
+    public void deleteWorker(String accountId, String name) {
+        write(c -> {
+            DirectoryWrites.deleteWorker(c, accountId, name);
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (refresher != null) {
+                refresher.shutdownNow();
+                refresher = null;
+            }
+            dropConnection();
+        }
+    }
+}
