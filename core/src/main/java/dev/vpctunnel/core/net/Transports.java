@@ -47,6 +47,16 @@ public final class Transports {
 
     /** Parses HOST:PORT or [V6]:PORT. */
     public static java.net.InetSocketAddress parseHostPort(String s, String what) {
+        return parse(s, what, 1);
+    }
+
+    /** Like {@link #parseHostPort} for a listen address, where port 0 means any free port. */
+    public static java.net.InetSocketAddress parseListen(String s, String what) {
+        java.net.InetSocketAddress a = parse(s, what, 0);
+        return new java.net.InetSocketAddress(a.getHostString(), a.getPort());
+    }
+
+    private static java.net.InetSocketAddress parse(String s, String what, int minPort) {
         String v = s.trim();
         int colon = v.lastIndexOf(':');
         if (colon <= 0 || colon == v.length() - 1) {
@@ -64,8 +74,8 @@ public final class Transports {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(what + ": port is not a number in '" + s + "'");
         }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(what + ": port must be 1-65535, got " + port);
+        if (port < minPort || port > 65535) {
+            throw new IllegalArgumentException(what + ": port must be " + minPort + "-65535, got " + port);
         }
         return java.net.InetSocketAddress.createUnresolved(host, port);
     }

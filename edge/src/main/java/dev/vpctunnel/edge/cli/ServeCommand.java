@@ -1,14 +1,140 @@
 package dev.vpctunnel.edge.cli;
 
+import dev.vpctunnel.core.link.Durations;
+import dev.vpctunnel.core.log.Logs;
+import dev.vpctunnel.core.metrics.MetricsServer;
+import dev.vpctunnel.core.net.Shutdown;
+import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.core.tls.LinkTls;
+import dev.vpctunnel.core.tls.Pki;
+import dev.vpctunnel.edge.api.AdminApiServer;
+import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.TunnelRecord;
+import dev.vpctunnel.edge.gateway.GatewayServer;
+import dev.vpctunnel.edge.link.EdgeLink;
+import dev.vpctunnel.edge.link.EdgeLinkConfig;
+import dev.vpctunnel.edge.link.TunnelServer;
+import dev.vpctunnel.edge.metrics.EdgeMetrics;
+import io.netty.channel.EventLoopGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-import java.util.concurrent.Callable;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
-/** edge serve: placeholder until the link lands. */
-@Command(name = "serve", description = "Run the edge: tunnel listener, admin API, worker gateway, metrics.")
-public final class ServeCommand implements Callable<Integer> {
+/** edge serve: the tunnel listener, the admin API, the worker gateway and the metrics, until SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the edge: tunnel listener, admin API, worker gateway, metrics. SIGTERM drains and exits 0.")
+public final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+    private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
+
+    @Option(names = "--data", required = true, description = "Data directory made by 'edge init'.")
+    Path data;
+    @Option(names = "--store", description = "JDBC URL of the directory store (default: the H2 file in --data), e.g. jdbc:postgresql://host/db?user=u&password=p")
+    String store;
+    @Option(names = "--tunnel-listen", defaultValue = "0.0.0.0:7844", description = "Where connectors dial in (default ${DEFAULT-VALUE}).")
+    String tunnelListen;
+    @Option(names = "--api-listen", defaultValue = "127.0.0.1:8080", description = "Admin REST API (default ${DEFAULT-VALUE}).")
+    String apiListen;
+    @Option(names = "--gateway-listen", defaultValue = "127.0.0.1:8787", description = "Worker gateway (default ${DEFAULT-VALUE}).")
+    String gatewayListen;
+    @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9090", description = "Prometheus /metrics and /ready (default ${DEFAULT-VALUE}).")
+    String metricsListen;
+    @Option(names = "--grace-period", defaultValue = "30s", description = "How long SIGTERM waits for links to drain (default ${DEFAULT-VALUE}).")
+    String gracePeriod;
+    @Option(names = "--heartbeat-interval", defaultValue = "5s", description = "PING a link after this much silence (default ${DEFAULT-VALUE}).")
+    String heartbeatInterval;
+    @Option(names = "--heartbeat-timeout", defaultValue = "15s", description = "Close a link silent this long (default ${DEFAULT-VALUE}).")
+    String heartbeatTimeout;
+    @Option(names = "--connect-timeout", defaultValue = "10s", description = "Connectors' connect timeout to origins (default ${DEFAULT-VALUE}).")
+    String connectTimeout;
+    @Option(names = "--tls-timeout", defaultValue = "10s", description = "Connectors' TLS handshake timeout to origins (default ${DEFAULT-VALUE}).")
+    String tlsTimeout;
+    @Option(names = "--threads", defaultValue = "0", description = "Event loop threads (default: 2 per core).")
+    int threads;
+    @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error (default ${DEFAULT-VALUE}).")
+    String logLevel;
+    @Option(names = "--log-format", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE}).")
+    String logFormat;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        Logs.configure(Logs.parseFormat(logFormat), Logs.parseLevel(logLevel));
+        Duration grace = Durations.parse(gracePeriod, "--grace-period");
+        Duration hbInterval = Durations.parse(heartbeatInterval, "--heartbeat-interval");
+        Duration hbTimeout = Durations.parse(heartbeatTimeout, "--heartbeat-timeout");
+        InetSocketAddress tunnelAddr = Transports.parseListen(tunnelListen, "--tunnel-listen");
+        InetSocketAddress apiAddr = Transports.parseListen(apiListen, "--api-listen");
+        InetSocketAddress gatewayAddr = Transports.parseListen(gatewayListen, "--gateway-listen");
+        InetSocketAddress metricsAddr = Transports.parseListen(metricsListen, "--metrics-listen");
+        Path certFile = data.resolve(InitCommand.CERT);
+        Path keyFile = data.resolve(InitCommand.KEY);
+        if (!Files.isRegularFile(certFile) || !Files.isRegularFile(keyFile)) {
+            System.err.println("edge serve: " + data + " is not an initialised data directory; run 'edge init --data " + data + "' first");
+            return 2;
+        }
+        List<X509Certificate> chain = Pki.readCertificates(certFile);
+        PrivateKey key = Pki.readPrivateKey(keyFile);
+        Shutdown shutdown = new Shutdown().install();
+
+        Directory directory = Directory.open(data, store);
+        directory.startRefresh(Duration.ofSeconds(2));
+        EventLoopGroup group = Transports.group(threads, "edge");
+        ExecutorService blocking = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "edge-api-store");
+            t.setDaemon(true);
+            return t;
+        });
+        String edgeId = edgeId(tunnelAddr);
+        EdgeLinkConfig linkConfig = EdgeLinkConfig.defaults(edgeId, LinkTls.server(key, chain)).withHeartbeat(hbInterval, hbTimeout);
+        TunnelServer tunnels = new TunnelServer(linkConfig, (id, account) -> secretOf(directory, id, account), group);
+        EdgeMetrics metrics = new EdgeMetrics();
+        metrics.linkGauges(() -> tunnels.router().all().stream().mapToInt(EdgeLink::openStreams).sum(),
+                () -> tunnels.router().countsByTunnel());
+        tunnels.bind(tunnelAddr);
+        LOG.info(() -> "tunnel listener ready on " + tunnelAddr.getHostString() + ":" + tunnels.port() + " (edge " + edgeId + ")");
+        AdminApiServer api = AdminApiServer.start(apiAddr, directory, tunnels.router(), blocking);
+        LOG.info(() -> "admin API ready on http://" + apiAddr.getHostString() + ":" + api.port());
+        GatewayServer gateway = GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
+                Durations.parse(connectTimeout, "--connect-timeout"), Durations.parse(tlsTimeout, "--tls-timeout"));
+        LOG.info(() -> "worker gateway ready on " + gatewayAddr.getHostString() + ":" + gateway.port());
+        MetricsServer metricsServer = MetricsServer.start(metricsAddr, group, metrics.registry(), () -> true);
+        LOG.info(() -> "metrics ready on http://" + metricsAddr.getHostString() + ":" + metricsServer.port() + "/metrics");
+
+        shutdown.await();
+        gateway.close();
+        tunnels.drain(grace);
+        api.close();
+        metricsServer.close();
+        directory.close();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        LOG.info("edge stopped");
         return 0;
+    }
+
+    private static Optional<byte[]> secretOf(Directory directory, UUID id, String account) {
+        return directory.snapshot().tunnel(id).filter(t -> t.accountId().equals(account)).map(TunnelRecord::secret);
+    }
+
+    private static String edgeId(InetSocketAddress tunnelAddr) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "edge";
+        }
+        return host + ":" + tunnelAddr.getPort();
     }
 }

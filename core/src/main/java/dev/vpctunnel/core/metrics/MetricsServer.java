@@ -1,0 +1,115 @@
+package dev.vpctunnel.core.metrics;
+
+import dev.vpctunnel.core.net.Transports;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+
+/** GET /metrics (Prometheus text) and GET /ready (200 when ready, else 503) on a small listener of its own. */
+public final class MetricsServer implements AutoCloseable {
+    private final Channel channel;
+
+    private MetricsServer(Channel channel) {
+        this.channel = channel;
+    }
+
+    public static MetricsServer start(InetSocketAddress bind, EventLoopGroup group, PrometheusRegistry registry,
+                                      BooleanSupplier ready) throws InterruptedException {
+        PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+        Channel ch = new ServerBootstrap().group(group).channel(Transports.server())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel c) {
+                        c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192), new HttpObjectAggregator(4096),
+                                new Handler(registry, writer, ready));
+                    }
+                })
+                .bind(bind).sync().channel();
+        return new MetricsServer(ch);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final PrometheusRegistry registry;
+        private final PrometheusTextFormatWriter writer;
+        private final BooleanSupplier ready;
+
+        Handler(PrometheusRegistry registry, PrometheusTextFormatWriter writer, BooleanSupplier ready) {
+            this.registry = registry;
+            this.writer = writer;
+            this.ready = ready;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws IOException {
+            String path = req.uri().split("\\?", 2)[0];
+            FullHttpResponse resp;
+            if (path.equals("/metrics")) {
+                ByteBuf buf = ctx.alloc().buffer(8192);
+                try (ByteBufOutputStream out = new ByteBufOutputStream(buf)) {
+                    writer.write(out, registry.scrape());
+                } catch (IOException | RuntimeException e) {
+                    buf.release();
+                    throw e;
+                }
+                resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, buf);
+                resp.headers().set(HttpHeaderNames.CONTENT_TYPE, writer.getContentType());
+            } else if (path.equals("/ready")) {
+                boolean ok = ready.getAsBoolean();
+                resp = text(ctx, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, ok ? "ready\n" : "not ready\n");
+            } else {
+                resp = text(ctx, HttpResponseStatus.NOT_FOUND, "not found: try /metrics or /ready\n");
+            }
+            HttpUtil.setContentLength(resp, resp.content().readableBytes());
+            boolean keep = HttpUtil.isKeepAlive(req);
+            HttpUtil.setKeepAlive(resp, keep);
+            var f = ctx.writeAndFlush(resp);
+            if (!keep) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private static FullHttpResponse text(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    ctx.alloc().buffer().writeBytes(body.getBytes(StandardCharsets.UTF_8)));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            return r;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

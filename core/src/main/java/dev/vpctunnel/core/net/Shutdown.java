@@ -1,0 +1,35 @@
+package dev.vpctunnel.core.net;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/** SIGTERM and SIGINT start a graceful drain once; the process then exits with the drain's status (0). */
+public final class Shutdown {
+    private static final Logger LOG = Logger.getLogger(Shutdown.class.getName());
+    private final CountDownLatch requested = new CountDownLatch(1);
+    private final AtomicBoolean once = new AtomicBoolean();
+
+    public Shutdown install() {
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                if (once.compareAndSet(false, true)) {
+                    LOG.info(() -> "SIG" + name + " received, draining");
+                    requested.countDown();
+                }
+            });
+        }
+        return this;
+    }
+
+    /** Blocks until a signal arrives. */
+    public void await() throws InterruptedException {
+        requested.await();
+    }
+
+    public void request() {
+        if (once.compareAndSet(false, true)) {
+            requested.countDown();
+        }
+    }
+}

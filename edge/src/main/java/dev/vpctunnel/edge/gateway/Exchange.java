@@ -1,0 +1,267 @@
+package dev.vpctunnel.edge.gateway;
+
+import dev.vpctunnel.edge.link.EdgeLink;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.concurrent.Future;
+
+import java.util.ArrayDeque;
+import java.util.logging.Logger;
+
+/**
+ * One fetch in flight: the worker's request relayed onto a tunnel stream and the origin's response relayed back,
+ * with backpressure both ways. Every method runs on the worker connection's event loop.
+ */
+final class Exchange {
+    private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
+    private final GatewayContext gateway;
+    private final ChannelHandlerContext client;
+    private final FetchHandler owner;
+    private final HttpRequest request;
+    private final FetchRouter.Route route;
+    private final String binding;
+    private final String path;
+    private final long started;
+    private final boolean keepAlive;
+    private final boolean h2Client;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
+    private EdgeLink link;
+    private Http2StreamChannel stream;
+    private int attempts;
+    private boolean requestFinished;
+    private boolean bodyForwarded;
+    private boolean responseStarted;
+    private boolean done;
+
+    Exchange(GatewayContext gateway, ChannelHandlerContext client, FetchHandler owner, HttpRequest request,
+             FetchRouter.Route route, FetchUrl url, String binding, long started, boolean keepAlive) {
+        this.gateway = gateway;
+        this.client = client;
+        this.owner = owner;
+        this.request = request;
+        this.route = route;
+        this.binding = binding;
+        this.path = url.pathAndQuery();
+        this.started = started;
+        this.keepAlive = keepAlive;
+        this.h2Client = client.channel() instanceof Http2StreamChannel;
+    }
+
+    void start() {
+        EdgeLink l = gateway.links().pick(route.tunnelId(), null).orElse(null);
+        if (l == null) {
+            failBeforeResponse(FetchError.of(FetchError.Code.NO_CONNECTOR, "no connector is connected for tunnel " + route.tunnelId()));
+            return;
+        }
+        open(l);
+    }
+
+    private void open(EdgeLink l) {
+        link = l;
+        attempts++;
+        l.openStream(new TunnelStreamHandler.Init(this, client.executor()))
+                .addListener((Future<Http2StreamChannel> f) -> client.executor().execute(() -> opened(f)));
+    }
+
+    private void opened(Future<Http2StreamChannel> f) {
+        if (!f.isSuccess()) {
+            retryOrFail("cannot open a stream on " + link + ": " + f.cause().getMessage());
+            return;
+        }
+        stream = f.getNow();
+        if (done) {
+            stream.close();
+            return;
+        }
+        stream.write(RequestHeaders.forTunnel(request, path, route.hostHeader(), route.connect().toByteArray()));
+        stream.read();
+        HttpContent c;
+        while ((c = pending.poll()) != null) {
+            forward(c);
+        }
+        stream.flush();
+        if (!requestFinished && !bodyForwarded) {
+            client.read();
+        }
+    }
+
+    /** Retry once on another link, only while nothing of the request can have reached the origin. */
+    private void retryOrFail(String why) {
+        if (done) {
+            return;
+        }
+        if (attempts < 2 && !bodyForwarded) {
+            EdgeLink other = gateway.links().pick(route.tunnelId(), link).orElse(null);
+            if (other != null) {
+                LOG.fine(() -> why + "; retrying on " + other);
+                open(other);
+                return;
+            }
+        }
+        failBeforeResponse(FetchError.of(link == null || stream == null ? FetchError.Code.NO_CONNECTOR : FetchError.Code.STREAM_RESET, why));
+    }
+
+    void requestContent(HttpContent content) {
+        if (done) {
+            content.release();
+            return;
+        }
+        HttpContent c = content instanceof HttpRequest ? new DefaultLastHttpContent(content.content()) : content;
+        if (c instanceof LastHttpContent) {
+            requestFinished = true;
+        }
+        if (stream == null) {
+            pending.add(c);
+            return;
+        }
+        forward(c);
+        stream.flush();
+    }
+
+    private void forward(HttpContent c) {
+        int n = c.content().readableBytes();
+        boolean last = c instanceof LastHttpContent;
+        if (n > 0) {
+            bodyForwarded = true;
+            gateway.metrics().bytesUp(n);
+        }
+        stream.write(c).addListener((ChannelFutureListener) f -> client.executor().execute(() -> {
+            if (!f.isSuccess() || done) {
+                return;
+            }
+            if (!last) {
+                client.read();
+            }
+        }));
+    }
+
+    // ---- from the tunnel stream (already on the client's event loop) ----
+
+    void responseHead(HttpResponse r) {
+        if (done) {
+            io.netty.util.ReferenceCountUtil.release(r);
+            return;
+        }
+        FetchError linkError = ConnectErrors.fromResponse(r);
+        if (linkError != null) {
+            io.netty.util.ReferenceCountUtil.release(r);
+            failBeforeResponse(linkError);
+            return;
+        }
+        responseStarted = true;
+        RequestHeaders.cleanResponse(r);
+        boolean full = r instanceof FullHttpResponse;
+        if (!h2Client && !full && !HttpUtil.isContentLengthSet(r)) {
+            HttpUtil.setTransferEncodingChunked(r, true);
+        }
+        if (!h2Client && !keepAlive) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (full) {
+            gateway.metrics().bytesDown(((FullHttpResponse) r).content().readableBytes());
+        }
+        client.writeAndFlush(r).addListener((ChannelFutureListener) f -> afterClientWrite(f, full));
+    }
+
+    void responseContent(HttpContent c) {
+        if (done || !responseStarted) {
+            c.release();
+            return;
+        }
+        boolean last = c instanceof LastHttpContent;
+        gateway.metrics().bytesDown(c.content().readableBytes());
+        client.writeAndFlush(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, last));
+    }
+
+    private void afterClientWrite(ChannelFuture f, boolean last) {
+        if (!f.isSuccess()) {
+            clientGone();
+            return;
+        }
+        if (last) {
+            finish();
+        } else if (stream != null) {
+            stream.read();
+        }
+    }
+
+    private void finish() {
+        if (done) {
+            return;
+        }
+        done = true;
+        gateway.metrics().fetchDone(binding, "ok", seconds());
+        if (stream != null) {
+            stream.close();
+        }
+        owner.exchangeDone(client, requestFinished);
+    }
+
+    /** The tunnel stream ended (reset, or the link died) before the response was complete. */
+    void streamClosed(Http2Error reset) {
+        if (done) {
+            return;
+        }
+        if (!responseStarted) {
+            if (reset == Http2Error.REFUSED_STREAM) {
+                stream = null;
+                retryOrFail("the connector refused the stream (draining)");
+            } else {
+                failBeforeResponse(FetchError.of(FetchError.Code.STREAM_RESET,
+                        "the connection to the connector was lost before the response" + (reset == null ? "" : " (" + reset + ")")));
+            }
+            return;
+        }
+        // The response was cut off: never let it look complete. Closing the worker's connection (HTTP/1.1) or
+        // its stream (h2c, sent as a reset) tells it so.
+        done = true;
+        gateway.metrics().fetchDone(binding, FetchError.Code.STREAM_RESET.wire(), seconds());
+        LOG.fine(() -> "fetch through " + binding + " cut off mid-response" + (reset == null ? "" : " (" + reset + ")"));
+        client.close();
+    }
+
+    void clientGone() {
+        if (done) {
+            return;
+        }
+        done = true;
+        gateway.metrics().fetchDone(binding, "client_cancelled", seconds());
+        releasePending();
+        if (stream != null) {
+            stream.close(); // an open stream closed early goes out as RST_STREAM(CANCEL): the connector aborts
+        }
+    }
+
+    private void failBeforeResponse(FetchError error) {
+        done = true;
+        releasePending();
+        if (stream != null) {
+            stream.close();
+        }
+        owner.exchangeFailed(requestFinished);
+        owner.fail(client, error, binding);
+    }
+
+    private void releasePending() {
+        HttpContent c;
+        while ((c = pending.poll()) != null) {
+            c.release();
+        }
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - started) / 1e9;
+    }
+}

@@ -1,0 +1,171 @@
+package dev.vpctunnel.edge.gateway;
+
+import dev.vpctunnel.edge.directory.BindingRecord;
+import dev.vpctunnel.edge.directory.DirectorySnapshot;
+import dev.vpctunnel.edge.directory.WorkerRecord;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * The worker's side of the gateway: one request at a time per HTTP/1.1 connection (one per h2c stream). Checks the
+ * worker token and the binding, routes, and hands the request to an {@link Exchange} that relays it through a link.
+ * AUTO_READ is off: the next message is read only when the previous one was passed on.
+ */
+final class FetchHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = Logger.getLogger(FetchHandler.class.getName());
+    private static final AtomicLong IDS = new AtomicLong();
+    private final GatewayContext gateway;
+    private Exchange exchange;
+    /** After an error answer, the rest of that request's body is read and dropped. */
+    private boolean discardingBody;
+    private boolean closeAfterResponse;
+
+    FetchHandler(GatewayContext gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive() && ctx.channel() instanceof Http2StreamChannel) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest req) {
+            start(ctx, req);
+        }
+        if (msg instanceof HttpContent content) {
+            if (exchange != null) {
+                exchange.requestContent(content);
+                return;
+            }
+            boolean last = content instanceof LastHttpContent;
+            content.release();
+            if (discardingBody && last) {
+                discardingBody = false;
+                if (closeAfterResponse) {
+                    ctx.close();
+                    return;
+                }
+            }
+            ctx.read();
+        } else if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+            ctx.read();
+        }
+    }
+
+    private void start(ChannelHandlerContext ctx, HttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !(ctx.channel() instanceof Http2StreamChannel);
+        closeAfterResponse = !keepAlive && !(ctx.channel() instanceof Http2StreamChannel);
+        if (req.decoderResult().isFailure()) {
+            closeAfterResponse = true;
+            fail(ctx, FetchError.of(FetchError.Code.BAD_REQUEST, "malformed request: " + req.decoderResult().cause().getMessage()), "-");
+            return;
+        }
+        long started = System.nanoTime();
+        String requestId = Long.toHexString(IDS.incrementAndGet());
+        DirectorySnapshot dir = gateway.directory().get();
+        String token = RequestHeaders.bearer(req);
+        Optional<WorkerRecord> worker = token == null ? Optional.empty() : dir.workerByGatewayToken(token);
+        if (worker.isEmpty()) {
+            fail(ctx, FetchError.of(FetchError.Code.UNAUTHORIZED, token == null
+                    ? "Proxy-Authorization: Bearer <worker gateway token> is required" : "the worker gateway token is not valid"), "-");
+            return;
+        }
+        String bindingName = req.headers().get(RequestHeaders.BINDING);
+        BindingRecord binding = bindingName == null ? null : worker.get().bindings().get(bindingName);
+        if (binding == null) {
+            fail(ctx, FetchError.of(FetchError.Code.BINDING_NOT_FOUND, bindingName == null
+                    ? "header cf-vpc-binding is required" : "worker " + worker.get().name() + " has no binding named " + bindingName),
+                    bindingName == null ? "-" : bindingName);
+            return;
+        }
+        FetchRouter.Route route;
+        try {
+            FetchUrl url = FetchUrl.parse(req);
+            route = gateway.router().route(dir, worker.get(), binding, url, requestId);
+            exchange = new Exchange(gateway, ctx, this, req, route, url, binding.name(), started, keepAlive);
+        } catch (IllegalArgumentException e) {
+            fail(ctx, FetchError.of(FetchError.Code.BAD_REQUEST, e.getMessage()), binding.name());
+            return;
+        } catch (FetchException e) {
+            fail(ctx, e.error(), binding.name());
+            return;
+        }
+        exchange.start();
+    }
+
+    /** An answer from the gateway itself: the worker's fetch() rejects with it. */
+    void fail(ChannelHandlerContext ctx, FetchError error, String binding) {
+        LOG.fine(() -> "fetch through " + binding + " refused: " + error.code().wire() + ": " + error.message());
+        gateway.metrics().fetchDone(binding, error.code().wire(), 0);
+        discardingBody = true;
+        ctx.writeAndFlush(error.toResponse(ctx.alloc(), !closeAfterResponse)).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+            } else {
+                ctx.read();
+            }
+        });
+    }
+
+    /** The exchange is over (response fully written, request fully read); the connection may take the next one. */
+    void exchangeDone(ChannelHandlerContext ctx, boolean reusable) {
+        exchange = null;
+        if (!reusable || closeAfterResponse) {
+            ctx.close();
+        } else {
+            ctx.read();
+        }
+    }
+
+    /** The exchange gave an error answer while the request body may still be coming. */
+    void exchangeFailed(boolean requestFinished) {
+        exchange = null;
+        discardingBody = !requestFinished;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.clientGone();
+            exchange = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.handler.codec.http2.Http2ResetFrame && exchange != null) {
+            exchange.clientGone();
+            exchange = null;
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.fine(() -> "gateway connection " + ctx.channel().remoteAddress() + " failed: " + cause);
+        ctx.close();
+    }
+}

@@ -1,0 +1,94 @@
+package dev.vpctunnel.edge.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.channel.ChannelDuplexHandler;
+
+import java.util.List;
+
+/** Looks at the first bytes: the HTTP/2 preface means h2c with prior knowledge, anything else HTTP/1.1. */
+final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
+    private static final int MAX_HEADER = 64 * 1024;
+    private final GatewayContext gateway;
+
+    GatewayInitializer(GatewayContext gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, 300));
+        ch.pipeline().addLast("idle-close", new IdleClose());
+        ch.pipeline().addLast("sniff", new Sniffer());
+        ch.read();
+    }
+
+    private final class Sniffer extends ByteToMessageDecoder {
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
+            int n = Math.min(in.readableBytes(), preface.readableBytes());
+            boolean prefix = ByteBufUtil.equals(in, in.readerIndex(), preface, 0, n);
+            preface.release();
+            if (prefix && n < 24) {
+                ctx.read(); // could still be the preface: wait for more
+                return;
+            }
+            ChannelPipeline p = ctx.pipeline();
+            if (prefix) {
+                p.addAfter(ctx.name(), "h2", Http2FrameCodecBuilder.forServer()
+                        .initialSettings(new Http2Settings().maxConcurrentStreams(10_000).maxHeaderListSize(MAX_HEADER)
+                                .initialWindowSize(1024 * 1024))
+                        .validateHeaders(true).build());
+                p.addAfter("h2", "mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel s) {
+                        s.config().setAutoRead(false);
+                        s.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new FetchHandler(gateway));
+                    }
+                }));
+                p.addAfter("mux", "h2-read", new AlwaysRead());
+            } else {
+                p.addAfter(ctx.name(), "http", new HttpServerCodec(8192, MAX_HEADER, 64 * 1024));
+                p.addAfter("http", "fetch", new FetchHandler(gateway));
+            }
+            p.remove(this);
+        }
+    }
+
+    /**
+     * On an h2c connection the connection itself keeps reading (frames for many streams share it); each stream's
+     * backpressure is its own flow-control window, returned only as the stream's handler reads.
+     */
+    private static final class AlwaysRead extends ChannelDuplexHandler {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private static final class IdleClose extends ChannelDuplexHandler {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+    }
+}

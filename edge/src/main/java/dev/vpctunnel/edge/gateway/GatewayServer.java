@@ -1,0 +1,47 @@
+package dev.vpctunnel.edge.gateway;
+
+import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.edge.directory.DirectorySnapshot;
+import dev.vpctunnel.edge.link.TunnelRouter;
+import dev.vpctunnel.edge.metrics.EdgeMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** The worker gateway listener: HTTP/1.1 and h2c (prior knowledge) on one port. */
+public final class GatewayServer implements AutoCloseable {
+    private final Channel channel;
+
+    private GatewayServer(Channel channel) {
+        this.channel = channel;
+    }
+
+    public static GatewayServer start(InetSocketAddress bind, EventLoopGroup group, Supplier<DirectorySnapshot> directory,
+                                      TunnelRouter links, EdgeMetrics metrics, Duration connectTimeout, Duration tlsTimeout)
+            throws InterruptedException {
+        GatewayContext ctx = new GatewayContext(directory, links,
+                new FetchRouter((int) connectTimeout.toMillis(), (int) tlsTimeout.toMillis()), metrics);
+        Channel ch = new ServerBootstrap().group(group).channel(Transports.server())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new GatewayInitializer(ctx))
+                .bind(bind).sync().channel();
+        return new GatewayServer(ch);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Stops accepting new worker connections. */
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+    }
+}

@@ -1,0 +1,57 @@
+package dev.vpctunnel.edge.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+/** The edge's Prometheus metrics: fetches per binding and outcome, latency, bytes, open streams, links per tunnel. */
+public final class EdgeMetrics {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter fetches = Counter.builder().name("vpc_gateway_fetches_total")
+            .help("Fetches through the gateway by binding and outcome (ok or the cf-vpc-error code)")
+            .labelNames("binding", "code").register(registry);
+    private final Histogram duration = Histogram.builder().name("vpc_gateway_fetch_duration_seconds")
+            .help("Time from the worker's request to the end of the response, by binding and outcome")
+            .classicOnly()
+            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+            .labelNames("binding", "code").register(registry);
+    private final Counter bytes = Counter.builder().name("vpc_gateway_bytes_total")
+            .help("Body bytes relayed by the gateway; direction up = worker to origin, down = origin to worker")
+            .labelNames("direction").register(registry);
+    private final io.prometheus.metrics.core.datapoints.CounterDataPoint up = bytes.labelValues("up");
+    private final io.prometheus.metrics.core.datapoints.CounterDataPoint down = bytes.labelValues("down");
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** Gauges read at scrape time from the live links. */
+    public void linkGauges(IntSupplier openStreams, Supplier<Map<UUID, Integer>> linksPerTunnel) {
+        GaugeWithCallback.builder().name("vpc_tunnel_open_streams").help("Fetch streams open on this edge's links")
+                .callback(cb -> cb.call(openStreams.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("vpc_tunnel_links").help("Registered connector links per tunnel on this edge")
+                .labelNames("tunnel_id")
+                .callback(cb -> linksPerTunnel.get().forEach((t, n) -> cb.call(n, t.toString()))).register(registry);
+    }
+
+    public void fetchDone(String binding, String code, double seconds) {
+        fetches.labelValues(binding, code).inc();
+        if (seconds > 0) {
+            duration.labelValues(binding, code).observe(seconds);
+        }
+    }
+
+    public void bytesUp(long n) {
+        up.inc(n);
+    }
+
+    public void bytesDown(long n) {
+        down.inc(n);
+    }
+}
