@@ -31,9 +31,9 @@ final class HopHeaders {
         h.set(in.headers());
         boolean hadLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
         strip(h);
-        h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
-        h.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
-        h.remove(HttpConversionUtil.ExtensionHeaderNames.PATH.text());
+        for (HttpConversionUtil.ExtensionHeaderNames n : HttpConversionUtil.ExtensionHeaderNames.values()) {
+            h.remove(n.text());
+        }
         h.set(HttpHeaderNames.HOST, hostHeader(in.headers().get(HttpHeaderNames.HOST), serverName));
         if (knownLength >= 0) {
             h.set(HttpHeaderNames.CONTENT_LENGTH, knownLength);
@@ -51,6 +51,9 @@ final class HopHeaders {
         HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status());
         out.headers().set(in.headers());
         strip(out.headers());
+        for (HttpConversionUtil.ExtensionHeaderNames n : HttpConversionUtil.ExtensionHeaderNames.values()) {
+            out.headers().remove(n.text());
+        }
         return out;
     }
 
