@@ -1,5 +1,7 @@
 package dev.vpctunnel.connector.policy;
 
+import io.netty.util.NetUtil;
+
 import java.net.InetAddress;
 import java.util.List;
 
@@ -37,11 +39,11 @@ public final class CidrPolicy {
     public String denial(InetAddress address) {
         for (Cidr c : deny) {
             if (c.contains(address)) {
-                return address.getHostAddress() + " is denied by --deny " + c;
+                return NetUtil.toAddressString(address) + " is denied by --deny " + c;
             }
         }
         if (!allow.isEmpty() && allow.stream().noneMatch(c -> c.contains(address))) {
-            return address.getHostAddress() + " is outside every --allow network";
+            return NetUtil.toAddressString(address) + " is outside every --allow network";
         }
         return null;
     }
