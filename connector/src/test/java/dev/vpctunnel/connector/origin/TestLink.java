@@ -120,10 +120,15 @@ final class TestLink implements AutoCloseable {
 
     /** A GET (or other body-less request) through the link. */
     Fetch get(ConnectRequest cr, String path) throws InterruptedException {
+        return get(cr, path, true);
+    }
+
+    /** A GET whose body is only counted and checksummed when {@code keepBody} is false. */
+    Fetch get(ConnectRequest cr, String path, boolean keepBody) throws InterruptedException {
         HttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
         req.headers().set(HttpHeaderNames.HOST, cr.getServerName());
         req.headers().set(LinkHeaders.CONNECT, encode(cr));
-        return open(req, true, null);
+        return open(req, keepBody, null);
     }
 
     /** Opens a stream and sends {@code head}; {@code body} (if any) runs on the stream channel's loop to write the rest. */
