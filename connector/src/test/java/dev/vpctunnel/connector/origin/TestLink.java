@@ -125,18 +125,29 @@ final class TestLink implements AutoCloseable {
 
     /** A GET whose body is only counted and checksummed when {@code keepBody} is false. */
     Fetch get(ConnectRequest cr, String path, boolean keepBody) throws InterruptedException {
-        HttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+        return open(request(HttpMethod.GET, cr, path), keepBody, null);
+    }
+
+    static HttpRequest request(HttpMethod method, ConnectRequest cr, String path) {
+        HttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path);
         req.headers().set(HttpHeaderNames.HOST, cr.getServerName());
         req.headers().set(LinkHeaders.CONNECT, encode(cr));
-        return open(req, keepBody, null);
+        return req;
     }
 
     /** Opens a stream and sends {@code head}; {@code body} (if any) runs on the stream channel's loop to write the rest. */
     Fetch open(HttpRequest head, boolean keepBody, Consumer<Http2StreamChannel> body) throws InterruptedException {
+        return open(head, keepBody, true, body);
+    }
+
+    /** With {@code autoRead} false the edge side reads nothing until told: a slow worker. */
+    Fetch open(HttpRequest head, boolean keepBody, boolean autoRead, Consumer<Http2StreamChannel> body)
+            throws InterruptedException {
         Fetch fetch = new Fetch(keepBody);
         Http2StreamChannel ch = new Http2StreamChannelBootstrap(client).handler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel sc) {
+                sc.config().setAutoRead(autoRead);
                 sc.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), fetch);
             }
         }).open().sync().getNow();

@@ -49,6 +49,8 @@ final class TestOrigin implements AutoCloseable {
     final AtomicInteger closedConnections = new AtomicInteger();
     final CountDownLatch hangClosed = new CountDownLatch(1);
     final AtomicLong uploaded = new AtomicLong();
+    /** Bytes of /download bodies handed to the socket so far. */
+    final AtomicLong downloadSent = new AtomicLong();
     private final EventLoopGroup group;
     private final Channel server;
 
@@ -141,6 +143,10 @@ final class TestOrigin implements AutoCloseable {
                     ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).set(sb.toString());
                 }
                 case "/conn" -> send(ctx, text(HttpResponseStatus.OK, Integer.toString(connection)));
+                case "/close-soon" -> {
+                    send(ctx, text(HttpResponseStatus.OK, Integer.toString(connection)));
+                    ctx.channel().eventLoop().schedule(() -> ctx.close(), 100, TimeUnit.MILLISECONDS);
+                }
                 case "/download" -> {
                     toSend = Long.parseLong(q.parameters().get("bytes").get(0));
                     HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -180,7 +186,7 @@ final class TestOrigin implements AutoCloseable {
                 case "/headers" -> send(ctx, text(HttpResponseStatus.OK,
                         ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).get() + "body-bytes: " + received + "\n"));
                 case "/echo" -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                case "/hello", "/chunked", "/conn", "/download", "/die", "/hang" -> { }
+                case "/hello", "/chunked", "/conn", "/close-soon", "/download", "/die", "/hang" -> { }
                 default -> send(ctx, text(HttpResponseStatus.NOT_FOUND, "no route " + route));
             }
         }
@@ -189,6 +195,7 @@ final class TestOrigin implements AutoCloseable {
             while (toSend > 0 && ctx.channel().isWritable()) {
                 int n = (int) Math.min(toSend, ZEROS.capacity());
                 toSend -= n;
+                downloadSent.addAndGet(n);
                 ctx.write(new DefaultHttpContent(ZEROS.retainedSlice(0, n)));
             }
             if (toSend == 0) {
