@@ -59,6 +59,25 @@ class OriginEdgeCasesTest extends LeakChecked {
     }
 
     @Test
+    void slowOriginStopsReadingTheEdge() throws Exception {
+        long size = 128L * 1024 * 1024;
+        var req = new io.netty.handler.codec.http.DefaultHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                HttpMethod.POST, "/upload-stall");
+        req.headers().set(HttpHeaderNames.HOST, "edge.internal")
+                .set(dev.vpctunnel.core.link.LinkHeaders.CONNECT, TestLink.encode(to(origin.port()).build()));
+        OriginLargeBodyTest.Uploader[] up = new OriginLargeBodyTest.Uploader[1];
+        TestLink.Fetch f = link.open(req, true, ch -> {
+            up[0] = new OriginLargeBodyTest.Uploader(ch, size);
+            up[0].start();
+        });
+        Thread.sleep(1000);
+        long sent = up[0].written.get();
+        System.out.printf("slow origin: edge could send %d KiB of %d MiB while the origin read nothing%n", sent >> 10, size >> 20);
+        assertTrue(sent < 24L * 1024 * 1024, "edge sent " + (sent >> 20) + " MiB to an origin that reads nothing");
+        assertEquals(Long.toString(size), f.bodyText());
+    }
+
+    @Test
     void tlsHandshakeTimeoutIsTlsFailed() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             ConnectRequest cr = to(silent.getLocalPort()).setScheme(Scheme.HTTPS).setTlsTimeoutMs(300).build();

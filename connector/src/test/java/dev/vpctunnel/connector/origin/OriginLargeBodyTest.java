@@ -98,6 +98,7 @@ class OriginLargeBodyTest extends LeakChecked {
     static final class Uploader extends ChannelInboundHandlerAdapter {
         private final Http2StreamChannel ch;
         private long remaining;
+        final AtomicLong written = new AtomicLong();
 
         Uploader(Http2StreamChannel ch, long n) {
             this.ch = ch;
@@ -122,6 +123,7 @@ class OriginLargeBodyTest extends LeakChecked {
             while (remaining > 0 && ch.isWritable()) {
                 int n = (int) Math.min(remaining, ZEROS.capacity());
                 remaining -= n;
+                written.addAndGet(n);
                 ch.write(new DefaultHttpContent(ZEROS.retainedSlice(0, n)));
             }
             if (remaining == 0) {

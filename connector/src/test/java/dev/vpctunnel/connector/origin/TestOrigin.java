@@ -143,6 +143,10 @@ final class TestOrigin implements AutoCloseable {
                     ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).set(sb.toString());
                 }
                 case "/conn" -> send(ctx, text(HttpResponseStatus.OK, Integer.toString(connection)));
+                case "/upload-stall" -> {
+                    ctx.channel().config().setAutoRead(false);
+                    ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true), 1500, TimeUnit.MILLISECONDS);
+                }
                 case "/close-soon" -> {
                     send(ctx, text(HttpResponseStatus.OK, Integer.toString(connection)));
                     ctx.channel().eventLoop().schedule(() -> ctx.close(), 100, TimeUnit.MILLISECONDS);
@@ -179,7 +183,7 @@ final class TestOrigin implements AutoCloseable {
 
         private void onBodyEnd(ChannelHandlerContext ctx) {
             switch (route) {
-                case "/upload" -> {
+                case "/upload", "/upload-stall" -> {
                     uploaded.set(received);
                     send(ctx, text(HttpResponseStatus.OK, Long.toString(received)));
                 }
