@@ -26,6 +26,8 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
     private final OriginPool pool;
     private Channel channel;
     private Listener listener;
+    /** Taken from the pool rather than freshly dialed: the origin may have closed it meanwhile. */
+    boolean reused;
     /** Set while idle in the pool. */
     ScheduledFuture<?> idleTimer;
 

@@ -33,6 +33,7 @@ final class OriginPool implements AutoCloseable {
                 c.idleTimer = null;
             }
             if (c.channel().isActive()) {
+                c.reused = true;
                 return c;
             }
         }

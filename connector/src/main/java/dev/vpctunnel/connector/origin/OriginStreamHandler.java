@@ -19,16 +19,18 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
-import java.util.ArrayDeque;
+import java.nio.channels.ClosedChannelException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Relays one fetch stream to its origin and back. Runs on the stream channel's event loop; origin events are handed
- * over to it. Backpressure: the stream is read only after the previous writes to the origin completed, the origin only
- * after the previous writes to the stream completed (which, on HTTP/2, means the peer's flow-control window took them).
+ * over to it. Backpressure: the stream is read only after the previous writes to the origin completed
+ * ({@link RequestPump}), the origin only after the previous writes to the stream completed (on HTTP/2 that means the
+ * peer's flow-control window took them). A failure before the response head is a 502 with cf-link-error; after it, a
+ * RST_STREAM, never a clean end. An edge reset closes the origin connection instead of pooling it.
  */
-final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements OriginConnection.Listener {
+final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(OriginStreamHandler.class.getName());
 
     private enum State { HEAD, DIALING, RELAYING, DONE }
@@ -36,16 +38,13 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
     private final OriginDialer dialer;
     private final OriginService.LoopChooser loops;
     private ChannelHandlerContext ctx;
-    private EventLoop streamLoop;
     private State state = State.HEAD;
     private OriginTarget target;
     private HttpRequest head;
+    private RequestPump pump;
     private OriginConnection origin;
-    /** Request body received from the stream, not yet written to the origin. */
-    private final ArrayDeque<HttpContent> queued = new ArrayDeque<>();
-    private boolean requestEnded;
-    /** Request writes to the origin not yet completed. */
-    private int requestWrites;
+    /** A body-less request on a pooled connection the origin closed meanwhile is sent again once, on a fresh one. */
+    private boolean retryable;
     private boolean responseStarted;
     private boolean responseKeepAlive;
     private boolean informational;
@@ -59,7 +58,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.streamLoop = ctx.channel().eventLoop();
+        this.pump = new RequestPump(ctx, this::originFailed);
     }
 
     // ---- stream (edge) side ----
@@ -68,12 +67,10 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (state == State.DONE) {
             ReferenceCountUtil.release(msg);
-            return;
-        }
-        if (msg instanceof HttpRequest req && head == null) {
+        } else if (msg instanceof HttpRequest req && head == null) {
             onHead(req);
-        } else if (msg instanceof HttpContent c && head != null && !requestEnded) {
-            enqueue(c);
+        } else if (msg instanceof HttpContent c && head != null && !pump.ended()) {
+            pump.add(c);
         } else {
             ReferenceCountUtil.release(msg);
             fail(new FetchFailure(ErrorCode.BAD_REQUEST, "unexpected " + msg.getClass().getSimpleName() + " on a fetch stream"));
@@ -90,24 +87,28 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
             return;
         }
         if (req instanceof FullHttpRequest full) {
-            enqueue(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            retryable = !full.content().isReadable();
+            pump.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
         }
-        state = State.DIALING;
-        EventLoop originLoop = loops.forStream(streamLoop);
-        dialer.dial(target, originLoop).addListener((Future<OriginConnection> f) -> onStream(() -> onDialed(f)));
+        dial();
     }
 
-    private void enqueue(HttpContent c) {
-        queued.add(c);
-        if (c instanceof LastHttpContent) {
-            requestEnded = true;
-        }
+    private void dial() {
+        state = State.DIALING;
+        EventLoop originLoop = loops.forStream(ctx.channel().eventLoop());
+        dialer.dial(target, originLoop).addListener((Future<OriginConnection> f) -> {
+            if (ctx.executor().inEventLoop()) {
+                onDialed(f);
+            } else {
+                ctx.executor().execute(() -> onDialed(f));
+            }
+        });
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (state == State.RELAYING) {
-            pumpRequest(null);
+            pump.pump();
         }
     }
 
@@ -116,8 +117,9 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
         if (evt instanceof Http2ResetFrame reset) {
             abort("the edge reset the stream (" + reset.errorCode() + ")");
             ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
         }
-        ReferenceCountUtil.release(evt);
     }
 
     @Override
@@ -137,89 +139,59 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
 
     private void onDialed(Future<OriginConnection> f) {
         if (!f.isSuccess()) {
-            if (state != State.DONE) {
-                fail(ErrorMapper.toFailure(f.cause()));
-            }
+            fail(ErrorMapper.toFailure(f.cause()));
             return;
         }
         OriginConnection conn = f.getNow();
-        if (state == State.DONE) {
+        if (state != State.DIALING) {
             conn.channel().close();
             return;
         }
         origin = conn;
+        retryable &= conn.reused;
         state = State.RELAYING;
-        onLoopOf(conn, () -> conn.listener(new Handoff()));
-        HttpContent only = queued.size() == 1 && requestEnded ? queued.peek() : null;
-        long length = only != null ? only.content().readableBytes() : -1;
-        HttpRequest originHead = HopHeaders.toOrigin(head, target.serverName(), only != null && length == 0, length);
-        pumpRequest(conn.channel().write(originHead));
+        LoopHandoff.onLoopOf(conn, () -> conn.listener(new LoopHandoff(ctx.channel().eventLoop(), new Attached(conn))));
+        long length = pump.knownLength();
+        HttpRequest originHead = HopHeaders.toOrigin(head, target.serverName(), length == 0, length);
+        pump.start(conn.channel(), conn.channel().write(originHead));
         conn.channel().read();
-    }
-
-    // ---- request body: stream -> origin ----
-
-    /** Writes the queued body to the origin; reads more from the stream only once every write completed. */
-    private void pumpRequest(ChannelFuture first) {
-        if (origin == null) {
-            return;
-        }
-        ChannelFuture last = first;
-        HttpContent c;
-        while ((c = queued.poll()) != null) {
-            if (c instanceof LastHttpContent lc) {
-                HopHeaders.stripLink(lc.trailingHeaders());
-            }
-            last = origin.channel().write(c);
-        }
-        if (last != null) {
-            requestWrites++;
-            origin.channel().flush();
-            last.addListener(this::onRequestWritten);
-        } else if (requestWrites == 0 && !requestEnded) {
-            ctx.read();
-        }
-    }
-
-    private void onRequestWritten(Future<? super Void> f) {
-        onStream(() -> {
-            requestWrites--;
-            if (state != State.RELAYING) {
-                return;
-            }
-            if (!f.isSuccess()) {
-                originFailed(f.cause());
-            } else if (requestWrites == 0 && !requestEnded) {
-                ctx.read();
-            }
-        });
     }
 
     // ---- response: origin -> stream ----
 
-    private final class Handoff implements OriginConnection.Listener {
+    /** Events of one origin connection; ignored once the fetch moved on from it. */
+    private final class Attached implements OriginConnection.Listener {
+        private final OriginConnection conn;
+
+        Attached(OriginConnection conn) {
+            this.conn = conn;
+        }
+
         @Override
         public void onOriginMessage(HttpObject msg) {
-            onStream(() -> OriginStreamHandler.this.onOriginMessage(msg), msg);
+            if (origin == conn && state == State.RELAYING) {
+                relay(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
         }
 
         @Override
         public void onOriginReadComplete() {
-            onStream(OriginStreamHandler.this::onOriginReadComplete);
+            if (origin == conn && state == State.RELAYING) {
+                flushToStream();
+            }
         }
 
         @Override
         public void onOriginClosed(Throwable cause) {
-            onStream(() -> OriginStreamHandler.this.onOriginClosed(cause));
+            if (origin == conn && state == State.RELAYING) {
+                originFailed(cause != null ? cause : new ClosedChannelException());
+            }
         }
     }
 
-    @Override
-    public void onOriginMessage(HttpObject msg) {
-        if (state != State.RELAYING) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
+    private void relay(HttpObject msg) {
         if (msg.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             originFailed(msg.decoderResult().cause());
@@ -238,9 +210,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
             if (informational) {
                 c.release();
                 informational = !(c instanceof LastHttpContent);
-                return;
-            }
-            if (c instanceof LastHttpContent lc) {
+            } else if (c instanceof LastHttpContent lc) {
                 HopHeaders.stripLink(lc.trailingHeaders());
                 ctx.writeAndFlush(c).addListener(this::onStreamWritten);
                 onResponseEnded();
@@ -250,25 +220,23 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    @Override
-    public void onOriginReadComplete() {
-        if (state != State.RELAYING) {
-            return;
-        }
+    /** End of one read from the origin: flush, and read the origin again once the stream took what was written. */
+    private void flushToStream() {
         ChannelFuture last = lastStreamWrite;
         lastStreamWrite = null;
-        if (last != null) {
-            ctx.flush();
-            last.addListener(f -> onStream(() -> {
-                if (!f.isSuccess()) {
-                    onStreamWritten(f);
-                } else if (state == State.RELAYING && origin != null) {
-                    origin.channel().read();
-                }
-            }));
-        } else if (origin != null) {
-            origin.channel().read();
+        OriginConnection conn = origin;
+        if (last == null) {
+            conn.channel().read();
+            return;
         }
+        ctx.flush();
+        last.addListener(f -> {
+            if (!f.isSuccess()) {
+                onStreamWritten(f);
+            } else if (origin == conn && state == State.RELAYING) {
+                conn.channel().read();
+            }
+        });
     }
 
     private void onStreamWritten(Future<? super Void> f) {
@@ -278,26 +246,19 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
         }
     }
 
-    @Override
-    public void onOriginClosed(Throwable cause) {
-        if (state == State.RELAYING) {
-            originFailed(cause != null ? cause : new java.nio.channels.ClosedChannelException());
-        }
-    }
-
     private void onResponseEnded() {
         OriginConnection conn = origin;
         origin = null;
         state = State.DONE;
-        boolean reusable = responseKeepAlive && requestEnded && queued.isEmpty() && requestWrites == 0;
-        if (reusable) {
-            onLoopOf(conn, conn::returnToPool);
+        boolean requestComplete = pump.ended();
+        if (responseKeepAlive && pump.sent()) {
+            LoopHandoff.onLoopOf(conn, conn::returnToPool);
         } else {
-            onLoopOf(conn, () -> conn.listener(null));
+            LoopHandoff.onLoopOf(conn, () -> conn.listener(null));
             conn.channel().close();
         }
-        releaseQueued();
-        if (!requestEnded) {
+        pump.stop();
+        if (!requestComplete) {
             // The response is complete; tell the edge to stop sending the rest of the body.
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
         }
@@ -307,13 +268,24 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
 
     /** The origin failed after dialing: a 502 if nothing was sent yet, else a reset, never a clean end. */
     private void originFailed(Throwable cause) {
+        if (state != State.RELAYING) {
+            return;
+        }
         FetchFailure f = ErrorMapper.toFailure(cause);
         if (responseStarted) {
             LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " cut off: " + f.getMessage());
-            closeOrigin();
             state = State.DONE;
-            releaseQueued();
+            closeOrigin();
+            pump.stop();
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR)).addListener(x -> ctx.close());
+        } else if (retryable) {
+            LOG.fine(() -> "fetch " + target.requestId() + ": pooled connection closed by the origin, retrying on a new one");
+            retryable = false;
+            closeOrigin();
+            pump.stop();
+            pump = new RequestPump(ctx, this::originFailed);
+            pump.add(new DefaultLastHttpContent());
+            dial();
         } else {
             fail(f.code() == ErrorCode.STREAM_RESET ? new FetchFailure(ErrorCode.STREAM_RESET,
                     f.getMessage() + " before sending a response") : f);
@@ -328,19 +300,19 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
         if (target != null) {
             LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " failed: " + f.code() + " " + f.getMessage());
         }
-        boolean bodyPending = !requestEnded;
+        boolean bodyPending = !pump.ended();
         state = State.DONE;
         closeOrigin();
-        releaseQueued();
-        ChannelFuture w = ctx.writeAndFlush(ErrorMapper.response(f));
-        if (bodyPending) {
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(x -> ctx.close());
-        }
-        w.addListener(x -> {
+        pump.stop();
+        ctx.writeAndFlush(ErrorMapper.response(f)).addListener(x -> {
             if (!x.isSuccess()) {
                 ctx.close();
             }
         });
+        if (bodyPending) {
+            // Tell the edge to stop sending the request body.
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(x -> ctx.close());
+        }
     }
 
     private void abort(String why) {
@@ -352,48 +324,15 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter implements 
         }
         state = State.DONE;
         closeOrigin();
-        releaseQueued();
+        pump.stop();
     }
 
     private void closeOrigin() {
         OriginConnection conn = origin;
         origin = null;
         if (conn != null) {
-            onLoopOf(conn, () -> conn.listener(null));
+            LoopHandoff.onLoopOf(conn, () -> conn.listener(null));
             conn.channel().close();
-        }
-    }
-
-    private void releaseQueued() {
-        HttpContent c;
-        while ((c = queued.poll()) != null) {
-            c.release();
-        }
-    }
-
-    private static void onLoopOf(OriginConnection conn, Runnable r) {
-        if (conn.channel().eventLoop().inEventLoop()) {
-            r.run();
-        } else {
-            conn.channel().eventLoop().execute(r);
-        }
-    }
-
-    private void onStream(Runnable r) {
-        if (streamLoop.inEventLoop()) {
-            r.run();
-        } else {
-            streamLoop.execute(r);
-        }
-    }
-
-    private void onStream(Runnable r, Object owned) {
-        if (streamLoop.inEventLoop()) {
-            r.run();
-        } else if (!streamLoop.isShuttingDown()) {
-            streamLoop.execute(r);
-        } else {
-            ReferenceCountUtil.release(owned);
         }
     }
 }
