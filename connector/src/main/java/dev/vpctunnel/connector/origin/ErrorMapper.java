@@ -1,0 +1,64 @@
+package dev.vpctunnel.connector.origin;
+
+import dev.vpctunnel.connector.dns.OriginResolver;
+import dev.vpctunnel.core.link.LinkHeaders;
+import dev.vpctunnel.proto.ConnectError;
+import dev.vpctunnel.proto.ErrorCode;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+
+import javax.net.ssl.SSLException;
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Base64;
+
+/** Maps failures to the link's error codes and builds the 502 answer that carries them. */
+final class ErrorMapper {
+    private static final int MAX_MESSAGE = 512;
+
+    private ErrorMapper() {
+    }
+
+    static FetchFailure toFailure(Throwable t) {
+        if (t instanceof FetchFailure f) {
+            return f;
+        }
+        if (t instanceof OriginResolver.DnsFailure d) {
+            return new FetchFailure(ErrorCode.DNS_FAILED, d.getMessage());
+        }
+        if (t instanceof SslHandshakeTimeoutException) {
+            return new FetchFailure(ErrorCode.TLS_FAILED, "TLS handshake timed out: " + t.getMessage());
+        }
+        if (t instanceof SSLException || t.getCause() instanceof SSLException) {
+            return new FetchFailure(ErrorCode.TLS_FAILED, "TLS handshake failed: " + OriginTls.reason(t));
+        }
+        if (t instanceof ConnectTimeoutException) {
+            return new FetchFailure(ErrorCode.CONNECT_TIMEOUT, t.getMessage());
+        }
+        if (t instanceof ConnectException) {
+            return new FetchFailure(ErrorCode.CONNECT_FAILED, HappyEyeballsConnector.message(t));
+        }
+        if (t instanceof ClosedChannelException) {
+            return new FetchFailure(ErrorCode.STREAM_RESET, "origin closed the connection");
+        }
+        return new FetchFailure(ErrorCode.STREAM_RESET, "origin connection failed: " + HappyEyeballsConnector.message(t));
+    }
+
+    /** Status 502, header cf-link-error = base64(ConnectError), empty body. */
+    static FullHttpResponse response(FetchFailure f) {
+        String message = f.getMessage() == null ? "" : f.getMessage();
+        if (message.length() > MAX_MESSAGE) {
+            message = message.substring(0, MAX_MESSAGE);
+        }
+        ConnectError e = ConnectError.newBuilder().setCode(f.code()).setMessage(message).build();
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY);
+        r.headers().set(LinkHeaders.ERROR, Base64.getEncoder().encodeToString(e.toByteArray()));
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return r;
+    }
+}

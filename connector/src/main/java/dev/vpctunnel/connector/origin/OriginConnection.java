@@ -1,0 +1,100 @@
+package dev.vpctunnel.connector.origin;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+/**
+ * The last handler of an origin connection's pipeline (after the HttpClientCodec). While a fetch uses the connection
+ * it hands every event to that fetch's {@link Listener}; while idle in the pool any data or close evicts it.
+ */
+final class OriginConnection extends ChannelInboundHandlerAdapter {
+
+    /** The fetch using the connection. Called on the connection's event loop. */
+    interface Listener {
+        void onOriginMessage(HttpObject msg);
+
+        void onOriginReadComplete();
+
+        void onOriginClosed(Throwable cause);
+    }
+
+    private final PoolKey key;
+    private final OriginPool pool;
+    private Channel channel;
+    private Listener listener;
+    /** Taken from the pool rather than freshly dialed: the origin may have closed it meanwhile. */
+    boolean reused;
+    /** Set while idle in the pool. */
+    ScheduledFuture<?> idleTimer;
+
+    OriginConnection(PoolKey key, OriginPool pool) {
+        this.key = key;
+        this.pool = pool;
+    }
+
+    PoolKey key() {
+        return key;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** After a complete keep-alive exchange. Call on the connection's loop. */
+    void returnToPool() {
+        pool.release(this);
+    }
+
+    void listener(Listener l) {
+        this.listener = l;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Listener l = listener;
+        if (l != null && msg instanceof HttpObject o) {
+            l.onOriginMessage(o);
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+        // Bytes from an idle connection: the origin is talking out of turn, never reuse it.
+        ctx.close();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Listener l = listener;
+        if (l != null) {
+            l.onOriginReadComplete();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Listener l = listener;
+        listener = null;
+        pool.evict(this);
+        if (l != null) {
+            l.onOriginClosed(null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Listener l = listener;
+        listener = null;
+        ctx.close();
+        if (l != null) {
+            l.onOriginClosed(cause);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.vpctunnel.connector.origin;
+
+import dev.vpctunnel.connector.dns.OriginResolver;
+import dev.vpctunnel.connector.policy.CidrPolicy;
+import dev.vpctunnel.core.net.Transports;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Everything one connector needs to make fetches to origins: DNS, policy, TLS trust, the connection pool. Built once;
+ * {@link #newStreamHandler()} makes the handler for one fetch stream.
+ */
+public final class OriginService implements AutoCloseable {
+    static final int MAX_IDLE_PER_KEY = 32;
+    static final long IDLE_TIMEOUT_MS = 30_000;
+
+    private final OriginResolver resolver = new OriginResolver();
+    private final OriginPool pool = new OriginPool(MAX_IDLE_PER_KEY, IDLE_TIMEOUT_MS);
+    private final OriginDialer dialer;
+    private final LoopChooser loops;
+
+    /** Throws IllegalArgumentException with a message naming the bad file / CIDR. */
+    public OriginService(OriginConfig config, EventLoopGroup group) {
+        for (Path p : config.originCaFiles()) {
+            if (!Files.isReadable(p)) {
+                throw new IllegalArgumentException("--origin-ca " + p + ": file not found or not readable");
+            }
+        }
+        CidrPolicy policy = new CidrPolicy(config.allowCidrs(), config.denyCidrs());
+        OriginTls tls = new OriginTls(config.originCaFiles());
+        Bootstrap template = new Bootstrap()
+                .group(group)
+                .channel(Transports.socket())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new NoopHandler());
+        this.dialer = new OriginDialer(resolver, policy, pool, new HappyEyeballsConnector(template), tls);
+        this.loops = new LoopChooser(group);
+    }
+
+    /** A new handler for one fetch stream channel. */
+    public ChannelHandler newStreamHandler() {
+        return new OriginStreamHandler(dialer, loops);
+    }
+
+    /** Idle pooled origin connections (for tests and metrics). */
+    public int idleConnections() {
+        return pool.idleCount();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        resolver.close();
+    }
+
+    /** Origin work runs on the stream's own event loop when it belongs to the group, else on one of the group's. */
+    static final class LoopChooser {
+        private final EventLoopGroup group;
+        private final Set<EventExecutor> members = new HashSet<>();
+
+        LoopChooser(EventLoopGroup group) {
+            this.group = group;
+            group.forEach(members::add);
+        }
+
+        EventLoop forStream(EventLoop streamLoop) {
+            return members.contains(streamLoop) ? streamLoop : group.next();
+        }
+    }
+
+    @ChannelHandler.Sharable
+    private static final class NoopHandler extends ChannelInboundHandlerAdapter {
+    }
+}

@@ -1,0 +1,338 @@
+package dev.vpctunnel.connector.origin;
+
+import dev.vpctunnel.proto.ErrorCode;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+
+import java.nio.channels.ClosedChannelException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Relays one fetch stream to its origin and back. Runs on the stream channel's event loop; origin events are handed
+ * over to it. Backpressure: the stream is read only after the previous writes to the origin completed
+ * ({@link RequestPump}), the origin only after the previous writes to the stream completed (on HTTP/2 that means the
+ * peer's flow-control window took them). A failure before the response head is a 502 with cf-link-error; after it, a
+ * RST_STREAM, never a clean end. An edge reset closes the origin connection instead of pooling it.
+ */
+final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = Logger.getLogger(OriginStreamHandler.class.getName());
+
+    private enum State { HEAD, DIALING, RELAYING, DONE }
+
+    private final OriginDialer dialer;
+    private final OriginService.LoopChooser loops;
+    private ChannelHandlerContext ctx;
+    private State state = State.HEAD;
+    private OriginTarget target;
+    private HttpRequest head;
+    private RequestPump pump;
+    private OriginConnection origin;
+    /** A body-less request on a pooled connection the origin closed meanwhile is sent again once, on a fresh one. */
+    private boolean retryable;
+    private boolean responseStarted;
+    private boolean responseKeepAlive;
+    private boolean informational;
+    private ChannelFuture lastStreamWrite;
+
+    OriginStreamHandler(OriginDialer dialer, OriginService.LoopChooser loops) {
+        this.dialer = dialer;
+        this.loops = loops;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.pump = new RequestPump(ctx, this::originFailed);
+    }
+
+    // ---- stream (edge) side ----
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.DONE) {
+            ReferenceCountUtil.release(msg);
+        } else if (msg instanceof HttpRequest req && head == null) {
+            onHead(req);
+        } else if (msg instanceof HttpContent c && head != null && !pump.ended()) {
+            pump.add(c);
+        } else {
+            ReferenceCountUtil.release(msg);
+            fail(new FetchFailure(ErrorCode.BAD_REQUEST, "unexpected " + msg.getClass().getSimpleName() + " on a fetch stream"));
+        }
+    }
+
+    private void onHead(HttpRequest req) {
+        head = req;
+        try {
+            target = ConnectRequests.fromHeaders(req.headers());
+        } catch (FetchFailure f) {
+            ReferenceCountUtil.release(req);
+            fail(f);
+            return;
+        }
+        if (req instanceof FullHttpRequest full) {
+            retryable = !full.content().isReadable();
+            pump.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+        }
+        dial();
+    }
+
+    private void dial() {
+        state = State.DIALING;
+        EventLoop originLoop = loops.forStream(ctx.channel().eventLoop());
+        dialer.dial(target, originLoop).addListener((Future<OriginConnection> f) -> {
+            if (ctx.executor().inEventLoop()) {
+                onDialed(f);
+            } else {
+                ctx.executor().execute(() -> onDialed(f));
+            }
+        });
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.RELAYING) {
+            pump.pump();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame reset) {
+            abort("the edge reset the stream (" + reset.errorCode() + ")");
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        abort("the stream closed");
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(Level.FINE, "fetch stream error", cause);
+        abort("stream error: " + cause);
+        ctx.close();
+    }
+
+    // ---- dialing ----
+
+    private void onDialed(Future<OriginConnection> f) {
+        if (!f.isSuccess()) {
+            fail(ErrorMapper.toFailure(f.cause()));
+            return;
+        }
+        OriginConnection conn = f.getNow();
+        if (state != State.DIALING) {
+            conn.channel().close();
+            return;
+        }
+        origin = conn;
+        retryable &= conn.reused;
+        state = State.RELAYING;
+        LoopHandoff.onLoopOf(conn, () -> conn.listener(new LoopHandoff(ctx.channel().eventLoop(), new Attached(conn))));
+        long length = pump.knownLength();
+        HttpRequest originHead = HopHeaders.toOrigin(head, target.serverName(), length == 0, length);
+        pump.start(conn.channel(), conn.channel().write(originHead));
+        conn.channel().read();
+    }
+
+    // ---- response: origin -> stream ----
+
+    /** Events of one origin connection; ignored once the fetch moved on from it. */
+    private final class Attached implements OriginConnection.Listener {
+        private final OriginConnection conn;
+
+        Attached(OriginConnection conn) {
+            this.conn = conn;
+        }
+
+        @Override
+        public void onOriginMessage(HttpObject msg) {
+            if (origin == conn && state == State.RELAYING) {
+                relay(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void onOriginReadComplete() {
+            if (origin == conn && state == State.RELAYING) {
+                flushToStream();
+            }
+        }
+
+        @Override
+        public void onOriginClosed(Throwable cause) {
+            if (origin == conn && state == State.RELAYING) {
+                originFailed(cause != null ? cause : new ClosedChannelException());
+            }
+        }
+    }
+
+    private void relay(HttpObject msg) {
+        if (msg.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            originFailed(msg.decoderResult().cause());
+            return;
+        }
+        if (msg instanceof HttpResponse r) {
+            int code = r.status().code();
+            informational = code >= 100 && code < 200 && code != 101;
+            if (!informational) {
+                responseKeepAlive = HttpUtil.isKeepAlive(r);
+                responseStarted = true;
+                lastStreamWrite = ctx.write(HopHeaders.toLink(r));
+            }
+        }
+        if (msg instanceof HttpContent c) {
+            if (informational) {
+                c.release();
+                informational = !(c instanceof LastHttpContent);
+            } else if (c instanceof LastHttpContent lc) {
+                HopHeaders.stripLink(lc.trailingHeaders());
+                ctx.writeAndFlush(c).addListener(this::onStreamWritten);
+                onResponseEnded();
+            } else {
+                lastStreamWrite = ctx.write(c);
+            }
+        }
+    }
+
+    /** End of one read from the origin: flush, and read the origin again once the stream took what was written. */
+    private void flushToStream() {
+        ChannelFuture last = lastStreamWrite;
+        lastStreamWrite = null;
+        OriginConnection conn = origin;
+        if (last == null) {
+            conn.channel().read();
+            return;
+        }
+        ctx.flush();
+        last.addListener(f -> {
+            if (!f.isSuccess()) {
+                onStreamWritten(f);
+            } else if (origin == conn && state == State.RELAYING) {
+                conn.channel().read();
+            }
+        });
+    }
+
+    private void onStreamWritten(Future<? super Void> f) {
+        if (!f.isSuccess() && state != State.DONE) {
+            abort("writing to the stream failed: " + f.cause());
+            ctx.close();
+        }
+    }
+
+    private void onResponseEnded() {
+        OriginConnection conn = origin;
+        origin = null;
+        state = State.DONE;
+        boolean requestComplete = pump.ended();
+        if (responseKeepAlive && pump.sent()) {
+            LoopHandoff.onLoopOf(conn, conn::returnToPool);
+        } else {
+            LoopHandoff.onLoopOf(conn, () -> conn.listener(null));
+            conn.channel().close();
+        }
+        pump.stop();
+        if (!requestComplete) {
+            // The response is complete; tell the edge to stop sending the rest of the body.
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+        }
+    }
+
+    // ---- failure and cancellation ----
+
+    /** The origin failed after dialing: a 502 if nothing was sent yet, else a reset, never a clean end. */
+    private void originFailed(Throwable cause) {
+        if (state != State.RELAYING) {
+            return;
+        }
+        FetchFailure f = ErrorMapper.toFailure(cause);
+        if (responseStarted) {
+            LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " cut off: " + f.getMessage());
+            state = State.DONE;
+            closeOrigin();
+            pump.stop();
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR)).addListener(x -> ctx.close());
+        } else if (retryable) {
+            LOG.fine(() -> "fetch " + target.requestId() + ": pooled connection closed by the origin, retrying on a new one");
+            retryable = false;
+            closeOrigin();
+            pump.stop();
+            pump = new RequestPump(ctx, this::originFailed);
+            pump.add(new DefaultLastHttpContent());
+            dial();
+        } else {
+            fail(f.code() == ErrorCode.STREAM_RESET ? new FetchFailure(ErrorCode.STREAM_RESET,
+                    f.getMessage() + " before sending a response") : f);
+        }
+    }
+
+    /** Answers 502 + cf-link-error and ends the stream. */
+    private void fail(FetchFailure f) {
+        if (state == State.DONE) {
+            return;
+        }
+        if (target != null) {
+            LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " failed: " + f.code() + " " + f.getMessage());
+        }
+        boolean bodyPending = !pump.ended();
+        state = State.DONE;
+        closeOrigin();
+        pump.stop();
+        ctx.writeAndFlush(ErrorMapper.response(f)).addListener(x -> {
+            if (!x.isSuccess()) {
+                ctx.close();
+            }
+        });
+        if (bodyPending) {
+            // Tell the edge to stop sending the request body.
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(x -> ctx.close());
+        }
+    }
+
+    private void abort(String why) {
+        if (state == State.DONE) {
+            return;
+        }
+        if (target != null) {
+            LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " cancelled: " + why);
+        }
+        state = State.DONE;
+        closeOrigin();
+        pump.stop();
+    }
+
+    private void closeOrigin() {
+        OriginConnection conn = origin;
+        origin = null;
+        if (conn != null) {
+            LoopHandoff.onLoopOf(conn, () -> conn.listener(null));
+            conn.channel().close();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.vpctunnel.connector.origin;
+
+import dev.vpctunnel.core.tls.Pki;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The client TLS context for origins, built once: trust = the JVM's CA store + the Origin CA roots shipped in the jar
+ * (classpath {@code origin-ca/}) + every {@code --origin-ca} file. Host names are always verified (DNS or IP SAN).
+ */
+final class OriginTls {
+    private static final Logger LOG = Logger.getLogger(OriginTls.class.getName());
+    /** The Origin CA bundle packaged from the repo's certs/ directory. */
+    static final List<String> BUNDLED = List.of(
+            "origin-ca/cloudflare-origin-ca-rsa-root.pem",
+            "origin-ca/cloudflare-origin-ca-ecc-root-2016-expired.pem");
+
+    private final SslContext context;
+    private final int trustedCount;
+
+    OriginTls(List<Path> originCaFiles) {
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int n = 0;
+            for (X509Certificate c : jvmDefaultCas()) {
+                store.setCertificateEntry("jvm-" + n++, c);
+            }
+            for (String resource : BUNDLED) {
+                for (X509Certificate c : valid(bundled(resource), resource, false)) {
+                    store.setCertificateEntry("bundle-" + n++, c);
+                }
+            }
+            for (Path file : originCaFiles) {
+                for (X509Certificate c : valid(readFile(file), file.toString(), true)) {
+                    store.setCertificateEntry("origin-ca-" + n++, c);
+                }
+            }
+            trustedCount = n;
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(store);
+            context = SslContextBuilder.forClient()
+                    .sslProvider(SslProvider.JDK)
+                    .trustManager(tmf)
+                    .endpointIdentificationAlgorithm("HTTPS")
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build the origin TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    int trustedCount() {
+        return trustedCount;
+    }
+
+    /** A handler for one origin connection: SNI = serverName (when it is a name), verified against the certificate. */
+    SslHandler newHandler(ByteBufAllocator alloc, String serverName, int port, int handshakeTimeoutMs) {
+        SslHandler h = context.newHandler(alloc, serverName, port);
+        h.setHandshakeTimeoutMillis(handshakeTimeoutMs);
+        return h;
+    }
+
+    private static List<X509Certificate> jvmDefaultCas() throws GeneralSecurityException {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init((KeyStore) null);
+        List<X509Certificate> out = new ArrayList<>();
+        for (var tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509TrustManager x) {
+                out.addAll(List.of(x.getAcceptedIssuers()));
+            }
+        }
+        return out;
+    }
+
+    private static List<X509Certificate> bundled(String resource) throws IOException {
+        try (InputStream in = OriginTls.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                LOG.warning("Origin CA bundle entry " + resource + " is missing from the classpath");
+                return List.of();
+            }
+            return Pki.readCertificates(new String(in.readAllBytes(), StandardCharsets.US_ASCII), resource);
+        }
+    }
+
+    private static List<X509Certificate> readFile(Path file) {
+        try {
+            return Pki.readCertificates(file);
+        } catch (IOException e) {
+            String m = e.getMessage();
+            throw new IllegalArgumentException("--origin-ca " + file + ": "
+                    + (m != null && m.startsWith(file.toString()) ? m.substring(file.toString().length() + 2) : "cannot read: " + e));
+        }
+    }
+
+    /** Expired or not-yet-valid roots are left out: an expired root must verify nothing. */
+    private static List<X509Certificate> valid(List<X509Certificate> certs, String source, boolean userFile) {
+        List<X509Certificate> out = new ArrayList<>();
+        for (X509Certificate c : certs) {
+            try {
+                c.checkValidity();
+                out.add(c);
+            } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+                LOG.fine(() -> source + ": skipping " + c.getSubjectX500Principal() + ": " + e.getMessage());
+            }
+        }
+        if (userFile && out.isEmpty()) {
+            throw new IllegalArgumentException("--origin-ca " + source + ": no certificate in it is currently valid (expired?)");
+        }
+        return out;
+    }
+
+    /** The reason of a failed handshake, in words a user recognises. */
+    static String reason(Throwable t) {
+        StringBuilder chain = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof CertificateExpiredException) {
+                return "certificate expired: " + c.getMessage();
+            }
+            if (c instanceof CertificateNotYetValidException) {
+                return "certificate not yet valid: " + c.getMessage();
+            }
+            chain.append(' ').append(c.getMessage());
+        }
+        String all = chain.toString();
+        if (all.contains("No subject alternative") || all.contains("No name matching")) {
+            return "name mismatch: " + last(t).getMessage();
+        }
+        if (all.contains("PKIX path building failed") || all.contains("unable to find valid certification path")) {
+            return "untrusted issuer: the certificate chain does not lead to a trusted CA";
+        }
+        if (all.contains("validity check failed") || all.contains("expired")) {
+            return "certificate expired: " + last(t).getMessage();
+        }
+        if (t instanceof SSLException && t.getMessage() != null) {
+            return t.getMessage();
+        }
+        return String.valueOf(last(t).getMessage() == null ? last(t) : last(t).getMessage());
+    }
+
+    private static Throwable last(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.vpctunnel.connector.policy;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+
+/** One IPv4 or IPv6 network in CIDR notation. A bare address is a /32 or /128. */
+public record Cidr(byte[] network, int prefix, String text) {
+
+    /** Throws IllegalArgumentException naming the bad value. */
+    public static Cidr parse(String s) {
+        String v = s == null ? "" : s.trim();
+        int slash = v.indexOf('/');
+        String addr = slash < 0 ? v : v.substring(0, slash);
+        if (addr.startsWith("[") && addr.endsWith("]")) {
+            addr = addr.substring(1, addr.length() - 1);
+        }
+        if (addr.isEmpty() || !(addr.indexOf(':') >= 0 || addr.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+            throw new IllegalArgumentException("invalid CIDR '" + s + "': not an IP address");
+        }
+        byte[] bytes;
+        try {
+            bytes = InetAddress.getByName(addr).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("invalid CIDR '" + s + "': not an IP address");
+        }
+        int max = bytes.length * 8;
+        int prefix = max;
+        if (slash >= 0) {
+            try {
+                prefix = Integer.parseInt(v.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid CIDR '" + s + "': prefix length is not a number");
+            }
+            if (prefix < 0 || prefix > max) {
+                throw new IllegalArgumentException("invalid CIDR '" + s + "': prefix length must be 0-" + max);
+            }
+        }
+        return new Cidr(mask(bytes, prefix), prefix, v);
+    }
+
+    public boolean contains(InetAddress address) {
+        byte[] a = address.getAddress();
+        return a.length == network.length && Arrays.equals(mask(a, prefix), network);
+    }
+
+    private static byte[] mask(byte[] bytes, int prefix) {
+        byte[] out = bytes.clone();
+        for (int i = 0; i < out.length; i++) {
+            int bits = Math.max(0, Math.min(8, prefix - i * 8));
+            out[i] = (byte) (out[i] & (0xff << (8 - bits)));
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.vpctunnel.connector.policy;
+
+import io.netty.util.NetUtil;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * Which origin addresses the connector may dial: {@code --deny} wins over {@code --allow}; when an allow list is given,
+ * every address outside it is denied. Checked on the address actually dialed (after DNS).
+ */
+public final class CidrPolicy {
+    private final List<Cidr> allow;
+    private final List<Cidr> deny;
+
+    /** Throws IllegalArgumentException naming the bad CIDR. */
+    public CidrPolicy(List<String> allow, List<String> deny) {
+        this.allow = allow == null ? List.of() : allow.stream().map(CidrPolicy::parseAllow).toList();
+        this.deny = deny == null ? List.of() : deny.stream().map(CidrPolicy::parseDeny).toList();
+    }
+
+    private static Cidr parseAllow(String s) {
+        try {
+            return Cidr.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--allow: " + e.getMessage());
+        }
+    }
+
+    private static Cidr parseDeny(String s) {
+        try {
+            return Cidr.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--deny: " + e.getMessage());
+        }
+    }
+
+    /** Null when the address may be dialed, else why not. */
+    public String denial(InetAddress address) {
+        for (Cidr c : deny) {
+            if (c.contains(address)) {
+                return NetUtil.toAddressString(address) + " is denied by --deny " + c;
+            }
+        }
+        if (!allow.isEmpty() && allow.stream().noneMatch(c -> c.contains(address))) {
+            return NetUtil.toAddressString(address) + " is outside every --allow network";
+        }
+        return null;
+    }
+
+    public boolean permits(InetAddress address) {
+        return denial(address) == null;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.vpctunnel.connector.origin;
+
+import dev.vpctunnel.proto.ConnectError;
+import dev.vpctunnel.proto.ConnectRequest;
+import dev.vpctunnel.proto.ErrorCode;
+import dev.vpctunnel.proto.Scheme;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Backpressure from a slow edge, timeouts, HEAD, and pooled connections the origin closes. */
+class OriginEdgeCasesTest extends LeakChecked {
+    static TestOrigin origin;
+    static TestLink link;
+
+    @BeforeAll
+    static void start() throws Exception {
+        origin = new TestOrigin("127.0.0.1", null);
+        link = new TestLink(new OriginConfig(List.of(), List.of(), List.of()));
+    }
+
+    @AfterAll
+    static void stop() {
+        link.close();
+        origin.close();
+    }
+
+    static ConnectRequest.Builder to(int port) {
+        return ConnectRequest.newBuilder().addAddresses("127.0.0.1").setPort(port).setScheme(Scheme.HTTP)
+                .setServerName("edge.internal");
+    }
+
+    @Test
+    void slowEdgeStopsReadingTheOrigin() throws Exception {
+        long size = 128L * 1024 * 1024;
+        long before = origin.downloadSent.get();
+        TestLink.Fetch f = link.open(TestLink.request(HttpMethod.GET, to(origin.port()).build(), "/download?bytes=" + size),
+                false, false, null);
+        f.channel.read();
+        Thread.sleep(1500);
+        long sent = origin.downloadSent.get() - before;
+        System.out.printf("slow edge: origin sent %d KiB of %d MiB while the edge read nothing%n", sent >> 10, size >> 20);
+        // Stream window (1 MiB) + socket buffers + one read batch in flight; nowhere near the body size.
+        assertTrue(sent < 24L * 1024 * 1024, "origin sent " + (sent >> 20) + " MiB to an edge that reads nothing");
+        f.channel.eventLoop().execute(() -> f.channel.config().setAutoRead(true));
+        assertEquals("end", f.awaitOutcome());
+        assertEquals(size, f.bodyBytes);
+    }
+
+    @Test
+    void slowOriginStopsReadingTheEdge() throws Exception {
+        long size = 128L * 1024 * 1024;
+        var req = new io.netty.handler.codec.http.DefaultHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                HttpMethod.POST, "/upload-stall");
+        req.headers().set(HttpHeaderNames.HOST, "edge.internal")
+                .set(dev.vpctunnel.core.link.LinkHeaders.CONNECT, TestLink.encode(to(origin.port()).build()));
+        OriginLargeBodyTest.Uploader[] up = new OriginLargeBodyTest.Uploader[1];
+        TestLink.Fetch f = link.open(req, true, ch -> {
+            up[0] = new OriginLargeBodyTest.Uploader(ch, size);
+            up[0].start();
+        });
+        Thread.sleep(1000);
+        long sent = up[0].written.get();
+        System.out.printf("slow origin: edge could send %d KiB of %d MiB while the origin read nothing%n", sent >> 10, size >> 20);
+        assertTrue(sent < 24L * 1024 * 1024, "edge sent " + (sent >> 20) + " MiB to an origin that reads nothing");
+        assertEquals(Long.toString(size), f.bodyText());
+    }
+
+    @Test
+    void tlsHandshakeTimeoutIsTlsFailed() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            ConnectRequest cr = to(silent.getLocalPort()).setScheme(Scheme.HTTPS).setTlsTimeoutMs(300).build();
+            long t0 = System.nanoTime();
+            HttpResponse r = link.get(cr, "/").response();
+            ConnectError e = TestLink.error(r);
+            assertEquals(ErrorCode.TLS_FAILED, e.getCode());
+            assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
+        }
+    }
+
+    @Test
+    void headRequestHasNoBodyAndKeepsTheConnection() throws Exception {
+        ConnectRequest cr = to(origin.port()).build();
+        String conn = link.get(cr, "/conn").bodyText();
+        TestLink.Fetch head = link.open(TestLink.request(HttpMethod.HEAD, cr, "/hello"), true, null);
+        HttpResponse r = head.response();
+        assertEquals(201, r.status().code());
+        assertEquals("11", r.headers().get(HttpHeaderNames.CONTENT_LENGTH));
+        assertEquals("", head.bodyText());
+        assertEquals("end", head.awaitOutcome());
+        assertEquals(conn, link.get(cr, "/conn").bodyText());
+    }
+
+    @Test
+    void pooledConnectionClosedByTheOriginIsNotReused() throws Exception {
+        ConnectRequest cr = to(origin.port()).build();
+        String first = link.get(cr, "/close-soon").bodyText();
+        Thread.sleep(400);
+        TestLink.Fetch f = link.get(cr, "/conn");
+        assertEquals(200, f.response().status().code());
+        assertNotEquals(first, f.bodyText());
+    }
+
+    @Test
+    void connectionSpecificHeadersDoNotBreakPooling() throws Exception {
+        ConnectRequest cr = to(origin.port()).build();
+        var req = TestLink.request(HttpMethod.GET, cr, "/conn");
+        req.headers().set(HttpHeaderNames.CONNECTION, "close");
+        // Connection is hop-by-hop: the connector drops it, so the origin keeps the connection alive.
+        String a = link.open(req, true, null).bodyText();
+        String b = link.get(cr, "/conn").bodyText();
+        assertEquals(a, b);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.vpctunnel.connector.origin;
+
+import dev.vpctunnel.core.tls.Pki;
+import dev.vpctunnel.proto.ConnectError;
+import dev.vpctunnel.proto.ConnectRequest;
+import dev.vpctunnel.proto.ErrorCode;
+import dev.vpctunnel.proto.Scheme;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** HTTPS origins: trust = JVM CAs + bundled Origin CA roots + --origin-ca; SNI and host name verified. */
+class OriginTlsTest extends LeakChecked {
+    @TempDir
+    static Path dir;
+    static TestOrigin trusted;
+    static TestOrigin untrusted;
+    static TestOrigin expired;
+    static TestLink link;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Pki.Issued ca = Pki.newCa("test origin CA", Duration.ofDays(1));
+        Pki.Issued otherCa = Pki.newCa("someone else's CA", Duration.ofDays(1));
+        Path caFile = dir.resolve("origin-ca.pem");
+        Files.writeString(caFile, ca.certificatePem());
+        List<String> sans = List.of("api.internal", "127.0.0.1");
+        trusted = new TestOrigin("127.0.0.1", server(Pki.issue(ca, "api.internal", sans, Duration.ofDays(1))));
+        untrusted = new TestOrigin("127.0.0.1", server(Pki.issue(otherCa, "api.internal", sans, Duration.ofDays(1))));
+        Instant past = Instant.now().minus(Duration.ofDays(10));
+        expired = new TestOrigin("127.0.0.1", server(Pki.issue(ca, "api.internal", sans, past, past.plus(Duration.ofDays(1)))));
+        link = new TestLink(new OriginConfig(List.of(caFile), List.of(), List.of()));
+    }
+
+    private static SslContext server(Pki.Issued cert) throws Exception {
+        return SslContextBuilder.forServer(cert.key(), cert.certificate()).sslProvider(SslProvider.JDK).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        link.close();
+        trusted.close();
+        untrusted.close();
+        expired.close();
+    }
+
+    static ConnectRequest https(int port, String serverName) {
+        return ConnectRequest.newBuilder().addAddresses("127.0.0.1").setPort(port).setScheme(Scheme.HTTPS)
+                .setServerName(serverName).setConnectTimeoutMs(3000).setTlsTimeoutMs(3000).build();
+    }
+
+    private static ConnectError failure(ConnectRequest cr) throws Exception {
+        TestLink.Fetch f = link.get(cr, "/hello");
+        HttpResponse r = f.response();
+        assertEquals(502, r.status().code());
+        ConnectError e = TestLink.error(r);
+        assertNotNull(e);
+        return e;
+    }
+
+    @Test
+    void originCaGivenWithOriginCaFileIsTrusted() throws Exception {
+        TestLink.Fetch f = link.get(https(trusted.port(), "api.internal"), "/hello");
+        assertEquals(201, f.response().status().code());
+        assertEquals("hello world", f.bodyText());
+        // and the TLS connection is pooled like a plain one
+        String a = link.get(https(trusted.port(), "api.internal"), "/conn").bodyText();
+        String b = link.get(https(trusted.port(), "api.internal"), "/conn").bodyText();
+        assertEquals(a, b);
+    }
+
+    @Test
+    void ipAddressSanIsVerified() throws Exception {
+        TestLink.Fetch f = link.get(https(trusted.port(), "127.0.0.1"), "/hello");
+        assertEquals(201, f.response().status().code());
+    }
+
+    @Test
+    void untrustedIssuerFails() throws Exception {
+        ConnectError e = failure(https(untrusted.port(), "api.internal"));
+        assertEquals(ErrorCode.TLS_FAILED, e.getCode());
+        assertTrue(e.getMessage().contains("untrusted issuer"), e.getMessage());
+    }
+
+    @Test
+    void wrongNameFails() throws Exception {
+        ConnectError e = failure(https(trusted.port(), "other.internal"));
+        assertEquals(ErrorCode.TLS_FAILED, e.getCode());
+        assertTrue(e.getMessage().contains("name mismatch"), e.getMessage());
+    }
+
+    @Test
+    void expiredCertificateFails() throws Exception {
+        ConnectError e = failure(https(expired.port(), "api.internal"));
+        assertEquals(ErrorCode.TLS_FAILED, e.getCode());
+        assertTrue(e.getMessage().contains("expired"), e.getMessage());
+    }
+
+    @Test
+    void plainHttpOriginSpokenToWithHttpsFails() throws Exception {
+        try (TestOrigin plain = new TestOrigin("127.0.0.1", null)) {
+            ConnectError e = failure(https(plain.port(), "api.internal"));
+            assertEquals(ErrorCode.TLS_FAILED, e.getCode());
+        }
+    }
+
+    @Test
+    void bundledOriginCaRootsAreOnTheClasspath() {
+        for (String r : OriginTls.BUNDLED) {
+            assertNotNull(OriginTls.class.getClassLoader().getResource(r), r);
+        }
+        // JVM CAs + the valid RSA Origin CA root; the expired 2016 ECC root is left out.
+        OriginTls tls = new OriginTls(List.of());
+        assertTrue(tls.trustedCount() > 1);
+    }
+
+    @Test
+    void badConfigurationNamesTheCulprit() throws Exception {
+        Path missing = dir.resolve("nope.pem");
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> new OriginService(new OriginConfig(List.of(missing), List.of(), List.of()), link.group));
+        assertTrue(a.getMessage().contains("nope.pem"), a.getMessage());
+        Path garbage = dir.resolve("garbage.pem");
+        Files.writeString(garbage, "not a certificate");
+        IllegalArgumentException b = assertThrows(IllegalArgumentException.class,
+                () -> new OriginService(new OriginConfig(List.of(garbage), List.of(), List.of()), link.group));
+        assertTrue(b.getMessage().contains("garbage.pem"), b.getMessage());
+        IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+                () -> new OriginService(new OriginConfig(List.of(), List.of("10.0.0.0/33"), List.of()), link.group));
+        assertTrue(c.getMessage().contains("10.0.0.0/33"), c.getMessage());
+        IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
+                () -> new OriginService(new OriginConfig(List.of(), List.of(), List.of("example.com")), link.group));
+        assertTrue(d.getMessage().contains("example.com"), d.getMessage());
+    }
+}

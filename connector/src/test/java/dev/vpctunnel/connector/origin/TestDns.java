@@ -1,0 +1,86 @@
+package dev.vpctunnel.connector.origin;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
+import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
+import io.netty.handler.codec.dns.DatagramDnsResponse;
+import io.netty.handler.codec.dns.DatagramDnsResponseEncoder;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
+import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A tiny authoritative DNS server on 127.0.0.1 (UDP, random port): A/AAAA from a map, NXDOMAIN otherwise. */
+final class TestDns implements AutoCloseable {
+    final Map<String, List<InetAddress>> records = new ConcurrentHashMap<>();
+    final AtomicInteger queries = new AtomicInteger();
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel channel;
+
+    TestDns() throws InterruptedException {
+        channel = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                .handler(new ChannelInitializer<NioDatagramChannel>() {
+                    @Override
+                    protected void initChannel(NioDatagramChannel ch) {
+                        ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(), new Answer());
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    /** "127.0.0.1:PORT", as a resolver_ips entry. */
+    String address() {
+        return "127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class Answer extends SimpleChannelInboundHandler<DatagramDnsQuery> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
+            queries.incrementAndGet();
+            DatagramDnsResponse response = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
+            response.setRecursionAvailable(true);
+            DnsQuestion q = query.recordAt(DnsSection.QUESTION);
+            String name = q.name().toLowerCase(Locale.ROOT);
+            String key = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+            response.addRecord(DnsSection.QUESTION, q);
+            List<InetAddress> addrs = records.get(key);
+            if (addrs == null) {
+                response.setCode(DnsResponseCode.NXDOMAIN);
+            } else {
+                for (InetAddress a : addrs) {
+                    boolean v4 = a instanceof Inet4Address;
+                    if (q.type() == (v4 ? DnsRecordType.A : DnsRecordType.AAAA)) {
+                        response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), q.type(), 60,
+                                Unpooled.wrappedBuffer(a.getAddress())));
+                    }
+                }
+            }
+            ctx.writeAndFlush(response);
+        }
+    }
+}
