@@ -301,6 +301,14 @@ class AdminApiTest {
         assertFalse(r.body().path("success").asBoolean(true));
         assertEquals(400, f.post(svc, "{not json").status());
         try (Socket s = new Socket("127.0.0.1", f.server.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("POST " + svc + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.token
+                    + "\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String head = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(head.startsWith("HTTP/1.1 413"), head);
+            assertTrue(head.contains("\"success\":false"), head);
+        }
+        try (Socket s = new Socket("127.0.0.1", f.server.port())) {
             OutputStream out = s.getOutputStream();
             out.write("\u0000\u0001garbage\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
