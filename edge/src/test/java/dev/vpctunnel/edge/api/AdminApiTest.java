@@ -322,6 +322,25 @@ class AdminApiTest {
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        String tunnel = f.tunnel("p");
+        StringBuilder req = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            req.append("GET ").append(i % 2 == 0 ? f.acct("/cfd_tunnel/" + tunnel) : f.acct("/nope")).append(" HTTP/1.1\r\n")
+                    .append("Host: x\r\nAuthorization: Bearer ").append(f.token).append("\r\n")
+                    .append(i == 4 ? "Connection: close\r\n" : "").append("\r\n");
+        }
+        try (Socket s = new Socket("127.0.0.1", f.server.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            List<String> statuses = java.util.regex.Pattern.compile("HTTP/1.1 (\\d{3})").matcher(all).results()
+                    .map(m -> m.group(1)).toList();
+            assertEquals(List.of("200", "404", "200", "404", "200"), statuses, all);
+        }
+    }
+
+    @Test
     void restartKeepsEverything() throws Exception {
         String tunnel = f.tunnel("persist");
         String service = f.service("s", tunnel);
