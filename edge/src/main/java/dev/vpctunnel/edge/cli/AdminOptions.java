@@ -15,8 +15,8 @@ public final class AdminOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
 
-    @Option(names = "--api", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "Admin API of the edge (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:EDGE_API_URL:-http://127.0.0.1:8080}",
+            description = "Admin API of the edge (default: $EDGE_API_URL, else http://127.0.0.1:8080).")
     String api;
 
     @Option(names = "--token", paramLabel = "TOKEN",

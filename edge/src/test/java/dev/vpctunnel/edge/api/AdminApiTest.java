@@ -118,6 +118,7 @@ class AdminApiTest {
         assertEquals(403, f.call("PUT", w, bind, nbind).status());
         assertEquals(200, f.call("PUT", w, admin, nbind).status());
         assertEquals(200, f.call("GET", w, read, null).status());
+        assertEquals(403, f.call("PUT", w, bind, sbind).status(), "Bind cannot replace an Admin's network bindings");
         assertEquals(403, f.call("DELETE", w, bind, null).status(), "network bindings need Admin to delete");
         assertEquals(200, f.call("DELETE", w, admin, null).status());
     }
