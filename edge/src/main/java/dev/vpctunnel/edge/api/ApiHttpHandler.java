@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Level;
@@ -23,7 +24,7 @@ import java.util.logging.Logger;
 
 /**
  * Hands each request to the blocking executor and writes the answer back on the channel's event loop. Reading
- * pauses while a request is in flight, so pipelined requests are answered in order.
+ * pauses while requests are queued and they run one at a time, so pipelined requests are answered in order.
  */
 final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = Logger.getLogger(ApiHttpHandler.class.getName());
@@ -36,26 +37,53 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.executor = executor;
     }
 
+    private record Pending(ApiRequest request, boolean keepAlive) {
+    }
+
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private boolean inFlight;
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
         if (msg.decoderResult().isFailure()) {
+            queue.clear();
             write(ctx, Envelope.error(400, ApiException.CODE_INVALID, "malformed HTTP request"), false);
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
-        ApiRequest req = new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
-                msg.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(msg.content()));
+        queue.add(new Pending(new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
+                msg.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(msg.content())), keepAlive));
         ctx.channel().config().setAutoRead(false);
+        if (!inFlight) {
+            next(ctx);
+        }
+    }
+
+    /** Runs the oldest queued request on the executor; answers go out in request order. */
+    private void next(ChannelHandlerContext ctx) {
+        Pending p = queue.poll();
+        if (p == null) {
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
+        inFlight = true;
         try {
             executor.execute(() -> {
-                ApiResponse res = router.handle(req);
+                ApiResponse res = router.handle(p.request());
                 ctx.channel().eventLoop().execute(() -> {
-                    write(ctx, res, keepAlive);
-                    ctx.channel().config().setAutoRead(true);
+                    inFlight = false;
+                    write(ctx, res, p.keepAlive());
+                    if (p.keepAlive()) {
+                        next(ctx);
+                    } else {
+                        queue.clear();
+                    }
                 });
             });
         } catch (RejectedExecutionException e) {
+            inFlight = false;
+            queue.clear();
             write(ctx, Envelope.error(503, ApiException.CODE_UNAVAILABLE, "the edge is shutting down"), false);
         }
     }

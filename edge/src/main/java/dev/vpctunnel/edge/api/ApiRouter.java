@@ -11,7 +11,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -81,6 +80,15 @@ final class ApiRouter {
         }
         DirectoryData data = directory.data();
         ApiTokenRecord token = authenticate(req, data);
+        if (token == null) {
+            // a token made on another edge sharing the store: catch up once (cheap when nothing changed)
+            directory.refresh();
+            data = directory.data();
+            token = authenticate(req, data);
+        }
+        if (token == null) {
+            throw new ApiException(401, ApiException.CODE_UNAUTHENTICATED, "invalid API token");
+        }
         if (seg.equals(List.of("client", "v4", "user", "tokens", "verify"))) {
             requireGet(req);
             return Envelope.ok(verify(token));
@@ -133,6 +141,7 @@ final class ApiRouter {
         }
     }
 
+    /** The token, null when unknown; 401 when the header is absent or malformed. */
     private static ApiTokenRecord authenticate(ApiRequest req, DirectoryData data) {
         String h = req.authorization();
         if (h == null || h.isBlank()) {
@@ -143,11 +152,7 @@ final class ApiRouter {
         if (v.length() < 7 || !v.substring(0, 7).equalsIgnoreCase("Bearer ")) {
             throw new ApiException(401, ApiException.CODE_UNAUTHENTICATED, "Authorization must be 'Bearer API_TOKEN'");
         }
-        Optional<ApiTokenRecord> t = data.apiToken(v.substring(7).trim());
-        if (t.isEmpty()) {
-            throw new ApiException(401, ApiException.CODE_UNAUTHENTICATED, "invalid API token");
-        }
-        return t.get();
+        return data.apiToken(v.substring(7).trim()).orElse(null);
     }
 
     private static ObjectNode verify(ApiTokenRecord t) {

@@ -3,6 +3,7 @@ package dev.vpctunnel.edge.api;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -20,6 +21,21 @@ final class BoundedAggregator extends HttpObjectAggregator {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** "Expect: 100-continue" with a Content-Length over the limit: the same 413 envelope instead of an empty one. */
+    @Override
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        Object r = super.newContinueResponse(start, maxContentLength, pipeline);
+        if (r instanceof FullHttpResponse res && res.status().code() == 413) {
+            res.release();
+            return tooLarge();
+        }
+        return r;
+    }
+
+    private static FullHttpResponse tooLarge() {
         ApiResponse r = Envelope.error(413, ApiException.CODE_TOO_LARGE,
                 "body: larger than the limit of " + ApiInitializer.MAX_BODY + " bytes (1 MiB)");
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -27,6 +43,6 @@ final class BoundedAggregator extends HttpObjectAggregator {
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        return res;
     }
 }

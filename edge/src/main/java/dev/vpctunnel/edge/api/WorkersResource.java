@@ -68,6 +68,8 @@ final class WorkersResource {
         }
         List<BindingRecord> bindings = parse(call.json());
         requireFor(call, bindings);
+        // replacing a worker's vpc_network bindings needs the role they needed
+        call.data().worker(call.account(), name).ifPresent(w -> requireFor(call, new ArrayList<>(w.bindings().values())));
         String token = directory.putWorker(call.account(), name, bindings);
         WorkerRecord w = directory.data().worker(call.account(), name)
                 .orElseGet(() -> new WorkerRecord(call.account(), name, java.util.Map.of()));

@@ -15,8 +15,8 @@ public final class AdminOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
 
-    @Option(names = "--api", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
-            description = "Admin API of the edge (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--api", paramLabel = "URL", defaultValue = "${env:EDGE_API_URL:-http://127.0.0.1:8080}",
+            description = "Admin API of the edge (default: $EDGE_API_URL, else http://127.0.0.1:8080).")
     String api;
 
     @Option(names = "--token", paramLabel = "TOKEN",
@@ -54,14 +54,18 @@ public final class AdminOptions {
         out().flush();
     }
 
-    /** Runs an action; API errors go to stderr with exit code 1. */
+    /** Runs an action; API errors go to stderr with exit code 1, bad input given to the CLI with 2. */
     int run(Callable<Integer> action) {
         try {
             return action.call();
-        } catch (ApiClient.ApiClientException | IllegalArgumentException e) {
+        } catch (ApiClient.ApiClientException e) {
             err().println("edge: " + e.getMessage());
             err().flush();
             return 1;
+        } catch (IllegalArgumentException e) {
+            err().println("edge: " + e.getMessage());
+            err().flush();
+            return 2;
         } catch (Exception e) {
             err().println("edge: " + e);
             err().flush();

@@ -47,6 +47,10 @@ public final class DeployCommand implements Callable<Integer> {
             admin.err().flush();
             return 2;
         }
+        if (cfg.main() != null && !java.nio.file.Files.exists(cfg.main())) {
+            admin.err().println("edge deploy: note: main " + cfg.main() + " does not exist (only the bindings are registered)");
+            admin.err().flush();
+        }
         return admin.run(() -> {
             ApiClient c = admin.client();
             JsonNode res;

@@ -79,7 +79,7 @@ public final class InitCommand implements Callable<Integer> {
             return 0;
         } catch (SQLException e) {
             err.println("edge init: cannot open the directory store: " + e.getMessage()
-                    + (e.getMessage() != null && e.getMessage().contains("locked") ? " (is 'edge serve' running on "
+                    + (e.getMessage() != null && (e.getMessage().contains("locked") || e.getMessage().contains("already in use")) ? " (is 'edge serve' running on "
                     + data + "?)" : ""));
         } catch (IOException | RuntimeException e) {
             err.println("edge init: " + e.getMessage());

@@ -12,7 +12,8 @@ public final class TunnelCommand {
     private static final String PATH = "/cfd_tunnel";
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a tunnel; prints its id and its token (for 'connector run --token').")
-    int create(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json, @Parameters(paramLabel = "NAME") String name) {
+    int create(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json,
+               @Parameters(paramLabel = "NAME") String name) {
         return o.run(() -> {
             ApiClient c = o.client();
             JsonNode t = c.post(c.accountPath(PATH), ApiClient.JSON.createObjectNode().put("name", name));
@@ -29,7 +30,8 @@ public final class TunnelCommand {
     }
 
     @Command(name = "token", mixinStandardHelpOptions = true, description = "Print the token of a tunnel.")
-    int token(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json, @Parameters(paramLabel = "TUNNEL_ID") String id) {
+    int token(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json,
+               @Parameters(paramLabel = "TUNNEL_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
             JsonNode t = c.get(c.accountPath(PATH + "/" + id + "/token"));
@@ -44,7 +46,8 @@ public final class TunnelCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the tunnels of the account.")
-    int list(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json) {
+    int list(@Mixin AdminOptions o,
+             @Option(names = "--json", description = "Print the result as JSON.") boolean json) {
         return o.run(() -> {
             ApiClient c = o.client();
             JsonNode list = c.get(c.accountPath(PATH));
@@ -81,7 +84,8 @@ public final class TunnelCommand {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a tunnel (refused while a service uses it); its routes go too.")
-    int delete(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json, @Parameters(paramLabel = "TUNNEL_ID") String id) {
+    int delete(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json,
+               @Parameters(paramLabel = "TUNNEL_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
             JsonNode r = c.delete(c.accountPath(PATH + "/" + id));

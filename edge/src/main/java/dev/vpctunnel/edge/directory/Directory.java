@@ -50,10 +50,26 @@ public final class Directory implements AutoCloseable {
         }
         Directory d = new Directory(url);
         synchronized (d.lock) {
-            Schema.migrate(d.connection());
-            d.reloadLocked();
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    Schema.migrate(d.connection());
+                    d.reloadLocked();
+                    return d;
+                } catch (SQLException e) {
+                    d.dropConnection();
+                    if (attempt == 3 || url.startsWith("jdbc:h2:")) {
+                        throw e;
+                    }
+                    // several edges creating the schema of a fresh PostgreSQL at once: the loser retries
+                    try {
+                        Thread.sleep(200L * attempt);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
         }
-        return d;
     }
 
     static String redact(String url) {

@@ -1,0 +1,2 @@
+/** Reading a worker's wrangler.jsonc / wrangler.toml: {@link dev.vpctunnel.edge.config.WranglerConfig}. */
+package dev.vpctunnel.edge.config;

@@ -1,0 +1,206 @@
+package dev.vpctunnel.edge.cli;
+
+import dev.vpctunnel.core.link.TunnelToken;
+import dev.vpctunnel.edge.testing.ApiFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The admin subcommands and edge deploy against a real admin API. */
+class CliTest {
+    @TempDir
+    Path tmp;
+    ApiFixture f;
+
+    record Run(int code, String out, String err) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        f = new ApiFixture(tmp.resolve("data"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        f.close();
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new EdgeMain()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    Run admin(String... args) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of("--api", f.base(), "--token", f.token));
+        return run(a.toArray(String[]::new));
+    }
+
+    static String field(String out, String label) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(label) + "\\s*(\\S+)").matcher(out);
+        assertTrue(m.find(), label + " in " + out);
+        return m.group(1);
+    }
+
+    @Test
+    void tunnelServiceRouteTokenAndWorkerCommands() throws Exception {
+        Run c = admin("tunnel", "create", "office");
+        assertEquals(0, c.code(), c.err());
+        String id = field(c.out(), "id:");
+        String token = field(c.out(), "token:");
+        assertEquals(UUID.fromString(id), TunnelToken.decode(token).tunnelId());
+        Run t = admin("tunnel", "token", id);
+        assertEquals(token, t.out().trim());
+        assertTrue(admin("tunnel", "list").out().contains(id));
+        assertTrue(admin("tunnel", "get", id).out().contains("\"office\""));
+        assertEquals(0, admin("tunnel", "connections", id).code());
+
+        Run s = admin("service", "create", "--json", "{\"type\":\"http\",\"name\":\"api\",\"host\":{\"ipv4\":\"10.0.0.5\","
+                + "\"network\":{\"tunnel_id\":\"" + id + "\"}}}");
+        assertEquals(0, s.code(), s.err());
+        String sid = ApiFixture.JSON.readTree(s.out()).path("service_id").asString();
+        Path file = tmp.resolve("svc.json");
+        Files.writeString(file, "{\"type\":\"tcp\",\"name\":\"x\"}");
+        Run bad = admin("service", "create", "--file", file.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("tcp") && bad.err().contains("not supported yet"), bad.err());
+        assertTrue(admin("service", "list").out().contains(sid));
+        assertTrue(admin("service", "get", sid).out().contains("10.0.0.5"));
+
+        Run r = admin("route", "add", "10.0.0.0/24", id);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(admin("route", "list").out().contains("10.0.0.0/24"));
+        Run h = admin("route", "hostname", "add", "*.corp.internal", id);
+        assertEquals(0, h.code(), h.err());
+        assertTrue(admin("route", "hostname", "list").out().contains("*.corp.internal"));
+
+        Run tk = admin("token", "create", "deployer", "--role", "bind");
+        assertEquals(0, tk.code(), tk.err());
+        String bindToken = field(tk.out(), "token:");
+        assertTrue(admin("token", "list").out().contains("Connectivity Directory Bind"));
+        assertFalse(admin("token", "list").out().contains(bindToken));
+        assertEquals(2, admin("token", "create", "x", "--role", "root").code());
+
+        Run dep = deploy("wrangler.jsonc", """
+                {
+                  "name": "my-worker", // the worker
+                  "main": "src/index.js",
+                  "vpc_services": [ { "binding": "PRIVATE_API", "service_id": "SID", "remote": true, }, ],
+                }
+                """.replace("SID", sid), bindToken);
+        assertEquals(0, dep.code(), dep.err());
+        String gw = field(dep.out(), "gateway token (shown once):");
+        assertEquals("my-worker", f.directory.snapshot().workerByGatewayToken(gw).orElseThrow().name());
+        assertTrue(admin("worker", "get", "my-worker").out().contains("PRIVATE_API"));
+        assertEquals(0, admin("worker", "delete", "my-worker").code());
+        assertEquals(1, admin("worker", "get", "my-worker").code());
+
+        Run busy = admin("tunnel", "delete", id);
+        assertEquals(1, busy.code());
+        assertTrue(busy.err().contains("409"), busy.err());
+        assertEquals(0, admin("service", "delete", sid).code());
+        assertEquals(0, admin("tunnel", "delete", id).code());
+    }
+
+    Run deploy(String file, String text, String token) throws Exception {
+        Path p = tmp.resolve(file);
+        Files.writeString(p, text);
+        return run("deploy", "--config", p.toString(), "--api", f.base(), "--token", token);
+    }
+
+    @Test
+    void deployTheSeedsExamplesWithRealIds() throws Exception {
+        String tunnel = f.tunnel("t");
+        String sid = f.service("api", tunnel);
+        Run j = deploy("wrangler.jsonc", """
+                {
+                  "$schema": "./node_modules/wrangler/config-schema.json",
+                  "name": "my-worker",
+                  "main": "src/index.js",
+                  "vpc_services": [
+                    {
+                      "binding": "PRIVATE_API",
+                      "service_id": "SID",
+                      "remote": true // When true, utilizes [remote bindings](/workers/development-testing/#remote-bindings) to allow access to the VPC Service during local development.
+                    }
+                  ]
+                }
+                """.replace("SID", sid), f.token);
+        assertEquals(0, j.code(), j.err());
+        Run t = deploy("wrangler.toml", """
+                "$schema" = "./node_modules/wrangler/config-schema.json"
+                name = "my-worker"
+                main = "src/index.js"
+
+
+                [[vpc_services]]
+                binding = "PRIVATE_API"
+                service_id = "SID"
+                remote = true
+
+                [[vpc_networks]]
+                binding = "MY_VPC"
+                tunnel_id = "TID"
+                remote = true
+
+                [[vpc_networks]]
+                binding = "MESH"
+                network_id = "cf1:network"
+                remote = true
+                """.replace("SID", sid).replace("TID", tunnel), f.token);
+        assertEquals(0, t.code(), t.err());
+        String gwJsonc = field(j.out(), "gateway token (shown once):");
+        String gwToml = field(t.out(), "gateway token (shown once):");
+        var w = f.directory.snapshot().workerByGatewayToken(gwJsonc).orElseThrow();
+        assertEquals(3, w.bindings().size(), "the second deploy replaced the bindings; the first token stays valid");
+        assertTrue(f.directory.snapshot().workerByGatewayToken(gwToml).isPresent());
+
+        Run missing = deploy("wrangler.jsonc", "{\"name\":\"w\",\"vpc_services\":[{\"binding\":\"PRIVATE_API\",\"service_id\":\""
+                + UUID.randomUUID() + "\"}]}", f.token);
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("wrangler.jsonc") && missing.err().contains("binding PRIVATE_API")
+                && missing.err().contains("does not exist"), missing.err());
+        Run invalid = deploy("wrangler.toml", "name = \"w\"\n[[vpc_networks]]\nbinding = \"NET\"\nnetwork_id = \"x\"\n", f.token);
+        assertEquals(2, invalid.code());
+        assertTrue(invalid.err().contains("wrangler.toml") && invalid.err().contains("NET"), invalid.err());
+        Run noName = deploy("w3.jsonc", "{\"vpc_services\":[]}", f.token);
+        assertEquals(2, noName.code());
+        Run json = run("deploy", "--config", tmp.resolve("w3.jsonc").toString(), "--name", "named", "--json",
+                "--api", f.base(), "--token", f.token);
+        assertEquals(0, json.code(), json.err());
+        JsonNode res = ApiFixture.JSON.readTree(json.out());
+        assertFalse(res.path("gateway_token").asString().isEmpty());
+    }
+
+    @Test
+    void accountDiscoveryAndErrors() {
+        Run wrong = run("tunnel", "list", "--api", f.base(), "--token", f.token, "--account", "0".repeat(32));
+        assertEquals(1, wrong.code());
+        assertTrue(wrong.err().contains("403"), wrong.err());
+        Run badToken = run("tunnel", "list", "--api", f.base(), "--token", "nope");
+        assertEquals(1, badToken.code());
+        assertTrue(badToken.err().contains("invalid API token"), badToken.err());
+        Run down = run("tunnel", "list", "--api", "http://127.0.0.1:1", "--token", "x");
+        assertEquals(1, down.code());
+        assertTrue(down.err().contains("cannot reach"), down.err());
+    }
+}

@@ -1,0 +1,77 @@
+package dev.vpctunnel.edge.cli;
+
+import dev.vpctunnel.core.tls.Pki;
+import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InitCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void initCreatesEverythingOnceAndIsIdempotent() throws Exception {
+        Path dir = tmp.resolve("edge");
+        CliTest.Run first = CliTest.run("init", "--data", dir.toString(), "--san", "edge.example.com", "--san", "10.9.8.7",
+                "--json");
+        assertEquals(0, first.code(), first.err());
+        assertEquals(1, first.out().trim().lines().count(), "exactly one JSON object");
+        JsonNode j = dev.vpctunnel.edge.testing.ApiFixture.JSON.readTree(first.out());
+        String account = j.path("account_id").asString();
+        assertTrue(account.matches("[0-9a-f]{32}"), account);
+        String token = j.path("api_token").asString();
+        assertEquals(dir.resolve("edge-ca.pem").toString(), j.path("edge_ca").asString());
+        assertEquals(3, j.size());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        for (String key : List.of("edge-ca.key", "edge-key.pem")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(key))));
+            Pki.readPrivateKey(dir.resolve(key));
+        }
+        List<X509Certificate> chain = Pki.readCertificates(dir.resolve("edge-cert.pem"));
+        assertEquals(2, chain.size(), "leaf then CA");
+        String sans = chain.get(0).getSubjectAlternativeNames().toString();
+        for (String s : List.of("localhost", "127.0.0.1", "edge.example.com", "10.9.8.7")) {
+            assertTrue(sans.contains(s), sans);
+        }
+        chain.get(0).verify(Pki.readCertificates(dir.resolve("edge-ca.pem")).get(0).getPublicKey());
+        byte[] caBefore = Files.readAllBytes(dir.resolve("edge-ca.pem"));
+
+        CliTest.Run again = CliTest.run("init", "--data", dir.toString(), "--json");
+        assertEquals(0, again.code(), again.err());
+        JsonNode a = dev.vpctunnel.edge.testing.ApiFixture.JSON.readTree(again.out());
+        assertEquals(account, a.path("account_id").asString());
+        assertTrue(a.path("api_token").isNull());
+        assertTrue(a.path("already_initialized").asBoolean());
+        assertEquals(new String(caBefore), Files.readString(dir.resolve("edge-ca.pem")));
+        CliTest.Run text = CliTest.run("init", "--data", dir.toString());
+        assertTrue(text.out().contains("already initialised"), text.out());
+
+        try (Directory d = Directory.open(dir, null)) {
+            var t = d.data().apiToken(token).orElseThrow();
+            assertEquals(account, t.accountId());
+            assertTrue(t.has(Role.READ) && t.has(Role.BIND) && t.has(Role.ADMIN));
+            assertEquals(1, d.data().accounts().size());
+        }
+        String store = new String(Files.readAllBytes(dir.resolve("directory.mv.db")), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(!store.contains(token), "only a hash of the token is stored");
+    }
+
+    @Test
+    void badSanIsRefusedClearly() {
+        CliTest.Run r = CliTest.run("init", "--data", tmp.resolve("x").toString(), "--san", "not a name");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--san") && r.err().contains("not a name"), r.err());
+        assertTrue(!Files.exists(tmp.resolve("x")), "nothing created");
+    }
+}

@@ -1,0 +1,130 @@
+package dev.vpctunnel.edge.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WranglerConfigTest {
+    @TempDir
+    Path tmp;
+
+    /** The seed's first wrangler.jsonc example, verbatim. */
+    static final String SEED_JSONC = """
+            {
+              "$schema": "./node_modules/wrangler/config-schema.json",
+              "name": "my-worker",
+              "main": "src/index.js",
+              "vpc_services": [
+                {
+                  "binding": "PRIVATE_API",
+                  "service_id": "e6a0817c-79c5-40ca-9776-a1c019defe70",
+                  "remote": true // When true, utilizes [remote bindings](/workers/development-testing/#remote-bindings) to allow access to the VPC Service during local development.
+                }
+              ]
+            }
+            """;
+
+    /** The seed's first wrangler.toml example, verbatim. */
+    static final String SEED_TOML = """
+            "$schema" = "./node_modules/wrangler/config-schema.json"
+            name = "my-worker"
+            main = "src/index.js"
+
+
+            [[vpc_services]]
+            binding = "PRIVATE_API"
+            service_id = "e6a0817c-79c5-40ca-9776-a1c019defe70"
+            remote = true
+            """;
+
+    private Path write(String name, String text) throws Exception {
+        Path p = tmp.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void readsTheSeedsJsoncAndToml() throws Exception {
+        for (Path p : new Path[] {write("wrangler.jsonc", SEED_JSONC), write("wrangler.toml", SEED_TOML)}) {
+            WranglerConfig c = WranglerConfig.read(p);
+            assertEquals("my-worker", c.name());
+            assertEquals(tmp.resolve("src/index.js").toAbsolutePath(), c.main());
+            assertEquals(1, c.bindings().size());
+            WranglerConfig.VpcService s = (WranglerConfig.VpcService) c.bindings().get(0);
+            assertEquals("PRIVATE_API", s.binding());
+            assertEquals(UUID.fromString("e6a0817c-79c5-40ca-9776-a1c019defe70"), s.serviceId());
+            assertTrue(s.remote());
+        }
+    }
+
+    @Test
+    void readsNetworksTrailingCommasAndBlockComments() throws Exception {
+        Path p = write("wrangler.jsonc", """
+                /* header */
+                {
+                  "name": "net-worker",
+                  "vpc_networks": [
+                    { "binding": "MY_VPC", "tunnel_id": "550e8400-e29b-41d4-a716-446655440000", "remote": true, },
+                    { "binding": "MESH", "network_id": "cf1:network", },
+                  ],
+                }
+                """);
+        WranglerConfig c = WranglerConfig.read(p);
+        assertNull(c.main());
+        WranglerConfig.VpcNetwork a = (WranglerConfig.VpcNetwork) c.bindings().get(0);
+        WranglerConfig.VpcNetwork b = (WranglerConfig.VpcNetwork) c.bindings().get(1);
+        assertEquals(UUID.fromString("550e8400-e29b-41d4-a716-446655440000"), a.tunnelId());
+        assertNull(b.tunnelId());
+        assertEquals("cf1:network", b.networkId());
+        Path t = write("wrangler.toml", """
+                name = "n"
+                [[vpc_networks]]
+                binding = "MY_VPC"
+                network_id = "cf1:network"
+                remote = true
+                """);
+        assertEquals("cf1:network", ((WranglerConfig.VpcNetwork) WranglerConfig.read(t).bindings().get(0)).networkId());
+    }
+
+    private String error(String file, String text) throws Exception {
+        Path p = write(file, text);
+        return assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(p)).getMessage();
+    }
+
+    @Test
+    void errorsNameTheFileTheBindingAndTheReason() throws Exception {
+        String m = error("wrangler.jsonc", "{\"name\":\"w\",\"vpc_services\":[{\"binding\":\"API\",\"service_id\":\"nope\"}]}");
+        assertTrue(m.contains("wrangler.jsonc") && m.contains("API") && m.contains("service_id") && m.contains("not a UUID"), m);
+        m = error("wrangler.toml", "name = \"w\"\n[[vpc_networks]]\nbinding = \"NET\"\nnetwork_id = \"cf1:other\"\n");
+        assertTrue(m.contains("wrangler.toml") && m.contains("NET") && m.contains("network_id"), m);
+        m = error("wrangler.jsonc", "{\"vpc_networks\":[{\"binding\":\"NET\"}]}");
+        assertTrue(m.contains("NET") && m.contains("exactly one of tunnel_id or network_id"), m);
+        m = error("wrangler.jsonc", "{\"vpc_services\":[{\"binding\":\"bad-name\",\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}]}");
+        assertTrue(m.contains("bad-name") && m.contains("JavaScript identifier"), m);
+        m = error("wrangler.jsonc", "{\"vpc_services\":[{\"binding\":\"A\",\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}],"
+                + "\"vpc_networks\":[{\"binding\":\"A\",\"network_id\":\"cf1:network\"}]}");
+        assertTrue(m.contains("vpc_networks[0]") && m.contains("used by another binding"), m);
+        m = error("wrangler.jsonc", "{\"vpc_services\":[{\"binding\":\"A\",\"serviceid\":\"x\"}]}");
+        assertTrue(m.contains("serviceid") && m.contains("unknown key"), m);
+        m = error("wrangler.jsonc", "{\"vpc_services\":[{\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}]}");
+        assertTrue(m.contains("binding: is required"), m);
+        m = error("wrangler.jsonc", "{\"name\": \"w\", \"vpc_services\": [ {");
+        assertTrue(m.contains("wrangler.jsonc") && m.contains("not valid JSONC"), m);
+        m = error("wrangler.toml", "name = \n");
+        assertTrue(m.contains("not valid TOML"), m);
+        m = error("wrangler.jsonc", "{\"vpc_services\":{}}");
+        assertTrue(m.contains("vpc_services: must be an array"), m);
+        Path missing = tmp.resolve("nope.jsonc");
+        assertTrue(assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(missing)).getMessage().contains("nope.jsonc"));
+        WranglerConfig noName = WranglerConfig.read(write("w2.jsonc", "{\"vpc_services\":[]}"));
+        assertTrue(assertThrows(WranglerConfigException.class, noName::requireName).getMessage().contains("name"));
+    }
+}

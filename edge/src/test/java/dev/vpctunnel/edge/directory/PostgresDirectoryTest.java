@@ -1,0 +1,74 @@
+package dev.vpctunnel.edge.directory;
+
+import dev.vpctunnel.edge.testing.ApiFixture;
+import dev.vpctunnel.edge.testing.PgServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The same directory on PostgreSQL: API round trip, restart, and two edges seeing each other's writes. */
+class PostgresDirectoryTest {
+    @TempDir
+    Path tmp;
+
+    private String database() {
+        var url = PgServer.newDatabase();
+        assumeTrue(url.isPresent(), () -> "PostgreSQL tests skipped: " + PgServer.why());
+        return url.get();
+    }
+
+    @Test
+    void apiRoundTripAndRestartOnPostgres() throws Exception {
+        String url = database();
+        try (ApiFixture f = new ApiFixture(tmp, url)) {
+            String tunnel = f.tunnel("pg");
+            String service = f.service("svc", tunnel);
+            assertEquals(200, f.post(f.acct("/teamnet/routes"), "{\"network\":\"fd00:1::/48\",\"tunnel_id\":\"" + tunnel
+                    + "\"}").status());
+            var put = f.call("PUT", f.acct("/workers/scripts/w"), "{\"bindings\":[{\"type\":\"vpc_service\",\"name\":\"A\","
+                    + "\"service_id\":\"" + service + "\"},{\"type\":\"vpc_network\",\"name\":\"N\",\"network_id\":\"cf1:network\"}]}");
+            assertEquals(200, put.status(), put.toString());
+            String gw = put.result().path("gateway_token").asString();
+            var bad = f.post(f.acct("/connectivity/directory/services"), "{\"type\":\"http\",\"name\":\"x\",\"host\":{\"ipv4\":"
+                    + "\"10.0.0.1\",\"network\":{\"tunnel_id\":\"" + java.util.UUID.randomUUID() + "\"}}}");
+            assertEquals(400, bad.status());
+            assertEquals(409, f.call("DELETE", f.acct("/cfd_tunnel/" + tunnel), null).status());
+            f.restart();
+            assertEquals(1, f.get(f.acct("/connectivity/directory/services")).result().size());
+            assertEquals("svc", f.get(f.acct("/connectivity/directory/services/" + service)).result().path("name").asString());
+            var snap = f.directory.snapshot();
+            assertEquals(2, snap.workerByGatewayToken(gw).orElseThrow().bindings().size());
+            assertEquals(tunnel, snap.routeTunnel(f.account, InetAddress.getByName("fd00:1::5")).orElseThrow().toString());
+        }
+    }
+
+    @Test
+    void twoEdgesSharingPostgresSeeEachOthersWrites() throws Exception {
+        String url = database();
+        try (Directory a = Directory.open(tmp.resolve("a"), url); Directory b = Directory.open(tmp.resolve("b"), url)) {
+            String account = a.initialize().accountId();
+            assertEquals(account, b.initialize().accountId(), "one account for the shared store");
+            b.startRefresh(Duration.ofMillis(200));
+            TunnelRecord t = a.createTunnel(account, "shared", null);
+            ServiceRecord s = a.createService(account, new ServiceSpec("s", 80, null, null, "fd00::1", null, t.id(), List.of()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (b.snapshot().service(s.id()).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(b.snapshot().service(s.id()).isPresent(), "edge b sees edge a's write within 5 s");
+            assertEquals(null, b.snapshot().service(s.id()).orElseThrow().httpsPort());
+            b.createTunnel(account, "from-b", null);
+            a.refresh();
+            assertEquals(2, a.data().tunnels(account).size());
+        }
+    }
+}
