@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * resolvers of that set; resolvers are created once and reused, never per request. A and AAAA, TTLs honoured.
  */
 public final class OriginResolver implements AutoCloseable {
-    private static final long QUERY_TIMEOUT_MS = 5_000;
+    static final long DEFAULT_QUERY_TIMEOUT_MS = 5_000;
 
     private record Caches(DefaultDnsCache answers, DefaultDnsCnameCache cnames, DefaultAuthoritativeDnsServerCache authorities) {
     }
@@ -35,7 +35,17 @@ public final class OriginResolver implements AutoCloseable {
 
     private final Map<List<InetSocketAddress>, Caches> caches = new ConcurrentHashMap<>();
     private final Map<Key, DnsNameResolver> resolvers = new ConcurrentHashMap<>();
+    private final long queryTimeoutMs;
     private volatile boolean closed;
+
+    public OriginResolver() {
+        this(DEFAULT_QUERY_TIMEOUT_MS);
+    }
+
+    /** {@code queryTimeoutMs}: how long one DNS query may take before the next server or a failure. */
+    public OriginResolver(long queryTimeoutMs) {
+        this.queryTimeoutMs = queryTimeoutMs;
+    }
 
     /**
      * All addresses of {@code hostname}, IPv4 first. The future completes on {@code loop}; it fails with a
@@ -87,7 +97,7 @@ public final class OriginResolver implements AutoCloseable {
                 .cnameCache(c.cnames())
                 .authoritativeDnsServerCache(c.authorities())
                 .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
-                .queryTimeoutMillis(QUERY_TIMEOUT_MS)
+                .queryTimeoutMillis(queryTimeoutMs)
                 .negativeTtl(5);
         if (servers.isEmpty()) {
             b.nameServerProvider(DnsServerAddressStreamProviders.platformDefault());
