@@ -26,6 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OriginResolver implements AutoCloseable {
     static final long DEFAULT_QUERY_TIMEOUT_MS = 5_000;
+    /** Distinct resolver sets kept; each has a cache and one resolver per event loop. */
+    static final int MAX_RESOLVER_SETS = 256;
 
     private record Caches(DefaultDnsCache answers, DefaultDnsCnameCache cnames, DefaultAuthoritativeDnsServerCache authorities) {
     }
@@ -55,6 +57,10 @@ public final class OriginResolver implements AutoCloseable {
         Promise<List<InetAddress>> promise = loop.newPromise();
         if (closed) {
             return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": resolver closed"));
+        }
+        if (!caches.containsKey(servers) && caches.size() >= MAX_RESOLVER_SETS) {
+            return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": more than " + MAX_RESOLVER_SETS
+                    + " distinct resolver sets in use"));
         }
         DnsNameResolver resolver = resolvers.computeIfAbsent(new Key(servers, loop), k -> newResolver(k.servers(), k.loop()));
         resolver.resolveAll(hostname).addListener((Future<List<InetAddress>> f) -> {

@@ -56,6 +56,15 @@ public final class ConnectRequests {
         }
         String hostname = r.getHostname().trim();
         List<InetAddress> addresses = new ArrayList<>();
+        String bare = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.substring(1, hostname.length() - 1) : hostname;
+        if (NetUtil.isValidIpV4Address(bare) || NetUtil.isValidIpV6Address(bare)) {
+            // An IP literal given as the hostname needs no DNS.
+            addresses.add(literal(bare, "hostname"));
+            hostname = "";
+            if (r.getAddressesCount() > 0) {
+                throw bad("exactly one of addresses and hostname must be set");
+            }
+        }
         if (r.getAddressesCount() > MAX_ADDRESSES) {
             throw bad("too many addresses (" + r.getAddressesCount() + ", at most " + MAX_ADDRESSES + ")");
         }
@@ -69,6 +78,9 @@ public final class ConnectRequests {
             throw bad("invalid hostname '" + hostname + "'");
         }
         String serverName = r.getServerName().trim();
+        if (serverName.isEmpty() && !r.getHostname().isBlank()) {
+            serverName = r.getHostname().trim();
+        }
         if (serverName.isEmpty()) {
             serverName = hostname.isEmpty() ? addresses.get(0).getHostAddress() : hostname;
         }

@@ -65,6 +65,14 @@ class ConnectRequestsTest {
     }
 
     @Test
+    void ipLiteralHostnameNeedsNoDns() throws Exception {
+        OriginTarget t = ConnectRequests.validate(base().clearAddresses().setHostname("[fd00::7]").clearServerName().build());
+        assertEquals(List.of(InetAddress.getByName("fd00::7")), t.addresses());
+        assertEquals("", t.hostname());
+        assertEquals("fd00::7", t.serverName());
+    }
+
+    @Test
     void happyEyeballsOrderAlternatesFamilies() throws Exception {
         List<InetAddress> in = List.of(InetAddress.getByName("10.0.0.1"), InetAddress.getByName("10.0.0.2"),
                 InetAddress.getByName("fd00::1"), InetAddress.getByName("fd00::2"));

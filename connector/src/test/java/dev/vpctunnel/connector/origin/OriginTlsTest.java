@@ -76,12 +76,16 @@ class OriginTlsTest extends LeakChecked {
 
     @Test
     void originCaGivenWithOriginCaFileIsTrusted() throws Exception {
+        long t0 = System.nanoTime();
         TestLink.Fetch f = link.get(https(trusted.port(), "api.internal"), "/hello");
         assertEquals(201, f.response().status().code());
+        System.out.printf("first https fetch (TCP + TLS handshake, JDK provider): %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         assertEquals("hello world", f.bodyText());
         // and the TLS connection is pooled like a plain one
         String a = link.get(https(trusted.port(), "api.internal"), "/conn").bodyText();
+        long t1 = System.nanoTime();
         String b = link.get(https(trusted.port(), "api.internal"), "/conn").bodyText();
+        System.out.printf("https fetch on a pooled connection: %d ms%n", (System.nanoTime() - t1) / 1_000_000);
         assertEquals(a, b);
     }
 
