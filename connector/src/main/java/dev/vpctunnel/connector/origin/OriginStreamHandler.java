@@ -99,8 +99,14 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         dialer.dial(target, originLoop).addListener((Future<OriginConnection> f) -> {
             if (ctx.executor().inEventLoop()) {
                 onDialed(f);
-            } else {
+                return;
+            }
+            try {
                 ctx.executor().execute(() -> onDialed(f));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                if (f.isSuccess()) {
+                    f.getNow().channel().close();
+                }
             }
         });
     }
