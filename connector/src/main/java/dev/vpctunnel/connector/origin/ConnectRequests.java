@@ -15,7 +15,7 @@ import java.util.Base64;
 import java.util.List;
 
 /** Decodes and validates the cf-link-connect header into an {@link OriginTarget}. Failures are BAD_REQUEST. */
-public final class ConnectRequests {
+final class ConnectRequests {
     static final int DEFAULT_TIMEOUT_MS = 10_000;
     static final int MAX_TIMEOUT_MS = 300_000;
     private static final int MAX_ADDRESSES = 16;
@@ -24,7 +24,7 @@ public final class ConnectRequests {
     private ConnectRequests() {
     }
 
-    public static OriginTarget fromHeaders(HttpHeaders headers) {
+    static OriginTarget fromHeaders(HttpHeaders headers) {
         String value = headers.get(LinkHeaders.CONNECT);
         if (value == null || value.isEmpty()) {
             throw bad("missing " + LinkHeaders.CONNECT + " header");
@@ -45,7 +45,7 @@ public final class ConnectRequests {
         }
     }
 
-    public static OriginTarget validate(ConnectRequest r) {
+    static OriginTarget validate(ConnectRequest r) {
         boolean https = switch (r.getScheme()) {
             case HTTP -> false;
             case HTTPS -> true;
