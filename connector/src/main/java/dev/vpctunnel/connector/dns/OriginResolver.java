@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * resolvers of that set; resolvers are created once and reused, never per request. A and AAAA, TTLs honoured.
  */
 public final class OriginResolver implements AutoCloseable {
-    private static final long QUERY_TIMEOUT_MS = 5_000;
+    static final long DEFAULT_QUERY_TIMEOUT_MS = 5_000;
+    /** Distinct resolver sets kept; each has a cache and one resolver per event loop. */
+    static final int MAX_RESOLVER_SETS = 256;
 
     private record Caches(DefaultDnsCache answers, DefaultDnsCnameCache cnames, DefaultAuthoritativeDnsServerCache authorities) {
     }
@@ -35,7 +37,17 @@ public final class OriginResolver implements AutoCloseable {
 
     private final Map<List<InetSocketAddress>, Caches> caches = new ConcurrentHashMap<>();
     private final Map<Key, DnsNameResolver> resolvers = new ConcurrentHashMap<>();
+    private final long queryTimeoutMs;
     private volatile boolean closed;
+
+    public OriginResolver() {
+        this(DEFAULT_QUERY_TIMEOUT_MS);
+    }
+
+    /** {@code queryTimeoutMs}: how long one DNS query may take before the next server or a failure. */
+    public OriginResolver(long queryTimeoutMs) {
+        this.queryTimeoutMs = queryTimeoutMs;
+    }
 
     /**
      * All addresses of {@code hostname}, IPv4 first. The future completes on {@code loop}; it fails with a
@@ -45,6 +57,10 @@ public final class OriginResolver implements AutoCloseable {
         Promise<List<InetAddress>> promise = loop.newPromise();
         if (closed) {
             return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": resolver closed"));
+        }
+        if (!caches.containsKey(servers) && caches.size() >= MAX_RESOLVER_SETS) {
+            return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": more than " + MAX_RESOLVER_SETS
+                    + " distinct resolver sets in use"));
         }
         DnsNameResolver resolver = resolvers.computeIfAbsent(new Key(servers, loop), k -> newResolver(k.servers(), k.loop()));
         resolver.resolveAll(hostname).addListener((Future<List<InetAddress>> f) -> {
@@ -87,7 +103,7 @@ public final class OriginResolver implements AutoCloseable {
                 .cnameCache(c.cnames())
                 .authoritativeDnsServerCache(c.authorities())
                 .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
-                .queryTimeoutMillis(QUERY_TIMEOUT_MS)
+                .queryTimeoutMillis(queryTimeoutMs)
                 .negativeTtl(5);
         if (servers.isEmpty()) {
             b.nameServerProvider(DnsServerAddressStreamProviders.platformDefault());

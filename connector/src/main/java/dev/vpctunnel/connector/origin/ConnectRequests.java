@@ -15,7 +15,7 @@ import java.util.Base64;
 import java.util.List;
 
 /** Decodes and validates the cf-link-connect header into an {@link OriginTarget}. Failures are BAD_REQUEST. */
-public final class ConnectRequests {
+final class ConnectRequests {
     static final int DEFAULT_TIMEOUT_MS = 10_000;
     static final int MAX_TIMEOUT_MS = 300_000;
     private static final int MAX_ADDRESSES = 16;
@@ -24,7 +24,7 @@ public final class ConnectRequests {
     private ConnectRequests() {
     }
 
-    public static OriginTarget fromHeaders(HttpHeaders headers) {
+    static OriginTarget fromHeaders(HttpHeaders headers) {
         String value = headers.get(LinkHeaders.CONNECT);
         if (value == null || value.isEmpty()) {
             throw bad("missing " + LinkHeaders.CONNECT + " header");
@@ -45,7 +45,7 @@ public final class ConnectRequests {
         }
     }
 
-    public static OriginTarget validate(ConnectRequest r) {
+    static OriginTarget validate(ConnectRequest r) {
         boolean https = switch (r.getScheme()) {
             case HTTP -> false;
             case HTTPS -> true;
@@ -56,6 +56,15 @@ public final class ConnectRequests {
         }
         String hostname = r.getHostname().trim();
         List<InetAddress> addresses = new ArrayList<>();
+        String bare = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.substring(1, hostname.length() - 1) : hostname;
+        if (NetUtil.isValidIpV4Address(bare) || NetUtil.isValidIpV6Address(bare)) {
+            // An IP literal given as the hostname needs no DNS.
+            addresses.add(literal(bare, "hostname"));
+            hostname = "";
+            if (r.getAddressesCount() > 0) {
+                throw bad("exactly one of addresses and hostname must be set");
+            }
+        }
         if (r.getAddressesCount() > MAX_ADDRESSES) {
             throw bad("too many addresses (" + r.getAddressesCount() + ", at most " + MAX_ADDRESSES + ")");
         }
@@ -69,6 +78,9 @@ public final class ConnectRequests {
             throw bad("invalid hostname '" + hostname + "'");
         }
         String serverName = r.getServerName().trim();
+        if (serverName.isEmpty() && !r.getHostname().isBlank()) {
+            serverName = r.getHostname().trim();
+        }
         if (serverName.isEmpty()) {
             serverName = hostname.isEmpty() ? addresses.get(0).getHostAddress() : hostname;
         }

@@ -3,15 +3,15 @@ package dev.vpctunnel.connector.origin;
 import dev.vpctunnel.proto.ErrorCode;
 
 /** A fetch that could not be made, with the link's error code and a message for the worker. */
-public final class FetchFailure extends RuntimeException {
+final class FetchFailure extends RuntimeException {
     private final ErrorCode code;
 
-    public FetchFailure(ErrorCode code, String message) {
+    FetchFailure(ErrorCode code, String message) {
         super(message, null, false, false);
         this.code = code;
     }
 
-    public ErrorCode code() {
+    ErrorCode code() {
         return code;
     }
 }

@@ -14,7 +14,9 @@ import io.netty.util.concurrent.EventExecutor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything one connector needs to make fetches to origins: DNS, policy, TLS trust, the connection pool. Built once;
@@ -65,10 +67,14 @@ public final class OriginService implements AutoCloseable {
         resolver.close();
     }
 
-    /** Origin work runs on the stream's own event loop when it belongs to the group, else on one of the group's. */
+    /**
+     * Origin work runs on the stream's own event loop when it belongs to the group (no thread hand-off), else on one
+     * loop of the group fixed per stream loop, so fetches from one link loop keep finding their pooled connections.
+     */
     static final class LoopChooser {
         private final EventLoopGroup group;
         private final Set<EventExecutor> members = new HashSet<>();
+        private final Map<EventLoop, EventLoop> foreign = new ConcurrentHashMap<>();
 
         LoopChooser(EventLoopGroup group) {
             this.group = group;
@@ -76,7 +82,10 @@ public final class OriginService implements AutoCloseable {
         }
 
         EventLoop forStream(EventLoop streamLoop) {
-            return members.contains(streamLoop) ? streamLoop : group.next();
+            if (members.contains(streamLoop)) {
+                return streamLoop;
+            }
+            return foreign.computeIfAbsent(streamLoop, l -> group.next());
         }
     }
 

@@ -99,8 +99,14 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         dialer.dial(target, originLoop).addListener((Future<OriginConnection> f) -> {
             if (ctx.executor().inEventLoop()) {
                 onDialed(f);
-            } else {
+                return;
+            }
+            try {
                 ctx.executor().execute(() -> onDialed(f));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                if (f.isSuccess()) {
+                    f.getNow().channel().close();
+                }
             }
         });
     }
@@ -212,8 +218,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
                 informational = !(c instanceof LastHttpContent);
             } else if (c instanceof LastHttpContent lc) {
                 HopHeaders.stripLink(lc.trailingHeaders());
-                ctx.writeAndFlush(c).addListener(this::onStreamWritten);
-                onResponseEnded();
+                onResponseEnded(lc);
             } else {
                 lastStreamWrite = ctx.write(c);
             }
@@ -246,18 +251,20 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onResponseEnded() {
+    /** The origin's response is complete: its connection goes back to the pool first, then the end goes to the edge. */
+    private void onResponseEnded(LastHttpContent last) {
         OriginConnection conn = origin;
         origin = null;
         state = State.DONE;
         boolean requestComplete = pump.ended();
-        if (responseKeepAlive && pump.sent()) {
+        if (responseKeepAlive && pump.handedOver()) {
             LoopHandoff.onLoopOf(conn, conn::returnToPool);
         } else {
             LoopHandoff.onLoopOf(conn, () -> conn.listener(null));
             conn.channel().close();
         }
         pump.stop();
+        ctx.writeAndFlush(last);
         if (!requestComplete) {
             // The response is complete; tell the edge to stop sending the rest of the body.
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));

@@ -5,7 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /** A validated ConnectRequest: where one fetch goes. Either addresses or hostname is set. */
-public record OriginTarget(List<InetAddress> addresses, String hostname, int port, boolean https, String serverName,
+record OriginTarget(List<InetAddress> addresses, String hostname, int port, boolean https, String serverName,
                            List<InetSocketAddress> resolvers, int connectTimeoutMs, int tlsTimeoutMs, String requestId) {
 
     public String describe() {

@@ -36,6 +36,7 @@ final class OriginTls {
 
     private final SslContext context;
     private final int trustedCount;
+    private final java.util.Set<String> anchorSubjects = new java.util.HashSet<>();
 
     OriginTls(List<Path> originCaFiles) {
         try {
@@ -56,6 +57,9 @@ final class OriginTls {
                 }
             }
             trustedCount = n;
+            for (String alias : java.util.Collections.list(store.aliases())) {
+                anchorSubjects.add(((X509Certificate) store.getCertificate(alias)).getSubjectX500Principal().getName());
+            }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
             tmf.init(store);
             context = SslContextBuilder.forClient()
@@ -71,6 +75,11 @@ final class OriginTls {
 
     int trustedCount() {
         return trustedCount;
+    }
+
+    /** Whether a trust anchor with this subject (RFC 2253 form) is in the store. */
+    boolean trustsSubject(String subject) {
+        return anchorSubjects.contains(subject);
     }
 
     /** A handler for one origin connection: SNI = serverName (when it is a name), verified against the certificate. */

@@ -41,9 +41,12 @@ final class RequestPump {
         return ended;
     }
 
-    /** The whole body was delivered and written to the origin. */
-    boolean sent() {
-        return ended && queued.isEmpty() && writes == 0;
+    /**
+     * The whole request was handed to the origin channel. Writes may still be completing, but a channel writes in
+     * order, so the next request on the same connection goes out after this one.
+     */
+    boolean handedOver() {
+        return ended && queued.isEmpty() && origin != null;
     }
 
     /** The body length when the stream already delivered all of it in one piece, else -1. */

@@ -1,7 +1,8 @@
 package dev.vpctunnel.connector.policy;
 
+import io.netty.util.NetUtil;
+
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /** One IPv4 or IPv6 network in CIDR notation. A bare address is a /32 or /128. */
@@ -15,13 +16,8 @@ public record Cidr(byte[] network, int prefix, String text) {
         if (addr.startsWith("[") && addr.endsWith("]")) {
             addr = addr.substring(1, addr.length() - 1);
         }
-        if (addr.isEmpty() || !(addr.indexOf(':') >= 0 || addr.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
-            throw new IllegalArgumentException("invalid CIDR '" + s + "': not an IP address");
-        }
-        byte[] bytes;
-        try {
-            bytes = InetAddress.getByName(addr).getAddress();
-        } catch (UnknownHostException e) {
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(addr);
+        if (bytes == null) {
             throw new IllegalArgumentException("invalid CIDR '" + s + "': not an IP address");
         }
         int max = bytes.length * 8;

@@ -78,6 +78,50 @@ class OriginEdgeCasesTest extends LeakChecked {
     }
 
     @Test
+    void connectTimeoutIsConnectTimeout() throws Exception {
+        try (Blackhole hole = new Blackhole(InetAddress.getByName("127.0.0.1"), 0)) {
+            long t0 = System.nanoTime();
+            ConnectError e = TestLink.error(link.get(to(hole.port()).setConnectTimeoutMs(300).build(), "/").response());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(ErrorCode.CONNECT_TIMEOUT, e.getCode(), e.getMessage());
+            assertTrue(e.getMessage().contains("300 ms"), e.getMessage());
+            assertTrue(ms >= 250 && ms < 3000, ms + " ms");
+        }
+    }
+
+    @Test
+    void happyEyeballsStartsTheOtherFamilyAfterAShortDelay() throws Exception {
+        try (TestOrigin v6 = new TestOrigin("::1", null);
+             Blackhole v4 = new Blackhole(InetAddress.getByName("127.0.0.1"), v6.port())) {
+            long t0 = System.nanoTime();
+            ConnectRequest cr = to(v6.port()).addAddresses("::1").setConnectTimeoutMs(10_000).build();
+            HttpResponse r = link.get(cr, "/hello").response();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(201, r.status().code(), String.valueOf(TestLink.error(r)));
+            assertTrue(ms >= HappyEyeballsConnector.STAGGER_MS - 50 && ms < 2000, ms + " ms");
+        }
+    }
+
+    @Test
+    void bodylessRequestIsRetriedWhenThePooledConnectionWasClosed() throws Exception {
+        try (TestOrigin flaky = new TestOrigin("127.0.0.1", null)) {
+            ConnectRequest cr = to(flaky.port()).build();
+            assertEquals("1", link.get(cr, "/flaky").bodyText());
+            TestLink.Fetch second = link.get(cr, "/flaky");
+            assertEquals(200, second.response().status().code(), String.valueOf(TestLink.error(second.response())));
+            assertEquals("2", second.bodyText());
+            // A request with a body is not sent twice: the edge gets a 502 instead.
+            var post = new io.netty.handler.codec.http.DefaultFullHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpMethod.POST, "/flaky", io.netty.buffer.Unpooled.copiedBuffer(new byte[] {1, 2, 3}));
+            post.headers().set(HttpHeaderNames.HOST, "edge.internal").set(dev.vpctunnel.core.link.LinkHeaders.CONNECT,
+                    TestLink.encode(cr));
+            HttpResponse r = link.open(post, true, null).response();
+            assertEquals(502, r.status().code());
+            assertEquals(ErrorCode.STREAM_RESET, TestLink.error(r).getCode());
+        }
+    }
+
+    @Test
     void tlsHandshakeTimeoutIsTlsFailed() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             ConnectRequest cr = to(silent.getLocalPort()).setScheme(Scheme.HTTPS).setTlsTimeoutMs(300).build();

@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Memory is sampled during the transfer: heap used right after a GC, and the Netty allocator's direct memory.
  */
 class OriginLargeBodyTest extends LeakChecked {
-    static final long SIZE = 256L * 1024 * 1024;
+    /** 256 MiB by default; -Dvpctunnel.test.bodyBytes=1073741824 for the 1 GiB run. */
+    static final long SIZE = Long.getLong("vpctunnel.test.bodyBytes", 256L * 1024 * 1024);
     static final long LIMIT = 64L * 1024 * 1024;
     private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(Unpooled.directBuffer(16 * 1024).writeZero(16 * 1024));
     static TestOrigin origin;

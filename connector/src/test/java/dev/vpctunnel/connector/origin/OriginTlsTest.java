@@ -76,12 +76,16 @@ class OriginTlsTest extends LeakChecked {
 
     @Test
     void originCaGivenWithOriginCaFileIsTrusted() throws Exception {
+        long t0 = System.nanoTime();
         TestLink.Fetch f = link.get(https(trusted.port(), "api.internal"), "/hello");
         assertEquals(201, f.response().status().code());
+        System.out.printf("first https fetch (TCP + TLS handshake, JDK provider): %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         assertEquals("hello world", f.bodyText());
         // and the TLS connection is pooled like a plain one
         String a = link.get(https(trusted.port(), "api.internal"), "/conn").bodyText();
+        long t1 = System.nanoTime();
         String b = link.get(https(trusted.port(), "api.internal"), "/conn").bodyText();
+        System.out.printf("https fetch on a pooled connection: %d ms%n", (System.nanoTime() - t1) / 1_000_000);
         assertEquals(a, b);
     }
 
@@ -121,13 +125,17 @@ class OriginTlsTest extends LeakChecked {
     }
 
     @Test
-    void bundledOriginCaRootsAreOnTheClasspath() {
+    void bundledOriginCaRootsAreOnTheClasspath() throws Exception {
         for (String r : OriginTls.BUNDLED) {
             assertNotNull(OriginTls.class.getClassLoader().getResource(r), r);
         }
         // JVM CAs + the valid RSA Origin CA root; the expired 2016 ECC root is left out.
         OriginTls tls = new OriginTls(List.of());
         assertTrue(tls.trustedCount() > 1);
+        var rsa = Pki.readCertificates(Path.of("../certs/cloudflare-origin-ca-rsa-root.pem")).get(0);
+        var ecc2016 = Pki.readCertificates(Path.of("../certs/cloudflare-origin-ca-ecc-root-2016-expired.pem")).get(0);
+        assertTrue(tls.trustsSubject(rsa.getSubjectX500Principal().getName()), "the Origin CA RSA root is trusted");
+        assertTrue(!tls.trustsSubject(ecc2016.getSubjectX500Principal().getName()), "the expired 2016 ECC root is left out");
     }
 
     @Test

@@ -69,7 +69,9 @@ final class TestDns implements AutoCloseable {
             String key = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
             response.addRecord(DnsSection.QUESTION, q);
             List<InetAddress> addrs = records.get(key);
-            if (addrs == null) {
+            if (key.startsWith("servfail.")) {
+                response.setCode(DnsResponseCode.SERVFAIL);
+            } else if (addrs == null) {
                 response.setCode(DnsResponseCode.NXDOMAIN);
             } else {
                 for (InetAddress a : addrs) {

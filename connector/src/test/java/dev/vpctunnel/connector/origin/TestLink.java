@@ -46,13 +46,20 @@ import java.util.zip.CRC32;
  */
 final class TestLink implements AutoCloseable {
     final EventLoopGroup group;
+    /** The group given to the OriginService: the link's own, or a separate one (origin work then changes threads). */
+    final EventLoopGroup originGroup;
     final OriginService service;
     private final Channel server;
     private final Channel client;
 
     TestLink(OriginConfig config) throws InterruptedException {
+        this(config, false);
+    }
+
+    TestLink(OriginConfig config, boolean separateOriginGroup) throws InterruptedException {
         group = Transports.group(2, "test-link");
-        service = new OriginService(config, group);
+        originGroup = separateOriginGroup ? Transports.group(2, "test-origin-io") : group;
+        service = new OriginService(config, originGroup);
         server = new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -130,7 +137,9 @@ final class TestLink implements AutoCloseable {
 
     static HttpRequest request(HttpMethod method, ConnectRequest cr, String path) {
         HttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path);
-        req.headers().set(HttpHeaderNames.HOST, cr.getServerName());
+        if (!cr.getServerName().isEmpty()) {
+            req.headers().set(HttpHeaderNames.HOST, cr.getServerName());
+        }
         req.headers().set(LinkHeaders.CONNECT, encode(cr));
         return req;
     }
@@ -152,7 +161,11 @@ final class TestLink implements AutoCloseable {
             }
         }).open().sync().getNow();
         fetch.channel = ch;
-        ch.writeAndFlush(head);
+        ch.writeAndFlush(head).addListener(w -> {
+            if (!w.isSuccess()) {
+                fetch.head.completeExceptionally(w.cause());
+            }
+        });
         if (body != null) {
             ch.eventLoop().execute(() -> body.accept(ch));
         }
@@ -165,6 +178,9 @@ final class TestLink implements AutoCloseable {
         server.close().syncUninterruptibly();
         service.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (originGroup != group) {
+            originGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     /** What the edge sees of one fetch. */

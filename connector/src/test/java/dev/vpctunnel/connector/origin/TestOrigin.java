@@ -85,6 +85,7 @@ final class TestOrigin implements AutoCloseable {
         private long received;
         private boolean keepAlive;
         private long toSend;
+        private int served;
 
         Routes(int connection) {
             this.connection = connection;
@@ -118,6 +119,11 @@ final class TestOrigin implements AutoCloseable {
         private void onHead(ChannelHandlerContext ctx, HttpRequest req) {
             QueryStringDecoder q = new QueryStringDecoder(req.uri());
             route = q.path();
+            if (route.equals("/flaky") && served++ > 0) {
+                // Keep-alive race: the origin closes an idle connection just as a request arrives on it.
+                ctx.close();
+                return;
+            }
             received = 0;
             keepAlive = HttpUtil.isKeepAlive(req);
             switch (route) {
@@ -143,6 +149,7 @@ final class TestOrigin implements AutoCloseable {
                     ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).set(sb.toString());
                 }
                 case "/conn" -> send(ctx, text(HttpResponseStatus.OK, Integer.toString(connection)));
+                case "/flaky" -> { }
                 case "/upload-stall" -> {
                     ctx.channel().config().setAutoRead(false);
                     ctx.channel().eventLoop().schedule(() -> ctx.channel().config().setAutoRead(true), 1500, TimeUnit.MILLISECONDS);
@@ -183,6 +190,7 @@ final class TestOrigin implements AutoCloseable {
 
         private void onBodyEnd(ChannelHandlerContext ctx) {
             switch (route) {
+                case "/flaky" -> send(ctx, text(HttpResponseStatus.OK, Integer.toString(connection)));
                 case "/upload", "/upload-stall" -> {
                     uploaded.set(received);
                     send(ctx, text(HttpResponseStatus.OK, Long.toString(received)));

@@ -1,0 +1,91 @@
+package dev.vpctunnel.connector.origin;
+
+import dev.vpctunnel.connector.dns.OriginResolver;
+import dev.vpctunnel.core.net.Transports;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The resolver on its own: A and AAAA, SERVFAIL and timeouts named, per-resolver-set answers. */
+class OriginResolverTest extends LeakChecked {
+    static EventLoopGroup group;
+    static TestDns dns;
+    static TestDns otherDns;
+
+    @BeforeAll
+    static void start() throws Exception {
+        group = Transports.group(1, "resolver-test");
+        dns = new TestDns();
+        otherDns = new TestDns();
+        dns.records.put("both.vpc.test", List.of(InetAddress.getByName("10.1.2.3"), InetAddress.getByName("fd00::5")));
+        dns.records.put("same.vpc.test", List.of(InetAddress.getByName("10.0.0.1")));
+        otherDns.records.put("same.vpc.test", List.of(InetAddress.getByName("10.0.0.2")));
+    }
+
+    @AfterAll
+    static void stop() {
+        dns.close();
+        otherDns.close();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static Future<List<InetAddress>> resolve(OriginResolver r, String name, TestDns server) {
+        EventLoop loop = group.next();
+        return r.resolve(name, List.of(ConnectRequests.resolver(server.address())), loop).awaitUninterruptibly();
+    }
+
+    @Test
+    void returnsBothFamiliesIpv4First() throws Exception {
+        try (OriginResolver r = new OriginResolver()) {
+            Future<List<InetAddress>> f = resolve(r, "both.vpc.test", dns);
+            assertTrue(f.isSuccess(), String.valueOf(f.cause()));
+            assertEquals(List.of(InetAddress.getByName("10.1.2.3"), InetAddress.getByName("fd00::5")), f.getNow());
+        }
+    }
+
+    @Test
+    void eachResolverSetHasItsOwnAnswers() throws Exception {
+        try (OriginResolver r = new OriginResolver()) {
+            assertEquals(List.of(InetAddress.getByName("10.0.0.1")), resolve(r, "same.vpc.test", dns).getNow());
+            assertEquals(List.of(InetAddress.getByName("10.0.0.2")), resolve(r, "same.vpc.test", otherDns).getNow());
+        }
+    }
+
+    @Test
+    void servfailIsNamed() {
+        try (OriginResolver r = new OriginResolver()) {
+            Future<List<InetAddress>> f = resolve(r, "servfail.vpc.test", dns);
+            assertInstanceOf(OriginResolver.DnsFailure.class, f.cause());
+            assertTrue(f.cause().getMessage().contains("servfail.vpc.test"), f.cause().getMessage());
+            assertTrue(f.cause().getMessage().contains("SERVFAIL"), f.cause().getMessage());
+            assertEquals(dev.vpctunnel.proto.ErrorCode.DNS_FAILED, ErrorMapper.toFailure(f.cause()).code());
+        }
+    }
+
+    @Test
+    void silentServerTimesOut() throws Exception {
+        try (OriginResolver r = new OriginResolver(300);
+             DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            EventLoop loop = group.next();
+            long t0 = System.nanoTime();
+            Future<List<InetAddress>> f = r.resolve("slow.vpc.test",
+                    List.of(new InetSocketAddress("127.0.0.1", silent.getLocalPort())), loop).awaitUninterruptibly();
+            assertInstanceOf(OriginResolver.DnsFailure.class, f.cause());
+            assertTrue(f.cause().getMessage().contains("slow.vpc.test"), f.cause().getMessage());
+            assertTrue(f.cause().getMessage().contains("timed out"), f.cause().getMessage());
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.vpctunnel.connector.policy;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CidrPolicyTest {
+    static InetAddress ip(String s) throws Exception {
+        return InetAddress.getByName(s);
+    }
+
+    @Test
+    void noListsAllowEverything() throws Exception {
+        CidrPolicy p = new CidrPolicy(List.of(), List.of());
+        assertTrue(p.permits(ip("10.1.2.3")));
+        assertTrue(p.permits(ip("::1")));
+    }
+
+    @Test
+    void denyWinsOverAllow() throws Exception {
+        CidrPolicy p = new CidrPolicy(List.of("10.0.0.0/8"), List.of("10.0.5.0/24"));
+        assertTrue(p.permits(ip("10.0.4.1")));
+        assertFalse(p.permits(ip("10.0.5.7")));
+        assertTrue(p.denial(ip("10.0.5.7")).contains("10.0.5.7"));
+        assertTrue(p.denial(ip("10.0.5.7")).contains("10.0.5.0/24"));
+    }
+
+    @Test
+    void allowListDeniesEverythingOutside() throws Exception {
+        CidrPolicy p = new CidrPolicy(List.of("192.168.0.0/16", "fd00::/8"), List.of());
+        assertTrue(p.permits(ip("192.168.3.4")));
+        assertTrue(p.permits(ip("fd12::1")));
+        assertFalse(p.permits(ip("172.16.0.1")));
+        assertFalse(p.permits(ip("fe80::1")));
+        assertTrue(p.denial(ip("172.16.0.1")).contains("outside"));
+    }
+
+    @Test
+    void ipv6AndOddPrefixes() throws Exception {
+        CidrPolicy p = new CidrPolicy(List.of(), List.of("2001:db8::/33", "10.0.0.128/25", "127.0.0.1"));
+        assertFalse(p.permits(ip("2001:db8:7fff::1")));
+        assertTrue(p.permits(ip("2001:db8:8000::1")));
+        assertFalse(p.permits(ip("10.0.0.200")));
+        assertTrue(p.permits(ip("10.0.0.100")));
+        assertFalse(p.permits(ip("127.0.0.1")));
+        assertTrue(p.permits(ip("127.0.0.2")));
+        assertNull(new CidrPolicy(List.of("0.0.0.0/0"), List.of()).denial(ip("8.8.8.8")));
+        // an IPv4 network never matches an IPv6 address and the reverse
+        assertTrue(new CidrPolicy(List.of(), List.of("0.0.0.0/0")).permits(ip("::1")));
+    }
+
+    @Test
+    void badCidrsAreNamed() {
+        for (String bad : List.of("10.0.0.0/33", "::/129", "example.com", "10.0.0.0/x", "", "1.2.3/8")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CidrPolicy(List.of(bad), List.of()));
+            assertTrue(e.getMessage().contains("--allow") && e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+    }
+}
