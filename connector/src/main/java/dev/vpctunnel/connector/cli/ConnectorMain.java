@@ -1,6 +1,22 @@
 package dev.vpctunnel.connector.cli;
 
+import dev.vpctunnel.core.BuildInfo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The connector command line. */
+@Command(name = "connector", mixinStandardHelpOptions = true, versionProvider = ConnectorMain.Version.class,
+        description = "Runs inside the private network: dials out to edges and reaches private origins for them.",
+        subcommands = {RunCommand.class})
 public final class ConnectorMain {
     public static void main(String[] args) {
+        System.exit(new CommandLine(new ConnectorMain()).execute(args));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"connector " + BuildInfo.VERSION};
+        }
     }
 }

@@ -58,7 +58,7 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
 
         @Override
         protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warning(() -> slot + ": TLS handshake with edge " + edge + " failed: " + cause.getMessage());
+            LOG.warning(() -> slot + ": TLS handshake with edge " + LinkConfig.hostPort(edge) + " failed: " + cause.getMessage());
             ctx.close();
         }
     }

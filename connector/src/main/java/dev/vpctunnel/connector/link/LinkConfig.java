@@ -20,6 +20,12 @@ public record LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslCo
         }
     }
 
+    /** HOST:PORT as the operator wrote it (no resolution). */
+    public static String hostPort(InetSocketAddress a) {
+        String h = a.getHostString();
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
     /** The edge link {@code index} dials: links are spread round-robin over the edges given. */
     public InetSocketAddress edgeFor(int index) {
         return edges.get(index % edges.size());

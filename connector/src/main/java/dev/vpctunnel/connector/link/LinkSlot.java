@@ -113,7 +113,7 @@ final class LinkSlot {
     void registeredWith(String edgeId) {
         registered = true;
         backoff.reset();
-        LOG.info(() -> this + " registered with edge " + edgeId + " at " + config.edgeFor(index));
+        LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(config.edgeFor(index)));
     }
 
     void refused(boolean permanent, String message, int retryAfterMs) {

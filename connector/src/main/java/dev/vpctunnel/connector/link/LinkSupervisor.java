@@ -26,7 +26,7 @@ public final class LinkSupervisor {
 
     public void start() {
         LOG.info(() -> "connector " + config.connectorId() + " (version " + config.version() + ") starting "
-                + config.haConnections() + " links to " + config.edges() + " for tunnel " + config.token().tunnelId());
+                + config.haConnections() + " links to " + config.edges().stream().map(LinkConfig::hostPort).toList() + " for tunnel " + config.token().tunnelId());
         slots.forEach(LinkSlot::start);
     }
 

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
-import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -45,11 +44,7 @@ public final class Logs {
     public static void configure(Format format, Level level) {
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
-        Handler h = new ConsoleHandler() {
-            {
-                setOutputStream(new PrintStream(System.err, true));
-            }
-        };
+        Handler h = new StderrHandler();
         h.setLevel(level);
         h.setFormatter(format == Format.JSON ? new JsonLine() : new TextLine());
         root.addHandler(h);
@@ -77,6 +72,32 @@ public final class Logs {
             return "INFO";
         }
         return "DEBUG";
+    }
+
+    /** Writes each record as one line on stderr (never closes it, unlike ConsoleHandler.setOutputStream). */
+    static final class StderrHandler extends Handler {
+        @Override
+        public void publish(LogRecord r) {
+            if (!isLoggable(r)) {
+                return;
+            }
+            String line = getFormatter().format(r);
+            PrintStream err = System.err;
+            synchronized (err) {
+                err.print(line);
+                err.flush();
+            }
+        }
+
+        @Override
+        public void flush() {
+            System.err.flush();
+        }
+
+        @Override
+        public void close() {
+            flush();
+        }
     }
 
     static final class TextLine extends Formatter {

@@ -88,8 +88,28 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         List<X509Certificate> chain = Pki.readCertificates(certFile);
         PrivateKey key = Pki.readPrivateKey(keyFile);
         Shutdown shutdown = new Shutdown().install();
+        Directory directory;
+        try {
+            directory = Directory.open(data, store);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            String why = e.getMessage() != null && e.getMessage().contains("already in use")
+                    ? "the directory in " + data + " is in use by another edge process" : String.valueOf(e.getMessage());
+            System.err.println("edge serve: cannot open the directory store: " + why.lines().findFirst().orElse(why));
+            return 2;
+        }
+        try {
+            return serve(directory, shutdown, grace, hbInterval, hbTimeout, tunnelAddr, apiAddr, gatewayAddr, metricsAddr,
+                    key, chain);
+        } catch (io.netty.channel.ChannelException | java.io.IOException e) {
+            System.err.println("edge serve: cannot listen: " + e.getMessage());
+            directory.close();
+            return 2;
+        }
+    }
 
-        Directory directory = Directory.open(data, store);
+    private int serve(Directory directory, Shutdown shutdown, Duration grace, Duration hbInterval, Duration hbTimeout,
+                      InetSocketAddress tunnelAddr, InetSocketAddress apiAddr, InetSocketAddress gatewayAddr,
+                      InetSocketAddress metricsAddr, PrivateKey key, List<X509Certificate> chain) throws Exception {
         directory.startRefresh(Duration.ofSeconds(2));
         EventLoopGroup group = Transports.group(threads, "edge");
         ExecutorService blocking = Executors.newFixedThreadPool(4, r -> {
@@ -103,14 +123,41 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         EdgeMetrics metrics = new EdgeMetrics();
         metrics.linkGauges(() -> tunnels.router().all().stream().mapToInt(EdgeLink::openStreams).sum(),
                 () -> tunnels.router().countsByTunnel());
-        tunnels.bind(tunnelAddr);
+        Listeners started = new Listeners(group);
+        started.add(tunnels::close);
+        try {
+            tunnels.bind(tunnelAddr);
+        } catch (Exception e) {
+            started.closeAll();
+            throw listenFailure("--tunnel-listen", tunnelAddr, e);
+        }
         LOG.info(() -> "tunnel listener ready on " + tunnelAddr.getHostString() + ":" + tunnels.port() + " (edge " + edgeId + ")");
-        AdminApiServer api = AdminApiServer.start(apiAddr, directory, tunnels.router(), blocking);
+        AdminApiServer api;
+        try {
+            api = AdminApiServer.start(apiAddr, directory, tunnels.router(), blocking);
+        } catch (Exception e) {
+            started.closeAll();
+            throw listenFailure("--api-listen", apiAddr, e);
+        }
+        started.add(api::close);
         LOG.info(() -> "admin API ready on http://" + apiAddr.getHostString() + ":" + api.port());
-        GatewayServer gateway = GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
-                Durations.parse(connectTimeout, "--connect-timeout"), Durations.parse(tlsTimeout, "--tls-timeout"));
+        GatewayServer gateway;
+        try {
+            gateway = GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
+                    Durations.parse(connectTimeout, "--connect-timeout"), Durations.parse(tlsTimeout, "--tls-timeout"));
+        } catch (Exception e) {
+            started.closeAll();
+            throw listenFailure("--gateway-listen", gatewayAddr, e);
+        }
+        started.add(gateway::close);
         LOG.info(() -> "worker gateway ready on " + gatewayAddr.getHostString() + ":" + gateway.port());
-        MetricsServer metricsServer = MetricsServer.start(metricsAddr, group, metrics.registry(), () -> true);
+        MetricsServer metricsServer;
+        try {
+            metricsServer = MetricsServer.start(metricsAddr, group, metrics.registry(), () -> true);
+        } catch (Exception e) {
+            started.closeAll();
+            throw listenFailure("--metrics-listen", metricsAddr, e);
+        }
         LOG.info(() -> "metrics ready on http://" + metricsAddr.getHostString() + ":" + metricsServer.port() + "/metrics");
 
         shutdown.await();
@@ -122,6 +169,31 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         LOG.info("edge stopped");
         return 0;
+    }
+
+    private static java.io.IOException listenFailure(String flag, InetSocketAddress addr, Exception e) {
+        return new java.io.IOException(flag + " " + addr.getHostString() + ":" + addr.getPort() + ": " + e.getMessage(), e);
+    }
+
+    /** What was started so far, closed in reverse when a later listener cannot start. */
+    private static final class Listeners {
+        private final java.util.ArrayDeque<Runnable> closers = new java.util.ArrayDeque<>();
+        private final EventLoopGroup group;
+
+        Listeners(EventLoopGroup group) {
+            this.group = group;
+        }
+
+        void add(Runnable r) {
+            closers.push(r);
+        }
+
+        void closeAll() {
+            while (!closers.isEmpty()) {
+                closers.pop().run();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
     }
 
     private static Optional<byte[]> secretOf(Directory directory, UUID id, String account) {

@@ -1,0 +1,58 @@
+package dev.vpctunnel.connector.cli;
+
+import dev.vpctunnel.core.link.TunnelToken;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/** Where the tunnel token comes from: --token, --token-file, or TUNNEL_TOKEN (in that order). */
+final class TokenSource {
+    private static final Logger LOG = Logger.getLogger(TokenSource.class.getName());
+    static final String ENV = "TUNNEL_TOKEN";
+
+    private TokenSource() {
+    }
+
+    static TunnelToken resolve(String token, Path tokenFile, String env) {
+        String raw;
+        String from;
+        if (token != null) {
+            raw = token;
+            from = "--token";
+        } else if (tokenFile != null) {
+            raw = readFile(tokenFile);
+            from = "--token-file " + tokenFile;
+        } else if (env != null && !env.isBlank()) {
+            raw = env;
+            from = "the environment variable " + ENV;
+        } else {
+            throw new IllegalArgumentException("a tunnel token is required: --token-file FILE, the environment variable "
+                    + ENV + ", or --token (visible in ps; prefer the other two)");
+        }
+        try {
+            return TunnelToken.decode(raw.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (from " + from + ")");
+        }
+    }
+
+    private static String readFile(Path f) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(f);
+            if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.GROUP_READ)) {
+                LOG.warning(() -> "token file " + f + " is readable by other users; restrict it: chmod 600 " + f);
+            }
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // permissions unknown on this file system: nothing to warn about
+        }
+        try {
+            return Files.readString(f);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--token-file: cannot read " + f + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole test run, as CI runs it on a fresh Debian machine (root): installs what the tests use when missing,
+# builds, runs the Java tests (unit, real-socket, e2e), then every suite in scripts/tests/ (network namespaces,
+# workerd, packaging). Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have ip || need+=(iproute2)
+have dnsmasq || need+=(dnsmasq-base)
+have nginx || need+=(nginx-light)
+have sshd || [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+have ssh || need+=(openssh-client)
+have wrk || need+=(wrk)
+have curl || need+=(curl)
+have h2load || need+=(nghttp2-client)
+[ -x /usr/lib/postgresql/*/bin/initdb ] 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+have systemd-analyze || need+=(systemd)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${need[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "not root: cannot install ${need[*]}; the suites that need them will say so and skip" >&2
+  fi
+fi
+
+echo "== build and Java tests"
+./mvnw -B -q install
+
+failed=()
+for suite in scripts/tests/*.sh; do
+  [ -e "$suite" ] || continue
+  echo "== $suite"
+  if ! bash "$suite"; then
+    failed+=("$suite")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED suites: ${failed[*]}" >&2
+  exit 1
+fi
+echo "== all tests passed"
