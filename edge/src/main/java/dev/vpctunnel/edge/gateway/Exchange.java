@@ -163,7 +163,9 @@ final class Exchange {
         responseStarted = true;
         RequestHeaders.cleanResponse(r);
         boolean full = r instanceof FullHttpResponse;
-        if (!h2Client && !full && !HttpUtil.isContentLengthSet(r)) {
+        int code = r.status().code();
+        boolean bodyless = code < 200 || code == 204 || code == 304 || io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method());
+        if (!h2Client && !full && !bodyless && !HttpUtil.isContentLengthSet(r)) {
             HttpUtil.setTransferEncodingChunked(r, true);
         }
         if (!h2Client && !keepAlive) {
