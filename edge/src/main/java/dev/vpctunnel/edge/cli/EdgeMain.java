@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
                 RouteCommand.class, TokenCommand.class, WorkerCommand.class, DeployCommand.class})
 public final class EdgeMain {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new EdgeMain()).execute(args));
+        System.exit(new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge")).execute(args));
     }
 
     static final class Version implements CommandLine.IVersionProvider {
