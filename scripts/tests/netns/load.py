@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Bounded load for the netns gateway suite (a worker's fetch() as the gateway sees it: absolute-form HTTP/1.1).
+
+    load.py concurrent --gw ADDR:PORT --token T --binding B --url URL --n 1000 --expect TEXT [--timeout 60]
+        opens N connections at once, then sends one fetch on each; all must answer 200 with TEXT in the body.
+    load.py failover --gw ... --token T --binding B --slow-url URL --url URL --streams 40 --kill-pid PID
+                     --kill-peer ADDR [--after 40]
+        starts STREAMS long chunked downloads, waits until each has its headers (x-origin-peer says which
+        connector carries it), kill -9 PID (the connector whose LAN address is ADDR), then after 0.3 s sends
+        AFTER new fetches. Prints one JSON summary line; exits 0 only when the streams on the killed connector
+        failed, every other stream completed, and every new fetch succeeded.
+Every wait is bounded by --timeout.
+"""
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+import urllib.parse
+
+
+class Result:
+    def __init__(self):
+        self.status = None
+        self.headers = {}
+        self.body = b""
+        self.complete = False
+        self.error = None
+
+
+async def fetch(gw, token, binding, url, timeout, on_head=None, barrier=None):
+    r = Result()
+    host, port = gw.rsplit(":", 1)
+    writer = None
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port), limit=1 << 16), timeout)
+        if barrier is not None:
+            await barrier()
+        writer.write(("GET %s HTTP/1.1\r\nProxy-Authorization: Bearer %s\r\ncf-vpc-binding: %s\r\n"
+                      "Connection: close\r\n\r\n" % (url, token, binding)).encode())
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+        lines = head.decode("latin-1").split("\r\n")
+        r.status = int(lines[0].split(" ")[1])
+        for l in lines[1:]:
+            if l:
+                k, v = l.split(":", 1)
+                r.headers[k.strip().lower()] = v.strip()
+        if on_head:
+            on_head(r)
+        body = bytearray()
+        deadline = time.monotonic() + timeout
+        if "chunked" in r.headers.get("transfer-encoding", "").lower():
+            while True:
+                line = await asyncio.wait_for(reader.readuntil(b"\r\n"), deadline - time.monotonic())
+                size = int(line.split(b";")[0], 16)
+                if size == 0:
+                    await asyncio.wait_for(reader.readuntil(b"\r\n"), deadline - time.monotonic())
+                    r.complete = True
+                    break
+                body += await asyncio.wait_for(reader.readexactly(size + 2), deadline - time.monotonic())
+        elif "content-length" in r.headers:
+            n = int(r.headers["content-length"])
+            body += await asyncio.wait_for(reader.readexactly(n), deadline - time.monotonic())
+            r.complete = True
+        else:
+            body += await asyncio.wait_for(reader.read(), deadline - time.monotonic())
+            r.complete = True
+        r.body = bytes(body)
+    except (asyncio.IncompleteReadError, ConnectionError, OSError, asyncio.TimeoutError, ValueError, IndexError) as e:
+        r.error = type(e).__name__ + ": " + str(e)[:100]
+    finally:
+        if writer is not None:
+            writer.close()
+    return r
+
+
+async def concurrent(a):
+    n = a.n
+    ready = asyncio.Event()
+    connected = 0
+
+    async def barrier():
+        nonlocal connected
+        connected += 1
+        if connected == n:
+            ready.set()
+        await asyncio.wait_for(ready.wait(), a.timeout)
+
+    t0 = time.monotonic()
+    results = await asyncio.gather(*(fetch(a.gw, a.token, a.binding, a.url, a.timeout, barrier=barrier) for _ in range(n)))
+    ok = [r for r in results if r.status == 200 and r.complete and a.expect.encode() in r.body]
+    bad = [r for r in results if r not in ok]
+    reasons = {}
+    for r in bad:
+        k = r.error or "status=%s cf-vpc-error=%s" % (r.status, r.headers.get("cf-vpc-error"))
+        reasons[k] = reasons.get(k, 0) + 1
+    print(json.dumps({"n": n, "ok": len(ok), "failed": len(bad), "all_connected_at_once": connected == n,
+                      "seconds": round(time.monotonic() - t0, 2), "failures": reasons}))
+    return 0 if not bad else 1
+
+
+async def failover(a):
+    heads = 0
+    all_heads = asyncio.Event()
+
+    def on_head(r):
+        nonlocal heads
+        heads += 1
+        if heads == a.streams:
+            all_heads.set()
+
+    longs = [asyncio.ensure_future(fetch(a.gw, a.token, a.binding, a.slow_url, a.timeout, on_head=on_head))
+             for _ in range(a.streams)]
+    try:
+        await asyncio.wait_for(all_heads.wait(), a.timeout)
+    except asyncio.TimeoutError:
+        pass
+    os.kill(a.kill_pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    await asyncio.sleep(0.3)
+    t_after = time.monotonic()
+    after = await asyncio.gather(*(fetch(a.gw, a.token, a.binding, a.url, a.timeout) for _ in range(a.after)))
+    after_s = time.monotonic() - t_after
+    longs = await asyncio.gather(*longs)
+    on_killed = [r for r in longs if r.headers.get("x-origin-peer") == a.kill_peer]
+    on_other = [r for r in longs if r.status == 200 and r.headers.get("x-origin-peer") not in (None, a.kill_peer)]
+    no_head = [r for r in longs if r not in on_killed and r not in on_other]
+    killed_failed = [r for r in on_killed if not r.complete]
+    other_ok = [r for r in on_other if r.complete]
+    after_ok = [r for r in after if r.status == 200 and r.complete]
+    after_bad = {}
+    for r in after:
+        if r not in after_ok:
+            k = r.error or "status=%s cf-vpc-error=%s" % (r.status, r.headers.get("cf-vpc-error"))
+            after_bad[k] = after_bad.get(k, 0) + 1
+    summary = {
+        "streams": a.streams,
+        "on_killed_connector": len(on_killed), "on_killed_failed": len(killed_failed),
+        "on_other_connector": len(on_other), "on_other_completed": len(other_ok),
+        "without_headers": len(no_head),
+        "new_fetches": a.after, "new_fetches_ok": len(after_ok), "new_fetches_seconds": round(after_s, 2),
+        "new_fetch_failures": after_bad,
+        "seconds_since_kill": round(time.monotonic() - killed_at, 2),
+    }
+    print(json.dumps(summary))
+    good = (len(on_killed) > 0 and len(killed_failed) == len(on_killed) and len(on_other) > 0
+            and len(other_ok) == len(on_other) and not no_head and len(after_ok) == a.after)
+    return 0 if good else 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["concurrent", "failover"])
+    p.add_argument("--gw", required=True)
+    p.add_argument("--token", required=True)
+    p.add_argument("--binding", required=True)
+    p.add_argument("--url")
+    p.add_argument("--slow-url")
+    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--expect", default="")
+    p.add_argument("--streams", type=int, default=40)
+    p.add_argument("--after", type=int, default=40)
+    p.add_argument("--kill-pid", type=int)
+    p.add_argument("--kill-peer")
+    p.add_argument("--timeout", type=float, default=60)
+    a = p.parse_args()
+    sys.exit(asyncio.run(concurrent(a) if a.mode == "concurrent" else failover(a)))
+
+
+if __name__ == "__main__":
+    main()
