@@ -45,7 +45,13 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  sleep 0.3
+  local i p alive
+  for i in $(seq 30); do
+    alive=""
+    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+  done
   for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
   for ns in "${ALL_NS[@]}"; do
     if ip netns list | grep -qw "$ns"; then
@@ -184,7 +190,8 @@ API=http://127.0.0.1:18080
 GWADDR=127.0.0.1:18787
 ip netns exec $NS_EDGE java $EDGE_JOPTS -jar "$EDGE_JAR" serve --data "$WORK/edge/d" --tunnel-listen 10.250.1.1:7844 \
   --api-listen 127.0.0.1:18080 --gateway-listen $GWADDR --metrics-listen 127.0.0.1:19090 \
-  --connect-timeout 2s --tls-timeout 3s > "$WORK/edge.log" 2>&1 & EDGE_PID=$!; PIDS+=($EDGE_PID)
+  --connect-timeout 2s --tls-timeout 3s --grace-period 1s > "$WORK/edge.log" 2>&1 & EDGE_PID=$!; PIDS+=($EDGE_PID)
+disown $EDGE_PID
 
 wait_ready() { # NS URL SECONDS
   local t=$(( $(date +%s) + $3 ))
@@ -229,6 +236,7 @@ connector() { # NAME NS TOKEN METRICS_PORT EXTRA...
     --grace-period 1s "$@" > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   eval "PID_$name=$!"
+  disown $!  # no job notice when the failover case kills it
 }
 # conn1 serves tunnel t1 (and denies 10.250.2.40, the "secret" origin); conn2 serves t2. Failover tunnel tf has
 # one connector on each host. t3 never gets a connector.
@@ -486,6 +494,36 @@ else
   fail "1000 concurrent fetches all succeed" "$out"
 fi
 
+# ---------------------------------------------------------------- cancellation and backpressure
+log "cancellation, slow worker"
+# A worker that goes away cancels the fetch all the way to the origin (the origin's writes start failing).
+inns $NS_EDGE curl -s -m 1 -o /dev/null -x http://$GWADDR -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: WEB" \
+  'http://web.internal/slow?secs=6&chunks=60&tag=cancel' 2>/dev/null
+aborted=""
+for i in $(seq 40); do
+  if grep -q 'slow aborted /slow?secs=6&chunks=60&tag=cancel' "$WORK/origins.log"; then aborted=yes; break; fi
+  sleep 0.1
+done
+if [ -n "$aborted" ]; then
+  pass "cancel: the worker closing its connection aborts the origin's response ($(grep -o 'tag=cancel after [0-9]* chunks' "$WORK/origins.log"))"
+else
+  fail "cancel: the worker closing its connection aborts the origin's response" "origin still sending 4 s later: $(grep 'tag=cancel' "$WORK/origins.log")"
+fi
+# A worker that stops reading holds the origin back: nothing piles up in the edge or the connector.
+if out=$(timeout 60 ip netns exec $NS_EDGE $PY "$HERE/load.py" slowreader --gw $GWADDR --token "$GW" --binding WEB \
+      --url "http://web.internal/big?bytes=$((1 << 30))&tag=slowreader" --pids $EDGE_PID,$PID_c1 --pause 5 \
+      --max-growth-mib 100 --timeout 30 2>&1); then
+  sleep 0.5
+  sent=$(grep -o 'tag=slowreader after [0-9]* bytes' "$WORK/origins.log" | grep -o '[0-9]* bytes' | head -1)
+  if [ -n "$sent" ] && [ "${sent% bytes}" -lt $((256 << 20)) ]; then
+    pass "backpressure: a paused worker holds the origin back (origin sent only $((${sent% bytes} >> 20)) MiB of 1 GiB; $out)"
+  else
+    fail "backpressure: a paused worker holds the origin back" "origin: $(grep 'tag=slowreader' "$WORK/origins.log" | tail -2)" "$out"
+  fi
+else
+  fail "backpressure: a paused worker holds the origin back" "$out"
+fi
+
 # ---------------------------------------------------------------- 1 GiB each way, RSS flat
 rss() { awk '/^VmRSS/ {print $2}' /proc/$1/status 2>/dev/null || echo 0; }
 big() { # NAME CURL_ARGS... : runs the transfer, samples edge/conn1 RSS; sets BIG_OUT, EDGE_GROWTH_MB, C1_GROWTH_MB
@@ -540,7 +578,7 @@ else
 fi
 fetch FAILOVER http://web.internal/after
 check "failover: fetch after the kill is served by the surviving connector" status=200 json.id=web json.peer=10.250.2.3
-kill -KILL $PID_f2 2>/dev/null; wait $PID_f2 2>/dev/null
+kill -KILL $PID_f2 2>/dev/null
 for i in $(seq 30); do
   fetch FAILOVER http://web.internal/none-left
   grep -q no_connector $R.h && break

@@ -9,6 +9,9 @@
         connector carries it), kill -9 PID (the connector whose LAN address is ADDR), then after 0.3 s sends
         AFTER new fetches. Prints one JSON summary line; exits 0 only when the streams on the killed connector
         failed, every other stream completed, and every new fetch succeeded.
+    load.py slowreader --gw ... --token T --binding B --url URL --pids P1,P2 [--read-bytes N --pause S]
+        reads N bytes of a big response, then stops reading for S seconds while sampling the VmRSS of P1,P2;
+        exits 0 when no process grew by --max-growth-mib.
 Every wait is bounded by --timeout.
 """
 import argparse
@@ -151,9 +154,49 @@ async def failover(a):
     return 0 if good else 1
 
 
+def rss_kib(pid):
+    try:
+        for line in open("/proc/%d/status" % pid):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+async def slowreader(a):
+    """A worker that stops reading: the origin must be held back, not buffered at the edge or the connector."""
+    pids = [int(p) for p in a.pids.split(",")]
+    base = [rss_kib(p) for p in pids]
+    peak = list(base)
+    host, port = a.gw.rsplit(":", 1)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), a.timeout)
+    # a small receive buffer on the worker's side, so the kernel does not hide the pause
+    import socket
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+    writer.write(("GET %s HTTP/1.1\r\nProxy-Authorization: Bearer %s\r\ncf-vpc-binding: %s\r\nConnection: close\r\n\r\n"
+                  % (a.url, a.token, a.binding)).encode())
+    await writer.drain()
+    got = 0
+    while got < a.read_bytes:
+        b = await asyncio.wait_for(reader.read(1 << 16), a.timeout)
+        if not b:
+            break
+        got += len(b)
+    t_end = time.monotonic() + a.pause
+    while time.monotonic() < t_end:
+        await asyncio.sleep(0.1)
+        for i, p in enumerate(pids):
+            peak[i] = max(peak[i], rss_kib(p))
+    writer.close()
+    growth = [(pk - b0) // 1024 for pk, b0 in zip(peak, base)]
+    print(json.dumps({"read_before_pause": got, "pause_s": a.pause, "rss_growth_mib": growth}))
+    return 0 if max(growth) < a.max_growth_mib else 1
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["concurrent", "failover"])
+    p.add_argument("mode", choices=["concurrent", "failover", "slowreader"])
     p.add_argument("--gw", required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--binding", required=True)
@@ -166,8 +209,13 @@ def main():
     p.add_argument("--kill-pid", type=int)
     p.add_argument("--kill-peer")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--pids", default="")
+    p.add_argument("--read-bytes", type=int, default=1 << 20)
+    p.add_argument("--pause", type=float, default=5)
+    p.add_argument("--max-growth-mib", type=int, default=100)
     a = p.parse_args()
-    sys.exit(asyncio.run(concurrent(a) if a.mode == "concurrent" else failover(a)))
+    modes = {"concurrent": concurrent, "failover": failover, "slowreader": slowreader}
+    sys.exit(asyncio.run(modes[a.mode](a)))
 
 
 if __name__ == "__main__":

@@ -104,23 +104,34 @@ def make_handler(ident, ssl_on):
                     writer.write(("HTTP/1.1 200 OK\r\n%scontent-type: application/octet-stream\r\ncontent-length: %d\r\n%s\r\n"
                                   % (base, size, conn)).encode())
                     left = size
-                    while left:
-                        k = min(left, len(CHUNK))
-                        writer.write(CHUNK[:k])
-                        left -= k
-                        await writer.drain()
+                    try:
+                        while left:
+                            k = min(left, len(CHUNK))
+                            writer.write(CHUNK[:k])
+                            left -= k
+                            await writer.drain()
+                    except ConnectionError:
+                        log("%s big aborted %s after %d bytes" % (ident, target, size - left))
+                        raise
+                    log("%s big complete %s" % (ident, target))
                 elif u.path == "/slow":
                     secs = float(q.get("secs", ["5"])[0])
                     chunks = int(q.get("chunks", ["10"])[0])
                     writer.write(("HTTP/1.1 200 OK\r\n%scontent-type: text/plain\r\ntransfer-encoding: chunked\r\n%s\r\n"
                                   % (base, conn)).encode())
                     await writer.drain()
-                    for i in range(chunks):
-                        await asyncio.sleep(secs / chunks)
-                        data = ("chunk %d from %s\n" % (i, ident)).encode()
-                        writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    try:
+                        for i in range(chunks):
+                            await asyncio.sleep(secs / chunks)
+                            data = ("chunk %d from %s\n" % (i, ident)).encode()
+                            writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+                            await writer.drain()
+                        writer.write(b"0\r\n\r\n")
                         await writer.drain()
-                    writer.write(b"0\r\n\r\n")
+                    except ConnectionError:
+                        log("%s slow aborted %s after %d chunks" % (ident, target, i))
+                        raise
+                    log("%s slow complete %s" % (ident, target))
                 else:
                     status = 200
                     if u.path.startswith("/status/"):
