@@ -169,7 +169,7 @@ dns() { # NAME ADDR RECORDS...
 }
 dns dns1 10.250.2.53 --address=/app.internal/10.250.2.11 --address=/secure.internal/10.250.2.13 \
   --address=/alias.internal/10.250.2.13 --address=/bad.internal/10.250.2.14 --address=/secret.internal/10.250.2.40 \
-  --address=/corp.internal/10.250.2.10 --address=/nx.internal/
+  --address=/corp.internal/10.250.2.10 --address=/nx.internal/ --address=/v6.internal/fd00:250::10
 dns dns2 10.250.2.54 --address=/app.internal/10.250.2.12 --address=/nx.internal/
 
 # ---------------------------------------------------------------- edge
@@ -256,6 +256,7 @@ svc BADTLS "{\"type\":\"http\",\"name\":\"badtls\",\"https_port\":8443,\"host\":
 svc DNS2 "{\"type\":\"http\",\"name\":\"app-dns2\",\"host\":{\"hostname\":\"app.internal\",\"resolver_network\":{\"tunnel_id\":\"$T1\",\"resolver_ips\":[\"10.250.2.54\"]}}}"
 svc DNSSYS "{\"type\":\"http\",\"name\":\"app-sys\",\"host\":{\"hostname\":\"app.internal\",\"resolver_network\":{\"tunnel_id\":\"$T1\"}}}"
 svc V6 "{\"type\":\"http\",\"name\":\"v6\",\"http_port\":8080,\"host\":{\"ipv6\":\"fd00:250::10\",\"network\":{\"tunnel_id\":\"$T1\"}}}"
+svc V6NAME "{\"type\":\"http\",\"name\":\"v6name\",\"http_port\":8080,\"host\":{\"hostname\":\"v6.internal\",\"resolver_network\":{\"tunnel_id\":\"$T1\"}}}"
 svc NX "{\"type\":\"http\",\"name\":\"nx\",\"host\":{\"hostname\":\"nx.internal\",\"resolver_network\":{\"tunnel_id\":\"$T1\",\"resolver_ips\":[\"10.250.2.53\"]}}}"
 svc REFUSED "{\"type\":\"http\",\"name\":\"refused\",\"http_port\":9,\"host\":{\"ipv4\":\"10.250.2.10\",\"network\":{\"tunnel_id\":\"$T1\"}}}"
 svc BLACKHOLE "{\"type\":\"http\",\"name\":\"blackhole\",\"http_port\":80,\"host\":{\"ipv4\":\"10.250.99.1\",\"network\":{\"tunnel_id\":\"$T1\"}}}"
@@ -283,6 +284,7 @@ cat > "$WORK/wrangler.jsonc" <<EOF
     { "binding": "DNS2", "service_id": "$SVC_DNS2", "remote": true },
     { "binding": "DNSSYS", "service_id": "$SVC_DNSSYS", "remote": true },
     { "binding": "V6", "service_id": "$SVC_V6", "remote": true },
+    { "binding": "V6NAME", "service_id": "$SVC_V6NAME", "remote": true },
     { "binding": "NX", "service_id": "$SVC_NX", "remote": true },
     { "binding": "REFUSED", "service_id": "$SVC_REFUSED", "remote": true },
     { "binding": "BLACKHOLE", "service_id": "$SVC_BLACKHOLE", "remote": true },
@@ -381,6 +383,12 @@ check "service hostname: no resolver_ips -> connector's system resolver (DNS #1)
 fetch V6 http://v6.internal:1234/six
 check "service IPv6: routed to [fd00:250::10]:8080" status=200 json.id=v6 json.local=[fd00:250::10]:8080 \
   json.peer=fd00:250::2 json.host=v6.internal
+fetch V6NAME http://v6.internal/six
+check "service hostname with only an AAAA record (system resolver) -> IPv6 origin" status=200 json.id=v6 \
+  json.local=[fd00:250::10]:8080
+head -c $((64 << 20)) /dev/zero | inns $NS_EDGE curl -sS -m 60 -o $R.b -D $R.h -w '%{http_code}' -x http://$GWADDR \
+  -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: WEB" -T - http://web.internal/chunked-upload > $R.s 2>$R.e
+check "service: chunked upload (no Content-Length), 64 MiB arrive whole" status=200 json.id=web json.body_len=$((64 << 20))
 
 # SSRF attempts through a service binding: every one must still land on web (10.250.2.10:8080).
 CONNECT_B64=$($PY - <<'EOF'
@@ -571,10 +579,11 @@ log "failover: kill -9 one of the two connectors of tunnel tf under load"
 # f1 (conn1 host, LAN 10.250.2.2) is killed while long streams run on both connectors.
 if out=$(timeout 60 ip netns exec $NS_EDGE $PY "$HERE/load.py" failover --gw $GWADDR --token "$GW" --binding FAILOVER \
       --slow-url 'http://web.internal/slow?secs=4&chunks=8' --url http://web.internal/after-kill --streams 40 --after 100 \
+      --hang-url 'http://web.internal/slow?head_delay=2&secs=0.5&chunks=2' --hang 20 --origin-log "$WORK/origins.log" \
       --kill-pid $PID_f1 --kill-peer 10.250.2.2 --timeout 30 2>&1); then
-  pass "failover: only streams on the killed connector fail, new fetches succeed at once: $out"
+  pass "failover: only streams on the killed connector fail (unanswered ones: stream_reset, not retried), new fetches succeed at once: $out"
 else
-  fail "failover: only streams on the killed connector fail, new fetches succeed at once" "$out"
+  fail "failover: only streams on the killed connector fail (unanswered ones: stream_reset, not retried), new fetches succeed at once" "$out"
 fi
 fetch FAILOVER http://web.internal/after
 check "failover: fetch after the kill is served by the surviving connector" status=200 json.id=web json.peer=10.250.2.3
@@ -585,6 +594,30 @@ for i in $(seq 30); do
   sleep 0.1
 done
 check "failover: with no connector left -> no_connector" status=502 err=no_connector
+
+# ---------------------------------------------------------------- metrics, leaks
+metrics() { inns $NS_EDGE curl -s -m 5 http://127.0.0.1:19090/metrics; }
+M=$(metrics)
+mval() { echo "$M" | awk -v k="$1" 'index($0, k" ") == 1 || index($0, k"{") == 1 {print $NF; exit}'; }
+missing=()
+for k in 'vpc_gateway_fetches_total{binding="WEB",code="ok"}' 'vpc_gateway_fetches_total{binding="BADTLS",code="tls_failed"}' \
+         'vpc_gateway_fetches_total{binding="BLACKHOLE",code="connect_timeout"}' "vpc_tunnel_links{tunnel_id=\"$T1\"}"; do
+  v=$(echo "$M" | grep -F "$k" | awk '{print $NF}' | head -1)
+  [ -n "$v" ] && [ "${v%%.*}" -ge 1 ] 2>/dev/null || missing+=("$k=${v:-absent}")
+done
+if [ ${#missing[@]} -eq 0 ]; then pass "edge /metrics: fetches per binding and code, links per tunnel"
+else fail "edge /metrics: fetches per binding and code, links per tunnel" "${missing[@]}"; fi
+open=""
+for i in $(seq 30); do
+  open=$(metrics | awk '/^vpc_tunnel_open_streams/ {s += $NF} END {print s + 0}')
+  [ "$open" = 0 ] && break
+  sleep 0.1
+done
+if [ "$open" = 0 ]; then pass "edge: no tunnel stream left open after the suite"
+else fail "edge: no tunnel stream left open after the suite" "vpc_tunnel_open_streams = $open"; fi
+leaks=$(grep -l 'LEAK:' "$WORK"/edge.log "$WORK"/c1.log "$WORK"/c2.log "$WORK"/f1.log "$WORK"/f2.log 2>/dev/null)
+if [ -z "$leaks" ]; then pass "no Netty LEAK report in the edge or connector logs"
+else fail "no Netty LEAK report in the edge or connector logs" "$(grep -h -A3 'LEAK:' $leaks | head -8)"; fi
 
 # ---------------------------------------------------------------- summary
 echo

@@ -9,6 +9,9 @@
         connector carries it), kill -9 PID (the connector whose LAN address is ADDR), then after 0.3 s sends
         AFTER new fetches. Prints one JSON summary line; exits 0 only when the streams on the killed connector
         failed, every other stream completed, and every new fetch succeeded.
+        With --hang N --hang-url URL --origin-log F, N more fetches are in flight at the origin without a
+        response yet when the kill happens: those on the killed connector must fail with stream_reset and reach
+        the origin exactly once (no retry once the request may have reached it), the others complete.
     load.py slowreader --gw ... --token T --binding B --url URL --pids P1,P2 [--read-bytes N --pause S]
         reads N bytes of a big response, then stops reading for S seconds while sampling the VmRSS of P1,P2;
         exits 0 when no process grew by --max-growth-mib.
@@ -117,8 +120,18 @@ async def failover(a):
 
     longs = [asyncio.ensure_future(fetch(a.gw, a.token, a.binding, a.slow_url, a.timeout, on_head=on_head))
              for _ in range(a.streams)]
+    # Fetches whose response has not started yet when the connector dies: the request reached the origin, so the
+    # edge must not retry them (stream_reset), while those on the other connector complete.
+    hangs = [asyncio.ensure_future(fetch(a.gw, a.token, a.binding, "%s&tag=fo-hang-%d" % (a.hang_url, i), a.timeout))
+             for i in range(a.hang)]
     try:
         await asyncio.wait_for(all_heads.wait(), a.timeout)
+        t_end = time.monotonic() + a.timeout
+        while a.hang and time.monotonic() < t_end:
+            seen = sum(1 for line in open(a.origin_log) if " GET " in line and "tag=fo-hang-" in line)
+            if seen >= a.hang:
+                break
+            await asyncio.sleep(0.05)
     except asyncio.TimeoutError:
         pass
     os.kill(a.kill_pid, signal.SIGKILL)
@@ -128,6 +141,25 @@ async def failover(a):
     after = await asyncio.gather(*(fetch(a.gw, a.token, a.binding, a.url, a.timeout) for _ in range(a.after)))
     after_s = time.monotonic() - t_after
     longs = await asyncio.gather(*longs)
+    hangs = await asyncio.gather(*hangs)
+    hang_bad = []
+    hang_killed = hang_other = 0
+    log_lines = [l for l in open(a.origin_log) if " GET " in l] if a.hang else []
+    for i, r in enumerate(hangs):
+        tag = "tag=fo-hang-%d " % i
+        seen = [l for l in log_lines if tag in l]
+        peers = [w[5:] for l in seen for w in l.split() if w.startswith("peer=")]
+        if len(seen) != 1:
+            hang_bad.append("fo-hang-%d reached the origin %d times" % (i, len(seen)))
+        elif peers[0] == a.kill_peer:
+            hang_killed += 1
+            if not (r.status == 502 and r.headers.get("cf-vpc-error") == "stream_reset"):
+                hang_bad.append("fo-hang-%d on the killed connector: status=%s cf-vpc-error=%s error=%s"
+                                % (i, r.status, r.headers.get("cf-vpc-error"), r.error))
+        else:
+            hang_other += 1
+            if not (r.status == 200 and r.complete):
+                hang_bad.append("fo-hang-%d on the other connector: status=%s error=%s" % (i, r.status, r.error))
     on_killed = [r for r in longs if r.headers.get("x-origin-peer") == a.kill_peer]
     on_other = [r for r in longs if r.status == 200 and r.headers.get("x-origin-peer") not in (None, a.kill_peer)]
     no_head = [r for r in longs if r not in on_killed and r not in on_other]
@@ -147,10 +179,12 @@ async def failover(a):
         "new_fetches": a.after, "new_fetches_ok": len(after_ok), "new_fetches_seconds": round(after_s, 2),
         "new_fetch_failures": after_bad,
         "seconds_since_kill": round(time.monotonic() - killed_at, 2),
+        "unanswered_on_killed": hang_killed, "unanswered_on_other": hang_other, "unanswered_problems": hang_bad[:5],
     }
     print(json.dumps(summary))
     good = (len(on_killed) > 0 and len(killed_failed) == len(on_killed) and len(on_other) > 0
-            and len(other_ok) == len(on_other) and not no_head and len(after_ok) == a.after)
+            and len(other_ok) == len(on_other) and not no_head and len(after_ok) == a.after
+            and not hang_bad and (a.hang == 0 or (hang_killed > 0 and hang_other > 0)))
     return 0 if good else 1
 
 
@@ -210,6 +244,9 @@ def main():
     p.add_argument("--kill-peer")
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--pids", default="")
+    p.add_argument("--hang-url")
+    p.add_argument("--hang", type=int, default=0)
+    p.add_argument("--origin-log")
     p.add_argument("--read-bytes", type=int, default=1 << 20)
     p.add_argument("--pause", type=float, default=5)
     p.add_argument("--max-growth-mib", type=int, default=100)

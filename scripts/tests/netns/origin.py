@@ -8,7 +8,8 @@ Every origin answers with its identity so a test can tell which host, port and c
                            source address), local (address:port that accepted), headers, body_len
   /big?bytes=N             N bytes of body (Content-Length), streamed from one reused buffer
   /upload                  reads the whole request body (Content-Length or chunked) and answers its length
-  /slow?secs=S&chunks=K    chunked body, K chunks over S seconds (headers first, with x-origin-peer)
+  /slow?secs=S&chunks=K    chunked body, K chunks over S seconds (headers first, with x-origin-peer;
+                           &head_delay=D holds the headers back D seconds)
   /status/NNN              the echo with status NNN (origin errors must come back as they are)
 Response headers x-origin-id and x-origin-peer are set on every answer. One log line per request goes to --log.
 """
@@ -117,6 +118,7 @@ def make_handler(ident, ssl_on):
                 elif u.path == "/slow":
                     secs = float(q.get("secs", ["5"])[0])
                     chunks = int(q.get("chunks", ["10"])[0])
+                    await asyncio.sleep(float(q.get("head_delay", ["0"])[0]))
                     writer.write(("HTTP/1.1 200 OK\r\n%scontent-type: text/plain\r\ntransfer-encoding: chunked\r\n%s\r\n"
                                   % (base, conn)).encode())
                     await writer.drain()
