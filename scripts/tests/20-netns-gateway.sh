@@ -318,7 +318,8 @@ fetch() {
   local b=$1 url=$2; shift 2
   : > $R.h; : > $R.b
   inns $NS_EDGE curl -sS -g -m 20 -o $R.b -D $R.h -w '%{http_code}' -x http://$GWADDR \
-    -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: $b" "$@" "$url" > $R.s 2> $R.e || true
+    -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: $b" "$@" "$url" > $R.s 2> $R.e
+  echo $? > $R.rc
 }
 # fetch_of BINDING SCHEME HOST PATH [curl args...]: origin-form with Host + cf-vpc-scheme
 fetch_of() {
@@ -359,6 +360,29 @@ inns $NS_EDGE curl -sS -m 20 --http2-prior-knowledge -o $R.b -D $R.h -w '%{http_
 check "service: h2c prior knowledge" status=200 json.id=web json.path=/h2c json.host=web.internal
 fetch WEB http://web.internal/status/503
 check "service: the origin's own error status comes back as it is (no cf-vpc-error)" status=503 err=none json.id=web
+fetch WEB http://web.internal/status/204
+check "service: a 204 from the origin comes back bodiless" status=204 err=none hdr.x-origin-id=web
+fetch WEB 'http://web.internal/a%2Fb/c?x=1&y=%20z' -X PATCH --data-binary 'p'
+check "service: method, encoded path and query reach the origin as sent" status=200 json.method=PATCH \
+  'json.path=/a%2Fb/c?x=1&y=%20z' json.body_len=1
+out=$(timeout 30 ip netns exec $NS_EDGE $PY "$HERE/load.py" keepalive --gw $GWADDR --token "$GW" --binding - --timeout 10 --steps \
+  "HEAD WEB http://web.internal/ka1" "GET WEB http://web.internal/ka2" "POST NOPE http://web.internal/ka3 1048576" \
+  "GET WEB http://web.internal/status/204" "POST WEB http://web.internal/ka5 100000" "GET REFUSED http://web.internal/ka6" \
+  "DELETE WEB http://web.internal/ka7" 2>&1)
+want="200/-/web 200/-/web 403/binding_not_found/- 204/-/web 200/-/web 502/connect_failed/- 200/-/web"
+if [ "$out" = "$want" ]; then pass "keep-alive: HEAD, GET, refused POST with 1 MiB body, 204, POST, error, DELETE on one connection"
+else fail "keep-alive: HEAD, GET, refused POST with 1 MiB body, 204, POST, error, DELETE on one connection" "got:  $out" "want: $want"; fi
+fetch WEB http://web.internal/truncate
+if [ "$(cat $R.rc)" != 0 ] && [ "$(stat -c %s $R.b)" -lt 100000 ]; then
+  pass "service: a response the origin cut off is not delivered as complete (curl: $(tr -d '\n' < $R.e | cut -c1-80))"
+else
+  fail "service: a response the origin cut off is not delivered as complete" "curl rc=$(cat $R.rc), $(stat -c %s $R.b) bytes, status $(cat $R.s)"
+fi
+fetch WEB http://web.internal/drop
+check "service: origin closes without answering -> stream_reset" status=502 err=stream_reset
+fetch_of NET_T1 https 10.250.2.10:8080 /plain
+check "network: https to a plain-HTTP port -> tls_failed" status=502 err=tls_failed
+
 fetch_of TLS https secure.internal /tls
 check "service https: SNI = URL host, cert from --origin-ca verified" status=200 err=none json.id=tls-ok \
   json.sni=secure.internal json.host=secure.internal json.local=10.250.2.13:8443

@@ -15,6 +15,8 @@
     load.py slowreader --gw ... --token T --binding B --url URL --pids P1,P2 [--read-bytes N --pause S]
         reads N bytes of a big response, then stops reading for S seconds while sampling the VmRSS of P1,P2;
         exits 0 when no process grew by --max-growth-mib.
+    load.py keepalive --gw ... --token T --steps "METHOD BINDING URL [BODY_BYTES]"...
+        sends the steps one after the other on one connection; prints STATUS/CF-VPC-ERROR/ORIGIN-ID per step.
 Every wait is bounded by --timeout.
 """
 import argparse
@@ -188,6 +190,51 @@ async def failover(a):
     return 0 if good else 1
 
 
+async def keepalive(a):
+    """Several fetches one after the other on ONE gateway connection; prints status/error/origin per step."""
+    host, port = a.gw.rsplit(":", 1)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), a.timeout)
+    out = []
+    try:
+        for step in a.steps:
+            parts = step.split()
+            method, binding, url = parts[0], parts[1], parts[2]
+            size = int(parts[3]) if len(parts) > 3 else 0
+            writer.write(("%s %s HTTP/1.1\r\nProxy-Authorization: Bearer %s\r\ncf-vpc-binding: %s\r\n"
+                          "content-length: %d\r\n\r\n" % (method, url, a.token, binding, size)).encode())
+            left = size
+            while left:
+                k = min(left, 1 << 16)
+                writer.write(b"b" * k)
+                left -= k
+                await writer.drain()
+            await writer.drain()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), a.timeout)
+            lines = head.decode("latin-1").split("\r\n")
+            hs = {}
+            for l in lines[1:]:
+                if l:
+                    k, v = l.split(":", 1)
+                    hs[k.strip().lower()] = v.strip()
+            status = int(lines[0].split(" ")[1])
+            if method != "HEAD" and status not in (204, 304):
+                if "chunked" in hs.get("transfer-encoding", ""):
+                    while True:
+                        n = int((await asyncio.wait_for(reader.readuntil(b"\r\n"), a.timeout)).split(b";")[0], 16)
+                        await asyncio.wait_for(reader.readexactly(n + 2), a.timeout)
+                        if n == 0:
+                            break
+                else:
+                    await asyncio.wait_for(reader.readexactly(int(hs.get("content-length", "0"))), a.timeout)
+            out.append("%d/%s/%s" % (status, hs.get("cf-vpc-error", "-"), hs.get("x-origin-id", "-")))
+    except (asyncio.IncompleteReadError, ConnectionError, OSError, asyncio.TimeoutError, ValueError) as e:
+        out.append("error:" + type(e).__name__)
+    finally:
+        writer.close()
+    print(" ".join(out))
+    return 0
+
+
 def rss_kib(pid):
     try:
         for line in open("/proc/%d/status" % pid):
@@ -230,7 +277,7 @@ async def slowreader(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["concurrent", "failover", "slowreader"])
+    p.add_argument("mode", choices=["concurrent", "failover", "slowreader", "keepalive"])
     p.add_argument("--gw", required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--binding", required=True)
@@ -244,6 +291,7 @@ def main():
     p.add_argument("--kill-peer")
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--pids", default="")
+    p.add_argument("--steps", nargs="*", default=[])
     p.add_argument("--hang-url")
     p.add_argument("--hang", type=int, default=0)
     p.add_argument("--origin-log")
@@ -251,7 +299,7 @@ def main():
     p.add_argument("--pause", type=float, default=5)
     p.add_argument("--max-growth-mib", type=int, default=100)
     a = p.parse_args()
-    modes = {"concurrent": concurrent, "failover": failover, "slowreader": slowreader}
+    modes = {"concurrent": concurrent, "failover": failover, "slowreader": slowreader, "keepalive": keepalive}
     sys.exit(asyncio.run(modes[a.mode](a)))
 
 

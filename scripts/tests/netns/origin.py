@@ -10,7 +10,10 @@ Every origin answers with its identity so a test can tell which host, port and c
   /upload                  reads the whole request body (Content-Length or chunked) and answers its length
   /slow?secs=S&chunks=K    chunked body, K chunks over S seconds (headers first, with x-origin-peer;
                            &head_delay=D holds the headers back D seconds)
-  /status/NNN              the echo with status NNN (origin errors must come back as they are)
+  /status/NNN              the echo with status NNN (origin errors must come back as they are; 204/304 bodiless)
+  /truncate                Content-Length 100000, 1000 bytes sent, then the connection closes
+  /drop                    the connection closes without an answer
+  HEAD                     the echo's headers (with its Content-Length), no body
 Response headers x-origin-id and x-origin-peer are set on every answer. One log line per request goes to --log.
 """
 import argparse
@@ -134,6 +137,14 @@ def make_handler(ident, ssl_on):
                         log("%s slow aborted %s after %d chunks" % (ident, target, i))
                         raise
                     log("%s slow complete %s" % (ident, target))
+                elif u.path == "/truncate":
+                    # promises 100000 bytes, sends 1000, closes: the gateway must not make it look complete
+                    writer.write(("HTTP/1.1 200 OK\r\n%scontent-length: 100000\r\n\r\n" % base).encode() + b"t" * 1000)
+                    await writer.drain()
+                    await asyncio.sleep(0.2)
+                    return
+                elif u.path == "/drop":
+                    return  # closes without any answer
                 else:
                     status = 200
                     if u.path.startswith("/status/"):
@@ -141,8 +152,11 @@ def make_handler(ident, ssl_on):
                     body = json.dumps({"id": ident, "method": method, "path": target, "host": headers.get("host"),
                                        "sni": sni, "peer": peer_s, "local": local_s, "headers": hlist,
                                        "body_len": n}).encode() + b"\n"
-                    writer.write(("HTTP/1.1 %d X\r\n%scontent-type: application/json\r\ncontent-length: %d\r\n%s\r\n"
-                                  % (status, base, len(body), conn)).encode() + body)
+                    if status in (204, 304):
+                        writer.write(("HTTP/1.1 %d X\r\n%s%s\r\n" % (status, base, conn)).encode())
+                    else:
+                        writer.write(("HTTP/1.1 %d X\r\n%scontent-type: application/json\r\ncontent-length: %d\r\n%s\r\n"
+                                      % (status, base, len(body), conn)).encode() + (b"" if method == "HEAD" else body))
                 await writer.drain()
                 if not keep:
                     return
