@@ -5,7 +5,6 @@ import dev.vpctunnel.connector.link.LinkSupervisor;
 import dev.vpctunnel.connector.origin.OriginConfig;
 import dev.vpctunnel.connector.origin.OriginService;
 import dev.vpctunnel.core.BuildInfo;
-import dev.vpctunnel.core.link.Durations;
 import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.core.link.TunnelToken;
 import dev.vpctunnel.core.log.Logs;
@@ -20,7 +19,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +33,9 @@ import java.util.logging.Logger;
 public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = Logger.getLogger(RunCommand.class.getName());
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML file with the same keys as these flags (edges, edge-ca, token-file, ...); flags override it.")
+    Path configFile;
     @Option(names = "--token", description = "Tunnel token (shows in ps and shell history: prefer --token-file or TUNNEL_TOKEN).")
     String token;
     @Option(names = "--token-file", description = "File holding the tunnel token (chmod 600).")
@@ -43,8 +44,8 @@ public final class RunCommand implements Callable<Integer> {
     List<String> edges = new ArrayList<>();
     @Option(names = "--edge-ca", description = "PEM file of the edge CA (DIR/edge-ca.pem from 'edge init').")
     Path edgeCa;
-    @Option(names = "--ha-connections", defaultValue = "4", description = "Links to keep up (default ${DEFAULT-VALUE}).")
-    int haConnections;
+    @Option(names = "--ha-connections", description = "Links to keep up (default 4).")
+    Integer haConnections;
     @Option(names = "--origin-ca", description = "Extra PEM CA(s) trusted for https origins; repeatable.")
     List<Path> originCas = new ArrayList<>();
     @Option(names = "--allow", split = ",", description = "Only these CIDRs may be dialed; repeatable.")
@@ -53,50 +54,46 @@ public final class RunCommand implements Callable<Integer> {
     List<String> deny = new ArrayList<>();
     @Option(names = "--metrics-listen", description = "Serve /metrics and /ready here, e.g. 127.0.0.1:20241.")
     String metricsListen;
-    @Option(names = "--grace-period", defaultValue = "30s", description = "How long SIGTERM lets streams finish (default ${DEFAULT-VALUE}).")
+    @Option(names = "--grace-period", description = "How long SIGTERM lets streams finish (default 30s).")
     String gracePeriod;
-    @Option(names = "--heartbeat-interval", defaultValue = "5s", description = "PING a link after this much silence (default ${DEFAULT-VALUE}).")
+    @Option(names = "--heartbeat-interval", description = "PING a link after this much silence (default 5s).")
     String heartbeatInterval;
-    @Option(names = "--heartbeat-timeout", defaultValue = "15s", description = "Replace a link silent this long (default ${DEFAULT-VALUE}).")
+    @Option(names = "--heartbeat-timeout", description = "Replace a link silent this long (default 15s).")
     String heartbeatTimeout;
-    @Option(names = "--threads", defaultValue = "0", description = "Event loop threads (default: 2 per core).")
-    int threads;
-    @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error (default ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", description = "Event loop threads (default: 2 per core).")
+    Integer threads;
+    @Option(names = "--log-level", description = "debug, info, warn or error (default info).")
     String logLevel;
-    @Option(names = "--log-format", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE}).")
+    @Option(names = "--log-format", description = "text or json (default text).")
     String logFormat;
 
     @Override
     public Integer call() throws Exception {
-        Logs.configure(Logs.parseFormat(logFormat), Logs.parseLevel(logLevel));
+        RunSettings s;
         TunnelToken t;
-        List<InetSocketAddress> edgeAddrs = new ArrayList<>();
-        Duration grace;
         LinkConfig linkConfig;
         try {
-            t = TokenSource.resolve(token, tokenFile, System.getenv(TokenSource.ENV));
-            if (edges.isEmpty()) {
-                throw new IllegalArgumentException("--edge HOST:PORT is required");
-            }
-            for (String e : edges) {
-                edgeAddrs.add(Transports.parseHostPort(e, "--edge"));
-            }
-            if (edgeCa == null) {
-                throw new IllegalArgumentException("--edge-ca FILE is required (the edge's DIR/edge-ca.pem)");
-            }
-            grace = Durations.parse(gracePeriod, "--grace-period");
-            linkConfig = new LinkConfig(t, edgeAddrs, LinkTls.client(Pki.readCertificates(edgeCa)), haConnections,
-                    UUID.randomUUID().toString(), BuildInfo.VERSION, Durations.parse(heartbeatInterval, "--heartbeat-interval"),
-                    Durations.parse(heartbeatTimeout, "--heartbeat-timeout"), Duration.ofSeconds(10), LinkHeaders.MAX_CONCURRENT_STREAMS);
-        } catch (IllegalArgumentException | java.io.IOException e) {
+            s = RunSettings.resolve(this, System.getenv(TokenSource.ENV));
+            Logs.configure(s.logFormat(), s.logLevel());
+            s.warnings().forEach(LOG::warning);
+            t = TokenSource.resolve(s.token(), s.tokenFile(), System.getenv(TokenSource.ENV));
+            linkConfig = new LinkConfig(t, s.edges(), LinkTls.client(Pki.readCertificates(s.edgeCa())), s.haConnections(),
+                    UUID.randomUUID().toString(), BuildInfo.VERSION, s.heartbeatInterval(), s.heartbeatTimeout(),
+                    Duration.ofSeconds(10), LinkHeaders.MAX_CONCURRENT_STREAMS);
+        } catch (IllegalArgumentException e) {
             System.err.println("connector: " + e.getMessage());
             return 2;
+        } catch (java.io.IOException e) {
+            System.err.println("connector: --edge-ca: cannot read it: " + e);
+            return 2;
         }
+        Duration grace = s.gracePeriod();
+        String metricsListen = s.metricsListen();
         Shutdown shutdown = new Shutdown().install();
-        EventLoopGroup group = Transports.group(threads, "connector");
+        EventLoopGroup group = Transports.group(s.threads(), "connector");
         OriginService origins;
         try {
-            origins = new OriginService(new OriginConfig(originCas, allow, deny), group);
+            origins = new OriginService(new OriginConfig(s.originCas(), s.allow(), s.deny()), group);
         } catch (IllegalArgumentException e) {
             System.err.println("connector: " + e.getMessage());
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

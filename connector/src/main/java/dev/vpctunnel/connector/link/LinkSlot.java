@@ -37,6 +37,8 @@ final class LinkSlot {
     private volatile boolean draining;
     private volatile boolean closeWhenIdle;
     private volatile boolean stopped;
+    /** What the edge's last retryable refusal asked us to wait before the next attempt. */
+    private volatile Duration retryAfter = Duration.ZERO;
 
     LinkSlot(int index, LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
              LinkSupervisor supervisor) {
@@ -88,7 +90,9 @@ final class LinkSlot {
         if (was) {
             LOG.warning(() -> this + " down, reconnecting");
         }
-        scheduleReconnect(Duration.ZERO);
+        Duration wait = retryAfter;
+        retryAfter = Duration.ZERO;
+        scheduleReconnect(wait);
     }
 
     private void scheduleReconnect(Duration atLeast) {
@@ -118,10 +122,12 @@ final class LinkSlot {
 
     void refused(boolean permanent, String message, int retryAfterMs) {
         if (permanent) {
-            LOG.severe(() -> this + ": registration refused permanently: " + message);
+            LOG.severe(() -> this + ": registration refused (permanent, not retrying): " + message);
             supervisor.permanent(message);
         } else {
-            LOG.warning(() -> this + ": registration refused, will retry: " + message);
+            retryAfter = Duration.ofMillis(Math.max(0, retryAfterMs));
+            LOG.warning(() -> this + ": registration refused (retryable" + (retryAfterMs > 0 ? ", edge asks to wait "
+                    + retryAfterMs + " ms" : "") + "): " + message);
             Channel ch = channel;
             if (ch != null) {
                 ch.close();

@@ -48,9 +48,24 @@ public final class Logs {
         h.setLevel(level);
         h.setFormatter(format == Format.JSON ? new JsonLine() : new TextLine());
         root.addHandler(h);
-        root.setLevel(level);
-        Logger.getLogger("org.bouncycastle").setLevel(Level.WARNING);
-        Logger.getLogger("io.netty").setLevel(level.intValue() < Level.INFO.intValue() ? Level.INFO : level);
+        // debug is ours: the JDK's and the libraries' own debug output (every CA in cacerts, ...) stays at info.
+        Level notBelowInfo = level.intValue() < Level.INFO.intValue() ? Level.INFO : level;
+        root.setLevel(notBelowInfo);
+        PINNED.clear();
+        PINNED.add(pin("dev.vpctunnel", level));
+        PINNED.add(pin("org.bouncycastle", Level.WARNING.intValue() < level.intValue() ? level : Level.WARNING));
+        // BC JSSE warns on each start that it ignores two entries of the JDK's java.security: noise, not news.
+        PINNED.add(pin("org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints", Level.SEVERE));
+        PINNED.add(pin("io.netty", notBelowInfo));
+    }
+
+    /** Loggers whose level we set: kept strongly reachable, else java.util.logging may forget the level. */
+    private static final java.util.List<Logger> PINNED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private static Logger pin(String name, Level level) {
+        Logger l = Logger.getLogger(name);
+        l.setLevel(level);
+        return l;
     }
 
     private static String shortName(String logger) {

@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.cli;
 
+import dev.vpctunnel.core.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,8 +17,7 @@ public final class EdgeMain {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = EdgeMain.class.getPackage().getImplementationVersion();
-            return new String[] {"edge " + (v == null ? "dev" : v)};
+            return new String[] {"edge " + BuildInfo.VERSION};
         }
     }
 }

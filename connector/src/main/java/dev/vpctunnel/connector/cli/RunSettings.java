@@ -1,0 +1,102 @@
+package dev.vpctunnel.connector.cli;
+
+import dev.vpctunnel.connector.policy.Cidr;
+import dev.vpctunnel.core.link.Durations;
+import dev.vpctunnel.core.log.Logs;
+import dev.vpctunnel.core.net.Transports;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+
+/**
+ * What {@code connector run} runs with: the flags, else the config file, else the defaults. A list given on the
+ * command line replaces the file's list. The token: --token, --token-file, TUNNEL_TOKEN, then the file's
+ * token-file or token. Validated eagerly; the token itself is read later (after logging is set up).
+ */
+record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, Path edgeCa, int haConnections,
+                   List<Path> originCas, List<String> allow, List<String> deny, String metricsListen,
+                   Duration gracePeriod, Duration heartbeatInterval, Duration heartbeatTimeout, int threads,
+                   Level logLevel, Logs.Format logFormat, List<String> warnings) {
+    static final int DEFAULT_HA_CONNECTIONS = 4;
+    static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+    static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+    static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(15);
+
+    /** Merges the parsed flags of {@code cmd} over its --config file; {@code env} is TUNNEL_TOKEN's value or null. */
+    static RunSettings resolve(RunCommand cmd, String env) {
+        ConfigFile.Values f = cmd.configFile == null ? ConfigFile.Values.EMPTY : ConfigFile.load(cmd.configFile);
+        String token = cmd.token;
+        Path tokenFile = cmd.tokenFile;
+        if (token == null && tokenFile == null && (env == null || env.isBlank())) {
+            token = f.token();
+            tokenFile = f.tokenFile();
+        }
+        List<InetSocketAddress> edges = new ArrayList<>();
+        for (String e : cmd.edges) {
+            edges.add(Transports.parseHostPort(e, "--edge"));
+        }
+        if (edges.isEmpty()) {
+            edges.addAll(f.edges());
+        }
+        if (edges.isEmpty()) {
+            throw new IllegalArgumentException("--edge HOST:PORT is required (or 'edges:' in the --config file)");
+        }
+        Path edgeCa = first(cmd.edgeCa, f.edgeCa());
+        if (edgeCa == null) {
+            throw new IllegalArgumentException("--edge-ca FILE is required (the edge's DIR/edge-ca.pem; or 'edge-ca:' in the --config file)");
+        }
+        int ha = first(cmd.haConnections, f.haConnections(), DEFAULT_HA_CONNECTIONS);
+        if (ha < 1 || ha > 64) {
+            throw new IllegalArgumentException("--ha-connections: must be 1-64, got " + ha);
+        }
+        int threads = first(cmd.threads, f.threads(), 0);
+        if (threads < 0) {
+            throw new IllegalArgumentException("--threads: must not be negative, got " + threads);
+        }
+        List<String> allow = cidrs(cmd.allow, "--allow", f.allow());
+        List<String> deny = cidrs(cmd.deny, "--deny", f.deny());
+        String metrics = first(cmd.metricsListen, f.metricsListen());
+        if (cmd.metricsListen != null) {
+            Transports.parseListen(cmd.metricsListen, "--metrics-listen");
+        }
+        return new RunSettings(token, tokenFile, List.copyOf(edges), edgeCa, ha,
+                List.copyOf(cmd.originCas.isEmpty() ? f.originCas() : cmd.originCas), allow, deny, metrics,
+                duration(cmd.gracePeriod, "--grace-period", f.gracePeriod(), DEFAULT_GRACE),
+                duration(cmd.heartbeatInterval, "--heartbeat-interval", f.heartbeatInterval(), DEFAULT_HEARTBEAT_INTERVAL),
+                duration(cmd.heartbeatTimeout, "--heartbeat-timeout", f.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT),
+                threads,
+                cmd.logLevel != null ? Logs.parseLevel(cmd.logLevel) : first(f.logLevel(), Level.INFO),
+                cmd.logFormat != null ? Logs.parseFormat(cmd.logFormat) : first(f.logFormat(), Logs.Format.TEXT),
+                f.warnings());
+    }
+
+    private static <T> T first(T flag, T file) {
+        return flag != null ? flag : file;
+    }
+
+    private static <T> T first(T flag, T file, T dflt) {
+        return flag != null ? flag : file != null ? file : dflt;
+    }
+
+    private static Duration duration(String flag, String name, Duration file, Duration dflt) {
+        return flag != null ? Durations.parse(flag, name) : file != null ? file : dflt;
+    }
+
+    private static List<String> cidrs(List<String> flag, String name, List<String> file) {
+        if (flag.isEmpty()) {
+            return List.copyOf(file);
+        }
+        for (String s : flag) {
+            try {
+                Cidr.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": " + e.getMessage());
+            }
+        }
+        return List.copyOf(flag);
+    }
+}

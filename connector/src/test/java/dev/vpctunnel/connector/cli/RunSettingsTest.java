@@ -1,0 +1,183 @@
+package dev.vpctunnel.connector.cli;
+
+import dev.vpctunnel.core.log.Logs;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Flags over the --config file over the defaults; the token's order of sources. */
+class RunSettingsTest {
+    @TempDir
+    Path dir;
+    Path config;
+
+    @BeforeEach
+    void files() throws IOException {
+        for (String f : List.of("file-ca.pem", "flag-ca.pem", "o-file.pem", "o-flag.pem", "file-token", "flag-token")) {
+            Files.writeString(dir.resolve(f), "x");
+        }
+        config = dir.resolve("connector.yaml");
+        Files.writeString(config, """
+                edges: [file-edge:7844]
+                edge-ca: file-ca.pem
+                ha-connections: 2
+                origin-ca: o-file.pem
+                allow: 10.1.0.0/16
+                deny: 10.1.9.0/24
+                metrics-listen: 127.0.0.1:1111
+                grace-period: 11s
+                heartbeat-interval: 12s
+                heartbeat-timeout: 13s
+                threads: 3
+                log-level: warn
+                log-format: json
+                token-file: file-token
+                """);
+    }
+
+    private static RunSettings settings(String env, String... args) {
+        RunCommand cmd = new RunCommand();
+        new CommandLine(cmd).parseArgs(args);
+        return RunSettings.resolve(cmd, env);
+    }
+
+    @Test
+    void theFileAloneGivesEveryValue() {
+        RunSettings s = settings(null, "--config", config.toString());
+        assertEquals(List.of(InetSocketAddress.createUnresolved("file-edge", 7844)), s.edges());
+        assertEquals(dir.resolve("file-ca.pem"), s.edgeCa());
+        assertEquals(2, s.haConnections());
+        assertEquals(List.of(dir.resolve("o-file.pem")), s.originCas());
+        assertEquals(List.of("10.1.0.0/16"), s.allow());
+        assertEquals(List.of("10.1.9.0/24"), s.deny());
+        assertEquals("127.0.0.1:1111", s.metricsListen());
+        assertEquals(Duration.ofSeconds(11), s.gracePeriod());
+        assertEquals(Duration.ofSeconds(12), s.heartbeatInterval());
+        assertEquals(Duration.ofSeconds(13), s.heartbeatTimeout());
+        assertEquals(3, s.threads());
+        assertEquals(Level.WARNING, s.logLevel());
+        assertEquals(Logs.Format.JSON, s.logFormat());
+        assertEquals(dir.resolve("file-token"), s.tokenFile());
+        assertNull(s.token());
+    }
+
+    @Test
+    void everyFlagOverridesTheFile() {
+        RunSettings s = settings(null, "--config", config.toString(), "--edge", "flag-edge:1,flag-edge:2",
+                "--edge-ca", dir.resolve("flag-ca.pem").toString(), "--ha-connections", "6",
+                "--origin-ca", dir.resolve("o-flag.pem").toString(), "--allow", "192.168.0.0/16", "--deny", "192.168.9.9",
+                "--metrics-listen", "127.0.0.1:2222", "--grace-period", "21s", "--heartbeat-interval", "22s",
+                "--heartbeat-timeout", "23s", "--threads", "4", "--log-level", "debug", "--log-format", "text",
+                "--token-file", dir.resolve("flag-token").toString());
+        assertEquals(List.of(InetSocketAddress.createUnresolved("flag-edge", 1),
+                InetSocketAddress.createUnresolved("flag-edge", 2)), s.edges(), "a list flag replaces the file's list");
+        assertEquals(dir.resolve("flag-ca.pem"), s.edgeCa());
+        assertEquals(6, s.haConnections());
+        assertEquals(List.of(dir.resolve("o-flag.pem")), s.originCas());
+        assertEquals(List.of("192.168.0.0/16"), s.allow());
+        assertEquals(List.of("192.168.9.9"), s.deny());
+        assertEquals("127.0.0.1:2222", s.metricsListen());
+        assertEquals(Duration.ofSeconds(21), s.gracePeriod());
+        assertEquals(Duration.ofSeconds(22), s.heartbeatInterval());
+        assertEquals(Duration.ofSeconds(23), s.heartbeatTimeout());
+        assertEquals(4, s.threads());
+        assertEquals(Level.FINE, s.logLevel());
+        assertEquals(Logs.Format.TEXT, s.logFormat());
+        assertEquals(dir.resolve("flag-token"), s.tokenFile());
+    }
+
+    @Test
+    void flagsAloneGetTheDefaults() {
+        RunSettings s = settings(null, "--edge", "e:7844", "--edge-ca", "ca.pem", "--token", "t");
+        assertEquals(4, s.haConnections());
+        assertEquals(Duration.ofSeconds(30), s.gracePeriod());
+        assertEquals(Duration.ofSeconds(5), s.heartbeatInterval());
+        assertEquals(Duration.ofSeconds(15), s.heartbeatTimeout());
+        assertEquals(0, s.threads());
+        assertEquals(Level.INFO, s.logLevel());
+        assertEquals(Logs.Format.TEXT, s.logFormat());
+        assertNull(s.metricsListen());
+        assertEquals(List.of(), s.allow());
+        assertEquals("t", s.token());
+    }
+
+    @Test
+    void tokenOrder_flagThenEnvironmentThenFile() {
+        assertEquals("flag", settings("env", "--config", config.toString(), "--token", "flag").token());
+        RunSettings env = settings("env", "--config", config.toString());
+        assertNull(env.token(), "TUNNEL_TOKEN wins over the file: TokenSource then reads the environment");
+        assertNull(env.tokenFile());
+        assertEquals(dir.resolve("file-token"), settings("  ", "--config", config.toString()).tokenFile());
+    }
+
+    @Test
+    void missingEdgeOrCaNamesBothWays() {
+        assertEquals("--edge HOST:PORT is required (or 'edges:' in the --config file)",
+                assertThrows(IllegalArgumentException.class, () -> settings(null, "--edge-ca", "x")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> settings(null, "--edge", "e:1")).getMessage()
+                .startsWith("--edge-ca FILE is required"));
+    }
+
+    @Test
+    void badFlagsAreRefusedNamingTheFlag() {
+        List<String[]> cases = new ArrayList<>();
+        cases.add(new String[] {"--ha-connections", "0", "--ha-connections: must be 1-64, got 0"});
+        cases.add(new String[] {"--grace-period", "x", "--grace-period: expected a duration like 30s, 500ms or 2m, got 'x'"});
+        cases.add(new String[] {"--allow", "nope", "--allow: invalid CIDR 'nope': not an IP address"});
+        cases.add(new String[] {"--deny", "1.2.3.4/40", "--deny: invalid CIDR '1.2.3.4/40': prefix length must be 0-32"});
+        cases.add(new String[] {"--metrics-listen", "x", "--metrics-listen: expected HOST:PORT, got 'x'"});
+        cases.add(new String[] {"--log-level", "loud", "log level must be one of debug, info, warn, error; got 'loud'"});
+        cases.add(new String[] {"--edge", "nohost", "--edge: expected HOST:PORT, got 'nohost'"});
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("--edge", "e:1", "--edge-ca", "ca.pem"));
+            args.add(c[0]);
+            args.add(c[1]);
+            String m = assertThrows(IllegalArgumentException.class, () -> settings(null, args.toArray(String[]::new))).getMessage();
+            assertEquals(c[2], m);
+        }
+    }
+
+    @Test
+    void aBadFileIsRefusedEvenWhenFlagsWouldOverrideIt() throws IOException {
+        Files.writeString(config, "grace-period: soon\n");
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> settings(null, "--config", config.toString(), "--grace-period", "5s")).getMessage();
+        assertEquals(config + ": key 'grace-period': expected a duration like 30s, 500ms or 2m, got 'soon'", m);
+    }
+
+    @Test
+    void runExitsTwoWithOneLineNamingFileAndKey() throws IOException {
+        Files.writeString(config, "edges: [e:1]\nsurprise: yes\n");
+        StringWriter err = new StringWriter();
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buf, true));
+        int code;
+        try {
+            code = new CommandLine(new ConnectorMain()).setErr(new PrintWriter(err)).execute("run", "--config", config.toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(2, code);
+        String out = buf.toString().strip();
+        assertTrue(out.startsWith("connector: " + config + ": unknown key 'surprise'"), out);
+        assertEquals(1, out.lines().count(), out);
+    }
+}
