@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class})
 public final class ConnectorMain {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ConnectorMain()).execute(args));
+        System.exit(new CommandLine(new ConnectorMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("connector")).execute(args));
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -22,7 +22,7 @@ public final class LinkHttp2 {
     /** The edge's side: the HTTP/2 client, opening streams; the connector may open none. */
     public static Http2FrameCodec edgeCodec() {
         return Http2FrameCodecBuilder.forClient()
-                .initialSettings(settings().maxConcurrentStreams(0))
+                .initialSettings(settings().maxConcurrentStreams(0).pushEnabled(false))
                 .validateHeaders(true)
                 .build();
     }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
                 WorkerdConfigCommand.class})
 public final class EdgeMain {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new EdgeMain()).execute(args));
+        System.exit(new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge")).execute(args));
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -43,6 +43,8 @@ final class Exchange {
     private boolean requestFinished;
     private boolean bodyForwarded;
     private boolean responseStarted;
+    /** The connector sent the whole response; it may still be on its way to the worker. */
+    private boolean responseEnded;
     private boolean done;
 
     Exchange(GatewayContext gateway, ChannelHandlerContext client, FetchHandler owner, HttpRequest request,
@@ -163,13 +165,16 @@ final class Exchange {
         responseStarted = true;
         RequestHeaders.cleanResponse(r);
         boolean full = r instanceof FullHttpResponse;
-        if (!h2Client && !full && !HttpUtil.isContentLengthSet(r)) {
+        int code = r.status().code();
+        boolean bodyless = code < 200 || code == 204 || code == 304 || io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method());
+        if (!h2Client && !full && !bodyless && !HttpUtil.isContentLengthSet(r)) {
             HttpUtil.setTransferEncodingChunked(r, true);
         }
         if (!h2Client && !keepAlive) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         if (full) {
+            responseEnded = true;
             gateway.metrics().bytesDown(((FullHttpResponse) r).content().readableBytes());
         }
         client.writeAndFlush(r).addListener((ChannelFutureListener) f -> afterClientWrite(f, full));
@@ -181,6 +186,7 @@ final class Exchange {
             return;
         }
         boolean last = c instanceof LastHttpContent;
+        responseEnded |= last;
         gateway.metrics().bytesDown(c.content().readableBytes());
         client.writeAndFlush(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, last));
     }
@@ -211,8 +217,8 @@ final class Exchange {
 
     /** The tunnel stream ended (reset, or the link died) before the response was complete. */
     void streamClosed(Http2Error reset) {
-        if (done) {
-            return;
+        if (done || responseEnded) {
+            return; // a stream that closes once the whole response arrived is the normal end
         }
         if (!responseStarted) {
             if (reset == Http2Error.REFUSED_STREAM) {

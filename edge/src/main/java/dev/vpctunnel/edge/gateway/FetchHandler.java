@@ -77,6 +77,11 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
     private void start(ChannelHandlerContext ctx, HttpRequest req) {
         boolean keepAlive = HttpUtil.isKeepAlive(req) && !(ctx.channel() instanceof Http2StreamChannel);
         closeAfterResponse = !keepAlive && !(ctx.channel() instanceof Http2StreamChannel);
+        boolean expectContinue = HttpUtil.is100ContinueExpected(req);
+        if (expectContinue && !(ctx.channel() instanceof Http2StreamChannel)) {
+            // refused before 100 Continue: the body may never come, so that connection cannot be reused
+            closeAfterResponse = true;
+        }
         if (req.decoderResult().isFailure()) {
             closeAfterResponse = true;
             fail(ctx, FetchError.of(FetchError.Code.BAD_REQUEST, "malformed request: " + req.decoderResult().cause().getMessage()), "-");
@@ -112,6 +117,13 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, e.error(), binding.name());
             return;
         }
+        if (expectContinue) {
+            closeAfterResponse = !keepAlive && !(ctx.channel() instanceof Http2StreamChannel);
+            // the fetch is routable: let the worker send its body (the origin never sees the Expect header)
+            req.headers().remove(io.netty.handler.codec.http.HttpHeaderNames.EXPECT);
+            ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(req.protocolVersion(),
+                    io.netty.handler.codec.http.HttpResponseStatus.CONTINUE));
+        }
         exchange.start();
     }
 
@@ -121,7 +133,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         gateway.metrics().fetchDone(binding, error.code().wire(), 0);
         discardingBody = true;
         ctx.writeAndFlush(error.toResponse(ctx.alloc(), !closeAfterResponse)).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() || closeAfterResponse) {
                 ctx.close();
             } else {
                 ctx.read();

@@ -87,7 +87,15 @@ public final class EdgeLink {
 
     public LinkInfo info() {
         return new LinkInfo(tunnelId, connectorId, linkIndex, edgeId, openedAt, version,
-                String.valueOf(channel.remoteAddress()), openStreams.get(), draining);
+                remote(), openStreams.get(), draining);
+    }
+
+    private String remote() {
+        if (channel.remoteAddress() instanceof java.net.InetSocketAddress a) {
+            String ip = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+            return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + a.getPort();
+        }
+        return String.valueOf(channel.remoteAddress());
     }
 
     @Override

@@ -1,0 +1,193 @@
+package dev.vpctunnel.e2e;
+
+import dev.vpctunnel.connector.link.LinkSupervisor;
+import dev.vpctunnel.edge.directory.NetworkBinding;
+import dev.vpctunnel.edge.directory.ServiceBinding;
+import dev.vpctunnel.edge.directory.ServiceRecord;
+import dev.vpctunnel.edge.directory.TunnelRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The gateway's contract through a real edge, connector and origin on loopback. */
+class GatewayTest {
+    private static GatewayFixture f;
+    private static TestOrigins origins;
+    private static TunnelRecord tunnel;
+    private static TunnelRecord empty;
+    private static String token;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        origins = new TestOrigins();
+        f = new GatewayFixture();
+        tunnel = f.tunnel("main");
+        empty = f.tunnel("nobody-connected");
+        f.connect(tunnel, 2, List.of("127.0.0.2/32"));
+        ServiceRecord web = f.service("web", origins.echoPort(), null, "127.0.0.1", null, tunnel.id());
+        ServiceRecord both = f.service("both", null, null, "127.0.0.1", null, tunnel.id()); // 80/443 defaults
+        ServiceRecord dead = f.service("dead", 1, null, "127.0.0.1", null, tunnel.id());
+        ServiceRecord cut = f.service("cut", origins.cutterPort(), null, "127.0.0.1", null, tunnel.id());
+        ServiceRecord orphan = f.service("orphan", origins.echoPort(), null, "127.0.0.1", null, empty.id());
+        ServiceRecord denied = f.service("denied", origins.echoPort(), null, "127.0.0.2", null, tunnel.id());
+        ServiceRecord nx = f.service("nx", origins.echoPort(), null, null, "no-such-name.invalid", tunnel.id());
+        token = f.worker("w", List.of(
+                new ServiceBinding("WEB", web.id()), new ServiceBinding("BOTH", both.id()),
+                new ServiceBinding("DEAD", dead.id()), new ServiceBinding("CUT", cut.id()),
+                new ServiceBinding("ORPHAN", orphan.id()), new ServiceBinding("DENIED", denied.id()),
+                new ServiceBinding("NX", nx.id()),
+                new NetworkBinding("NET", tunnel.id()), new NetworkBinding("MESH", null)));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        f.close();
+        origins.close();
+    }
+
+    @Test
+    void serviceBindingGoesToTheConfiguredHostAndPortWhateverTheUrlSays() throws Exception {
+        RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal:9999/data?x=1", "", null);
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("path=/data?x=1"), r.text());
+        assertTrue(r.text().contains("host=api.internal\n"), "Host is the URL's host only: " + r.text());
+        assertTrue(r.text().contains("port=" + origins.echoPort()), r.text());
+        assertEquals("echo", r.header("x-origin"));
+    }
+
+    @Test
+    void nothingTheWorkerSendsCanMoveAServiceFetchOrLeakRoutingHeaders() throws Exception {
+        RawHttp.Response r = f.fetch(token, "WEB", "http://127.0.0.1:1/other",
+                "Host: evil.example:22\r\ncf-vpc-scheme: https\r\ncf-vpc-target: 10.0.0.1\r\ncf-link-connect: AAAA\r\n", "hi".getBytes());
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("port=" + origins.echoPort()), r.text());
+        assertTrue(r.text().contains("method=POST") && r.text().contains("body=2"), r.text());
+        assertFalse(r.text().contains("leaked-header"), "no cf-* or proxy-authorization header reaches the origin: " + r.text());
+    }
+
+    @Test
+    void originFormWithHostAndScheme() throws Exception {
+        RawHttp.Response r = f.fetch(token, "WEB", "/p", "Host: api.internal\r\n", null);
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("host=api.internal\n") && r.text().contains("path=/p"), r.text());
+    }
+
+    @Test
+    void schemeWhosePortIsNotConfiguredIsRefused() throws Exception {
+        RawHttp.Response r = f.fetch(token, "WEB", "https://api.internal/", "", null);
+        assertError(r, 403, "scheme_not_allowed");
+    }
+
+    @Test
+    void contractErrors() throws Exception {
+        assertError(f.fetch(null, "WEB", "http://a/", "", null), 401, "unauthorized");
+        assertError(f.fetch("gw_wrong", "WEB", "http://a/", "", null), 401, "unauthorized");
+        assertError(f.fetch(token, "NOPE", "http://a/", "", null), 403, "binding_not_found");
+        assertError(f.fetch(token, null, "http://a/", "", null), 403, "binding_not_found");
+        assertError(f.fetch(token, "ORPHAN", "http://a/", "", null), 502, "no_connector");
+        assertError(f.fetch(token, "DEAD", "http://a/", "", null), 502, "connect_failed");
+        assertError(f.fetch(token, "DENIED", "http://a/", "", null), 502, "destination_denied");
+        assertError(f.fetch(token, "NX", "http://a/", "", null), 502, "dns_failed");
+        assertError(f.fetch(token, "MESH", "http://10.9.9.9/", "", null), 502, "no_route");
+        assertError(f.fetch(token, "MESH", "http://db.internal/", "", null), 502, "no_route");
+    }
+
+    @Test
+    void networkBindingUsesTheUrlsHostAndPort() throws Exception {
+        RawHttp.Response r = f.fetch(token, "NET", "http://127.0.0.1:" + origins.echoPort() + "/n", "", null);
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("host=127.0.0.1:" + origins.echoPort()), r.text());
+    }
+
+    @Test
+    void meshBindingFollowsTheLongestRoute() throws Exception {
+        f.directory.addRoute(f.account, dev.vpctunnel.edge.directory.Cidr.parse("127.0.0.0/8"), empty.id(), null);
+        f.directory.addRoute(f.account, dev.vpctunnel.edge.directory.Cidr.parse("127.0.0.1/32"), tunnel.id(), null);
+        RawHttp.Response r = f.fetch(token, "MESH", "http://127.0.0.1:" + origins.echoPort() + "/m", "", null);
+        assertEquals(200, r.status(), r.text());
+        // the /8 goes to the tunnel nobody serves: a different address under it proves the choice was by prefix
+        assertError(f.fetch(token, "MESH", "http://127.0.0.3:" + origins.echoPort() + "/m", "", null), 502, "no_connector");
+    }
+
+    @Test
+    void aResponseCutOffMidBodyIsNeverDeliveredComplete() throws Exception {
+        RawHttp.Response r = f.fetch(token, "CUT", "http://a/", "", null);
+        assertEquals(200, r.status());
+        assertFalse(r.complete(), "the worker must see a truncated body, got " + r.body().length + " bytes as complete");
+    }
+
+    @Test
+    void manyConcurrentFetchesSucceed() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try {
+            List<Future<RawHttp.Response>> all = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                int n = i;
+                all.add(pool.submit(() -> f.fetch(token, "WEB", "http://api.internal/c" + n, "", null)));
+            }
+            for (int i = 0; i < all.size(); i++) {
+                RawHttp.Response r = all.get(i).get(30, TimeUnit.SECONDS);
+                assertEquals(200, r.status(), r.text());
+                assertTrue(r.text().contains("path=/c" + i));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void keepAliveConnectionCarriesSeveralFetches() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            for (int i = 0; i < 3; i++) {
+                String head = "GET http://api.internal/k" + i + " HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                        + "\r\ncf-vpc-binding: " + (i == 1 ? "NOPE" : "WEB") + "\r\n\r\n";
+                s.getOutputStream().write(head.getBytes());
+                RawHttp.Response r = RawHttp.read(s.getInputStream());
+                if (i == 1) {
+                    assertError(r, 403, "binding_not_found");
+                } else {
+                    assertEquals(200, r.status(), r.text());
+                    assertTrue(r.text().contains("path=/k" + i), r.text());
+                }
+            }
+        }
+    }
+
+    @Test
+    void failoverWhenAConnectorDies() throws Exception {
+        TunnelRecord t = f.tunnel("failover");
+        LinkSupervisor a = f.connect(t, 2, List.of());
+        LinkSupervisor b = f.connect(t, 2, List.of());
+        ServiceRecord s = f.service("fo", origins.echoPort(), null, "127.0.0.1", null, t.id());
+        String tok = f.worker("fo", List.of(new ServiceBinding("FO", s.id())));
+        assertEquals(200, f.fetch(tok, "FO", "http://x/", "", null).status());
+        a.stop();
+        for (int i = 0; i < 10; i++) {
+            RawHttp.Response r = f.fetch(tok, "FO", "http://x/after" + i, "", null);
+            assertEquals(200, r.status(), "fetch " + i + " after one connector died: " + r.text());
+        }
+        b.stop();
+        LinkHarness.await("links gone", java.time.Duration.ofSeconds(10), () -> f.tunnels.router().links(t.id()).isEmpty());
+        assertError(f.fetch(tok, "FO", "http://x/", "", null), 502, "no_connector");
+    }
+
+    private static void assertError(RawHttp.Response r, int status, String code) {
+        assertEquals(status, r.status(), r.text());
+        assertEquals(code, r.header("cf-vpc-error"), r.text());
+        assertTrue(r.text().contains("\"code\":\"" + code + "\""), r.text());
+        assertNull(r.header("x-origin"));
+    }
+}

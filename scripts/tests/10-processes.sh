@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The edge and the connector as real processes on loopback: a fetch through a binding, SIGTERM drains on both sides
+# (a slow fetch in flight finishes, both exit 0), a wrong tunnel secret makes the connector exit non-zero at once,
+# and garbage on the tunnel port leaves the links up.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+W=$(mktemp -d /tmp/vpc-proc.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$W"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for f in "$W"/*.log; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
+pass() { echo "PASS: $*"; }
+EDGE="java -jar $ROOT/edge/target/edge.jar"
+CONN="java -jar $ROOT/connector/target/connector.jar"
+P=27000
+API=http://127.0.0.1:$((P+80))
+
+$EDGE init --data "$W/d" --json > "$W/init.json"
+export EDGE_API_TOKEN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['api_token'])" "$W/init.json")
+$EDGE serve --data "$W/d" --tunnel-listen 127.0.0.1:$((P+44)) --api-listen 127.0.0.1:$((P+80)) \
+  --gateway-listen 127.0.0.1:$((P+87)) --metrics-listen 127.0.0.1:$((P+90)) --grace-period 20s > "$W/edge.log" 2>&1 &
+EDGE_PID=$!; PIDS+=($EDGE_PID)
+for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+90))/ready && break; sleep 0.2; done
+
+# a slow origin: /slow answers after 3 s
+cat > "$W/origin.py" <<'PY'
+import http.server, time, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith('/slow'):
+            time.sleep(3)
+        body = ('origin saw ' + self.path + ' host=' + str(self.headers.get('Host'))).encode()
+        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+PY
+python3 "$W/origin.py" $((P+1)) & PIDS+=($!)
+
+$EDGE tunnel create t1 --api $API > "$W/t.txt"
+TID=$(awk '/^id:/{print $2}' "$W/t.txt"); awk '/^token:/{print $2}' "$W/t.txt" > "$W/tok"; chmod 600 "$W/tok"
+$CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) \
+  --grace-period 10s > "$W/conn.log" 2>&1 &
+CONN_PID=$!; PIDS+=($CONN_PID)
+for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready && break; sleep 0.2; done
+curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready || fail "connector never became ready"
+pass "connector registered (/ready 200)"
+
+$EDGE service create --api $API --json "{\"type\":\"http\",\"name\":\"slow\",\"http_port\":$((P+1)),\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/svc.json"
+SID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/svc.json")
+printf '{ "name": "w", "main": "index.js", "vpc_services": [ { "binding": "API", "service_id": "%s" } ] }' "$SID" > "$W/wrangler.jsonc"
+GW=$($EDGE deploy --config "$W/wrangler.jsonc" --api $API | awk '/gateway token/{print $NF}')
+fetch() { curl -s -m 20 -x http://127.0.0.1:$((P+87)) -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: API" "$@"; }
+[ "$(fetch http://api.internal/hello)" = "origin saw /hello host=api.internal" ] || fail "fetch through the binding"
+pass "fetch through the binding reaches the origin with Host = URL host"
+h2=$(curl -s -m 20 --http2-prior-knowledge -H "Host: api.internal" -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: API" http://127.0.0.1:$((P+87))/h2c)
+[ "$h2" = "origin saw /h2c host=api.internal" ] || fail "h2c prior knowledge: $h2"
+pass "h2c (prior knowledge), origin-form with Host"
+curl -s http://127.0.0.1:$((P+90))/metrics > "$W/metrics.txt"
+grep -q 'vpc_gateway_fetches_total{binding="API",code="ok"} 2' "$W/metrics.txt" || fail "metrics: $(grep vpc_gateway_fetches "$W/metrics.txt")"
+grep -q 'vpc_tunnel_links{tunnel_id="'"$TID"'"} 4' "$W/metrics.txt" || fail "metrics: links per tunnel"
+pass "edge /metrics counts fetches per binding and links per tunnel"
+
+# garbage on the tunnel port: the links stay up
+head -c 65536 /dev/urandom | timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$((P+44))" 2>/dev/null || true
+printf 'GET / HTTP/1.1\r\n\r\n' | timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$((P+44))" 2>/dev/null || true
+[ "$(fetch http://api.internal/after-garbage)" = "origin saw /after-garbage host=api.internal" ] || fail "links survive garbage"
+pass "garbage on the tunnel port does not disturb the links"
+
+# SIGTERM on the connector while a slow fetch is in flight: the fetch completes, the connector exits 0
+fetch http://api.internal/slow1 > "$W/slow1.out" & F1=$!
+sleep 1
+kill -TERM $CONN_PID
+wait $F1 || true
+[ "$(cat "$W/slow1.out")" = "origin saw /slow1 host=api.internal" ] || fail "slow fetch during connector drain: $(cat "$W/slow1.out")"
+wait $CONN_PID; rc=$?
+[ $rc -eq 0 ] || fail "connector exit code after SIGTERM: $rc"
+grep -q "draining" "$W/edge.log" || fail "edge did not log the link draining"
+pass "connector SIGTERM: in-flight slow fetch finished, exit 0"
+code=$(curl -s -o /dev/null -w '%{http_code}' -D "$W/h.txt" -x http://127.0.0.1:$((P+87)) -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: API" http://api.internal/x)
+[ "$code" = 502 ] && grep -qi "cf-vpc-error: no_connector" "$W/h.txt" || fail "no connector left: got $code"
+pass "no connector left: 502 no_connector"
+
+# wrong secret: permanent, the connector exits non-zero with a clear message and does not retry
+python3 - "$W/tok" > "$W/badtok" <<'PY'
+import base64, json, sys
+t = json.loads(base64.b64decode(open(sys.argv[1]).read().strip()))
+s = bytearray(base64.b64decode(t['s'])); s[0] ^= 1; t['s'] = base64.b64encode(bytes(s)).decode()
+print(base64.b64encode(json.dumps(t).encode()).decode())
+PY
+chmod 600 "$W/badtok"
+set +e
+timeout 30 $CONN run --token-file "$W/badtok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" > "$W/bad.log" 2>&1
+rc=$?
+set -e
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "wrong secret: exit code $rc"
+grep -q "invalid tunnel secret" "$W/bad.log" || fail "wrong secret: no clear message"
+pass "wrong secret: connector exits $rc with 'invalid tunnel secret'"
+
+# SIGTERM on the edge with a slow fetch in flight: it finishes, the edge exits 0
+$CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) > "$W/conn2.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready && break; sleep 0.2; done
+fetch http://api.internal/slow2 > "$W/slow2.out" & F2=$!
+sleep 1
+kill -TERM $EDGE_PID
+wait $F2 || true
+[ "$(cat "$W/slow2.out")" = "origin saw /slow2 host=api.internal" ] || fail "slow fetch during edge drain: $(cat "$W/slow2.out")"
+wait $EDGE_PID; rc=$?
+[ $rc -eq 0 ] || fail "edge exit code after SIGTERM: $rc"
+pass "edge SIGTERM: in-flight slow fetch finished, exit 0"
+echo "10-processes: all passed"
