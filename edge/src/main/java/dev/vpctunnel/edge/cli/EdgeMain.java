@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "edge", mixinStandardHelpOptions = true, versionProvider = EdgeMain.Version.class,
         description = "The public side of the VPC tunnel: connector links, directory API and worker gateway.",
         subcommands = {InitCommand.class, ServeCommand.class, TunnelCommand.class, ServiceCommand.class,
-                RouteCommand.class, TokenCommand.class, WorkerCommand.class, DeployCommand.class})
+                RouteCommand.class, TokenCommand.class, WorkerCommand.class, DeployCommand.class,
+                WorkerdConfigCommand.class})
 public final class EdgeMain {
     public static void main(String[] args) {
         System.exit(new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge")).execute(args));

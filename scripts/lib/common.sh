@@ -1,0 +1,84 @@
+# Shared by scripts/quickstart.sh and scripts/tests/30-workerd.sh (sourced, not run).
+# Background processes started with `start NAME CMD…` are recorded and stopped by `stop_all`, by PID only.
+
+PIDS=()
+PID_NAMES=()
+
+# start NAME LOG CMD…: runs CMD in the background with stdout+stderr to LOG; its PID is remembered.
+start() {
+  local name=$1 log=$2
+  shift 2
+  "$@" >"$log" 2>&1 &
+  PIDS+=("$!")
+  PID_NAMES+=("$name")
+}
+
+# stop_all: SIGTERM to every started process (last started first), wait up to 10 s, then SIGKILL.
+stop_all() {
+  local i pid
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${PIDS[$i]}
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${PIDS[$i]}
+    for _ in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+  PID_NAMES=()
+}
+
+# port_free PORT: true when nothing listens on 127.0.0.1:PORT.
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_http URL SECONDS [PID]: waits for a 2xx answer; false on timeout or when PID died.
+wait_http() {
+  local url=$1 secs=$2 pid=${3:-} i
+  for ((i = 0; i < secs * 5; i++)); do
+    if curl -sf -o /dev/null --max-time 2 "$url"; then
+      return 0
+    fi
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      return 1
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# wait_line FILE TEXT SECONDS [PID]: waits until FILE contains TEXT.
+wait_line() {
+  local file=$1 text=$2 secs=$3 pid=${4:-} i
+  for ((i = 0; i < secs * 5; i++)); do
+    if grep -q -- "$text" "$file" 2>/dev/null; then
+      return 0
+    fi
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      return 1
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# json_get KEY.PATH < JSON: prints one value (node is there: npm needs it).
+json_get() {
+  node -e 'let o = JSON.parse(require("fs").readFileSync(0, "utf8"));
+for (const k of process.argv[1].split(".")) o = o == null ? undefined : o[k];
+if (o === undefined) process.exit(1);
+console.log(typeof o === "string" ? o : JSON.stringify(o));' "$1"
+}
+
+# last_pid: the PID of the process started last.
+last_pid() {
+  echo "${PIDS[${#PIDS[@]} - 1]}"
+}
