@@ -44,6 +44,7 @@ die() {
 }
 
 # --- prerequisites and ports, before anything starts
+T_START=$(date +%s)
 step "Checking prerequisites and ports"
 command -v java >/dev/null || die "Java 17+ is required (Debian: apt-get install openjdk-17-jdk-headless)"
 jv=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
@@ -77,7 +78,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-edge() { java -jar "$ROOT/edge/target/edge.jar" "$@"; }
+# short-lived CLI calls: C1 only and the serial GC start faster
+edge() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$ROOT/edge/target/edge.jar" "$@"; }
 
 step "Initialising an edge in $T/data and starting it"
 edge init --data "$T/data" --json >"$T/init.json" 2>"$T/init.log" || die "edge init failed"
@@ -91,7 +93,7 @@ say "edge up: tunnel 127.0.0.1:$P_TUNNEL, admin API $API, worker gateway 127.0.0
 
 step "Starting a sample private origin on 127.0.0.1:$P_ORIGIN (scripts/lib/sample-origin.js)"
 start origin "$T/origin.log" node scripts/lib/sample-origin.js --http "127.0.0.1:$P_ORIGIN"
-wait_line "$T/origin.log" ready 20 "$(last_pid)" || die "the sample origin did not start"
+wait_line "$T/origin.log" "^sample-origin ready$" 20 "$(last_pid)" || die "the sample origin did not start"
 say "it answers with JSON describing the request it received"
 
 step "Creating a tunnel and starting a connector for it"
@@ -155,19 +157,22 @@ if [ "$KEEP" = 1 ]; then
   chmod +x "$T/stop.sh"
   cat <<MSG
 
-Everything is still running (--keep). Try it by hand:
+Done in $(($(date +%s) - T_START)) s. Everything is still running (--keep). Try it by hand:
     curl http://127.0.0.1:$P_WORKER/data                  # the Worker in workerd -> edge -> connector -> origin
     curl http://127.0.0.1:$P_WORKER/anything?x=1          # the path goes to the origin too
     curl -x http://127.0.0.1:$P_GW -H "Proxy-Authorization: Bearer \$(cat $T/gateway.token)" \\
          -H "cf-vpc-binding: PRIVATE_API" http://api.internal/data      # the gateway directly, as workerd calls it
     export EDGE_API_URL=$API EDGE_API_TOKEN=\$(node -p 'require("$T/init.json").api_token')
     scripts/edge service list                             # the admin CLI
-  Edit $T/hello-vpc/src/index.js and restart workerd:  $WORKERD serve $T/workerd/config.capnp
+  Edit $T/hello-vpc/src/index.js, then restart workerd (it reads the module at start):
+    kill $WK_PID; $WORKERD serve $T/workerd/config.capnp
   Logs: $T/*.log   PIDs: ${PID_NAMES[*]} = ${PIDS[*]}
 Stop everything:
     $T/stop.sh
 MSG
 else
-  printf '\nDone: a Worker in workerd reached the private origin through the edge and the connector. Stopping everything.\n'
+  printf '\nDone in %d s: a Worker in workerd reached the private origin through the edge and the connector.\n' \
+    "$(($(date +%s) - T_START))"
+  echo "Stopping everything it started."
   echo "(run scripts/quickstart.sh --keep to leave it running and try it by hand)"
 fi

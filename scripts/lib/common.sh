@@ -59,7 +59,7 @@ wait_http() {
 wait_line() {
   local file=$1 text=$2 secs=$3 pid=${4:-} i
   for ((i = 0; i < secs * 5; i++)); do
-    if grep -q -- "$text" "$file" 2>/dev/null; then
+    if grep -q -e "$text" "$file" 2>/dev/null; then
       return 0
     fi
     if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
