@@ -3,7 +3,7 @@
 #   - success: the private origin's body comes back through env.API.fetch() (GET and POST with a body);
 #   - Host / SNI: the origin sees the fetch URL's host as Host (http) and as Host and SNI (https, test CA given to
 #     the connector with --origin-ca);
-#   - a vpc_networks binding (tunnel_id): the URL picks the destination;
+#   - vpc_networks bindings: tunnel_id (the URL picks the destination) and cf1:network (a CIDR route; no_route);
 #   - fetch() rejects with connect_failed (a service whose port has nothing listening), caught by the Worker.
 # Ports 28400-28419 on loopback and a temporary folder; every process it starts is stopped by PID.
 set -euo pipefail
@@ -83,6 +83,8 @@ svc() {
 SID_WEB=$(svc "{\"type\":\"http\",\"name\":\"web\",\"http_port\":$P_HTTP,\"https_port\":$P_HTTPS,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}")
 SID_DEAD=$(svc "{\"type\":\"http\",\"name\":\"dead\",\"http_port\":$P_DEAD,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}")
 
+edge route add 127.0.0.0/8 "$TID" --api "$API" >"$T/route.txt" || fail "route add"
+
 # --- the Worker: unmodified Workers code, wrangler.jsonc as on Cloudflare
 mkdir -p "$T/worker/src"
 cat >"$T/worker/wrangler.jsonc" <<JSON
@@ -98,6 +100,7 @@ cat >"$T/worker/wrangler.jsonc" <<JSON
   ],
   "vpc_networks": [
     { "binding": "NET", "tunnel_id": "$TID", "remote": true },
+    { "binding": "MESH", "network_id": "cf1:network", "remote": true },
   ],
 }
 JSON
@@ -113,6 +116,8 @@ export default {
       else if (path === "/tls") r = await env.API.fetch("https://secure.internal/data");
       else if (path === "/post") r = await env.API.fetch("http://api.internal/echo", { method: "POST", body: "ping" });
       else if (path === "/net") r = await env.NET.fetch(`http://127.0.0.1:${env.ORIGIN_PORT}/net`);
+      else if (path === "/mesh") r = await env.MESH.fetch(`http://127.0.0.1:${env.ORIGIN_PORT}/mesh`);
+      else if (path === "/noroute") r = await env.MESH.fetch("http://10.255.255.1/");
       else if (path === "/dead") r = await env.DEAD.fetch("http://dead.internal/");
       else return new Response("no such test", { status: 404 });
       return Response.json({ ok: true, status: r.status, origin: await r.json() });
@@ -161,6 +166,10 @@ check "service binding, POST body streamed to the origin" /post \
   'r.ok && r.origin.method === "POST" && r.origin.body === "ping"'
 check "network binding (tunnel_id): the URL picks the destination" /net \
   'r.ok && r.origin.path === "/net" && r.origin.scheme === "http"'
+check "network binding (cf1:network): routed by the CIDR route" /mesh \
+  'r.ok && r.origin.path === "/mesh"'
+check "network binding (cf1:network): no route for the address, fetch() rejects with no_route" /noroute \
+  'r.ok === false && r.isError === true && r.code === "no_route"'
 check "fetch() rejects with connect_failed, caught by the Worker" /dead \
   'r.ok === false && r.isError === true && r.code === "connect_failed" && r.codeProperty === "connect_failed"'
 
