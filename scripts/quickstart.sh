@@ -115,11 +115,10 @@ say "service $SID"
 step "Deploying examples/hello-vpc (service id filled into a copy in $T/hello-vpc)"
 cp -R examples/hello-vpc "$T/hello-vpc"
 sed -i "s/REPLACE_WITH_SERVICE_ID/$SID/" "$T/hello-vpc/wrangler.jsonc"
-edge deploy --config "$T/hello-vpc/wrangler.jsonc" >"$T/deploy.txt" 2>"$T/deploy.log" || die "edge deploy failed"
-GW_TOKEN=$(sed -n 's/^gateway token (shown once): //p' "$T/deploy.txt")
-[ -n "$GW_TOKEN" ] || die "edge deploy printed no gateway token"
+edge deploy --config "$T/hello-vpc/wrangler.jsonc" --json >"$T/deploy.json" 2>"$T/deploy.log" || die "edge deploy failed"
+GW_TOKEN=$(json_get gateway_token <"$T/deploy.json") || die "edge deploy printed no gateway token"
 (umask 077 && printf '%s\n' "$GW_TOKEN" >"$T/gateway.token")
-sed -n '1,/^gateway token/p' "$T/deploy.txt" | grep -v '^gateway token' | sed 's/^/    /'
+say "worker hello-vpc: env.PRIVATE_API -> VPC service $SID; its gateway token is in $T/gateway.token"
 
 step "Generating the workerd config and starting workerd on 127.0.0.1:$P_WORKER"
 edge workerd-config --config "$T/hello-vpc/wrangler.jsonc" --gateway "127.0.0.1:$P_GW" \

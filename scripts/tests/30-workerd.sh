@@ -133,9 +133,8 @@ export function describe(e) {
   return { isError: e instanceof Error, code: String(e.message).split(":")[0], codeProperty: e.code, message: e.message };
 }
 JS
-edge deploy --config "$T/worker/wrangler.jsonc" --api "$API" >"$T/deploy.txt" || fail "edge deploy"
-GW_TOKEN=$(sed -n 's/^gateway token (shown once): //p' "$T/deploy.txt")
-[ -n "$GW_TOKEN" ] || fail "no gateway token in: $(cat "$T/deploy.txt")"
+edge deploy --config "$T/worker/wrangler.jsonc" --api "$API" --json >"$T/deploy.json" || fail "edge deploy"
+GW_TOKEN=$(json_get gateway_token <"$T/deploy.json") || fail "no gateway token in: $(cat "$T/deploy.json")"
 EDGE_GATEWAY_TOKEN=$GW_TOKEN edge workerd-config --config "$T/worker/wrangler.jsonc" --gateway "127.0.0.1:$P_GW" \
   --out "$T/workerd" --listen "127.0.0.1:$P_WORKER" >"$T/workerd-config.txt" || fail "edge workerd-config"
 grep -q 'wrapped = (moduleName = "vpc:binding"' "$T/workerd/config.capnp" || fail "config.capnp has no wrapped binding"
