@@ -51,6 +51,7 @@ jv=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specificat
 [ "${jv%%.*}" -ge 17 ] 2>/dev/null || die "Java 17+ is required (found ${jv:-unknown})"
 command -v npm >/dev/null && command -v node >/dev/null || die "npm and node are required to install workerd (Debian: apt-get install npm)"
 command -v curl >/dev/null || die "curl is required (Debian: apt-get install curl)"
+lock_ports vpc-quickstart "$BASE" || die "another quickstart on ports $((BASE + 1))-$((BASE + 7)) is running (one left running with --keep? stop it with the command it printed, or set QUICKSTART_PORT_BASE)"
 for p in $P_TUNNEL $P_API $P_GW $P_METRICS $P_CMETRICS $P_ORIGIN $P_WORKER; do
   port_free "$p" || die "port $p on 127.0.0.1 is in use (a quickstart left running with --keep? stop it with the command it printed, or set QUICKSTART_PORT_BASE)"
 done
@@ -88,7 +89,8 @@ EDGE_API_TOKEN=$(json_get api_token <"$T/init.json")
 start edge "$T/edge.log" java -jar "$ROOT/edge/target/edge.jar" serve --data "$T/data" \
   --tunnel-listen "127.0.0.1:$P_TUNNEL" --api-listen "127.0.0.1:$P_API" \
   --gateway-listen "127.0.0.1:$P_GW" --metrics-listen "127.0.0.1:$P_METRICS"
-wait_http "http://127.0.0.1:$P_METRICS/ready" 60 "$(last_pid)" || die "the edge did not become ready"
+ready_then_http "$T/edge.log" "metrics ready on http://127.0.0.1:$P_METRICS/" "http://127.0.0.1:$P_METRICS/ready" 60 "$(last_pid)" \
+  || die "the edge did not become ready"
 say "edge up: tunnel 127.0.0.1:$P_TUNNEL, admin API $API, worker gateway 127.0.0.1:$P_GW"
 
 step "Starting a sample private origin on 127.0.0.1:$P_ORIGIN (scripts/lib/sample-origin.js)"
@@ -103,7 +105,8 @@ TID=$(awk '/^id:/ {print $2}' "$T/tunnel.txt")
 start connector "$T/connector.log" java -jar "$ROOT/connector/target/connector.jar" run \
   --token-file "$T/tunnel.token" --edge "127.0.0.1:$P_TUNNEL" --edge-ca "$T/data/edge-ca.pem" \
   --ha-connections 2 --metrics-listen "127.0.0.1:$P_CMETRICS"
-wait_http "http://127.0.0.1:$P_CMETRICS/ready" 60 "$(last_pid)" || die "the connector did not connect"
+ready_then_http "$T/connector.log" "metrics ready on http://127.0.0.1:$P_CMETRICS/" "http://127.0.0.1:$P_CMETRICS/ready" 60 "$(last_pid)" \
+  || die "the connector did not connect"
 say "tunnel $TID: connector linked"
 
 step "Creating a VPC service for the origin (host 127.0.0.1, http_port $P_ORIGIN, via the tunnel)"
@@ -126,13 +129,7 @@ edge workerd-config --config "$T/hello-vpc/wrangler.jsonc" --gateway "127.0.0.1:
   >"$T/workerd-config.txt" 2>"$T/workerd-config.log" || die "edge workerd-config failed"
 start workerd "$T/workerd.log" "$WORKERD" serve "$T/workerd/config.capnp"
 WK_PID=$(last_pid)
-up=0
-for _ in $(seq 100); do
-  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$P_WORKER/"; then up=1; break; fi
-  kill -0 "$WK_PID" 2>/dev/null || break
-  sleep 0.2
-done
-[ "$up" = 1 ] || die "workerd did not start"
+serving_http "http://127.0.0.1:$P_WORKER/" 20 "$WK_PID" || die "workerd did not start"
 say "$T/workerd/config.capnp: env.PRIVATE_API is a wrapped binding around the gateway"
 
 step "Calling the Worker: curl http://127.0.0.1:$P_WORKER/data"

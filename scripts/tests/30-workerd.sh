@@ -33,6 +33,7 @@ command -v npm >/dev/null || skip "npm is not installed (Debian: apt-get install
 command -v node >/dev/null || skip "node is not installed"
 command -v openssl >/dev/null || skip "openssl is not installed"
 command -v curl >/dev/null || skip "curl is not installed"
+lock_ports vpc-workerd-test "$BASE" || { echo "30-workerd: another run on ports $BASE+ is in progress" >&2; exit 1; }
 for p in $P_TUNNEL $P_API $P_GW $P_METRICS $P_CMETRICS $P_HTTP $P_HTTPS $P_DEAD $P_WORKER; do
   port_free "$p" || { echo "30-workerd: port $p is in use (set WORKERD_TEST_PORT_BASE)" >&2; exit 1; }
 done
@@ -64,7 +65,8 @@ edge init --data "$T/data" --json >"$T/init.json" || fail "edge init"
 export EDGE_API_TOKEN; EDGE_API_TOKEN=$(json_get api_token <"$T/init.json")
 start edge "$T/edge.log" java -jar "$EDGE_JAR" serve --data "$T/data" --tunnel-listen "127.0.0.1:$P_TUNNEL" \
   --api-listen "127.0.0.1:$P_API" --gateway-listen "127.0.0.1:$P_GW" --metrics-listen "127.0.0.1:$P_METRICS"
-wait_http "http://127.0.0.1:$P_METRICS/ready" 60 "$(last_pid)" || fail "edge not ready"
+ready_then_http "$T/edge.log" "metrics ready on http://127.0.0.1:$P_METRICS/" "http://127.0.0.1:$P_METRICS/ready" 60 "$(last_pid)" \
+  || fail "edge not ready"
 start origin "$T/origin.log" node "$ROOT/scripts/lib/sample-origin.js" --http "127.0.0.1:$P_HTTP" \
   --https "127.0.0.1:$P_HTTPS" --cert "$T/origin.pem" --key "$T/origin.key"
 wait_line "$T/origin.log" "^sample-origin ready$" 20 "$(last_pid)" || fail "origin not ready"
@@ -74,7 +76,8 @@ TID=$(awk '/^id:/ {print $2}' "$T/tunnel.txt")
 start connector "$T/connector.log" java -jar "$CONNECTOR_JAR" run --token-file "$T/tunnel.token" \
   --edge "127.0.0.1:$P_TUNNEL" --edge-ca "$T/data/edge-ca.pem" --origin-ca "$T/ca.pem" \
   --ha-connections 2 --metrics-listen "127.0.0.1:$P_CMETRICS"
-wait_http "http://127.0.0.1:$P_CMETRICS/ready" 60 "$(last_pid)" || fail "connector not ready"
+ready_then_http "$T/connector.log" "metrics ready on http://127.0.0.1:$P_CMETRICS/" "http://127.0.0.1:$P_CMETRICS/ready" 60 "$(last_pid)" \
+  || fail "connector not ready"
 
 svc() {
   edge service create --api "$API" --json "$1" >"$T/svc.json" || fail "service create $1"
@@ -140,12 +143,7 @@ EDGE_GATEWAY_TOKEN=$GW_TOKEN edge workerd-config --config "$T/worker/wrangler.js
 grep -q 'wrapped = (moduleName = "vpc:binding"' "$T/workerd/config.capnp" || fail "config.capnp has no wrapped binding"
 [ "$(stat -c %a "$T/workerd/config.capnp")" = 600 ] || fail "config.capnp (holds the token) is not 0600"
 start workerd "$T/workerd.log" "$WORKERD" serve "$T/workerd/config.capnp"
-WK_PID=$(last_pid)
-for _ in $(seq 100); do
-  curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$P_WORKER/" && break
-  kill -0 "$WK_PID" 2>/dev/null || fail "workerd exited"
-  sleep 0.2
-done
+serving_http "http://127.0.0.1:$P_WORKER/" 20 "$(last_pid)" || fail "workerd did not start"
 
 # check NAME PATH NODE_ASSERTION: fetches the Worker and evaluates the assertion on its JSON answer `r`.
 check() {
