@@ -44,12 +44,14 @@ die() {
 }
 
 # --- prerequisites and ports, before anything starts
+T_START=$(date +%s)
 step "Checking prerequisites and ports"
 command -v java >/dev/null || die "Java 17+ is required (Debian: apt-get install openjdk-17-jdk-headless)"
 jv=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 [ "${jv%%.*}" -ge 17 ] 2>/dev/null || die "Java 17+ is required (found ${jv:-unknown})"
 command -v npm >/dev/null && command -v node >/dev/null || die "npm and node are required to install workerd (Debian: apt-get install npm)"
 command -v curl >/dev/null || die "curl is required (Debian: apt-get install curl)"
+lock_ports vpc-quickstart "$BASE" || die "another quickstart on ports $((BASE + 1))-$((BASE + 7)) is running (one left running with --keep? stop it with the command it printed, or set QUICKSTART_PORT_BASE)"
 for p in $P_TUNNEL $P_API $P_GW $P_METRICS $P_CMETRICS $P_ORIGIN $P_WORKER; do
   port_free "$p" || die "port $p on 127.0.0.1 is in use (a quickstart left running with --keep? stop it with the command it printed, or set QUICKSTART_PORT_BASE)"
 done
@@ -77,7 +79,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-edge() { java -jar "$ROOT/edge/target/edge.jar" "$@"; }
+# short-lived CLI calls: C1 only and the serial GC start faster
+edge() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$ROOT/edge/target/edge.jar" "$@"; }
 
 step "Initialising an edge in $T/data and starting it"
 edge init --data "$T/data" --json >"$T/init.json" 2>"$T/init.log" || die "edge init failed"
@@ -86,12 +89,13 @@ EDGE_API_TOKEN=$(json_get api_token <"$T/init.json")
 start edge "$T/edge.log" java -jar "$ROOT/edge/target/edge.jar" serve --data "$T/data" \
   --tunnel-listen "127.0.0.1:$P_TUNNEL" --api-listen "127.0.0.1:$P_API" \
   --gateway-listen "127.0.0.1:$P_GW" --metrics-listen "127.0.0.1:$P_METRICS"
-wait_http "http://127.0.0.1:$P_METRICS/ready" 60 "$(last_pid)" || die "the edge did not become ready"
+ready_then_http "$T/edge.log" "metrics ready on http://127.0.0.1:$P_METRICS/" "http://127.0.0.1:$P_METRICS/ready" 60 "$(last_pid)" \
+  || die "the edge did not become ready"
 say "edge up: tunnel 127.0.0.1:$P_TUNNEL, admin API $API, worker gateway 127.0.0.1:$P_GW"
 
 step "Starting a sample private origin on 127.0.0.1:$P_ORIGIN (scripts/lib/sample-origin.js)"
 start origin "$T/origin.log" node scripts/lib/sample-origin.js --http "127.0.0.1:$P_ORIGIN"
-wait_line "$T/origin.log" ready 20 "$(last_pid)" || die "the sample origin did not start"
+wait_line "$T/origin.log" "^sample-origin ready$" 20 "$(last_pid)" || die "the sample origin did not start"
 say "it answers with JSON describing the request it received"
 
 step "Creating a tunnel and starting a connector for it"
@@ -101,7 +105,8 @@ TID=$(awk '/^id:/ {print $2}' "$T/tunnel.txt")
 start connector "$T/connector.log" java -jar "$ROOT/connector/target/connector.jar" run \
   --token-file "$T/tunnel.token" --edge "127.0.0.1:$P_TUNNEL" --edge-ca "$T/data/edge-ca.pem" \
   --ha-connections 2 --metrics-listen "127.0.0.1:$P_CMETRICS"
-wait_http "http://127.0.0.1:$P_CMETRICS/ready" 60 "$(last_pid)" || die "the connector did not connect"
+ready_then_http "$T/connector.log" "metrics ready on http://127.0.0.1:$P_CMETRICS/" "http://127.0.0.1:$P_CMETRICS/ready" 60 "$(last_pid)" \
+  || die "the connector did not connect"
 say "tunnel $TID: connector linked"
 
 step "Creating a VPC service for the origin (host 127.0.0.1, http_port $P_ORIGIN, via the tunnel)"
@@ -113,11 +118,10 @@ say "service $SID"
 step "Deploying examples/hello-vpc (service id filled into a copy in $T/hello-vpc)"
 cp -R examples/hello-vpc "$T/hello-vpc"
 sed -i "s/REPLACE_WITH_SERVICE_ID/$SID/" "$T/hello-vpc/wrangler.jsonc"
-edge deploy --config "$T/hello-vpc/wrangler.jsonc" >"$T/deploy.txt" 2>"$T/deploy.log" || die "edge deploy failed"
-GW_TOKEN=$(sed -n 's/^gateway token (shown once): //p' "$T/deploy.txt")
-[ -n "$GW_TOKEN" ] || die "edge deploy printed no gateway token"
+edge deploy --config "$T/hello-vpc/wrangler.jsonc" --json >"$T/deploy.json" 2>"$T/deploy.log" || die "edge deploy failed"
+GW_TOKEN=$(json_get gateway_token <"$T/deploy.json") || die "edge deploy printed no gateway token"
 (umask 077 && printf '%s\n' "$GW_TOKEN" >"$T/gateway.token")
-sed -n '1,/^gateway token/p' "$T/deploy.txt" | grep -v '^gateway token' | sed 's/^/    /'
+say "worker hello-vpc: env.PRIVATE_API -> VPC service $SID; its gateway token is in $T/gateway.token"
 
 step "Generating the workerd config and starting workerd on 127.0.0.1:$P_WORKER"
 edge workerd-config --config "$T/hello-vpc/wrangler.jsonc" --gateway "127.0.0.1:$P_GW" \
@@ -125,13 +129,7 @@ edge workerd-config --config "$T/hello-vpc/wrangler.jsonc" --gateway "127.0.0.1:
   >"$T/workerd-config.txt" 2>"$T/workerd-config.log" || die "edge workerd-config failed"
 start workerd "$T/workerd.log" "$WORKERD" serve "$T/workerd/config.capnp"
 WK_PID=$(last_pid)
-up=0
-for _ in $(seq 100); do
-  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$P_WORKER/"; then up=1; break; fi
-  kill -0 "$WK_PID" 2>/dev/null || break
-  sleep 0.2
-done
-[ "$up" = 1 ] || die "workerd did not start"
+serving_http "http://127.0.0.1:$P_WORKER/" 20 "$WK_PID" || die "workerd did not start"
 say "$T/workerd/config.capnp: env.PRIVATE_API is a wrapped binding around the gateway"
 
 step "Calling the Worker: curl http://127.0.0.1:$P_WORKER/data"
@@ -155,19 +153,22 @@ if [ "$KEEP" = 1 ]; then
   chmod +x "$T/stop.sh"
   cat <<MSG
 
-Everything is still running (--keep). Try it by hand:
+Done in $(($(date +%s) - T_START)) s. Everything is still running (--keep). Try it by hand:
     curl http://127.0.0.1:$P_WORKER/data                  # the Worker in workerd -> edge -> connector -> origin
     curl http://127.0.0.1:$P_WORKER/anything?x=1          # the path goes to the origin too
     curl -x http://127.0.0.1:$P_GW -H "Proxy-Authorization: Bearer \$(cat $T/gateway.token)" \\
          -H "cf-vpc-binding: PRIVATE_API" http://api.internal/data      # the gateway directly, as workerd calls it
     export EDGE_API_URL=$API EDGE_API_TOKEN=\$(node -p 'require("$T/init.json").api_token')
     scripts/edge service list                             # the admin CLI
-  Edit $T/hello-vpc/src/index.js and restart workerd:  $WORKERD serve $T/workerd/config.capnp
+  Edit $T/hello-vpc/src/index.js, then restart workerd (it reads the module at start):
+    kill $WK_PID; $WORKERD serve $T/workerd/config.capnp
   Logs: $T/*.log   PIDs: ${PID_NAMES[*]} = ${PIDS[*]}
 Stop everything:
     $T/stop.sh
 MSG
 else
-  printf '\nDone: a Worker in workerd reached the private origin through the edge and the connector. Stopping everything.\n'
+  printf '\nDone in %d s: a Worker in workerd reached the private origin through the edge and the connector.\n' \
+    "$(($(date +%s) - T_START))"
+  echo "Stopping everything it started."
   echo "(run scripts/quickstart.sh --keep to leave it running and try it by hand)"
 fi

@@ -59,7 +59,7 @@ wait_http() {
 wait_line() {
   local file=$1 text=$2 secs=$3 pid=${4:-} i
   for ((i = 0; i < secs * 5; i++)); do
-    if grep -q -- "$text" "$file" 2>/dev/null; then
+    if grep -q -e "$text" "$file" 2>/dev/null; then
       return 0
     fi
     if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
@@ -81,4 +81,35 @@ console.log(typeof o === "string" ? o : JSON.stringify(o));' "$1"
 # last_pid: the PID of the process started last.
 last_pid() {
   echo "${PIDS[${#PIDS[@]} - 1]}"
+}
+
+# ready_then_http LOG TEXT URL SECONDS PID: waits until PID logged TEXT (so the answer below is ours, not from another
+# process that holds the port), then for a 2xx on URL; false when PID died or on timeout.
+ready_then_http() {
+  local log=$1 text=$2 url=$3 secs=$4 pid=$5
+  wait_line "$log" "$text" "$secs" "$pid" && kill -0 "$pid" 2>/dev/null && wait_http "$url" "$secs" "$pid" \
+    && kill -0 "$pid" 2>/dev/null
+}
+
+# serving_http URL SECONDS PID: waits until URL answers (any status) while PID lives, and PID still lives 0.5 s later
+# (a server that lost the port race exits at once; the answer would then have come from someone else).
+serving_http() {
+  local url=$1 secs=$2 pid=$3 i
+  for ((i = 0; i < secs * 5; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if curl -s -o /dev/null --max-time 2 "$url"; then
+      sleep 0.5
+      kill -0 "$pid" 2>/dev/null
+      return
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# lock_ports NAME BASE: one run at a time per port block (the lock is inherited by what the run starts, so a setup
+# left running with --keep holds it too); false when another run holds it.
+lock_ports() {
+  exec 9>"${TMPDIR:-/tmp}/$1-$2.lock"
+  flock -n 9
 }

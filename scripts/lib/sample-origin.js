@@ -2,7 +2,7 @@
 // A sample private origin for the quickstart and the workerd test: answers every request with JSON describing what
 // it received (the Host header, the TLS SNI on https, method, path and body), so a caller can see what reached it.
 //   node sample-origin.js --http 127.0.0.1:28006 [--https 127.0.0.1:28007 --cert cert.pem --key key.pem]
-// Prints "ready" on stdout once every listener is up. Stops on SIGTERM / SIGINT.
+// Prints "sample-origin ready" on stdout once every listener is up. Stops on SIGTERM / SIGINT.
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -61,7 +61,7 @@ if (args.https) {
   pending.push(listen(s, args.https));
 }
 Promise.all(pending).then(
-  () => console.log("ready"),
+  () => console.log("sample-origin ready"),
   (e) => {
     console.error(`sample-origin: ${e.message}`);
     process.exit(1);

@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
  * config that runs the worker with each VPC binding wired to this edge's worker gateway.
  */
 @Command(name = "workerd-config", mixinStandardHelpOptions = true,
-        description = {"Write a workerd config (config.capnp + vpc-binding.js) that runs a worker locally in workerd,",
-                "with its vpc_services / vpc_networks bindings going through this edge's worker gateway.",
+        description = {"Write a workerd config (config.capnp + vpc-binding.js) that runs a worker in workerd with its "
+                + "vpc_services / vpc_networks bindings going through this edge's worker gateway.",
                 "Then: workerd serve DIR/config.capnp"})
 public final class WorkerdConfigCommand implements Callable<Integer> {
     public static final String TOKEN_ENV = "EDGE_GATEWAY_TOKEN";
