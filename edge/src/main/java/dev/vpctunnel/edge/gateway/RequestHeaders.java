@@ -68,9 +68,13 @@ final class RequestHeaders {
         }
     }
 
-    /** The origin's response as the worker sees it: link-internal headers removed. */
+    /**
+     * The origin's response as the worker sees it: link-internal headers removed, and cf-vpc-error too, which only
+     * the gateway may set (an origin sending it would make the worker's fetch() reject).
+     */
     static void cleanResponse(HttpResponse r) {
         r.headers().remove(LinkHeaders.ERROR);
+        r.headers().remove(FetchError.HEADER);
         r.headers().remove(HttpHeaderNames.CONNECTION);
         r.headers().remove("x-http2-stream-id");
     }
