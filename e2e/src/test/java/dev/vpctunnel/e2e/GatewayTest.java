@@ -78,6 +78,13 @@ class GatewayTest {
     }
 
     @Test
+    void anOriginCannotFakeAFetchError() throws Exception {
+        RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal/fake-error", "", null);
+        assertEquals(200, r.status(), r.text());
+        assertNull(r.header("cf-vpc-error"));
+    }
+
+    @Test
     void originFormWithHostAndScheme() throws Exception {
         RawHttp.Response r = f.fetch(token, "WEB", "/p", "Host: api.internal\r\n", null);
         assertEquals(200, r.status(), r.text());

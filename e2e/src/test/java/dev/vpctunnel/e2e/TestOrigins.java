@@ -36,6 +36,9 @@ final class TestOrigins implements AutoCloseable {
             });
             byte[] out = sb.toString().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("x-origin", "echo");
+            if (ex.getRequestURI().getPath().contains("fake-error")) {
+                ex.getResponseHeaders().set("cf-vpc-error", "connect_failed");
+            }
             ex.sendResponseHeaders(200, out.length);
             try (OutputStream os = ex.getResponseBody()) {
                 os.write(out);
