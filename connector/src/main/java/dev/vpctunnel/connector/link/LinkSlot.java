@@ -186,11 +186,16 @@ final class LinkSlot {
         }
     }
 
+    /** Closes the link for good; a GOAWAY first tells the edge that streams it opens from now on were never seen. */
     void stop() {
         stopped = true;
         Channel ch = channel;
         if (ch != null) {
-            ch.close();
+            if (ch.isActive() && registered) {
+                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> ch.close());
+            } else {
+                ch.close();
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -57,6 +58,10 @@ final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof Http2ResetFrame r) {
             reset = Http2Error.valueOf(r.errorCode());
+        } else if (evt instanceof Http2GoAwayFrame g && ctx.channel() instanceof Http2StreamChannel s
+                && s.stream().id() > g.lastStreamId()) {
+            // the connector's GOAWAY says it never saw this stream: as safe to retry as a refused one
+            reset = Http2Error.REFUSED_STREAM;
         }
         ReferenceCountUtil.release(evt);
     }
