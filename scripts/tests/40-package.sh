@@ -52,7 +52,7 @@ for _ in $(seq 20); do
 done
 EIP=10.251.$N.1; CIP=10.251.$N.2
 BASE=$(( 29000 + (RANDOM % 90) * 10 ))
-TUN=$((BASE + 1)); API=$((BASE + 2)); GW=$((BASE + 3)); EMET=$((BASE + 4)); ORIGIN=$((BASE + 5)); CMET=$((BASE + 6))
+TUN=$((BASE + 1)); API=$((BASE + 2)); GW=$((BASE + 3)); EMET=$((BASE + 4)); ORIGIN=$((BASE + 5)); CMET=$((BASE + 6)); DEAD=$((BASE + 7))
 
 ip netns add "$NS"
 ip link add "$VA" type veth peer name "$VB"
@@ -89,7 +89,9 @@ pids+=($!)
 
 "$EDGE" service create --json "{\"type\":\"http\",\"name\":\"web\",\"http_port\":$ORIGIN,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/svc.json"
 SID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/svc.json")
-printf '{\n // packaging test\n "name": "pkg", "main": "index.js",\n "vpc_services": [ { "binding": "PRIVATE_API", "service_id": "%s" }, ],\n}\n' "$SID" > "$W/wrangler.jsonc"
+"$EDGE" service create --json "{\"type\":\"http\",\"name\":\"dead\",\"http_port\":$DEAD,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/dead.json"
+DEADSID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/dead.json")
+printf '{\n // packaging test\n "name": "pkg", "main": "index.js",\n "vpc_services": [ { "binding": "PRIVATE_API", "service_id": "%s" }, { "binding": "DEAD_API", "service_id": "%s" }, ],\n}\n' "$SID" "$DEADSID" > "$W/wrangler.jsonc"
 echo "export default {}" > "$W/index.js"
 "$EDGE" deploy --config "$W/wrangler.jsonc" --json > "$W/deploy.json"
 GWTOKEN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['gateway_token'])" "$W/deploy.json")
@@ -133,6 +135,9 @@ run_case() {
   local body; body=$(fetch || true)
   [ "$body" = "hello from the packaged connector's private origin" ] || { cat "$log"; fail "$name: fetch through the edge got '$body'"; }
   say "$name: fetch through the edge gateway reached the origin in the namespace"
+  local code; code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$GW" -H "Proxy-Authorization: Bearer $GWTOKEN" \
+    -H "cf-vpc-binding: DEAD_API" "http://api.internal/" || true)
+  [ "$code" = 502 ] || fail "$name: a fetch to a closed origin port got $code, not 502"
   local psout; psout=$(ps -eo pid,args ww; ps auxww)
   echo "$psout" | grep -q "[l]ib/connector.jar" || fail "$name: ps does not show the connector at all"
   if echo "$psout" | grep -qF -e "$TOKEN" -e "$SECRET"; then fail "$name: ps output shows the tunnel secret"; fi
@@ -142,6 +147,10 @@ run_case() {
   [ $rc = 0 ] || { cat "$log"; fail "$name: SIGTERM gave exit code $rc, not 0"; }
   grep -q "drained" "$log" || { cat "$log"; fail "$name: no drain line in the log"; }
   if grep -qF -e "$TOKEN" -e "$SECRET" "$log"; then fail "$name: the log shows the tunnel secret"; fi
+  if [ "$debug" = 1 ]; then
+    grep -q "DEBUG OriginStreamHandler: fetch .* failed: " "$log" || { cat "$log"; fail "$name: no per-fetch error line at debug"; }
+    if grep -q " DEBUG security:" "$log"; then fail "$name: the JDK's debug output leaks into --log-level debug"; fi
+  fi
   say "$name: SIGTERM drained, exit 0, no secret in the log"
 }
 
@@ -154,8 +163,8 @@ grace-period: 5s
 log-level: debug
 token-file: tunnel-token
 EOF
-run_case token-file -- --config "$W/conn/connector.yaml"
-run_case env TUNNEL_TOKEN="$TOKEN" -- --edge "$EIP:$TUN" --edge-ca "$W/conn/edge-ca.pem" \
+debug=1 run_case token-file -- --config "$W/conn/connector.yaml"
+debug=0 run_case env TUNNEL_TOKEN="$TOKEN" -- --edge "$EIP:$TUN" --edge-ca "$W/conn/edge-ca.pem" \
   --metrics-listen "127.0.0.1:$CMET" --ha-connections 2 --grace-period 5s --log-format json
 
 # ---- the systemd unit, as shipped, pointed at the unpacked bundle

@@ -69,7 +69,7 @@ final class LinkSlot {
         channel = f.channel();
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
-                LOG.warning(() -> this + ": cannot reach edge " + edge + ": " + c.cause().getMessage());
+                LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": " + c.cause().getMessage());
                 scheduleReconnect(Duration.ZERO);
             } else {
                 c.channel().closeFuture().addListener(x -> closed());
