@@ -131,7 +131,9 @@ run_case() {
   done
   [ $ready = 1 ] || { cat "$log"; fail "$name: the connector never became ready"; }
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  say "$name: start-up to the first registered link (/ready 200): ${ms} ms"
+  # CPU time of the connector up to now (pid is the JVM: ip netns exec, env and bin/connector all exec).
+  local cpu; cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) * 1000 / hz}' "/proc/$pid/stat" 2>/dev/null || echo "?")
+  say "$name: start-up to the first registered link (/ready 200): ${ms} ms wall, ${cpu} ms CPU (load: $(cut -d' ' -f1 /proc/loadavg))"
   local body; body=$(fetch || true)
   [ "$body" = "hello from the packaged connector's private origin" ] || { cat "$log"; fail "$name: fetch through the edge got '$body'"; }
   say "$name: fetch through the edge gateway reached the origin in the namespace"
