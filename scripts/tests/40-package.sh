@@ -17,7 +17,7 @@ for t in ip curl python3; do command -v $t >/dev/null || fail "$t is required"; 
 # ---- bundles: rebuild the jars only when a source is newer than them (scripts/test.sh has just built them)
 build=--no-build
 for j in edge/target/edge.jar connector/target/connector.jar; do
-  if [ ! -f "$j" ] || [ -n "$(find proto core edge connector pom.xml -newer "$j" \( -name '*.java' -o -name '*.proto' -o -name pom.xml -o -path '*/resources/*' \) -print -quit)" ]; then
+  if [ ! -f "$j" ] || [ -n "$(find proto/src core/src/main edge/src/main connector/src/main certs pom.xml */pom.xml -newer "$j" -type f -print -quit 2>/dev/null)" ]; then
     build=
   fi
 done
@@ -107,6 +107,7 @@ for tool in readlink dirname; do ln -s "$(command -v $tool)" "$W/nojava/$tool"; 
 NOJAVA_PATH=$W/nojava
 if PATH=$NOJAVA_PATH command -v java >/dev/null 2>&1; then fail "the test PATH still finds java"; fi
 cp "$W/edata/edge-ca.pem" "$W/conn/edge-ca.pem"
+IP=$(command -v ip)
 in_ns() { ip netns exec "$NS" env -i PATH="$NOJAVA_PATH" HOME="$W/conn" "$@"; }
 in_ns "$CDIR/bin/connector" --version | grep -q "connector $VERSION" || fail "bin/connector --version in the namespace"
 
@@ -122,7 +123,14 @@ run_case() {
   while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
   local log="$W/connector-$name.log" start ready=0 ms pid
   start=$(date +%s%N)
-  ip netns exec "$NS" env -i PATH="$NOJAVA_PATH" HOME="$W/conn" "${envs[@]}" "$CDIR/bin/connector" run "$@" > "$log" 2>&1 &
+  # A clean environment (no JAVA_HOME, PATH without java) plus $envs, set without putting values on any
+  # command line: the test must not show the token in ps either.
+  (
+    for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done
+    export PATH="$NOJAVA_PATH" HOME="$W/conn"
+    [ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
+    exec "$IP" netns exec "$NS" "$CDIR/bin/connector" run "$@"
+  ) > "$log" 2>&1 &
   pid=$!; pids+=($pid)
   for _ in $(seq 600); do
     if ip netns exec "$NS" curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$CMET/ready" 2>/dev/null | grep -q 200; then ready=1; break; fi
