@@ -125,7 +125,7 @@ final class LinkSlot {
             LOG.severe(() -> this + ": registration refused (permanent, not retrying): " + message);
             supervisor.permanent(message);
         } else {
-            retryAfter = Duration.ofMillis(Math.max(0, retryAfterMs));
+            retryAfter = Duration.ofMillis(Math.min(Math.max(0, retryAfterMs), 300_000)); // capped at 5 min
             LOG.warning(() -> this + ": registration refused (retryable" + (retryAfterMs > 0 ? ", edge asks to wait "
                     + retryAfterMs + " ms" : "") + "): " + message);
             Channel ch = channel;

@@ -51,11 +51,13 @@ class TokenSourceTest {
     @BeforeEach
     void listen() {
         log.addHandler(capture);
+        log.setUseParentHandlers(false);
     }
 
     @AfterEach
     void stop() {
         log.removeHandler(capture);
+        log.setUseParentHandlers(true);
     }
 
     private Path file(String content, String perms) throws IOException {
