@@ -48,7 +48,7 @@ trap cleanup EXIT
 
 for _ in $(seq 20); do
   N=$(( RANDOM % 200 + 20 ))
-  ip -4 addr | grep -q "10\.251\.$N\." || break
+  grep -q "10\.251\.$N\." <<<"$(ip -4 addr)" || break
 done
 EIP=10.251.$N.1; CIP=10.251.$N.2
 BASE=$(( 29000 + (RANDOM % 90) * 10 ))
@@ -109,7 +109,7 @@ if PATH=$NOJAVA_PATH command -v java >/dev/null 2>&1; then fail "the test PATH s
 cp "$W/edata/edge-ca.pem" "$W/conn/edge-ca.pem"
 IP=$(command -v ip)
 in_ns() { ip netns exec "$NS" env -i PATH="$NOJAVA_PATH" HOME="$W/conn" "$@"; }
-in_ns "$CDIR/bin/connector" --version | grep -q "connector $VERSION" || fail "bin/connector --version in the namespace"
+grep -q "connector $VERSION" <<<"$(in_ns "$CDIR/bin/connector" --version)" || fail "bin/connector --version in the namespace"
 
 fetch() {
   curl -s -m 10 -x "http://127.0.0.1:$GW" -H "Proxy-Authorization: Bearer $GWTOKEN" \
@@ -133,7 +133,7 @@ run_case() {
   ) > "$log" 2>&1 &
   pid=$!; pids+=($pid)
   for _ in $(seq 600); do
-    if ip netns exec "$NS" curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$CMET/ready" 2>/dev/null | grep -q 200; then ready=1; break; fi
+    if [ "$(ip netns exec "$NS" curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$CMET/ready" 2>/dev/null)" = 200 ]; then ready=1; break; fi
     kill -0 $pid 2>/dev/null || break
     sleep 0.05
   done
@@ -149,8 +149,8 @@ run_case() {
     -H "cf-vpc-binding: DEAD_API" "http://api.internal/" || true)
   [ "$code" = 502 ] || fail "$name: a fetch to a closed origin port got $code, not 502"
   local psout; psout=$(ps -eo pid,args ww; ps auxww)
-  echo "$psout" | grep -q "[l]ib/connector.jar" || fail "$name: ps does not show the connector at all"
-  if echo "$psout" | grep -qF -e "$TOKEN" -e "$SECRET"; then fail "$name: ps output shows the tunnel secret"; fi
+  grep -q "[l]ib/connector.jar" <<<"$psout" || fail "$name: ps does not show the connector at all"
+  if grep -qF -e "$TOKEN" -e "$SECRET" <<<"$psout"; then fail "$name: ps output shows the tunnel secret"; fi
   say "$name: ps output holds no secret"
   kill -TERM $pid
   local rc=0; wait $pid || rc=$?
