@@ -6,6 +6,7 @@
 # Needs a JDK 17+ with jmods (jlink, jdeps): $JAVA_HOME, else the one `javac` belongs to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+umask 022   # the bundle must be readable by the unprivileged service user
 ROOT=$PWD
 
 build=1
