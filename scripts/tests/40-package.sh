@@ -36,9 +36,16 @@ NS=vpcpkg-$$
 VA=vpk$$a; VB=vpk$$b
 pids=()
 cleanup() {
+  local p alive
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.3
+  for _ in $(seq 50); do
+    alive=0
+    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   ip link del "$VA" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
@@ -91,7 +98,10 @@ pids+=($!)
 SID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/svc.json")
 "$EDGE" service create --json "{\"type\":\"http\",\"name\":\"dead\",\"http_port\":$DEAD,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/dead.json"
 DEADSID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/dead.json")
-printf '{\n // packaging test\n "name": "pkg", "main": "index.js",\n "vpc_services": [ { "binding": "PRIVATE_API", "service_id": "%s" }, { "binding": "DEAD_API", "service_id": "%s" }, ],\n}\n' "$SID" "$DEADSID" > "$W/wrangler.jsonc"
+# by host name: the connector resolves it (Netty's resolver on the bundled runtime; /etc/hosts has localhost)
+"$EDGE" service create --json "{\"type\":\"http\",\"name\":\"byname\",\"http_port\":$ORIGIN,\"host\":{\"hostname\":\"localhost\",\"resolver_network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/byname.json"
+NAMESID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/byname.json")
+printf '{\n // packaging test\n "name": "pkg", "main": "index.js",\n "vpc_services": [ { "binding": "PRIVATE_API", "service_id": "%s" }, { "binding": "DEAD_API", "service_id": "%s" }, { "binding": "BY_NAME", "service_id": "%s" }, ],\n}\n' "$SID" "$DEADSID" "$NAMESID" > "$W/wrangler.jsonc"
 echo "export default {}" > "$W/index.js"
 "$EDGE" deploy --config "$W/wrangler.jsonc" --json > "$W/deploy.json"
 GWTOKEN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['gateway_token'])" "$W/deploy.json")
@@ -113,7 +123,7 @@ grep -q "connector $VERSION" <<<"$(in_ns "$CDIR/bin/connector" --version)" || fa
 
 fetch() {
   curl -s -m 10 -x "http://127.0.0.1:$GW" -H "Proxy-Authorization: Bearer $GWTOKEN" \
-    -H "cf-vpc-binding: PRIVATE_API" "http://api.internal:9999/index.html"
+    -H "cf-vpc-binding: ${1:-PRIVATE_API}" "http://api.internal:9999/index.html"
 }
 
 # run_case NAME ENV-ASSIGNMENTS... -- ARGS...: starts the connector, waits for /ready, fetches, checks ps and logs.
@@ -144,7 +154,9 @@ run_case() {
   say "$name: start-up to the first registered link (/ready 200): ${ms} ms wall, ${cpu} ms CPU (load: $(cut -d' ' -f1 /proc/loadavg))"
   local body; body=$(fetch || true)
   [ "$body" = "hello from the packaged connector's private origin" ] || { cat "$log"; fail "$name: fetch through the edge got '$body'"; }
-  say "$name: fetch through the edge gateway reached the origin in the namespace"
+  body=$(fetch BY_NAME || true)
+  [ "$body" = "hello from the packaged connector's private origin" ] || { cat "$log"; fail "$name: fetch to a service by host name got '$body'"; }
+  say "$name: fetch through the edge gateway reached the origin in the namespace (by address and by host name)"
   local code; code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$GW" -H "Proxy-Authorization: Bearer $GWTOKEN" \
     -H "cf-vpc-binding: DEAD_API" "http://api.internal/" || true)
   [ "$code" = 502 ] || fail "$name: a fetch to a closed origin port got $code, not 502"
