@@ -6,6 +6,7 @@
 # Needs a JDK 17+ with jmods (jlink, jdeps): $JAVA_HOME, else the one `javac` belongs to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+umask 022   # the bundle must be readable by the unprivileged service user
 ROOT=$PWD
 
 build=1
@@ -101,9 +102,11 @@ for piece in "${pieces[@]}"; do
   cat > "$top/bin/$piece" <<EOF
 #!/bin/sh
 # Runs the $piece on the Java runtime bundled next to it: the host needs no Java.
-# Extra JVM options: ${upper}_JAVA_OPTS (default: -XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50).
-self=\$(readlink -f "\$0")
-here=\$(cd "\$(dirname "\$self")/.." && pwd -P)
+# JVM options: ${upper}_JAVA_OPTS, space-separated (default: -XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50).
+self=\$0
+if command -v readlink >/dev/null 2>&1; then self=\$(readlink -f "\$0" 2>/dev/null || echo "\$0"); fi
+case \$self in */*) dir=\${self%/*} ;; *) dir=. ;; esac
+here=\$(cd "\$dir/.." && pwd -P)
 exec "\$here/runtime/bin/java" \${${upper}_JAVA_OPTS:--XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50} \\
   -jar "\$here/lib/$piece.jar" "\$@"
 EOF

@@ -17,7 +17,7 @@ for t in ip curl python3; do command -v $t >/dev/null || fail "$t is required"; 
 # ---- bundles: rebuild the jars only when a source is newer than them (scripts/test.sh has just built them)
 build=--no-build
 for j in edge/target/edge.jar connector/target/connector.jar; do
-  if [ ! -f "$j" ] || [ -n "$(find proto core edge connector pom.xml -newer "$j" \( -name '*.java' -o -name '*.proto' -o -name pom.xml -o -path '*/resources/*' \) -print -quit)" ]; then
+  if [ ! -f "$j" ] || [ -n "$(find proto/src core/src/main edge/src/main connector/src/main certs pom.xml */pom.xml -newer "$j" -type f -print -quit 2>/dev/null)" ]; then
     build=
   fi
 done
@@ -36,9 +36,16 @@ NS=vpcpkg-$$
 VA=vpk$$a; VB=vpk$$b
 pids=()
 cleanup() {
+  local p alive
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.3
+  for _ in $(seq 50); do
+    alive=0
+    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   ip link del "$VA" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
@@ -48,11 +55,11 @@ trap cleanup EXIT
 
 for _ in $(seq 20); do
   N=$(( RANDOM % 200 + 20 ))
-  ip -4 addr | grep -q "10\.251\.$N\." || break
+  grep -q "10\.251\.$N\." <<<"$(ip -4 addr)" || break
 done
 EIP=10.251.$N.1; CIP=10.251.$N.2
 BASE=$(( 29000 + (RANDOM % 90) * 10 ))
-TUN=$((BASE + 1)); API=$((BASE + 2)); GW=$((BASE + 3)); EMET=$((BASE + 4)); ORIGIN=$((BASE + 5)); CMET=$((BASE + 6))
+TUN=$((BASE + 1)); API=$((BASE + 2)); GW=$((BASE + 3)); EMET=$((BASE + 4)); ORIGIN=$((BASE + 5)); CMET=$((BASE + 6)); DEAD=$((BASE + 7))
 
 ip netns add "$NS"
 ip link add "$VA" type veth peer name "$VB"
@@ -89,7 +96,12 @@ pids+=($!)
 
 "$EDGE" service create --json "{\"type\":\"http\",\"name\":\"web\",\"http_port\":$ORIGIN,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/svc.json"
 SID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/svc.json")
-printf '{\n // packaging test\n "name": "pkg", "main": "index.js",\n "vpc_services": [ { "binding": "PRIVATE_API", "service_id": "%s" }, ],\n}\n' "$SID" > "$W/wrangler.jsonc"
+"$EDGE" service create --json "{\"type\":\"http\",\"name\":\"dead\",\"http_port\":$DEAD,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/dead.json"
+DEADSID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/dead.json")
+# by host name: the connector resolves it (Netty's resolver on the bundled runtime; /etc/hosts has localhost)
+"$EDGE" service create --json "{\"type\":\"http\",\"name\":\"byname\",\"http_port\":$ORIGIN,\"host\":{\"hostname\":\"localhost\",\"resolver_network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/byname.json"
+NAMESID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/byname.json")
+printf '{\n // packaging test\n "name": "pkg", "main": "index.js",\n "vpc_services": [ { "binding": "PRIVATE_API", "service_id": "%s" }, { "binding": "DEAD_API", "service_id": "%s" }, { "binding": "BY_NAME", "service_id": "%s" }, ],\n}\n' "$SID" "$DEADSID" "$NAMESID" > "$W/wrangler.jsonc"
 echo "export default {}" > "$W/index.js"
 "$EDGE" deploy --config "$W/wrangler.jsonc" --json > "$W/deploy.json"
 GWTOKEN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['gateway_token'])" "$W/deploy.json")
@@ -105,12 +117,13 @@ for tool in readlink dirname; do ln -s "$(command -v $tool)" "$W/nojava/$tool"; 
 NOJAVA_PATH=$W/nojava
 if PATH=$NOJAVA_PATH command -v java >/dev/null 2>&1; then fail "the test PATH still finds java"; fi
 cp "$W/edata/edge-ca.pem" "$W/conn/edge-ca.pem"
+IP=$(command -v ip)
 in_ns() { ip netns exec "$NS" env -i PATH="$NOJAVA_PATH" HOME="$W/conn" "$@"; }
-in_ns "$CDIR/bin/connector" --version | grep -q "connector $VERSION" || fail "bin/connector --version in the namespace"
+grep -q "connector $VERSION" <<<"$(in_ns "$CDIR/bin/connector" --version)" || fail "bin/connector --version in the namespace"
 
 fetch() {
   curl -s -m 10 -x "http://127.0.0.1:$GW" -H "Proxy-Authorization: Bearer $GWTOKEN" \
-    -H "cf-vpc-binding: PRIVATE_API" "http://api.internal:9999/index.html"
+    -H "cf-vpc-binding: ${1:-PRIVATE_API}" "http://api.internal:9999/index.html"
 }
 
 # run_case NAME ENV-ASSIGNMENTS... -- ARGS...: starts the connector, waits for /ready, fetches, checks ps and logs.
@@ -120,28 +133,46 @@ run_case() {
   while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
   local log="$W/connector-$name.log" start ready=0 ms pid
   start=$(date +%s%N)
-  ip netns exec "$NS" env -i PATH="$NOJAVA_PATH" HOME="$W/conn" "${envs[@]}" "$CDIR/bin/connector" run "$@" > "$log" 2>&1 &
+  # A clean environment (no JAVA_HOME, PATH without java) plus $envs, set without putting values on any
+  # command line: the test must not show the token in ps either.
+  (
+    for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done
+    export PATH="$NOJAVA_PATH" HOME="$W/conn"
+    [ ${#envs[@]} -eq 0 ] || export "${envs[@]}"
+    exec "$IP" netns exec "$NS" "$CDIR/bin/connector" run "$@"
+  ) > "$log" 2>&1 &
   pid=$!; pids+=($pid)
   for _ in $(seq 600); do
-    if ip netns exec "$NS" curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$CMET/ready" 2>/dev/null | grep -q 200; then ready=1; break; fi
+    if [ "$(ip netns exec "$NS" curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$CMET/ready" 2>/dev/null)" = 200 ]; then ready=1; break; fi
     kill -0 $pid 2>/dev/null || break
     sleep 0.05
   done
   [ $ready = 1 ] || { cat "$log"; fail "$name: the connector never became ready"; }
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  say "$name: start-up to the first registered link (/ready 200): ${ms} ms"
+  # CPU time of the connector up to now (pid is the JVM: ip netns exec, env and bin/connector all exec).
+  local cpu; cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) * 1000 / hz}' "/proc/$pid/stat" 2>/dev/null || echo "?")
+  say "$name: start-up to the first registered link (/ready 200): ${ms} ms wall, ${cpu} ms CPU (load: $(cut -d' ' -f1 /proc/loadavg))"
   local body; body=$(fetch || true)
   [ "$body" = "hello from the packaged connector's private origin" ] || { cat "$log"; fail "$name: fetch through the edge got '$body'"; }
-  say "$name: fetch through the edge gateway reached the origin in the namespace"
+  body=$(fetch BY_NAME || true)
+  [ "$body" = "hello from the packaged connector's private origin" ] || { cat "$log"; fail "$name: fetch to a service by host name got '$body'"; }
+  say "$name: fetch through the edge gateway reached the origin in the namespace (by address and by host name)"
+  local code; code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$GW" -H "Proxy-Authorization: Bearer $GWTOKEN" \
+    -H "cf-vpc-binding: DEAD_API" "http://api.internal/" || true)
+  [ "$code" = 502 ] || fail "$name: a fetch to a closed origin port got $code, not 502"
   local psout; psout=$(ps -eo pid,args ww; ps auxww)
-  echo "$psout" | grep -q "[l]ib/connector.jar" || fail "$name: ps does not show the connector at all"
-  if echo "$psout" | grep -qF -e "$TOKEN" -e "$SECRET"; then fail "$name: ps output shows the tunnel secret"; fi
+  grep -q "[l]ib/connector.jar" <<<"$psout" || fail "$name: ps does not show the connector at all"
+  if grep -qF -e "$TOKEN" -e "$SECRET" <<<"$psout"; then fail "$name: ps output shows the tunnel secret"; fi
   say "$name: ps output holds no secret"
   kill -TERM $pid
   local rc=0; wait $pid || rc=$?
   [ $rc = 0 ] || { cat "$log"; fail "$name: SIGTERM gave exit code $rc, not 0"; }
   grep -q "drained" "$log" || { cat "$log"; fail "$name: no drain line in the log"; }
   if grep -qF -e "$TOKEN" -e "$SECRET" "$log"; then fail "$name: the log shows the tunnel secret"; fi
+  if [ "$debug" = 1 ]; then
+    grep -q "DEBUG OriginStreamHandler: fetch .* failed: " "$log" || { cat "$log"; fail "$name: no per-fetch error line at debug"; }
+    if grep -q " DEBUG security:" "$log"; then fail "$name: the JDK's debug output leaks into --log-level debug"; fi
+  fi
   say "$name: SIGTERM drained, exit 0, no secret in the log"
 }
 
@@ -154,8 +185,8 @@ grace-period: 5s
 log-level: debug
 token-file: tunnel-token
 EOF
-run_case token-file -- --config "$W/conn/connector.yaml"
-run_case env TUNNEL_TOKEN="$TOKEN" -- --edge "$EIP:$TUN" --edge-ca "$W/conn/edge-ca.pem" \
+debug=1 run_case token-file -- --config "$W/conn/connector.yaml"
+debug=0 run_case env TUNNEL_TOKEN="$TOKEN" -- --edge "$EIP:$TUN" --edge-ca "$W/conn/edge-ca.pem" \
   --metrics-listen "127.0.0.1:$CMET" --ha-connections 2 --grace-period 5s --log-format json
 
 # ---- the systemd unit, as shipped, pointed at the unpacked bundle

@@ -69,7 +69,7 @@ final class LinkSlot {
         channel = f.channel();
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
-                LOG.warning(() -> this + ": cannot reach edge " + edge + ": " + c.cause().getMessage());
+                LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": " + c.cause().getMessage());
                 scheduleReconnect(Duration.ZERO);
             } else {
                 c.channel().closeFuture().addListener(x -> closed());
@@ -125,7 +125,7 @@ final class LinkSlot {
             LOG.severe(() -> this + ": registration refused (permanent, not retrying): " + message);
             supervisor.permanent(message);
         } else {
-            retryAfter = Duration.ofMillis(Math.max(0, retryAfterMs));
+            retryAfter = Duration.ofMillis(Math.min(Math.max(0, retryAfterMs), 300_000)); // capped at 5 min
             LOG.warning(() -> this + ": registration refused (retryable" + (retryAfterMs > 0 ? ", edge asks to wait "
                     + retryAfterMs + " ms" : "") + "): " + message);
             Channel ch = channel;

@@ -1,0 +1,64 @@
+package dev.vpctunnel.core.log;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** --log-level debug shows the project's debug lines, not the JDK's or the libraries'. */
+class LogsTest {
+    private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    private PrintStream old;
+
+    @BeforeEach
+    void capture() {
+        old = System.err;
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setErr(old);
+        Logs.configure(Logs.Format.TEXT, Level.INFO);
+    }
+
+    private String out() {
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void debugIsOursOnly() {
+        Logs.configure(Logs.Format.TEXT, Logs.parseLevel("debug"));
+        Logger.getLogger("dev.vpctunnel.connector.link.LinkSlot").fine("link #0: next attempt in 5 ms");
+        Logger.getLogger("sun.security.util.Debug").fine("X509Certificate: every CA in cacerts");
+        Logger.getLogger("io.netty.util.internal.PlatformDependent").fine("netty internals");
+        Logger.getLogger("org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints").warning("Ignoring unsupported entry");
+        Logger.getLogger("org.bouncycastle.jsse.provider.ProvTlsClient").warning("a real BC warning");
+        String out = out();
+        assertTrue(out.contains(" DEBUG LinkSlot: link #0: next attempt in 5 ms\n"), out);
+        assertFalse(out.contains("cacerts"), out);
+        assertFalse(out.contains("netty internals"), out);
+        assertFalse(out.contains("Ignoring unsupported entry"), out);
+        assertTrue(out.contains(" WARN ProvTlsClient: a real BC warning"), out);
+    }
+
+    @Test
+    void warnHidesInfoEverywhere() {
+        Logs.configure(Logs.Format.JSON, Logs.parseLevel("warn"));
+        Logger.getLogger("dev.vpctunnel.edge.X").info("quiet");
+        Logger.getLogger("other").info("quiet too");
+        Logger.getLogger("dev.vpctunnel.edge.X").warning("say \"this\"");
+        String out = out();
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.contains("\"level\":\"WARN\",\"logger\":\"X\",\"msg\":\"say \\\"this\\\"\"}"), out);
+    }
+}
