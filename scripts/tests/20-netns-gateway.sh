@@ -651,6 +651,15 @@ if grep -q "\"body_len\": $GIB" <<< "$BIG_OUT" && [ $EDGE_GROWTH_MB -lt 200 ] &&
 else
   fail "1 GiB upload, memory flat" "origin answer: ${BIG_OUT:0:300}" "$BIG_RSS (growth limit 200 MiB)"
 fi
+log "512 MiB upload to an origin that reads nothing for 4 s"
+truncate -s $((512 << 20)) "$WORK/upload.bin"
+big slowupload -T "$WORK/upload.bin" "http://web.internal/upload?pause=4"
+rm -f "$WORK/upload.bin"
+if grep -q "\"body_len\": $((512 << 20))" <<< "$BIG_OUT" && [ $EDGE_GROWTH_MB -lt 200 ] && [ $C1_GROWTH_MB -lt 200 ]; then
+  pass "backpressure upstream: a slow origin holds the worker's upload back, memory flat ($BIG_RSS)"
+else
+  fail "backpressure upstream: a slow origin holds the worker's upload back, memory flat" "origin answer: ${BIG_OUT:0:300}" "$BIG_RSS (growth limit 200 MiB)"
+fi
 
 # ---------------------------------------------------------------- failover
 log "failover: kill -9 one of the two connectors of tunnel tf under load"
