@@ -98,13 +98,8 @@ for ns in "${ALL_NS[@]}"; do
   ip -n "$ns" link set lo up
   inns "$ns" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 >/dev/null 2>&1 || true
 done
-vi=0
-veth() { # NS_A NAME_A NS_B NAME_B: a veth pair between two namespaces
-  vi=$((vi + 1))
-  local a=vg${RID}a$vi b=vg${RID}b$vi
-  ip link add "$a" type veth peer name "$b" || die "topology" "ip link add veth failed"
-  ip link set "$a" netns "$1"; ip -n "$1" link set "$a" name "$2"
-  ip link set "$b" netns "$3"; ip -n "$3" link set "$b" name "$4"
+veth() { # NS_A NAME_A NS_B NAME_B: a veth pair created straight between two namespaces (never in the host's)
+  ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || die "topology" "ip link add veth $1/$2 $3/$4 failed"
   ip -n "$1" link set "$2" up; ip -n "$3" link set "$4" up
 }
 for ns in $NS_EDGE $NS_LAN; do
@@ -176,8 +171,11 @@ dns dns2 10.250.2.54 --address=/app.internal/10.250.2.12 --address=/nx.internal/
 # ---------------------------------------------------------------- edge
 log "edge init + serve"
 mkdir -p "$WORK/edge"
-EDGE_JOPTS=${NETNS_EDGE_JAVA_OPTS:-"-XX:+UseSerialGC -Xss512k"}
-CONN_JOPTS=${NETNS_CONNECTOR_JAVA_OPTS:-"-XX:+UseSerialGC -Xss512k"}
+# SerialGC: five JVMs share two cores, and its heap grows only with live data, so RSS tracks what is really held
+# (with the default G1 the 1 GiB download still passed, but its lazy heap growth showed +160 MiB of garbage).
+# Override with NETNS_EDGE_JAVA_OPTS / NETNS_CONNECTOR_JAVA_OPTS (empty = JVM defaults).
+EDGE_JOPTS=${NETNS_EDGE_JAVA_OPTS-"-XX:+UseSerialGC -Xss512k"}
+CONN_JOPTS=${NETNS_CONNECTOR_JAVA_OPTS-"-XX:+UseSerialGC -Xss512k"}
 inns $NS_EDGE java -jar "$EDGE_JAR" init --data "$WORK/edge/d" --san 10.250.1.1 --json > "$WORK/init.json" 2> "$WORK/init.err" \
   || die "edge init" "$(cat "$WORK/init.err")"
 jget() { $PY -c 'import json,sys
