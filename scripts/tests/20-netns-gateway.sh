@@ -10,7 +10,8 @@
 # The edge host has no route to the LAN and the connector hosts do not forward: only the tunnel reaches it.
 # Needs root, iproute2, dnsmasq (dnsmasq-base), openssl, curl, python3, java and the built jars
 # (edge/target/edge.jar, connector/target/connector.jar). Every case prints PASS/FAIL; exit 1 on any failure.
-# KEEP=1 keeps the work directory (logs) after the run.
+# KEEP=1 keeps the work directory (logs) after the run; NETNS_HOLD=SECONDS pauses after the setup (debugging: the
+# namespaces, tokens and PIDs are in WORK/env.sh; probe with ip netns exec ... curl), then runs the cases.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -592,6 +593,22 @@ if [ -n "$aborted" ]; then
   pass "cancel: the worker closing its connection aborts the origin's response ($(grep -o 'tag=cancel after [0-9]* chunks' "$WORK/origins.log"))"
 else
   fail "cancel: the worker closing its connection aborts the origin's response" "origin still sending 4 s later: $(grep 'tag=cancel' "$WORK/origins.log")"
+fi
+# The same over h2c: RST_STREAM(CANCEL) on the worker's stream (AbortSignal) reaches the origin; the connection lives on.
+if out=$(timeout 30 ip netns exec $NS_EDGE $PY "$HERE/load.py" h2cancel --gw $GWADDR --token "$GW" --binding WEB \
+      --url 'http://web.internal/slow?secs=6&chunks=60&tag=h2cancel' --pause 1.5 --timeout 10 2>&1); then
+  aborted=""
+  for i in $(seq 40); do
+    if grep -q 'slow aborted /slow?secs=6&chunks=60&tag=h2cancel' "$WORK/origins.log"; then aborted=yes; break; fi
+    sleep 0.1
+  done
+  if [ -n "$aborted" ]; then
+    pass "cancel h2c: RST_STREAM on the worker's stream aborts the origin's response, next stream on the connection works ($out)"
+  else
+    fail "cancel h2c: RST_STREAM on the worker's stream aborts the origin's response" "origin still sending: $(grep 'tag=h2cancel' "$WORK/origins.log")" "$out"
+  fi
+else
+  fail "cancel h2c: RST_STREAM on the worker's stream aborts the origin's response, next stream on the connection works" "$out"
 fi
 # A worker that stops reading holds the origin back: nothing piles up in the edge or the connector.
 if out=$(timeout 60 ip netns exec $NS_EDGE $PY "$HERE/load.py" slowreader --gw $GWADDR --token "$GW" --binding WEB \
