@@ -391,6 +391,12 @@ for i in $(seq 8); do
 done
 if [ "$out" = "$want" ]; then pass "keep-alive x8: HEAD, GET, refused POST with 1 MiB body, 204, POST, error, DELETE on one connection"
 else fail "keep-alive x8: HEAD, GET, refused POST with 1 MiB body, 204, POST, error, DELETE on one connection" "round $i got:  $out" "want: $want"; fi
+want="201/-/web 204/-/web 202/-/web 403/binding_not_found/- 203/-/web"
+out=$(timeout 30 ip netns exec $NS_EDGE $PY "$HERE/load.py" keepalive --pipeline --gw $GWADDR --token "$GW" --binding - \
+  --timeout 5 --steps "GET WEB http://web.internal/status/201" "GET WEB http://web.internal/status/204" \
+  "POST WEB http://web.internal/status/202 1000" "GET NOPE http://web.internal/p4" "GET WEB http://web.internal/status/203" 2>&1)
+if [ "$out" = "$want" ]; then pass "pipelining: 5 requests written at once are answered one by one, in order"
+else fail "pipelining: 5 requests written at once are answered one by one, in order" "got:  $out" "want: $want"; fi
 fetch WEB http://web.internal/truncate
 if [ "$(cat $R.rc)" != 0 ] && [ "$(stat -c %s $R.b)" -lt 100000 ]; then
   pass "service: a response the origin cut off is not delivered as complete (curl: $(tr -d '\n' < $R.e | cut -c1-80))"

@@ -17,6 +17,7 @@
         exits 0 when no process grew by --max-growth-mib.
     load.py keepalive --gw ... --token T --steps "METHOD BINDING URL [BODY_BYTES]"...
         sends the steps one after the other on one connection; prints STATUS/CF-VPC-ERROR/ORIGIN-ID per step.
+        With --pipeline every request is written before the first answer is read.
     load.py h2cancel --gw ... --token T --binding B --url URL [--pause S]
         h2c prior knowledge: fetches URL on stream 1, resets it (CANCEL) after its first DATA frame, waits S
         seconds, then fetches on stream 3 of the same connection; exits 0 when stream 3 completes.
@@ -198,20 +199,29 @@ async def keepalive(a):
     host, port = a.gw.rsplit(":", 1)
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), a.timeout)
     out = []
-    try:
-        for step in a.steps:
-            parts = step.split()
-            method, binding, url = parts[0], parts[1], parts[2]
-            size = int(parts[3]) if len(parts) > 3 else 0
-            writer.write(("%s %s HTTP/1.1\r\nProxy-Authorization: Bearer %s\r\ncf-vpc-binding: %s\r\n"
-                          "content-length: %d\r\n\r\n" % (method, url, a.token, binding, size)).encode())
-            left = size
-            while left:
-                k = min(left, 1 << 16)
-                writer.write(b"b" * k)
-                left -= k
-                await writer.drain()
+
+    async def send(step):
+        parts = step.split()
+        method, binding, url = parts[0], parts[1], parts[2]
+        size = int(parts[3]) if len(parts) > 3 else 0
+        writer.write(("%s %s HTTP/1.1\r\nProxy-Authorization: Bearer %s\r\ncf-vpc-binding: %s\r\n"
+                      "content-length: %d\r\n\r\n" % (method, url, a.token, binding, size)).encode())
+        left = size
+        while left:
+            k = min(left, 1 << 16)
+            writer.write(b"b" * k)
+            left -= k
             await writer.drain()
+        await writer.drain()
+
+    try:
+        if a.pipeline:  # every request written before any answer is read (HTTP/1.1 pipelining)
+            for step in a.steps:
+                await send(step)
+        for step in a.steps:
+            method = step.split()[0]
+            if not a.pipeline:
+                await send(step)
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), a.timeout)
             lines = head.decode("latin-1").split("\r\n")
             hs = {}
@@ -376,6 +386,7 @@ def main():
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--pids", default="")
     p.add_argument("--steps", nargs="*", default=[])
+    p.add_argument("--pipeline", action="store_true")
     p.add_argument("--hang-url")
     p.add_argument("--hang", type=int, default=0)
     p.add_argument("--origin-log")
