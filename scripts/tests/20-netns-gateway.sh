@@ -12,11 +12,13 @@
 # (edge/target/edge.jar, connector/target/connector.jar). Every case prints PASS/FAIL; exit 1 on any failure.
 # KEEP=1 keeps the work directory (logs) after the run; NETNS_HOLD=SECONDS pauses after the setup (debugging: the
 # namespaces, tokens and PIDs are in WORK/env.sh; probe with ip netns exec ... curl), then runs the cases.
+# NETNS_EDGE_JAR=FILE runs another edge build (e.g. to show a fix: the pre-fix FetchHandler fails keep-alive and
+# pipelining and leaks a tunnel stream).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 HERE=$ROOT/scripts/tests/netns
-EDGE_JAR=$ROOT/edge/target/edge.jar
+EDGE_JAR=${NETNS_EDGE_JAR:-$ROOT/edge/target/edge.jar}
 CONN_JAR=$ROOT/connector/target/connector.jar
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 SUITE_START=$(date +%s)
