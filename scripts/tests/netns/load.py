@@ -17,6 +17,10 @@
         exits 0 when no process grew by --max-growth-mib.
     load.py keepalive --gw ... --token T --steps "METHOD BINDING URL [BODY_BYTES]"...
         sends the steps one after the other on one connection; prints STATUS/CF-VPC-ERROR/ORIGIN-ID per step.
+        With --pipeline every request is written before the first answer is read.
+    load.py h2cancel --gw ... --token T --binding B --url URL [--pause S]
+        h2c prior knowledge: fetches URL on stream 1, resets it (CANCEL) after its first DATA frame, waits S
+        seconds, then fetches on stream 3 of the same connection; exits 0 when stream 3 completes.
 Every wait is bounded by --timeout.
 """
 import argparse
@@ -195,20 +199,29 @@ async def keepalive(a):
     host, port = a.gw.rsplit(":", 1)
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), a.timeout)
     out = []
-    try:
-        for step in a.steps:
-            parts = step.split()
-            method, binding, url = parts[0], parts[1], parts[2]
-            size = int(parts[3]) if len(parts) > 3 else 0
-            writer.write(("%s %s HTTP/1.1\r\nProxy-Authorization: Bearer %s\r\ncf-vpc-binding: %s\r\n"
-                          "content-length: %d\r\n\r\n" % (method, url, a.token, binding, size)).encode())
-            left = size
-            while left:
-                k = min(left, 1 << 16)
-                writer.write(b"b" * k)
-                left -= k
-                await writer.drain()
+
+    async def send(step):
+        parts = step.split()
+        method, binding, url = parts[0], parts[1], parts[2]
+        size = int(parts[3]) if len(parts) > 3 else 0
+        writer.write(("%s %s HTTP/1.1\r\nProxy-Authorization: Bearer %s\r\ncf-vpc-binding: %s\r\n"
+                      "content-length: %d\r\n\r\n" % (method, url, a.token, binding, size)).encode())
+        left = size
+        while left:
+            k = min(left, 1 << 16)
+            writer.write(b"b" * k)
+            left -= k
             await writer.drain()
+        await writer.drain()
+
+    try:
+        if a.pipeline:  # every request written before any answer is read (HTTP/1.1 pipelining)
+            for step in a.steps:
+                await send(step)
+        for step in a.steps:
+            method = step.split()[0]
+            if not a.pipeline:
+                await send(step)
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), a.timeout)
             lines = head.decode("latin-1").split("\r\n")
             hs = {}
@@ -233,6 +246,87 @@ async def keepalive(a):
         writer.close()
     print(" ".join(out))
     return 0
+
+
+def _hpack_int(value, prefix_bits, first):
+    limit = (1 << prefix_bits) - 1
+    if value < limit:
+        return bytes([first | value])
+    out = [first | limit]
+    value -= limit
+    while value >= 128:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _hpack(headers):
+    """Literal header fields without indexing, no Huffman: enough for a request."""
+    out = b""
+    for k, v in headers:
+        out += b"\x00" + _hpack_int(len(k), 7, 0) + k.encode() + _hpack_int(len(v), 7, 0) + v.encode()
+    return out
+
+
+def _frame(ftype, flags, stream, payload):
+    return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream.to_bytes(4, "big") + payload
+
+
+async def h2cancel(a):
+    """h2c: a worker's AbortSignal is RST_STREAM(CANCEL) on its stream; the connection itself stays usable."""
+    host, port = a.gw.rsplit(":", 1)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), a.timeout)
+    u = urllib.parse.urlsplit(a.url)
+
+    def request(stream, path):
+        hs = [(":method", "GET"), (":scheme", u.scheme), (":authority", u.netloc), (":path", path),
+              ("proxy-authorization", "Bearer " + a.token), ("cf-vpc-binding", a.binding)]
+        return _frame(0x1, 0x5, stream, _hpack(hs))  # HEADERS, END_STREAM | END_HEADERS
+
+    path = u.path + ("?" + u.query if u.query else "")
+    writer.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + _frame(0x4, 0, 0, b"") + request(1, path))
+    await writer.drain()
+
+    async def next_frame():
+        head = await asyncio.wait_for(reader.readexactly(9), a.timeout)
+        n = int.from_bytes(head[:3], "big")
+        payload = await asyncio.wait_for(reader.readexactly(n), a.timeout)
+        ftype, flags, stream = head[3], head[4], int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
+        if ftype == 0x4 and not flags & 0x1:
+            writer.write(_frame(0x4, 0x1, 0, b""))  # SETTINGS ACK
+        return ftype, flags, stream
+
+    result = {"stream1_headers": False, "stream1_data_before_cancel": False, "stream3": None}
+    try:
+        while True:  # wait for the response headers and one DATA frame of stream 1, then cancel it
+            ftype, flags, stream = await next_frame()
+            if stream == 1 and ftype == 0x1:
+                result["stream1_headers"] = True
+            if stream == 1 and ftype == 0x0:
+                result["stream1_data_before_cancel"] = True
+                break
+        writer.write(_frame(0x3, 0, 1, (8).to_bytes(4, "big")))  # RST_STREAM CANCEL
+        await writer.drain()
+        await asyncio.sleep(a.pause)
+        writer.write(request(3, "/after-h2-cancel"))
+        await writer.drain()
+        while True:
+            ftype, flags, stream = await next_frame()
+            if stream == 3 and ftype == 0x1:
+                result["stream3"] = "headers"
+            if stream == 3 and flags & 0x1 and ftype in (0x0, 0x1):
+                result["stream3"] = "complete"
+                break
+            if stream == 3 and ftype == 0x3:
+                result["stream3"] = "reset"
+                break
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError) as e:
+        result["error"] = type(e).__name__
+    finally:
+        writer.close()
+    print(json.dumps(result))
+    return 0 if result["stream1_headers"] and result["stream3"] == "complete" else 1
 
 
 def rss_kib(pid):
@@ -277,7 +371,7 @@ async def slowreader(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["concurrent", "failover", "slowreader", "keepalive"])
+    p.add_argument("mode", choices=["concurrent", "failover", "slowreader", "keepalive", "h2cancel"])
     p.add_argument("--gw", required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--binding", required=True)
@@ -292,6 +386,7 @@ def main():
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--pids", default="")
     p.add_argument("--steps", nargs="*", default=[])
+    p.add_argument("--pipeline", action="store_true")
     p.add_argument("--hang-url")
     p.add_argument("--hang", type=int, default=0)
     p.add_argument("--origin-log")
@@ -299,7 +394,7 @@ def main():
     p.add_argument("--pause", type=float, default=5)
     p.add_argument("--max-growth-mib", type=int, default=100)
     a = p.parse_args()
-    modes = {"concurrent": concurrent, "failover": failover, "slowreader": slowreader, "keepalive": keepalive}
+    modes = {"concurrent": concurrent, "failover": failover, "slowreader": slowreader, "keepalive": keepalive, "h2cancel": h2cancel}
     sys.exit(asyncio.run(modes[a.mode](a)))
 
 

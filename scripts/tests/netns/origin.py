@@ -8,6 +8,7 @@ Every origin answers with its identity so a test can tell which host, port and c
                            source address), local (address:port that accepted), headers, body_len
   /big?bytes=N             N bytes of body (Content-Length), streamed from one reused buffer
   /upload                  reads the whole request body (Content-Length or chunked) and answers its length
+  ?pause=S                 (any path) waits S seconds before reading the request body
   /slow?secs=S&chunks=K    chunked body, K chunks over S seconds (headers first, with x-origin-peer;
                            &head_delay=D holds the headers back D seconds)
   /status/NNN              the echo with status NNN (origin errors must come back as they are; 204/304 bodiless)
@@ -96,6 +97,8 @@ def make_handler(ident, ssl_on):
                 u = urllib.parse.urlsplit(target)
                 q = urllib.parse.parse_qs(u.query)
                 n = 0
+                if "pause" in q:  # a slow origin: reads nothing of the body for a while
+                    await asyncio.sleep(float(q["pause"][0]))
                 async for b in read_body(reader, headers):
                     n += len(b)
                 keep = headers.get("connection", "").lower() != "close" and version == "HTTP/1.1"

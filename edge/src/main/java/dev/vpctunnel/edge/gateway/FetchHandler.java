@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -20,7 +21,9 @@ import java.util.logging.Logger;
 /**
  * The worker's side of the gateway: one request at a time per HTTP/1.1 connection (one per h2c stream). Checks the
  * worker token and the binding, routes, and hands the request to an {@link Exchange} that relays it through a link.
- * AUTO_READ is off: the next message is read only when the previous one was passed on.
+ * AUTO_READ is off: the next message is read only when the previous one was passed on. A message of the next request
+ * that still arrives while the current exchange is answering (a pipelining client, or a read issued early) is held
+ * and handled once that exchange is over: two exchanges never run at once on one connection.
  */
 final class FetchHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(FetchHandler.class.getName());
@@ -30,6 +33,10 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
     /** After an error answer, the rest of that request's body is read and dropped. */
     private boolean discardingBody;
     private boolean closeAfterResponse;
+    /** Between an HttpRequest and its LastHttpContent. */
+    private boolean requestOpen;
+    /** Messages of the next request, read while the current exchange was still answering. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>(4);
 
     FetchHandler(GatewayContext gateway) {
         this.gateway = gateway;
@@ -50,8 +57,22 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!held.isEmpty() || (exchange != null && !requestOpen)) {
+            held.add(msg);
+            return;
+        }
+        dispatch(ctx, msg);
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest req) {
+            requestOpen = true;
+            if (msg instanceof LastHttpContent) {
+                requestOpen = false;
+            }
             start(ctx, req);
+        } else if (msg instanceof LastHttpContent) {
+            requestOpen = false;
         }
         if (msg instanceof HttpContent content) {
             if (exchange != null) {
@@ -136,7 +157,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             if (!f.isSuccess() || closeAfterResponse) {
                 ctx.close();
             } else {
-                ctx.read();
+                resume(ctx);
             }
         });
     }
@@ -145,9 +166,32 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
     void exchangeDone(ChannelHandlerContext ctx, boolean reusable) {
         exchange = null;
         if (!reusable || closeAfterResponse) {
+            releaseHeld();
             ctx.close();
         } else {
-            ctx.read();
+            resume(ctx);
+        }
+    }
+
+    /** Ready for more: handle what was held back for the next request, else read. */
+    private void resume(ChannelHandlerContext ctx) {
+        if (held.isEmpty()) {
+            if (exchange == null || requestOpen) {
+                ctx.read();
+            }
+            return;
+        }
+        Object m;
+        while ((m = held.peek()) != null && !(exchange != null && !requestOpen) && ctx.channel().isActive()) {
+            held.poll();
+            dispatch(ctx, m);
+        }
+    }
+
+    private void releaseHeld() {
+        Object m;
+        while ((m = held.poll()) != null) {
+            ReferenceCountUtil.release(m);
         }
     }
 
@@ -159,6 +203,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
         if (exchange != null) {
             exchange.clientGone();
             exchange = null;
