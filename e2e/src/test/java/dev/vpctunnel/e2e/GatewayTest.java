@@ -174,6 +174,23 @@ class GatewayTest {
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredOneAtATimeInOrder() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            String auth = "Proxy-Authorization: Bearer " + token + "\r\n";
+            String all = "POST http://api.internal/p1 HTTP/1.1\r\n" + auth + "cf-vpc-binding: NOPE\r\nContent-Length: 5\r\n\r\nhello"
+                    + "GET http://api.internal/p2 HTTP/1.1\r\n" + auth + "cf-vpc-binding: WEB\r\n\r\n"
+                    + "POST http://api.internal/p3 HTTP/1.1\r\n" + auth + "cf-vpc-binding: WEB\r\nContent-Length: 3\r\n\r\nabc";
+            s.getOutputStream().write(all.getBytes());
+            assertError(RawHttp.read(s.getInputStream()), 403, "binding_not_found");
+            RawHttp.Response second = RawHttp.read(s.getInputStream());
+            assertTrue(second.text().contains("path=/p2") && second.text().contains("body=0"), second.text());
+            RawHttp.Response third = RawHttp.read(s.getInputStream());
+            assertTrue(third.text().contains("path=/p3") && third.text().contains("body=3"), third.text());
+        }
+    }
+
+    @Test
     void failoverWhenAConnectorDies() throws Exception {
         TunnelRecord t = f.tunnel("failover");
         LinkSupervisor a = f.connect(t, 2, List.of());
