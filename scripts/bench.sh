@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the tunnel against the direct path and an `ssh -L` tunnel, all on loopback, in one run.
 #
-#   scripts/bench.sh [--no-build] [--duration S] [--runs N] [--idle N] [--skip-idle] [--quick]
+#   scripts/bench.sh [--no-build] [--duration S] [--runs N] [--idle N] [--skip-idle] [--quick] [--setup-only SECONDS]
 #
 # Builds (./mvnw -q package -DskipTests), then starts in a temp dir: nginx (static 1 KiB and 1 MiB files), a temp
 # sshd with an `ssh -N -L` forward to nginx, the edge, a connector, and a worker with a binding to nginx. wrk then
@@ -11,11 +11,13 @@
 # table shows medians. Then the idle test: N (default 10000) HTTP/1.1 requests held open through the tunnel
 # against an origin that never answers, with the edge's and the connector's RSS.
 # Every process started here is stopped by PID on exit. Needs root for the temp sshd (root's authorized key).
-# Environment: EDGE_JAVA_OPTS / CONNECTOR_JAVA_OPTS pass JVM flags; BENCH_PORT_BASE (default 19400).
+# Environment: EDGE_JAVA_OPTS / CONNECTOR_JAVA_OPTS pass JVM flags, EDGE_ARGS / CONNECTOR_ARGS extra arguments of
+# `edge serve` / `connector run`; B_EDGE_JAVA_OPTS / B_CONNECTOR_JAVA_OPTS / B_EDGE_ARGS / B_CONNECTOR_ARGS start a
+# second edge+connector pair ("ours-b") measured side by side with the first, for A/B comparisons; BENCH_WARMUP seconds of JIT warm-up (default 20); BENCH_PORT_BASE (default 19400).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "${BENCH_ROOT:-$(dirname "$0")/..}"
 ROOT=$PWD
-BUILD=1 DURATION=5 RUNS=3 IDLE=10000 DO_IDLE=1 QUICK=0
+SETUP_ONLY=0 BUILD=1 DURATION=5 RUNS=3 IDLE=10000 DO_IDLE=1 QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) BUILD=0 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=$2; shift ;;
     --skip-idle) DO_IDLE=0 ;;
     --quick) QUICK=1 ;;
+    --setup-only) SETUP_ONLY=$2; shift ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -66,6 +69,12 @@ wait_http() { # url tries
   for _ in $(seq "${2:-100}"); do curl -sf -o /dev/null --max-time 1 "$1" && return 0; sleep 0.2; done
   echo "bench.sh: $1 did not come up" >&2; return 1
 }
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in $P_NGINX $P_SSHFWD $P_HOLD $P_SSHD $P_TUN $P_API $P_GW $P_EM $P_CM $((P_GW+200)) $((P_EM+200)); do
+  for _ in $(seq 60); do port_busy $p || break; sleep 0.5; done
+  port_busy $p && { echo "bench.sh: port $p is in use (another bench? set BENCH_PORT_BASE)" >&2; exit 1; }
+done
 
 if [ $BUILD = 1 ]; then
   echo "== building"
@@ -121,38 +130,55 @@ ssh -N -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/n
 wait_http "http://127.0.0.1:$P_SSHFWD/1k.bin"
 SSH_CIPHER=$(grep -o 'cipher: [^ ]*' "$T/ssh/sshd.log" | head -1 || true)
 
-echo "== edge and connector"
 E="$ROOT/scripts/edge"; C="$ROOT/scripts/connector"
-$E init --data "$T/edge" --json > "$T/init.json"
-export EDGE_API_TOKEN
-EDGE_API_TOKEN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['api_token'])" "$T/init.json")
-API=http://127.0.0.1:$P_API
-$E serve --data "$T/edge" --tunnel-listen 127.0.0.1:$P_TUN --api-listen 127.0.0.1:$P_API \
-    --gateway-listen 127.0.0.1:$P_GW --metrics-listen 127.0.0.1:$P_EM > "$T/edge.log" 2>&1 & EDGE_PID=$!; PIDS+=($EDGE_PID)
-wait_http "http://127.0.0.1:$P_EM/ready" 150
-$E tunnel create bench --api $API > "$T/tunnel.txt"
-TID=$(awk '/^id:/{print $2}' "$T/tunnel.txt")
-awk '/^token:/{print $2}' "$T/tunnel.txt" > "$T/tunnel.tok"; chmod 600 "$T/tunnel.tok"
-$C run --token-file "$T/tunnel.tok" --edge 127.0.0.1:$P_TUN --edge-ca "$T/edge/edge-ca.pem" \
-    --metrics-listen 127.0.0.1:$P_CM > "$T/connector.log" 2>&1 & CONN_PID=$!; PIDS+=($CONN_PID)
-for _ in $(seq 150); do curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$P_CM/ready && break; sleep 0.2; done
-curl -sf -o /dev/null http://127.0.0.1:$P_CM/ready || { echo "connector not ready"; tail "$T/connector.log"; exit 1; }
-svc() { $E service create --api $API --json "{\"type\":\"http\",\"name\":\"$1\",\"http_port\":$2,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}" \
-  | python3 -c "import json,sys;print(json.load(sys.stdin)['service_id'])"; }
-SID_WEB=$(svc web $P_NGINX); SID_HOLD=$(svc hold $P_HOLD)
-cat > "$T/wrangler.jsonc" <<EOF
-{ "name": "bench", "main": "index.js",
-  "vpc_services": [ { "binding": "WEB", "service_id": "$SID_WEB" }, { "binding": "HOLD", "service_id": "$SID_HOLD" } ] }
-EOF
-echo 'export default {}' > "$T/index.js"
-$E deploy --config "$T/wrangler.jsonc" --api $API > "$T/deploy.txt"
-GW_TOKEN=$(sed -n 's/^gateway token (shown once): //p' "$T/deploy.txt")
-OURS_H=(-H "Host: web.internal" -H "Proxy-Authorization: Bearer $GW_TOKEN" -H "cf-vpc-binding: WEB")
-ok=0
-for _ in $(seq 50); do curl -sf -o /dev/null --max-time 2 "${OURS_H[@]}" "http://127.0.0.1:$P_GW/1k.bin" && { ok=1; break; }; sleep 0.2; done
-[ $ok = 1 ] || { echo "tunnel path does not work:"; curl -s -i "${OURS_H[@]}" "http://127.0.0.1:$P_GW/1k.bin" | head -20; exit 1; }
-echo "   edge pid $EDGE_PID, connector pid $CONN_PID, JVM opts edge='${EDGE_JAVA_OPTS:-}' connector='${CONNECTOR_JAVA_OPTS:-}'"
+declare -A EPID CPID GWP TOK
+# start_pair TAG PORT_OFFSET EDGE_JAVA_OPTS CONNECTOR_JAVA_OPTS EDGE_ARGS CONNECTOR_ARGS: an edge, a connector, a
+# tunnel, services for nginx and the holding origin, a worker with bindings WEB and HOLD
+start_pair() {
+  local tag=$1 o=$2 d="$T/$1"
+  local tun=$((P_TUN+o)) api=$((P_API+o)) gw=$((P_GW+o)) em=$((P_EM+o)) cm=$((P_CM+o))
+  echo "== edge and connector '$tag' (JVM opts edge='$3' connector='$4', args edge='$5' connector='$6')"
+  mkdir -p "$d"
+  $E init --data "$d/edge" --json > "$d/init.json"
+  local apitok; apitok=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['api_token'])" "$d/init.json")
+  EDGE_JAVA_OPTS="$3" $E serve --data "$d/edge" --tunnel-listen 127.0.0.1:$tun --api-listen 127.0.0.1:$api \
+      --gateway-listen 127.0.0.1:$gw --metrics-listen 127.0.0.1:$em $5 > "$d/edge.log" 2>&1 & EPID[$tag]=$!; PIDS+=($!)
+  wait_http "http://127.0.0.1:$em/ready" 150
+  EDGE_API_TOKEN=$apitok $E tunnel create bench --api http://127.0.0.1:$api > "$d/tunnel.txt"
+  local tid; tid=$(awk '/^id:/{print $2}' "$d/tunnel.txt")
+  awk '/^token:/{print $2}' "$d/tunnel.txt" > "$d/tunnel.tok"; chmod 600 "$d/tunnel.tok"
+  CONNECTOR_JAVA_OPTS="$4" $C run --token-file "$d/tunnel.tok" --edge 127.0.0.1:$tun --edge-ca "$d/edge/edge-ca.pem" \
+      --metrics-listen 127.0.0.1:$cm $6 > "$d/connector.log" 2>&1 & CPID[$tag]=$!; PIDS+=($!)
+  for _ in $(seq 150); do curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$cm/ready && break; sleep 0.2; done
+  curl -sf -o /dev/null http://127.0.0.1:$cm/ready || { echo "connector not ready"; tail "$d/connector.log"; exit 1; }
+  local ids=() port
+  for port in $P_NGINX $P_HOLD; do
+    ids+=("$(EDGE_API_TOKEN=$apitok $E service create --api http://127.0.0.1:$api --json "{\"type\":\"http\",\"name\":\"s$port\",\"http_port\":$port,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$tid\"}}}" \
+      | python3 -c "import json,sys;print(json.load(sys.stdin)['service_id'])")")
+  done
+  printf '{ "name": "bench", "main": "index.js",\n  "vpc_services": [ { "binding": "WEB", "service_id": "%s" }, { "binding": "HOLD", "service_id": "%s" } ] }\n' "${ids[0]}" "${ids[1]}" > "$d/wrangler.jsonc"
+  echo 'export default {}' > "$d/index.js"
+  EDGE_API_TOKEN=$apitok $E deploy --config "$d/wrangler.jsonc" --api http://127.0.0.1:$api > "$d/deploy.txt"
+  TOK[$tag]=$(sed -n 's/^gateway token (shown once): //p' "$d/deploy.txt"); GWP[$tag]=$gw
+  local ok=0 h=(-H "Host: web.internal" -H "Proxy-Authorization: Bearer ${TOK[$tag]}" -H "cf-vpc-binding: WEB")
+  for _ in $(seq 50); do curl -sf -o /dev/null --max-time 2 "${h[@]}" "http://127.0.0.1:$gw/1k.bin" && { ok=1; break; }; sleep 0.2; done
+  [ $ok = 1 ] || { echo "tunnel path '$tag' does not work:"; curl -s -i "${h[@]}" "http://127.0.0.1:$gw/1k.bin" | head -20; exit 1; }
+  echo "   edge pid ${EPID[$tag]}, connector pid ${CPID[$tag]}"
+}
+start_pair ours 0 "${EDGE_JAVA_OPTS:-}" "${CONNECTOR_JAVA_OPTS:-}" "${EDGE_ARGS:-}" "${CONNECTOR_ARGS:-}"
+OURS_PATHS="ours"
+if [ -n "${B_EDGE_JAVA_OPTS:-}${B_CONNECTOR_JAVA_OPTS:-}${B_EDGE_ARGS:-}${B_CONNECTOR_ARGS:-}" ]; then
+  start_pair ours-b 200 "${B_EDGE_JAVA_OPTS:-}" "${B_CONNECTOR_JAVA_OPTS:-}" "${B_EDGE_ARGS:-}" "${B_CONNECTOR_ARGS:-}"
+  OURS_PATHS="ours ours-b"
+fi
+EDGE_PID=${EPID[ours]} CONN_PID=${CPID[ours]} GW_TOKEN=${TOK[ours]}
 
+if [ "$SETUP_ONLY" != 0 ]; then
+  { echo "T=$T EDGE_PID=$EDGE_PID CONN_PID=$CONN_PID GW=127.0.0.1:$P_GW GW_TOKEN=$GW_TOKEN"
+    echo "NGINX=127.0.0.1:$P_NGINX SSHFWD=127.0.0.1:$P_SSHFWD"; } | tee /tmp/vpc-bench.env
+  echo "== setup only: everything stays up for $SETUP_ONLY s (Ctrl-C to stop)"
+  sleep "$SETUP_ONLY" & wait $!; exit 0
+fi
 TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 RES="$T/results.tsv"
@@ -165,11 +191,14 @@ measure() {
   case $path in
     direct) url=http://127.0.0.1:$P_NGINX/$size.bin ;;
     ssh) url=http://127.0.0.1:$P_SSHFWD/$size.bin ;;
-    ours) url=http://127.0.0.1:$P_GW/$size.bin; hdr=("${OURS_H[@]}") ;;
   esac
-  e0=$(cpu_ticks $EDGE_PID); c0=$(cpu_ticks $CONN_PID)
+  local ep=$EDGE_PID cp=$CONN_PID
+  case $path in ours*) ep=${EPID[$path]}; cp=${CPID[$path]}
+    url=http://127.0.0.1:${GWP[$path]}/$size.bin
+    hdr=(-H "Host: web.internal" -H "Proxy-Authorization: Bearer ${TOK[$path]}" -H "cf-vpc-binding: WEB") ;; esac
+  e0=$(cpu_ticks $ep); c0=$(cpu_ticks $cp)
   out=$(wrk -t$threads -c"$conns" -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/wrk/report.lua" "${hdr[@]}" "$url" 2>&1 | grep '^WRK ' || true)
-  e1=$(cpu_ticks $EDGE_PID); c1=$(cpu_ticks $CONN_PID)
+  e1=$(cpu_ticks $ep); c1=$(cpu_ticks $cp)
   if [ -z "$out" ]; then echo "   wrk failed for $path $size x $conns" >&2; return 0; fi
   [ "${5:-1}" = 1 ] || return 0
   local kv; kv=$(echo "$out" | tr ' ' '\n' | grep = | tr '\n' ' ')
@@ -177,17 +206,19 @@ measure() {
   echo "   $path $size x $conns run $run: $(echo "$out" | awk '{for(i=2;i<=NF;i++){split($i,a,"="); v[a[1]]=a[2]} printf "%d req, %.0f req/s, p99 %.1f ms, errors %d/%d/%d/%d", v["requests"], v["requests"]/(v["duration_us"]/1e6), v["p99"]/1000, v["err_connect"], v["err_read"], v["err_status"], v["err_timeout"]}')"
 }
 
-echo "== warm-up (JIT)"
-measure ours 1k 50 0 0; measure ours 1m 50 0 0; measure ssh 1k 50 0 0
+echo "== warm-up (JIT, ${BENCH_WARMUP:-20}s)"
+D0=$DURATION
+for path in $OURS_PATHS; do DURATION=${BENCH_WARMUP:-20}; measure $path 1k 50 0 0; DURATION=$(( (${BENCH_WARMUP:-20} + 1) / 2 )); measure $path 1m 50 0 0; done
+measure ssh 1k 50 0 0; DURATION=$D0
 SIZES="1k 1m"; CONNS="1 50 500"
-[ $QUICK = 1 ] && { CONNS="50"; RUNS=1; }
+[ $QUICK = 1 ] && CONNS="50"
 echo "== measuring (${DURATION}s per run, $RUNS runs for the target cells)"
 for size in $SIZES; do
   for conns in $CONNS; do
     n=1
     if [ "$size" = 1m ] || [ "$conns" = 50 ]; then n=$RUNS; fi
     for run in $(seq "$n"); do
-      for path in direct ssh ours; do measure $path $size $conns $run; done
+      for path in direct ssh $OURS_PATHS; do measure $path $size $conns $run; done
     done
   done
 done
@@ -245,10 +276,10 @@ for k, rows in cells.items():
 print(f"{'size':4} {'conns':>5} {'path':6} {'runs':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'MB/s':>8} {'errors':>6} {'edge cpu s/10k':>14} {'conn cpu s/10k':>14}")
 for size in ("1k", "1m"):
     for conns in (1, 50, 500):
-        for path in ("direct", "ssh", "ours"):
+        for path in ("direct", "ssh", "ours", "ours-b"):
             a = agg.get((size, conns, path))
             if not a: continue
-            cpu = f"{a['ecpu']:14.2f} {a['ccpu']:14.2f}" if path == "ours" else ""
+            cpu = f"{a['ecpu']:14.2f} {a['ccpu']:14.2f}" if path.startswith("ours") else ""
             print(f"{size:4} {conns:5} {path:6} {a['n']:4} {a['rps']:9.0f} {a['p50']:8.2f} {a['p99']:8.2f} {a['mbs']:8.1f} {a['err']:6.0f} {cpu}")
 print()
 print(f"{'size':4} {'conns':>5} {'req/s ours/ssh':>14} {'req/s ours/direct':>17} {'p99 ours/ssh':>12} {'MB/s ours/ssh':>13}")
@@ -257,6 +288,14 @@ for size in ("1k", "1m"):
         o, s, d = (agg.get((size, conns, p)) for p in ("ours", "ssh", "direct"))
         if not (o and s and d): continue
         print(f"{size:4} {conns:5} {o['rps']/s['rps']:14.2f} {o['rps']/d['rps']:17.2f} {o['p99']/s['p99']:12.2f} {o['mbs']/s['mbs']:13.2f}")
+if any(k[2] == "ours-b" for k in agg):
+    print()
+    print(f"{'size':4} {'conns':>5} {'req/s b/a':>10} {'p99 b/a':>8} {'cpu/req b/a':>12}   (ours-b = B_* options, ours = defaults)")
+    for size in ("1k", "1m"):
+        for conns in (1, 50, 500):
+            a, b = agg.get((size, conns, "ours")), agg.get((size, conns, "ours-b"))
+            if a and b:
+                print(f"{size:4} {conns:5} {b['rps']/a['rps']:10.2f} {b['p99']/a['p99']:8.2f} {(b['ecpu']+b['ccpu'])/(a['ecpu']+a['ccpu']):12.2f}")
 print()
 print(f"peak RSS during the throughput runs: edge {ehwm/1024:.0f} MiB, connector {chwm/1024:.0f} MiB")
 print(idle)
