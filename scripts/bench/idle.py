@@ -16,11 +16,12 @@ async def origin(port, status):
             await r.readuntil(b"\r\n\r\n")
             held += 1
             try:
-                await r.read(1)  # until the peer closes
+                while await r.read(65536):  # whatever else comes (e.g. an empty chunked body), until the peer closes
+                    pass
             finally:
                 held -= 1
-        except Exception:
-            pass
+        except Exception as e:
+            print("origin: connection ended:", repr(e)[:200], flush=True)
         finally:
             w.close()
     srv = await asyncio.start_server(handle, "127.0.0.1", port, backlog=4096, limit=65536)
