@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark of the tunnel against the direct path and an `ssh -L` tunnel, all on loopback, in one run.
 #
-#   scripts/bench.sh [--no-build] [--duration S] [--runs N] [--idle N] [--skip-idle] [--quick] [--setup-only SECONDS]
+#   scripts/bench.sh [--no-build] [--duration S] [--runs N] [--idle N] [--skip-idle] [--quick] [--idle-only] [--setup-only SECONDS]
 #
 # Builds (./mvnw -q package -DskipTests), then starts in a temp dir: nginx (static 1 KiB and 1 MiB files), a temp
 # sshd with an `ssh -N -L` forward to nginx, the edge, a connector, and a worker with a binding to nginx. wrk then
 # drives each path (direct = wrk->nginx, ssh = wrk->ssh -L->sshd->nginx, ours = wrk->edge gateway->TLS/HTTP2
 # link->connector->nginx) for 1 KiB and 1 MiB bodies at 1, 50 and 500 connections, interleaving the paths so
 # machine noise hits all of them alike. Target cells (1 KiB x 50, 1 MiB x all) run --runs times (default 3) and the
-# table shows medians. Then the idle test: N (default 10000) HTTP/1.1 requests held open through the tunnel
+# table shows medians. First (on fresh JVMs) the idle test: N (default 10000) HTTP/1.1 requests held open through the tunnel
 # against an origin that never answers, with the edge's and the connector's RSS.
 # Every process started here is stopped by PID on exit. Needs root for the temp sshd (root's authorized key).
 # Environment: EDGE_JAVA_OPTS / CONNECTOR_JAVA_OPTS pass JVM flags, EDGE_ARGS / CONNECTOR_ARGS extra arguments of
@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "${BENCH_ROOT:-$(dirname "$0")/..}"
 ROOT=$PWD
-SETUP_ONLY=0 BUILD=1 DURATION=5 RUNS=3 IDLE=10000 DO_IDLE=1 QUICK=0
+IDLE_ONLY=0 SETUP_ONLY=0 BUILD=1 DURATION=5 RUNS=3 IDLE=10000 DO_IDLE=1 QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) BUILD=0 ;;
@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift ;;
     --idle) IDLE=$2; shift ;;
     --skip-idle) DO_IDLE=0 ;;
+    --idle-only) IDLE_ONLY=1 ;;
     --quick) QUICK=1 ;;
     --setup-only) SETUP_ONLY=$2; shift ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
@@ -206,6 +207,39 @@ measure() {
   echo "   $path $size x $conns run $run: $(echo "$out" | awk '{for(i=2;i<=NF;i++){split($i,a,"="); v[a[1]]=a[2]} printf "%d req, %.0f req/s, p99 %.1f ms, errors %d/%d/%d/%d", v["requests"], v["requests"]/(v["duration_us"]/1e6), v["p99"]/1000, v["err_connect"], v["err_read"], v["err_status"], v["err_timeout"]}')"
 }
 
+# The idle test runs first, on fresh JVMs: RSS then says what 10,000 held streams cost, not how far the heap grew
+# during the throughput runs (that is the peak RSS line).
+IDLE_LINE="idle test skipped"
+run_idle() {
+  echo "== idle test: $IDLE requests held open through the tunnel"
+  python3 "$ROOT/scripts/bench/idle.py" origin $P_HOLD "$T/held" > "$T/hold.log" 2>&1 & PIDS+=($!)
+  for _ in $(seq 50); do [ -s "$T/held" ] && break; sleep 0.1; done
+  local e_before c_before held t0 e_rss c_rss
+  e_before=$(awk '/VmRSS/{print $2}' /proc/$EDGE_PID/status); c_before=$(awk '/VmRSS/{print $2}' /proc/$CONN_PID/status)
+  python3 "$ROOT/scripts/bench/idle.py" clients 127.0.0.1:$P_GW "$IDLE" 120 "Host: hold.internal" \
+      "Proxy-Authorization: Bearer $GW_TOKEN" "cf-vpc-binding: HOLD" > "$T/idle-clients.log" 2>&1 & CL_PID=$!; PIDS+=($CL_PID)
+  held=0; t0=$(date +%s)
+  for _ in $(seq 240); do
+    held=$(cat "$T/held" 2>/dev/null || echo 0)
+    [ "$held" -ge "$IDLE" ] && break
+    kill -0 $CL_PID 2>/dev/null || break
+    sleep 0.5
+  done
+  sleep 2
+  held=$(cat "$T/held" 2>/dev/null || echo 0)
+  e_rss=$(awk '/VmRSS/{print $2}' /proc/$EDGE_PID/status); c_rss=$(awk '/VmRSS/{print $2}' /proc/$CONN_PID/status)
+  streams=$(curl -s http://127.0.0.1:$P_EM/metrics | awk '/^[a-z_]*(open|active)_streams/{s+=$2} END{print s+0}')
+  kill $CL_PID 2>/dev/null || true
+  for _ in $(seq 60); do [ "$(cat "$T/held" 2>/dev/null || echo 0)" = 0 ] && break; sleep 0.5; done
+  cat "$T/idle-clients.log"
+  IDLE_LINE=$(printf 'idle: %d of %d requests held at the origin after %ds; RSS edge %.0f MiB (before %.0f), connector %.0f MiB (before %.0f), sum %.0f MiB' \
+     "$held" "$IDLE" $(( $(date +%s) - t0 )) "$(echo "$e_rss/1024" | bc -l)" "$(echo "$e_before/1024" | bc -l)" \
+     "$(echo "$c_rss/1024" | bc -l)" "$(echo "$c_before/1024" | bc -l)" "$(echo "($e_rss+$c_rss)/1024" | bc -l)")
+  echo "$IDLE_LINE"
+}
+[ $DO_IDLE = 1 ] && run_idle
+if [ $IDLE_ONLY = 1 ]; then echo "$IDLE_LINE"; exit 0; fi
+
 echo "== warm-up (JIT, ${BENCH_WARMUP:-20}s)"
 D0=$DURATION
 for path in $OURS_PATHS; do DURATION=${BENCH_WARMUP:-20}; measure $path 1k 50 0 0; DURATION=$(( (${BENCH_WARMUP:-20} + 1) / 2 )); measure $path 1m 50 0 0; done
@@ -223,33 +257,6 @@ for size in $SIZES; do
   done
 done
 EDGE_HWM=$(awk '/VmHWM/{print $2}' /proc/$EDGE_PID/status); CONN_HWM=$(awk '/VmHWM/{print $2}' /proc/$CONN_PID/status)
-
-IDLE_LINE="idle test skipped"
-if [ $DO_IDLE = 1 ]; then
-  echo "== idle test: $IDLE requests held open through the tunnel"
-  python3 "$ROOT/scripts/bench/idle.py" origin $P_HOLD "$T/held" > "$T/hold.log" 2>&1 & PIDS+=($!)
-  for _ in $(seq 50); do [ -s "$T/held" ] && break; sleep 0.1; done
-  e_before=$(awk '/VmRSS/{print $2}' /proc/$EDGE_PID/status); c_before=$(awk '/VmRSS/{print $2}' /proc/$CONN_PID/status)
-  python3 "$ROOT/scripts/bench/idle.py" clients 127.0.0.1:$P_GW "$IDLE" 120 "Host: hold.internal" \
-      "Proxy-Authorization: Bearer $GW_TOKEN" "cf-vpc-binding: HOLD" > "$T/idle-clients.log" 2>&1 & CL_PID=$!; PIDS+=($CL_PID)
-  held=0; t0=$(date +%s)
-  for _ in $(seq 240); do
-    held=$(cat "$T/held" 2>/dev/null || echo 0)
-    [ "$held" -ge "$IDLE" ] && break
-    kill -0 $CL_PID 2>/dev/null || break
-    sleep 0.5
-  done
-  sleep 2
-  held=$(cat "$T/held" 2>/dev/null || echo 0)
-  e_rss=$(awk '/VmRSS/{print $2}' /proc/$EDGE_PID/status); c_rss=$(awk '/VmRSS/{print $2}' /proc/$CONN_PID/status)
-  streams=$(curl -s http://127.0.0.1:$P_EM/metrics | awk '/^[a-z_]*(open|active)_streams/{s+=$2} END{print s+0}')
-  kill $CL_PID 2>/dev/null || true
-  cat "$T/idle-clients.log"
-  IDLE_LINE=$(printf 'idle: %d of %d requests held at the origin after %ds; RSS edge %.0f MiB (before %.0f), connector %.0f MiB (before %.0f), sum %.0f MiB' \
-     "$held" "$IDLE" $(( $(date +%s) - t0 )) "$(echo "$e_rss/1024" | bc -l)" "$(echo "$e_before/1024" | bc -l)" \
-     "$(echo "$c_rss/1024" | bc -l)" "$(echo "$c_before/1024" | bc -l)" "$(echo "($e_rss+$c_rss)/1024" | bc -l)")
-  echo "$IDLE_LINE"
-fi
 
 echo
 echo "== results ($(date -u +%FT%TZ), $(nproc) cores, ${DURATION}s per run, medians of $RUNS for 1k x 50 and 1m, ssh ${SSH_CIPHER:-default cipher})"
