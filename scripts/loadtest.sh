@@ -161,7 +161,8 @@ print(f"latency:    p50 {pct(50):.2f} ms  p90 {pct(90):.2f} ms  p99 {pct(99):.2f
 if traffic:
     print(f"throughput: {int(traffic.group(1))/secs/1e6:.2f} MB/s")
 bad = sum(n for k, n in st.items() if k not in ("2xx", "3xx"))
-failed = bad + (int(m.group(5)) + int(m.group(6)) + int(m.group(7)) if m else 0)
+# h2load: "failed" = answered but not 2xx/3xx, "errored" = stream errors, "timeout"
+failed = int(m.group(5)) + int(m.group(6)) + int(m.group(7)) if m else bad
 print(f"failed:     {failed} (by status: {', '.join(f'{k} {n}' for k, n in sorted(st.items()))}; h2load cannot read cf-vpc-error, rerun without --h2c for codes)")
 sys.exit(1 if failed > 0 else 0)
 EOF
