@@ -59,7 +59,7 @@ public final class RunCommand implements Callable<Integer> {
     String heartbeatInterval;
     @Option(names = "--heartbeat-timeout", defaultValue = "15s", description = "Replace a link silent this long (default ${DEFAULT-VALUE}).")
     String heartbeatTimeout;
-    @Option(names = "--threads", defaultValue = "0", description = "Event loop threads (default: 2 per core).")
+    @Option(names = "--threads", defaultValue = "0", description = "Event loop threads (default: one per core).")
     int threads;
     @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error (default ${DEFAULT-VALUE}).")
     String logLevel;
