@@ -60,7 +60,7 @@ public final class RunCommand implements Callable<Integer> {
     String heartbeatInterval;
     @Option(names = "--heartbeat-timeout", description = "Replace a link silent this long (default 15s).")
     String heartbeatTimeout;
-    @Option(names = "--threads", description = "Event loop threads (default: 2 per core).")
+    @Option(names = "--threads", description = "Event loop threads (default: one per core).")
     Integer threads;
     @Option(names = "--log-level", description = "debug, info, warn or error (default info).")
     String logLevel;

@@ -62,7 +62,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     String connectTimeout;
     @Option(names = "--tls-timeout", defaultValue = "10s", description = "Connectors' TLS handshake timeout to origins (default ${DEFAULT-VALUE}).")
     String tlsTimeout;
-    @Option(names = "--threads", defaultValue = "0", description = "Event loop threads (default: 2 per core).")
+    @Option(names = "--threads", defaultValue = "0", description = "Event loop threads (default: one per core).")
     int threads;
     @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error (default ${DEFAULT-VALUE}).")
     String logLevel;

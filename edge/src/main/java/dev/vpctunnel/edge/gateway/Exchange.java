@@ -62,7 +62,7 @@ final class Exchange {
     }
 
     void start() {
-        EdgeLink l = gateway.links().pick(route.tunnelId(), null).orElse(null);
+        EdgeLink l = gateway.links().pick(route.tunnelId(), null, client.executor()).orElse(null);
         if (l == null) {
             failBeforeResponse(FetchError.of(FetchError.Code.NO_CONNECTOR, "no connector is connected for tunnel " + route.tunnelId()));
             return;
@@ -74,7 +74,7 @@ final class Exchange {
         link = l;
         attempts++;
         l.openStream(new TunnelStreamHandler.Init(this, client.executor()))
-                .addListener((Future<Http2StreamChannel> f) -> client.executor().execute(() -> opened(f)));
+                .addListener((Future<Http2StreamChannel> f) -> onClientLoop(() -> opened(f)));
     }
 
     private void opened(Future<Http2StreamChannel> f) {
@@ -105,7 +105,7 @@ final class Exchange {
             return;
         }
         if (attempts < 2 && !bodyForwarded) {
-            EdgeLink other = gateway.links().pick(route.tunnelId(), link).orElse(null);
+            EdgeLink other = gateway.links().pick(route.tunnelId(), link, client.executor()).orElse(null);
             if (other != null) {
                 LOG.fine(() -> why + "; retrying on " + other);
                 open(other);
@@ -139,7 +139,7 @@ final class Exchange {
             bodyForwarded = true;
             gateway.metrics().bytesUp(n);
         }
-        stream.write(c).addListener((ChannelFutureListener) f -> client.executor().execute(() -> {
+        stream.write(c).addListener((ChannelFutureListener) f -> onClientLoop(() -> {
             if (!f.isSuccess() || done) {
                 return;
             }
@@ -264,6 +264,15 @@ final class Exchange {
         HttpContent c;
         while ((c = pending.poll()) != null) {
             c.release();
+        }
+    }
+
+    /** Runs r on the worker connection's loop: at once when already there (link and client share a loop). */
+    private void onClientLoop(Runnable r) {
+        if (client.executor().inEventLoop()) {
+            r.run();
+        } else {
+            client.executor().execute(r);
         }
     }
 

@@ -42,12 +42,12 @@ final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpResponse r) {
-            clientLoop.execute(() -> exchange.responseHead(r));
+            onClientLoop(() -> exchange.responseHead(r));
             if (msg instanceof HttpContent) {
                 return; // a full response: the head carries the body and the end
             }
         } else if (msg instanceof HttpContent c) {
-            clientLoop.execute(() -> exchange.responseContent(c));
+            onClientLoop(() -> exchange.responseContent(c));
         } else {
             ReferenceCountUtil.release(msg);
             ctx.read();
@@ -69,8 +69,17 @@ final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         Http2Error r = reset;
-        clientLoop.execute(() -> exchange.streamClosed(r));
+        onClientLoop(() -> exchange.streamClosed(r));
         ctx.fireChannelInactive();
+    }
+
+    /** The link and the worker connection often share a loop (the router prefers that): then no task hop. */
+    private void onClientLoop(Runnable r) {
+        if (clientLoop.inEventLoop()) {
+            r.run();
+        } else {
+            clientLoop.execute(r);
+        }
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.vpctunnel.edge.link;
 import dev.vpctunnel.edge.routing.LinkInfo;
 import dev.vpctunnel.edge.routing.LinkRegistry;
 
+import io.netty.util.concurrent.EventExecutor;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** Tunnel id -> its live links; picks the usable link with the fewest open streams. */
 public final class TunnelRouter implements LinkRegistry {
+    /** How many more open streams a link on the caller's own event loop may have and still be preferred. */
+    static final int AFFINITY_SLACK = 32;
+    /** Loop affinity is on unless {@code -Dvpctunnel.loopAffinity=false} (kept for comparisons). */
+    private static final boolean AFFINITY = !"false".equals(System.getProperty("vpctunnel.loopAffinity"));
     private final Map<UUID, CopyOnWriteArrayList<EdgeLink>> links = new ConcurrentHashMap<>();
     private final AtomicInteger rotation = new AtomicInteger();
     private final AtomicInteger total = new AtomicInteger();
@@ -31,6 +37,18 @@ public final class TunnelRouter implements LinkRegistry {
 
     /** The usable link of the tunnel with the fewest open streams, other than {@code exclude}; ties rotate. */
     public Optional<EdgeLink> pick(UUID tunnelId, EdgeLink exclude) {
+        return pick(tunnelId, exclude, null);
+    }
+
+    /**
+     * Like {@link #pick(UUID, EdgeLink)}, but prefers a link served by {@code loop} (the caller's event loop) while
+     * it has at most {@link #AFFINITY_SLACK} more open streams than the least loaded one: a fetch whose worker
+     * connection and tunnel link share a thread needs no hand-off between threads (measured in scripts/BENCH.md).
+     */
+    public Optional<EdgeLink> pick(UUID tunnelId, EdgeLink exclude, EventExecutor loop) {
+        if (!AFFINITY) {
+            loop = null;
+        }
         List<EdgeLink> list = links.get(tunnelId);
         if (list == null || list.isEmpty()) {
             return Optional.empty();
@@ -39,6 +57,7 @@ public final class TunnelRouter implements LinkRegistry {
         int n = snapshot.length;
         int start = Math.floorMod(rotation.getAndIncrement(), n);
         EdgeLink best = null;
+        EdgeLink local = null;
         for (int i = 0; i < n; i++) {
             EdgeLink l = (EdgeLink) snapshot[(start + i) % n];
             if (l == exclude || !l.usable()) {
@@ -47,6 +66,12 @@ public final class TunnelRouter implements LinkRegistry {
             if (best == null || l.openStreams() < best.openStreams()) {
                 best = l;
             }
+            if (loop != null && l.channel().eventLoop() == loop && (local == null || l.openStreams() < local.openStreams())) {
+                local = l;
+            }
+        }
+        if (local != null && local.openStreams() <= best.openStreams() + AFFINITY_SLACK) {
+            return Optional.of(local);
         }
         return Optional.ofNullable(best);
     }
