@@ -199,6 +199,9 @@ class GatewayTest {
         String tok = f.worker("fo", List.of(new ServiceBinding("FO", s.id())));
         assertEquals(200, f.fetch(tok, "FO", "http://x/", "", null).status());
         a.stop();
+        // the edge notices the closed links at once; from then on every new fetch goes to the other connector
+        LinkHarness.await("the edge dropped the stopped connector's links", java.time.Duration.ofSeconds(1),
+                () -> f.tunnels.router().links(t.id()).stream().allMatch(l -> !l.connectorId().equals(a.connectorId())));
         for (int i = 0; i < 10; i++) {
             RawHttp.Response r = f.fetch(tok, "FO", "http://x/after" + i, "", null);
             assertEquals(200, r.status(), "fetch " + i + " after one connector died: " + r.text());

@@ -189,6 +189,7 @@ final class LinkSlot {
     /** Closes the link for good; a GOAWAY first tells the edge that streams it opens from now on were never seen. */
     void stop() {
         stopped = true;
+        draining = true; // streams arriving from now on are refused, so the edge may retry them elsewhere
         Channel ch = channel;
         if (ch != null) {
             if (ch.isActive() && registered) {

@@ -41,6 +41,10 @@ public final class LinkSupervisor {
         }
     }
 
+    public String connectorId() {
+        return config.connectorId();
+    }
+
     /** Links registered right now. */
     public int registeredLinks() {
         return (int) slots.stream().filter(LinkSlot::registered).count();
