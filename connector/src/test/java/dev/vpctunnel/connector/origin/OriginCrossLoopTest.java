@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The OriginService given a group other than the link's: origin I/O runs on other threads and hands events over. */
-class OriginCrossLoopTest extends LeakChecked {
+class OriginCrossLoopTest {
     static TestOrigin origin;
     static TestLink link;
 

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Hostnames resolved by the request's resolvers (an in-process DNS server), and the --allow/--deny policy. */
-class OriginDnsPolicyTest extends LeakChecked {
+class OriginDnsPolicyTest {
     static TestDns dns;
     static TestOrigin origin;
     static TestOrigin origin6;

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Backpressure from a slow edge, timeouts, HEAD, and pooled connections the origin closes. */
-class OriginEdgeCasesTest extends LeakChecked {
+class OriginEdgeCasesTest {
     static TestOrigin origin;
     static TestLink link;
 

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Plain HTTP origins through a real HTTP/2 link. */
-class OriginHttpTest extends LeakChecked {
+class OriginHttpTest {
     static TestOrigin origin;
     static TestOrigin origin6;
     static TestLink link;

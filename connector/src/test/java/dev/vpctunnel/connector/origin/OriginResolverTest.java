@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The resolver on its own: A and AAAA, SERVFAIL and timeouts named, per-resolver-set answers. */
-class OriginResolverTest extends LeakChecked {
+class OriginResolverTest {
     static EventLoopGroup group;
     static TestDns dns;
     static TestDns otherDns;

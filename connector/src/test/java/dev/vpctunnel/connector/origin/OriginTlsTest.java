@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** HTTPS origins: trust = JVM CAs + bundled Origin CA roots + --origin-ca; SNI and host name verified. */
-class OriginTlsTest extends LeakChecked {
+class OriginTlsTest {
     @TempDir
     static Path dir;
     static TestOrigin trusted;
