@@ -239,10 +239,7 @@ public final class Directory implements AutoCloseable {
     }
 
     public void deleteApiToken(String accountId, String id) {
-        write(c -> {
-            DirectoryWrites.deleteOne(c, "api_tokens", "token", accountId, id);
-            return null;
-        });
+        deleteOne("api_tokens", "token", accountId, id);
     }
 
     /** A new tunnel; secret null draws 32 random bytes. */
@@ -290,10 +287,7 @@ public final class Directory implements AutoCloseable {
     }
 
     public void deleteService(String accountId, UUID id) {
-        write(c -> {
-            DirectoryWrites.deleteOne(c, "services", "service", accountId, id.toString());
-            return null;
-        });
+        deleteOne("services", "service", accountId, id.toString());
     }
 
     public RouteRecord addRoute(String accountId, Cidr network, UUID tunnelId, String comment) {
@@ -306,10 +300,7 @@ public final class Directory implements AutoCloseable {
     }
 
     public void deleteRoute(String accountId, UUID id) {
-        write(c -> {
-            DirectoryWrites.deleteOne(c, "routes", "route", accountId, id.toString());
-            return null;
-        });
+        deleteOne("routes", "route", accountId, id.toString());
     }
 
     /** hostname must be normalised already (HostnameRoutes.normalize). */
@@ -323,10 +314,7 @@ public final class Directory implements AutoCloseable {
     }
 
     public void deleteHostnameRoute(String accountId, UUID id) {
-        write(c -> {
-            DirectoryWrites.deleteOne(c, "hostname_routes", "hostname route", accountId, id.toString());
-            return null;
-        });
+        deleteOne("hostname_routes", "hostname route", accountId, id.toString());
     }
 
     /** Creates or replaces a worker's bindings; returns a fresh gateway token (earlier ones stay valid). */
@@ -343,6 +331,14 @@ public final class Directory implements AutoCloseable {
     public void deleteWorker(String accountId, String name) {
         write(c -> {
             DirectoryWrites.deleteWorker(c, accountId, name);
+            return null;
+        });
+    }
+
+    /** Deletes one row of the account in its own transaction; not found is a DirectoryException. */
+    private void deleteOne(String table, String what, String accountId, String id) {
+        write(c -> {
+            DirectoryWrites.deleteOne(c, table, what, accountId, id);
             return null;
         });
     }
