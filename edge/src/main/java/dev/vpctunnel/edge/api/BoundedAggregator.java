@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -13,15 +14,31 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
-/** HttpObjectAggregator whose refusal of a body over the limit is a 413 in the API's envelope, then a close. */
+import java.util.concurrent.TimeUnit;
+
+/** HttpObjectAggregator whose refusal of a body over the limit is a 413 in the API's envelope, then a gentle close. */
 final class BoundedAggregator extends HttpObjectAggregator {
+    static final long LINGER_MS = 5_000;
+
     BoundedAggregator(int maxBody) {
         super(maxBody, true);
     }
 
+    /**
+     * Answers 413, then closes gently: only our sending side is shut at once, while the rest of the client's body is
+     * still read (and dropped by the aggregator) for up to {@link #LINGER_MS}. Closing outright while the client is
+     * still sending makes the kernel answer with a reset that can destroy the 413 before the client reads it.
+     */
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-        ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(tooLarge()).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+                ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     /** "Expect: 100-continue" with a Content-Length over the limit: the same 413 envelope instead of an empty one. */
