@@ -36,6 +36,10 @@ final class Exchange {
     private final long started;
     private final boolean keepAlive;
     private final boolean h2Client;
+    /** The request has no body: its head goes out as one HEADERS frame that ends the stream. */
+    private final boolean bodyless;
+    private boolean clientFlushScheduled;
+    private final Runnable clientFlush = this::flushClient;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
     private EdgeLink link;
     private Http2StreamChannel stream;
@@ -59,6 +63,22 @@ final class Exchange {
         this.started = started;
         this.keepAlive = keepAlive;
         this.h2Client = client.channel() instanceof Http2StreamChannel;
+        this.bodyless = hasNoBody(request, h2Client);
+    }
+
+    /** HTTP/1.1 without Content-Length or Transfer-Encoding (or with Content-Length 0), or h2c ended by HEADERS. */
+    private static boolean hasNoBody(HttpRequest request, boolean h2Client) {
+        if (request instanceof LastHttpContent last) {
+            return !last.content().isReadable() && last.trailingHeaders().isEmpty();
+        }
+        if (h2Client || HttpUtil.isTransferEncodingChunked(request)) {
+            return false;
+        }
+        try {
+            return HttpUtil.getContentLength(request, 0L) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     void start() {
@@ -87,14 +107,14 @@ final class Exchange {
             stream.close();
             return;
         }
-        stream.write(RequestHeaders.forTunnel(request, path, route.hostHeader(), route.connect().toByteArray()));
+        stream.write(RequestHeaders.forTunnel(request, path, route.hostHeader(), route.connect().toByteArray(), bodyless));
         stream.read();
         HttpContent c;
         while ((c = pending.poll()) != null) {
             forward(c);
         }
         stream.flush();
-        if (!requestFinished && !bodyForwarded) {
+        if (!requestFinished && !bodyForwarded && !bodyless) {
             client.read();
         }
     }
@@ -133,6 +153,10 @@ final class Exchange {
     }
 
     private void forward(HttpContent c) {
+        if (bodyless) {
+            c.release(); // the empty end of a body-less request: the HEADERS frame already ended the stream
+            return;
+        }
         int n = c.content().readableBytes();
         boolean last = c instanceof LastHttpContent;
         if (n > 0) {
@@ -177,7 +201,20 @@ final class Exchange {
             responseEnded = true;
             gateway.metrics().bytesDown(((FullHttpResponse) r).content().readableBytes());
         }
-        client.writeAndFlush(r).addListener((ChannelFutureListener) f -> afterClientWrite(f, full));
+        if (full) {
+            client.writeAndFlush(r).addListener((ChannelFutureListener) f -> afterClientWrite(f, true));
+            return;
+        }
+        // The head alone is small: read on at once, so that a body already received goes out with it in one write.
+        client.write(r).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                clientGone();
+            }
+        });
+        scheduleClientFlush();
+        if (stream != null) {
+            stream.read();
+        }
     }
 
     void responseContent(HttpContent c) {
@@ -188,7 +225,25 @@ final class Exchange {
         boolean last = c instanceof LastHttpContent;
         responseEnded |= last;
         gateway.metrics().bytesDown(c.content().readableBytes());
-        client.writeAndFlush(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, last));
+        if (last) {
+            client.writeAndFlush(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, true));
+        } else {
+            client.write(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, false));
+            scheduleClientFlush();
+        }
+    }
+
+    private void flushClient() {
+        clientFlushScheduled = false;
+        client.flush();
+    }
+
+    /** One flush of the worker connection at the end of this loop iteration, after what else arrived meanwhile. */
+    private void scheduleClientFlush() {
+        if (!clientFlushScheduled) {
+            clientFlushScheduled = true;
+            client.executor().execute(clientFlush);
+        }
     }
 
     private void afterClientWrite(ChannelFuture f, boolean last) {

@@ -1,6 +1,8 @@
 package dev.vpctunnel.edge.gateway;
 
 import dev.vpctunnel.core.link.LinkHeaders;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -37,9 +39,12 @@ final class RequestHeaders {
     /**
      * The request the connector gets: method and path of the URL, the worker's headers minus hop-by-hop ones,
      * Proxy-Authorization, every cf-vpc-* and cf-link-* header; Host as routing says; the connect request attached.
+     * A {@code bodyless} request is a full one, sent as a single HEADERS frame that ends the stream.
      */
-    static HttpRequest forTunnel(HttpRequest in, String path, String host, byte[] connectRequest) {
-        DefaultHttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), path);
+    static HttpRequest forTunnel(HttpRequest in, String path, String host, byte[] connectRequest, boolean bodyless) {
+        HttpRequest out = bodyless
+                ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), path, Unpooled.EMPTY_BUFFER)
+                : new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), path);
         HttpHeaders h = out.headers();
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.headers().iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
