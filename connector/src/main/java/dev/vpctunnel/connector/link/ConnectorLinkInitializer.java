@@ -48,6 +48,7 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
             }
             LinkConfig c = slot.config();
             ChannelPipeline p = ctx.pipeline();
+            LinkHttp2.configureLink(ctx.channel());
             p.addAfter("tls", "flush", LinkHttp2.flushConsolidation());
             p.addLast("heartbeat", new LinkHeartbeat(c.heartbeatInterval(), c.heartbeatTimeout(),
                     why -> LOG.warning(() -> slot + ": " + why)));

@@ -228,8 +228,20 @@ final class Exchange {
         if (last) {
             client.writeAndFlush(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, true));
         } else {
-            client.write(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, false));
             scheduleClientFlush();
+            if (client.channel().isWritable()) {
+                // room in the worker's write buffer: take the next frame now (it goes out in the same flush)
+                client.write(c).addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        clientGone();
+                    }
+                });
+                if (stream != null) {
+                    stream.read();
+                }
+            } else {
+                client.write(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, false));
+            }
         }
     }
 

@@ -48,6 +48,7 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
             }
             EdgeLinkSession session = new EdgeLinkSession(config, server);
             ChannelPipeline p = ctx.pipeline();
+            LinkHttp2.configureLink(ctx.channel());
             p.addAfter("tls", "flush", LinkHttp2.flushConsolidation());
             p.addLast("heartbeat", new LinkHeartbeat(config.heartbeatInterval(), config.heartbeatTimeout(),
                     why -> LOG.warning(() -> session + ": " + why)));
