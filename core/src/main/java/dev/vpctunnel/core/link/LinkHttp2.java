@@ -59,6 +59,13 @@ public final class LinkHttp2 {
             distributor.minAllocationChunk(WRITE_CHUNK);
             connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection, distributor));
             connection(connection);
+            // what forServer()/forClient() set and a subclass does not inherit: no graceful-close timeout at this
+            // layer (the link's own drain decides when to close), and the RST flood limits only on the server
+            gracefulShutdownTimeoutMillis(0);
+            if (!server) {
+                decoderEnforceMaxRstFramesPerWindow(0, 0);
+                encoderEnforceMaxRstFramesPerWindow(0, 0);
+            }
         }
     }
 
