@@ -107,11 +107,11 @@ public class GatewayBench {
         WorkerRecord w = dir.workerByGatewayToken(token).orElseThrow();
         FetchUrl u = FetchUrl.parse(originForm);
         FetchRouter.Route r = router.route(dir, w, w.bindings().get(originForm.headers().get(RequestHeaders.BINDING)), u, "1a2b");
-        return RequestHeaders.forTunnel(originForm, u.pathAndQuery(), r.hostHeader(), r.connect().toByteArray(), true);
+        return RequestHeaders.forTunnel(originForm, u.pathAndQuery(), r.hostHeader(), r.connect().toByteArray(), r.requestId(), true);
     }
 
     @Benchmark
     public HttpRequest forTunnel() {
-        return RequestHeaders.forTunnel(originForm, url.pathAndQuery(), "api.internal", connect, true);
+        return RequestHeaders.forTunnel(originForm, url.pathAndQuery(), "api.internal", connect, "1", true);
     }
 }

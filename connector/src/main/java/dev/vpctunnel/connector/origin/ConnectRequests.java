@@ -13,6 +13,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Decodes and validates the cf-link-connect header into an {@link OriginTarget}. Failures are BAD_REQUEST. */
 final class ConnectRequests {
@@ -24,8 +26,26 @@ final class ConnectRequests {
     private ConnectRequests() {
     }
 
+    /** Validated destinations by their header value: every fetch to one destination sends the same value. */
+    private static final int CACHE_SIZE = 4096;
+    private static final Map<String, OriginTarget> CACHE = new ConcurrentHashMap<>();
+
     static OriginTarget fromHeaders(HttpHeaders headers) {
         String value = headers.get(LinkHeaders.CONNECT);
+        String id = headers.get(LinkHeaders.REQUEST_ID);
+        OriginTarget cached = value == null ? null : CACHE.get(value);
+        if (cached != null) {
+            return id == null ? cached : cached.withRequestId(id);
+        }
+        OriginTarget target = parse(value);
+        if (CACHE.size() >= CACHE_SIZE) {
+            CACHE.clear();
+        }
+        CACHE.put(value, target);
+        return id == null ? target : target.withRequestId(id);
+    }
+
+    private static OriginTarget parse(String value) {
         if (value == null || value.isEmpty()) {
             throw bad("missing " + LinkHeaders.CONNECT + " header");
         }

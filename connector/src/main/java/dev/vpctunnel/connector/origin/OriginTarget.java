@@ -8,6 +8,12 @@ import java.util.List;
 record OriginTarget(List<InetAddress> addresses, String hostname, int port, boolean https, String serverName,
                            List<InetSocketAddress> resolvers, int connectTimeoutMs, int tlsTimeoutMs, String requestId) {
 
+    /** The same destination for another fetch (cf-link-request-id). */
+    OriginTarget withRequestId(String id) {
+        return new OriginTarget(addresses, hostname, port, https, serverName, resolvers, connectTimeoutMs, tlsTimeoutMs,
+                id.length() > 64 ? id.substring(0, 64) : id);
+    }
+
     public String describe() {
         String host = hostname.isEmpty() ? addresses.get(0).getHostAddress() : hostname;
         return (https ? "https://" : "http://") + host + ":" + port;

@@ -8,6 +8,11 @@ public final class LinkHeaders {
     public static final AsciiString CHALLENGE = AsciiString.cached("cf-link-challenge");
     public static final AsciiString CONNECT = AsciiString.cached("cf-link-connect");
     public static final AsciiString ERROR = AsciiString.cached("cf-link-error");
+    /**
+     * The fetch's id, apart from cf-link-connect so that the latter is the same for every fetch to one destination
+     * and HPACK sends it as a table index after the first time. Never indexed itself (it changes every time).
+     */
+    public static final AsciiString REQUEST_ID = AsciiString.cached("cf-link-request-id");
     /** Prefix of every link-internal header; the connector drops origin headers with it. */
     public static final String PREFIX = "cf-link-";
 

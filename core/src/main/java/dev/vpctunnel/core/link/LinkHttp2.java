@@ -29,6 +29,7 @@ public final class LinkHttp2 {
     /** The edge's side: the HTTP/2 client, opening streams; the connector may open none. */
     public static Http2FrameCodec edgeCodec() {
         return new Builder(false)
+                .headerSensitivityDetector((name, value) -> LinkHeaders.REQUEST_ID.contentEqualsIgnoreCase(name))
                 .initialSettings(settings().maxConcurrentStreams(0).pushEnabled(false))
                 .validateHeaders(true)
                 .build();

@@ -10,16 +10,22 @@ import java.util.HexFormat;
 /** Random secrets and their SHA-256 (enough for high-entropy tokens), compared in constant time. */
 public final class Hashes {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** One digest per thread: the gateway hashes a token per fetch, and a provider lookup per call costs more. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
 
     private Hashes() {
     }
 
     public static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest d = SHA256.get();
+        d.reset();
+        return d.digest(token.getBytes(StandardCharsets.UTF_8));
     }
 
     public static String sha256Hex(String token) {

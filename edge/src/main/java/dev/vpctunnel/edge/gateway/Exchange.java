@@ -107,7 +107,7 @@ final class Exchange {
             stream.close();
             return;
         }
-        stream.write(RequestHeaders.forTunnel(request, path, route.hostHeader(), route.connect().toByteArray(), bodyless));
+        stream.write(RequestHeaders.forTunnel(request, path, route.hostHeader(), route.connect().toByteArray(), route.requestId(), bodyless));
         stream.read();
         HttpContent c;
         while ((c = pending.poll()) != null) {

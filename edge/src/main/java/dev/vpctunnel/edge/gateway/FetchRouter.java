@@ -21,7 +21,7 @@ import java.util.UUID;
  */
 final class FetchRouter {
     /** Where to send a fetch: the tunnel, what the connector dials, and the Host header. */
-    record Route(UUID tunnelId, ConnectRequest connect, String hostHeader) {
+    record Route(UUID tunnelId, ConnectRequest connect, String hostHeader, String requestId) {
     }
 
     private final int connectTimeoutMs;
@@ -51,7 +51,7 @@ final class FetchRouter {
             throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "VPC service " + s.name() + " allows only "
                     + (https ? "http" : "https") + "; " + url.scheme() + " is not configured");
         }
-        ConnectRequest.Builder c = base(url, requestId).setPort(port);
+        ConnectRequest.Builder c = base(url).setPort(port);
         if (s.hostname() != null) {
             c.setHostname(s.hostname()).addAllResolverIps(s.resolverIps());
         } else {
@@ -64,12 +64,12 @@ final class FetchRouter {
         }
         // The URL's host (never its port) becomes Host and SNI: it cannot move the request anywhere else.
         String host = url.host().indexOf(':') >= 0 ? "[" + url.host() + "]" : url.host();
-        return new Route(s.tunnelId(), c.build(), host);
+        return new Route(s.tunnelId(), c.build(), host, requestId);
     }
 
     private Route networkRoute(DirectorySnapshot dir, WorkerRecord worker, NetworkBinding nb, FetchUrl url, String requestId)
             throws FetchException {
-        ConnectRequest.Builder c = base(url, requestId).setPort(url.portOrDefault());
+        ConnectRequest.Builder c = base(url).setPort(url.portOrDefault());
         InetAddress literal = NetUtil.createInetAddressFromIpAddressString(url.host());
         UUID tunnel = nb.tunnelId();
         if (literal != null) {
@@ -86,15 +86,14 @@ final class FetchRouter {
                         "no hostname route in cf1:network matches " + url.host()));
             }
         }
-        return new Route(tunnel, c.build(), url.authority());
+        return new Route(tunnel, c.build(), url.authority(), requestId);
     }
 
-    private ConnectRequest.Builder base(FetchUrl url, String requestId) {
+    private ConnectRequest.Builder base(FetchUrl url) {
         return ConnectRequest.newBuilder()
                 .setScheme("https".equals(url.scheme()) ? Scheme.HTTPS : Scheme.HTTP)
                 .setServerName(url.host())
                 .setConnectTimeoutMs(connectTimeoutMs)
-                .setTlsTimeoutMs(tlsTimeoutMs)
-                .setRequestId(requestId);
+                .setTlsTimeoutMs(tlsTimeoutMs); // the id travels in its own header (LinkHeaders.REQUEST_ID)
     }
 }

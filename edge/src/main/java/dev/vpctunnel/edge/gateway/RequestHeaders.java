@@ -41,7 +41,8 @@ final class RequestHeaders {
      * Proxy-Authorization, every cf-vpc-* and cf-link-* header; Host as routing says; the connect request attached.
      * A {@code bodyless} request is a full one, sent as a single HEADERS frame that ends the stream.
      */
-    static HttpRequest forTunnel(HttpRequest in, String path, String host, byte[] connectRequest, boolean bodyless) {
+    static HttpRequest forTunnel(HttpRequest in, String path, String host, byte[] connectRequest, String requestId,
+                                 boolean bodyless) {
         HttpRequest out = bodyless
                 ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), path, Unpooled.EMPTY_BUFFER)
                 : new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), path);
@@ -58,6 +59,7 @@ final class RequestHeaders {
         dropConnectionListed(in.headers(), h);
         h.set(HttpHeaderNames.HOST, host);
         h.set(LinkHeaders.CONNECT, Base64.getEncoder().encodeToString(connectRequest));
+        h.set(LinkHeaders.REQUEST_ID, requestId);
         if (!HttpUtil.isContentLengthSet(in) && HttpUtil.isTransferEncodingChunked(in)) {
             h.remove(HttpHeaderNames.CONTENT_LENGTH);
         }
