@@ -17,6 +17,16 @@ import java.util.concurrent.TimeUnit;
  * and echoes the request body back, after {@code delayMs} when the request carries header x-delay-ms.
  */
 final class EchoFetchHandler extends ChannelInboundHandlerAdapter {
+    /** A fetch handler of the connector sees the stream's HTTP/2 frames: this one works on HTTP objects made of them. */
+    static io.netty.channel.ChannelHandler onStream() {
+        return new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+            @Override
+            protected void initChannel(io.netty.channel.Channel ch) {
+                ch.pipeline().addLast(new io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec(true), new EchoFetchHandler());
+            }
+        };
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest req) {

@@ -73,7 +73,7 @@ final class LinkHarness implements AutoCloseable {
     }
 
     LinkSupervisor connect(TunnelToken token, int links) throws Exception {
-        return connect(token, links, edge.port(), Duration.ofSeconds(5), Duration.ofSeconds(15), EchoFetchHandler::new);
+        return connect(token, links, edge.port(), Duration.ofSeconds(5), Duration.ofSeconds(15), EchoFetchHandler::onStream);
     }
 
     EdgeLink pick(UUID tunnel) {

@@ -93,7 +93,7 @@ class LinkTest {
         Duration timeout = Duration.ofMillis(1200);
         try (LinkHarness h = new LinkHarness(interval, timeout); FreezableProxy proxy = new FreezableProxy(h.edge.port())) {
             TunnelToken t = h.newTunnel();
-            h.connect(t, 1, proxy.port(), interval, timeout, EchoFetchHandler::new);
+            h.connect(t, 1, proxy.port(), interval, timeout, EchoFetchHandler::onStream);
             await("link registered", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 1);
             String before = h.edge.router().links(t.tunnelId()).get(0).remoteAddress();
             proxy.freezeAll();

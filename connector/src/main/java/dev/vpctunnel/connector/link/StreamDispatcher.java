@@ -8,7 +8,6 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 
 /** First handler of every stream the edge opens: sends it to the control handler or to a fetch handler. */
@@ -58,7 +57,6 @@ final class StreamDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         slot.fetchOpened(ctx.channel());
-        ctx.pipeline().addLast("http", new Http2StreamFrameToHttpObjectCodec(true));
         ctx.pipeline().addLast("fetch", slot.newFetchHandler());
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(msg);

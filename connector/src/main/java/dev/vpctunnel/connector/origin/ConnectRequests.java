@@ -6,6 +6,7 @@ import dev.vpctunnel.proto.ConnectRequest;
 import dev.vpctunnel.proto.ErrorCode;
 import dev.vpctunnel.proto.Scheme;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
@@ -31,8 +32,16 @@ final class ConnectRequests {
     private static final Map<String, OriginTarget> CACHE = new ConcurrentHashMap<>();
 
     static OriginTarget fromHeaders(HttpHeaders headers) {
-        String value = headers.get(LinkHeaders.CONNECT);
-        String id = headers.get(LinkHeaders.REQUEST_ID);
+        return fromValues(headers.get(LinkHeaders.CONNECT), headers.get(LinkHeaders.REQUEST_ID));
+    }
+
+    static OriginTarget fromHeaders(Http2Headers headers) {
+        CharSequence connect = headers.get(LinkHeaders.CONNECT);
+        CharSequence id = headers.get(LinkHeaders.REQUEST_ID);
+        return fromValues(connect == null ? null : connect.toString(), id == null ? null : id.toString());
+    }
+
+    private static OriginTarget fromValues(String value, String id) {
         OriginTarget cached = value == null ? null : CACHE.get(value);
         if (cached != null) {
             return id == null ? cached : cached.withRequestId(id);

@@ -10,6 +10,8 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 
 import javax.net.ssl.SSLException;
@@ -47,6 +49,15 @@ final class ErrorMapper {
             return new FetchFailure(ErrorCode.STREAM_RESET, "origin closed the connection");
         }
         return new FetchFailure(ErrorCode.STREAM_RESET, "origin connection failed: " + HappyEyeballsConnector.message(t));
+    }
+
+    /** The HEADERS that end a failed fetch stream: status 502, cf-link-error = base64(ConnectError), no body. */
+    static Http2Headers headers(FetchFailure f) {
+        FullHttpResponse r = response(f);
+        Http2Headers h = new DefaultHttp2Headers().status(r.status().codeAsText());
+        h.set(LinkHeaders.ERROR, r.headers().get(LinkHeaders.ERROR));
+        h.set(HttpHeaderNames.CONTENT_LENGTH, "0");
+        return h;
     }
 
     /** Status 502, header cf-link-error = base64(ConnectError), empty body. */

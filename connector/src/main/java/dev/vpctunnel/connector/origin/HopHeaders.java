@@ -1,96 +1,134 @@
 package dev.vpctunnel.connector.origin;
 
 import dev.vpctunnel.core.link.LinkHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 
-import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
-/** Header rewriting between the link (HTTP/2) and the origin (HTTP/1.1): link headers and hop-by-hop headers go. */
+/**
+ * Header rewriting between the link (HTTP/2 frames) and the origin (HTTP/1.1), in one copy each way: link headers and
+ * hop-by-hop headers go, the rest passes as it is.
+ */
 final class HopHeaders {
-    private static final List<CharSequence> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+    private static final Set<AsciiString> HOP_BY_HOP = Set.of(HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
             HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE, HttpHeaderNames.TE,
-            HttpHeaderNames.TRAILER, HttpHeaderNames.EXPECT, "http2-settings", "proxy-authenticate", "proxy-authorization");
+            HttpHeaderNames.TRAILER, HttpHeaderNames.EXPECT, AsciiString.cached("http2-settings"),
+            HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION);
+    private static final AsciiString LINK_PREFIX = AsciiString.cached(LinkHeaders.PREFIX);
+    private static final AsciiString EXTENSION_PREFIX = AsciiString.cached("x-http2-");
 
     private HopHeaders() {
     }
 
-    /** The HTTP/1.1 request head for the origin. {@code bodyKnownEmpty}: the stream already ended with no body. */
-    static HttpRequest toOrigin(HttpRequest in, String serverName, boolean bodyKnownEmpty, long knownLength) {
-        HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri());
-        HttpHeaders h = out.headers();
-        h.set(in.headers());
-        boolean hadLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
-        strip(h);
-        for (HttpConversionUtil.ExtensionHeaderNames n : HttpConversionUtil.ExtensionHeaderNames.values()) {
-            h.remove(n.text());
+    /**
+     * The HTTP/1.1 request head for the origin from the stream's HEADERS (names arrive lower-case and validated by the
+     * HTTP/2 codec; values are validated again here). Host is the request's Host (sent as :authority), else the server
+     * name. {@code bodyKnownEmpty}: the stream already ended with no body; {@code knownLength}: the whole body's size
+     * when it already arrived, else -1 (then chunked unless the edge gave a Content-Length).
+     */
+    static HttpRequest toOrigin(Http2Headers in, String serverName, boolean bodyKnownEmpty, long knownLength) {
+        HttpMethod method = HttpMethod.valueOf(in.method().toString());
+        HttpHeaders h = new DefaultHttpHeaders();
+        CharSequence host = in.authority();
+        boolean hadLength = false;
+        for (Map.Entry<CharSequence, CharSequence> e : in) {
+            AsciiString name = AsciiString.of(e.getKey());
+            if (name.isEmpty() || name.byteAt(0) == ':' || dropped(name)) {
+                continue;
+            }
+            if (HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)) {
+                host = e.getValue();
+                continue;
+            }
+            hadLength |= HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name);
+            h.add(name, e.getValue());
         }
-        h.set(HttpHeaderNames.HOST, hostHeader(in.headers().get(HttpHeaderNames.HOST), serverName));
+        h.set(HttpHeaderNames.HOST, hostHeader(host, serverName));
         if (knownLength >= 0) {
             h.set(HttpHeaderNames.CONTENT_LENGTH, knownLength);
-            if (knownLength == 0 && !hadLength && bodyKnownEmpty && !expectsBody(in)) {
+            if (knownLength == 0 && !hadLength && bodyKnownEmpty && !expectsBody(method)) {
                 h.remove(HttpHeaderNames.CONTENT_LENGTH);
             }
         } else if (!hadLength) {
-            HttpUtil.setTransferEncodingChunked(out, true);
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, in.path().toString(), h);
+    }
+
+    /** The response head for the link: status, and the origin's headers without hop-by-hop and link headers. */
+    static Http2Headers toLink(HttpResponse in) {
+        Http2Headers out = new DefaultHttp2Headers();
+        out.status(in.status().codeAsText());
+        copy(in.headers(), out);
         return out;
     }
 
-    /** The response head for the link. */
-    static HttpResponse toLink(HttpResponse in) {
-        HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status());
-        out.headers().set(in.headers());
-        strip(out.headers());
-        for (HttpConversionUtil.ExtensionHeaderNames n : HttpConversionUtil.ExtensionHeaderNames.values()) {
-            out.headers().remove(n.text());
-        }
+    /** Trailers for the link, filtered like the head. */
+    static Http2Headers trailersToLink(HttpHeaders trailers) {
+        Http2Headers out = new DefaultHttp2Headers();
+        copy(trailers, out);
         return out;
     }
 
-    /** Removes link-internal headers, hop-by-hop headers and every header named in Connection. */
-    static void strip(HttpHeaders h) {
-        for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String name : c.split(",")) {
-                String n = name.trim();
-                if (!n.isEmpty()) {
-                    h.remove(n);
+    /** Trailers from the link for the origin, filtered like the head. */
+    static void trailersToOrigin(Http2Headers in, HttpHeaders out) {
+        for (Map.Entry<CharSequence, CharSequence> e : in) {
+            AsciiString name = AsciiString.of(e.getKey());
+            if (!name.isEmpty() && name.byteAt(0) != ':' && !dropped(name)) {
+                out.add(name, e.getValue());
+            }
+        }
+    }
+
+    private static void copy(HttpHeaders in, Http2Headers out) {
+        List<String> listed = in.getAll(HttpHeaderNames.CONNECTION);
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
+            if (dropped(name) || (!listed.isEmpty() && connectionListed(listed, name))) {
+                continue;
+            }
+            out.add(name, e.getValue());
+        }
+    }
+
+    /** Hop-by-hop, link-internal (cf-link-*) and HTTP/2-conversion (x-http2-*) names; {@code name} is lower case. */
+    private static boolean dropped(AsciiString name) {
+        return HOP_BY_HOP.contains(name) || name.startsWith(LINK_PREFIX) || name.startsWith(EXTENSION_PREFIX);
+    }
+
+    private static boolean connectionListed(List<String> connection, AsciiString name) {
+        for (String c : connection) {
+            for (String n : c.split(",")) {
+                if (name.contentEqualsIgnoreCase(n.trim())) {
+                    return true;
                 }
             }
         }
-        for (CharSequence n : HOP_BY_HOP) {
-            h.remove(n);
-        }
-        stripLink(h);
+        return false;
     }
 
-    static void stripLink(HttpHeaders h) {
-        List<String> link = new ArrayList<>();
-        for (var e : h) {
-            if (e.getKey().toLowerCase(Locale.ROOT).startsWith(LinkHeaders.PREFIX)) {
-                link.add(e.getKey());
-            }
-        }
-        link.forEach(h::remove);
+    private static boolean expectsBody(HttpMethod m) {
+        return HttpMethod.POST.equals(m) || HttpMethod.PUT.equals(m) || HttpMethod.PATCH.equals(m);
     }
 
-    private static boolean expectsBody(HttpRequest r) {
-        String m = r.method().name();
-        return m.equals("POST") || m.equals("PUT") || m.equals("PATCH");
-    }
-
-    private static String hostHeader(String given, String serverName) {
-        if (given != null && !given.isBlank()) {
-            return given;
+    private static String hostHeader(CharSequence given, String serverName) {
+        if (given != null && !given.toString().isBlank()) {
+            return given.toString();
         }
         return serverName.indexOf(':') >= 0 ? "[" + serverName + "]" : serverName;
     }

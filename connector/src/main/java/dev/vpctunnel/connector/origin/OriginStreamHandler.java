@@ -5,15 +5,20 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -40,7 +45,8 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private State state = State.HEAD;
     private OriginTarget target;
-    private HttpRequest head;
+    /** The stream's request HEADERS (the origin's request head is made from them once it is dialed). */
+    private Http2Headers head;
     private RequestPump pump;
     private OriginConnection origin;
     /** A body-less request on a pooled connection the origin closed meanwhile is sent again once, on a fresh one. */
@@ -67,28 +73,36 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (state == State.DONE) {
             ReferenceCountUtil.release(msg);
-        } else if (msg instanceof HttpRequest req && head == null) {
-            onHead(req);
-        } else if (msg instanceof HttpContent c && head != null && !pump.ended()) {
-            pump.add(c);
+        } else if (msg instanceof Http2HeadersFrame h && head == null) {
+            onHead(h);
+        } else if (msg instanceof Http2DataFrame d && head != null && !pump.ended()) {
+            pump.add(d.isEndStream() ? new DefaultLastHttpContent(d.content()) : new DefaultHttpContent(d.content()));
+        } else if (msg instanceof Http2HeadersFrame trailers && head != null && !pump.ended() && trailers.isEndStream()) {
+            LastHttpContent last = new DefaultLastHttpContent();
+            HopHeaders.trailersToOrigin(trailers.headers(), last.trailingHeaders());
+            pump.add(last);
         } else {
             ReferenceCountUtil.release(msg);
             fail(new FetchFailure(ErrorCode.BAD_REQUEST, "unexpected " + msg.getClass().getSimpleName() + " on a fetch stream"));
         }
     }
 
-    private void onHead(HttpRequest req) {
-        head = req;
+    private void onHead(Http2HeadersFrame frame) {
+        Http2Headers h = frame.headers();
+        if (h.method() == null || h.path() == null) {
+            fail(new FetchFailure(ErrorCode.BAD_REQUEST, "a fetch stream needs :method and :path"));
+            return;
+        }
+        head = h;
         try {
-            target = ConnectRequests.fromHeaders(req.headers());
+            target = ConnectRequests.fromHeaders(h);
         } catch (FetchFailure f) {
-            ReferenceCountUtil.release(req);
             fail(f);
             return;
         }
-        if (req instanceof FullHttpRequest full) {
-            retryable = !full.content().isReadable();
-            pump.add(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+        if (frame.isEndStream()) {
+            retryable = true;
+            pump.add(new DefaultLastHttpContent());
         }
         dial();
     }
@@ -153,12 +167,19 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             conn.channel().close();
             return;
         }
+        long length = pump.knownLength();
+        HttpRequest originHead;
+        try {
+            originHead = HopHeaders.toOrigin(head, target.serverName(), length == 0, length);
+        } catch (IllegalArgumentException e) {
+            conn.channel().close();
+            fail(new FetchFailure(ErrorCode.BAD_REQUEST, "invalid request head: " + e.getMessage()));
+            return;
+        }
         origin = conn;
         retryable &= conn.reused;
         state = State.RELAYING;
         LoopHandoff.onLoopOf(conn, () -> conn.listener(new LoopHandoff(ctx.channel().eventLoop(), new Attached(conn))));
-        long length = pump.knownLength();
-        HttpRequest originHead = HopHeaders.toOrigin(head, target.serverName(), length == 0, length);
         pump.start(conn.channel(), conn.channel().write(originHead));
         conn.channel().read();
     }
@@ -209,7 +230,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             if (!informational) {
                 responseKeepAlive = HttpUtil.isKeepAlive(r);
                 responseStarted = true;
-                lastStreamWrite = ctx.write(HopHeaders.toLink(r));
+                lastStreamWrite = ctx.write(new DefaultHttp2HeadersFrame(HopHeaders.toLink(r)));
             }
         }
         if (msg instanceof HttpContent c) {
@@ -217,10 +238,9 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
                 c.release();
                 informational = !(c instanceof LastHttpContent);
             } else if (c instanceof LastHttpContent lc) {
-                HopHeaders.stripLink(lc.trailingHeaders());
                 onResponseEnded(lc);
             } else {
-                lastStreamWrite = ctx.write(c);
+                lastStreamWrite = ctx.write(new DefaultHttp2DataFrame(c.content(), false));
             }
         }
     }
@@ -264,11 +284,26 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             conn.channel().close();
         }
         pump.stop();
-        ctx.writeAndFlush(last);
+        writeEnd(last);
         if (!requestComplete) {
             // The response is complete; tell the edge to stop sending the rest of the body.
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
         }
+    }
+
+    /** The end of the response: a DATA frame that ends the stream, or the trailers after the last data. */
+    private void writeEnd(LastHttpContent last) {
+        Http2Headers trailers = last.trailingHeaders().isEmpty() ? null : HopHeaders.trailersToLink(last.trailingHeaders());
+        if (trailers == null || trailers.isEmpty()) {
+            ctx.writeAndFlush(new DefaultHttp2DataFrame(last.content(), true));
+            return;
+        }
+        if (last.content().isReadable()) {
+            ctx.write(new DefaultHttp2DataFrame(last.content(), false));
+        } else {
+            last.release();
+        }
+        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(trailers, true));
     }
 
     // ---- failure and cancellation ----
@@ -311,7 +346,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         state = State.DONE;
         closeOrigin();
         pump.stop();
-        ctx.writeAndFlush(ErrorMapper.response(f)).addListener(x -> {
+        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(ErrorMapper.headers(f), true)).addListener(x -> {
             if (!x.isSuccess()) {
                 ctx.close();
             }

@@ -72,9 +72,6 @@ final class RequestPump {
         ChannelFuture last = first;
         HttpContent c;
         while ((c = queued.poll()) != null) {
-            if (c instanceof LastHttpContent lc) {
-                HopHeaders.stripLink(lc.trailingHeaders());
-            }
             last = origin.write(c);
         }
         if (last != null) {

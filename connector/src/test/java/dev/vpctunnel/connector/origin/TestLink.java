@@ -69,7 +69,7 @@ final class TestLink implements AutoCloseable {
                                     @Override
                                     protected void initChannel(Http2StreamChannel sc) {
                                         sc.config().setAutoRead(false);
-                                        sc.pipeline().addLast(new ReadOnce(), new Http2StreamFrameToHttpObjectCodec(true),
+                                        sc.pipeline().addLast(new ReadOnce(),
                                                 service.newStreamHandler());
                                     }
                                 }), new WindowOpener());
