@@ -9,6 +9,7 @@ import dev.vpctunnel.edge.directory.WorkerRecord;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http.HttpVersion;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -102,16 +103,16 @@ public class GatewayBench {
 
     /** Everything FetchHandler.start does per request before the link: token, binding, URL, route, tunnel head. */
     @Benchmark
-    public HttpRequest parseRouteAndHead() throws FetchException {
+    public Http2Headers parseRouteAndHead() throws FetchException {
         String token = RequestHeaders.bearer(originForm);
         WorkerRecord w = dir.workerByGatewayToken(token).orElseThrow();
         FetchUrl u = FetchUrl.parse(originForm);
         FetchRouter.Route r = router.route(dir, w, w.bindings().get(originForm.headers().get(RequestHeaders.BINDING)), u, "1a2b");
-        return RequestHeaders.forTunnel(originForm, u.pathAndQuery(), r.hostHeader(), r.connect().toByteArray(), r.requestId(), true);
+        return RequestHeaders.forTunnel(originForm, u.pathAndQuery(), r.hostHeader(), r.connect().toByteArray(), r.requestId());
     }
 
     @Benchmark
-    public HttpRequest forTunnel() {
-        return RequestHeaders.forTunnel(originForm, url.pathAndQuery(), "api.internal", connect, "1", true);
+    public Http2Headers forTunnel() {
+        return RequestHeaders.forTunnel(originForm, url.pathAndQuery(), "api.internal", connect, "1");
     }
 }

@@ -13,7 +13,11 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.Future;
 
@@ -107,7 +111,8 @@ final class Exchange {
             stream.close();
             return;
         }
-        stream.write(RequestHeaders.forTunnel(request, path, route.hostHeader(), route.connect().toByteArray(), route.requestId(), bodyless));
+        stream.write(new DefaultHttp2HeadersFrame(RequestHeaders.forTunnel(request, path, route.hostHeader(),
+                route.connect().toByteArray(), route.requestId()), bodyless));
         stream.read();
         HttpContent c;
         while ((c = pending.poll()) != null) {
@@ -163,7 +168,7 @@ final class Exchange {
             bodyForwarded = true;
             gateway.metrics().bytesUp(n);
         }
-        stream.write(c).addListener((ChannelFutureListener) f -> onClientLoop(() -> {
+        writeToStream(c, last).addListener((ChannelFutureListener) f -> onClientLoop(() -> {
             if (!f.isSuccess() || done) {
                 return;
             }
@@ -171,6 +176,24 @@ final class Exchange {
                 client.read();
             }
         }));
+    }
+
+    /** A piece of the request body as DATA; the end as DATA that ends the stream, or as trailers. */
+    private ChannelFuture writeToStream(HttpContent c, boolean last) {
+        if (!last) {
+            return stream.write(new DefaultHttp2DataFrame(c.content(), false));
+        }
+        HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
+        Http2Headers t = trailers.isEmpty() ? null : RequestHeaders.trailersForTunnel(trailers);
+        if (t == null || t.isEmpty()) {
+            return stream.write(new DefaultHttp2DataFrame(c.content(), true));
+        }
+        if (c.content().isReadable()) {
+            stream.write(new DefaultHttp2DataFrame(c.content(), false));
+        } else {
+            c.release();
+        }
+        return stream.write(new DefaultHttp2HeadersFrame(t, true));
     }
 
     // ---- from the tunnel stream (already on the client's event loop) ----

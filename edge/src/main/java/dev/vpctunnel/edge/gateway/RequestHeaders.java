@@ -2,26 +2,40 @@ package dev.vpctunnel.edge.gateway;
 
 import dev.vpctunnel.core.link.LinkHeaders;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 
 import java.util.Base64;
 import java.util.Iterator;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /** Header rules of the gateway: what a worker may not send on, and what the origin's response keeps. */
 final class RequestHeaders {
     static final String BINDING = "cf-vpc-binding";
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
-            "upgrade", "transfer-encoding", "proxy-authorization", "proxy-authenticate", "host", "http2-settings");
+    private static final Set<AsciiString> HOP_BY_HOP = Set.of(HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+            HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE,
+            HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.PROXY_AUTHENTICATE,
+            HttpHeaderNames.HOST, AsciiString.cached("http2-settings"));
+    private static final AsciiString VPC_PREFIX = AsciiString.cached("cf-vpc-");
+    private static final AsciiString LINK_PREFIX = AsciiString.cached(LinkHeaders.PREFIX);
+    private static final AsciiString EXTENSION_PREFIX = AsciiString.cached("x-http2-");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
 
     private RequestHeaders() {
     }
@@ -37,42 +51,83 @@ final class RequestHeaders {
     }
 
     /**
-     * The request the connector gets: method and path of the URL, the worker's headers minus hop-by-hop ones,
-     * Proxy-Authorization, every cf-vpc-* and cf-link-* header; Host as routing says; the connect request attached.
-     * A {@code bodyless} request is a full one, sent as a single HEADERS frame that ends the stream.
+     * The request the connector gets, as the stream's HEADERS: method and path of the URL, the worker's headers minus
+     * hop-by-hop ones, Proxy-Authorization, every cf-vpc-* and cf-link-* header (names lower-cased, one copy); Host
+     * as routing says (as :authority); the connect request and the fetch id attached.
      */
-    static HttpRequest forTunnel(HttpRequest in, String path, String host, byte[] connectRequest, String requestId,
-                                 boolean bodyless) {
-        HttpRequest out = bodyless
-                ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), path, Unpooled.EMPTY_BUFFER)
-                : new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), path);
-        HttpHeaders h = out.headers();
+    static Http2Headers forTunnel(HttpRequest in, String path, String host, byte[] connectRequest, String requestId) {
+        Http2Headers h = new DefaultHttp2Headers();
+        h.method(in.method().asciiName()).path(path).scheme(HTTPS).authority(host);
+        List<String> listed = in.headers().getAll(HttpHeaderNames.CONNECTION);
+        boolean chunked = !HttpUtil.isContentLengthSet(in) && HttpUtil.isTransferEncodingChunked(in);
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.headers().iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
-            String name = e.getKey().toString().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(name) || name.startsWith("cf-vpc-") || name.startsWith(LinkHeaders.PREFIX)
-                    || name.startsWith("x-http2-") || name.startsWith(":")) {
+            AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
+            if (HOP_BY_HOP.contains(name) || name.startsWith(VPC_PREFIX) || name.startsWith(LINK_PREFIX)
+                    || name.startsWith(EXTENSION_PREFIX) || name.isEmpty() || name.byteAt(0) == ':'
+                    || (chunked && HttpHeaderNames.CONTENT_LENGTH.equals(name))
+                    || (!listed.isEmpty() && connectionListed(listed, name))) {
                 continue;
             }
             h.add(name, e.getValue());
         }
-        dropConnectionListed(in.headers(), h);
-        h.set(HttpHeaderNames.HOST, host);
         h.set(LinkHeaders.CONNECT, Base64.getEncoder().encodeToString(connectRequest));
         h.set(LinkHeaders.REQUEST_ID, requestId);
-        if (!HttpUtil.isContentLengthSet(in) && HttpUtil.isTransferEncodingChunked(in)) {
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
-        }
-        return out;
+        return h;
     }
 
-    /** Headers named in Connection are hop-by-hop too. */
-    private static void dropConnectionListed(HttpHeaders in, HttpHeaders out) {
-        for (String c : in.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String name : c.split(",")) {
-                out.remove(name.trim());
+    /** The origin's response head from the stream's HEADERS (pseudo-headers dropped); a full one when it ended. */
+    static HttpResponse fromTunnel(Http2Headers in, boolean endStream) {
+        CharSequence status = in.status();
+        HttpResponseStatus s = HttpResponseStatus.parseLine(status == null ? "" : status);
+        HttpHeaders h = new DefaultHttpHeaders();
+        copyRegular(in, h);
+        return endStream
+                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE)
+                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, s, h);
+    }
+
+    /** The response's trailers from the stream's last HEADERS. */
+    static LastHttpContent trailersFromTunnel(Http2Headers in) {
+        LastHttpContent last = new DefaultLastHttpContent();
+        copyRegular(in, last.trailingHeaders());
+        last.trailingHeaders().remove(LinkHeaders.ERROR);
+        last.trailingHeaders().remove(FetchError.HEADER);
+        return last;
+    }
+
+    /** The worker's request trailers for the stream. */
+    static Http2Headers trailersForTunnel(HttpHeaders in) {
+        Http2Headers h = new DefaultHttp2Headers();
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
+            if (!HOP_BY_HOP.contains(name) && !name.startsWith(VPC_PREFIX) && !name.startsWith(LINK_PREFIX)
+                    && !name.isEmpty() && name.byteAt(0) != ':') {
+                h.add(name, e.getValue());
             }
         }
+        return h;
+    }
+
+    private static void copyRegular(Http2Headers in, HttpHeaders out) {
+        for (Map.Entry<CharSequence, CharSequence> e : in) {
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) != ':') {
+                out.add(name, e.getValue());
+            }
+        }
+    }
+
+    private static boolean connectionListed(List<String> connection, AsciiString name) {
+        for (String c : connection) {
+            for (String n : c.split(",")) {
+                if (name.contentEqualsIgnoreCase(n.trim())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -3,21 +3,29 @@ package dev.vpctunnel.edge.gateway;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 
-/** The tunnel stream's end of an exchange: hands the connector's response to the exchange on the worker's loop. */
+/**
+ * The tunnel stream's end of an exchange: turns the connector's HEADERS and DATA into the response's HTTP objects (one
+ * copy of the headers) and hands them to the exchange on the worker's loop.
+ */
 final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
     private final Exchange exchange;
     private final EventExecutor clientLoop;
     private Http2Error reset;
+    private boolean headSeen;
 
     private TunnelStreamHandler(Exchange exchange, EventExecutor clientLoop) {
         this.exchange = exchange;
@@ -35,19 +43,28 @@ final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         protected void initChannel(Http2StreamChannel ch) {
-            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new TunnelStreamHandler(exchange, clientLoop));
+            ch.pipeline().addLast(new TunnelStreamHandler(exchange, clientLoop));
         }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpResponse r) {
-            onClientLoop(() -> exchange.responseHead(r));
-            if (msg instanceof HttpContent) {
-                return; // a full response: the head carries the body and the end
+        if (msg instanceof Http2HeadersFrame h && !headSeen) {
+            headSeen = true;
+            HttpResponse r;
+            try {
+                r = RequestHeaders.fromTunnel(h.headers(), h.isEndStream());
+            } catch (IllegalArgumentException e) {
+                ctx.close(); // a malformed head: the exchange sees the stream end before a response
+                return;
             }
-        } else if (msg instanceof HttpContent c) {
+            onClientLoop(() -> exchange.responseHead(r));
+        } else if (msg instanceof Http2DataFrame d) {
+            HttpContent c = d.isEndStream() ? new DefaultLastHttpContent(d.content()) : new DefaultHttpContent(d.content());
             onClientLoop(() -> exchange.responseContent(c));
+        } else if (msg instanceof Http2HeadersFrame trailers && trailers.isEndStream()) {
+            LastHttpContent last = RequestHeaders.trailersFromTunnel(trailers.headers());
+            onClientLoop(() -> exchange.responseContent(last));
         } else {
             ReferenceCountUtil.release(msg);
             ctx.read();
