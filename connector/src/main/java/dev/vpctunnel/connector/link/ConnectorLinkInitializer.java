@@ -53,7 +53,7 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast("heartbeat", new LinkHeartbeat(c.heartbeatInterval(), c.heartbeatTimeout(),
                     why -> LOG.warning(() -> slot + ": " + why)));
             p.addLast("h2", LinkHttp2.connectorCodec(c.maxStreamsPerLink()));
-            p.addLast("mux", new Http2MultiplexHandler(new StreamDispatcher.Initializer(slot)));
+            p.addLast("mux", new Http2MultiplexHandler(new StreamDispatcher(slot)));
             p.addLast("pings", new LinkHeartbeat.PingSink());
             p.addLast("session", new Session());
         }

@@ -3,14 +3,17 @@ package dev.vpctunnel.connector.link;
 import dev.vpctunnel.core.link.LinkHeaders;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 
-/** First handler of every stream the edge opens: sends it to the control handler or to a fetch handler. */
+/**
+ * First handler of every stream the edge opens (one instance per link, shared by its streams: no initializer per
+ * stream): sends the stream to the control handler or to a fetch handler, then leaves its pipeline.
+ */
+@ChannelHandler.Sharable
 final class StreamDispatcher extends ChannelInboundHandlerAdapter {
     private final LinkSlot slot;
 
@@ -18,18 +21,10 @@ final class StreamDispatcher extends ChannelInboundHandlerAdapter {
         this.slot = slot;
     }
 
-    static final class Initializer extends ChannelInitializer<Http2StreamChannel> {
-        private final LinkSlot slot;
-
-        Initializer(LinkSlot slot) {
-            this.slot = slot;
-        }
-
-        @Override
-        protected void initChannel(Http2StreamChannel ch) {
-            ch.config().setAutoRead(false);
-            ch.pipeline().addLast("dispatch", new StreamDispatcher(slot));
-        }
+    /** Stream channels read only when their handler asks (AUTO_READ off), so WINDOW_UPDATE follows consumption. */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(false);
     }
 
     @Override

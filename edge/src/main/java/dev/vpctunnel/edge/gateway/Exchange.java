@@ -97,7 +97,7 @@ final class Exchange {
     private void open(EdgeLink l) {
         link = l;
         attempts++;
-        l.openStream(new TunnelStreamHandler.Init(this, client.executor()))
+        l.openStream(new TunnelStreamHandler(this, client.executor()))
                 .addListener((Future<Http2StreamChannel> f) -> onClientLoop(() -> opened(f)));
     }
 

@@ -2,7 +2,6 @@ package dev.vpctunnel.edge.gateway;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
@@ -27,24 +26,10 @@ final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
     private Http2Error reset;
     private boolean headSeen;
 
-    private TunnelStreamHandler(Exchange exchange, EventExecutor clientLoop) {
+    /** The stream's whole pipeline (added by the stream bootstrap itself: no initializer per stream). */
+    TunnelStreamHandler(Exchange exchange, EventExecutor clientLoop) {
         this.exchange = exchange;
         this.clientLoop = clientLoop;
-    }
-
-    static final class Init extends ChannelInitializer<Http2StreamChannel> {
-        private final Exchange exchange;
-        private final EventExecutor clientLoop;
-
-        Init(Exchange exchange, EventExecutor clientLoop) {
-            this.exchange = exchange;
-            this.clientLoop = clientLoop;
-        }
-
-        @Override
-        protected void initChannel(Http2StreamChannel ch) {
-            ch.pipeline().addLast(new TunnelStreamHandler(exchange, clientLoop));
-        }
     }
 
     @Override
