@@ -1,32 +1,31 @@
 package dev.vpctunnel.core.link;
 
+import dev.vpctunnel.core.net.IdleWatch;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * HTTP/2 PING heartbeats: a PING whenever this side has written nothing for {@code interval}; the link is closed
  * when nothing at all was read for {@code timeout}. Both ends run one, so each side notices a silent peer.
  */
-public final class LinkHeartbeat extends IdleStateHandler {
+public final class LinkHeartbeat extends IdleWatch {
     private final Consumer<String> onSilent;
     private final Duration timeout;
 
     public LinkHeartbeat(Duration interval, Duration timeout, Consumer<String> onSilent) {
-        super(timeout.toMillis(), interval.toMillis(), 0, TimeUnit.MILLISECONDS);
+        super(timeout, interval, Duration.ZERO);
         this.timeout = timeout;
         this.onSilent = onSilent;
     }
 
     @Override
-    protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+    protected void idle(ChannelHandlerContext ctx, IdleStateEvent evt) {
         switch (evt.state()) {
             // the PING goes in at the tail so that the HTTP/2 codec (after this handler) encodes it
             case WRITER_IDLE -> ctx.channel().writeAndFlush(new DefaultHttp2PingFrame(System.nanoTime()));

@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.gateway;
 
+import dev.vpctunnel.core.net.IdleWatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,10 +15,10 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.channel.ChannelDuplexHandler;
 
+import java.time.Duration;
 import java.util.List;
 
 /** Looks at the first bytes: the HTTP/2 preface means h2c with prior knowledge, anything else HTTP/1.1. */
@@ -31,7 +32,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, 300));
+        ch.pipeline().addLast("idle", new IdleWatch(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(300)));
         ch.pipeline().addLast("idle-close", new IdleClose());
         ch.pipeline().addLast("sniff", new Sniffer());
         ch.read();
