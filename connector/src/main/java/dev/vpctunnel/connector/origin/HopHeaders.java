@@ -15,7 +15,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,8 +27,6 @@ final class HopHeaders {
             HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE, HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.EXPECT, AsciiString.cached("http2-settings"),
             HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION);
-    private static final AsciiString LINK_PREFIX = AsciiString.cached(LinkHeaders.PREFIX);
-    private static final AsciiString EXTENSION_PREFIX = AsciiString.cached("x-http2-");
 
     private HopHeaders() {
     }
@@ -95,11 +92,11 @@ final class HopHeaders {
     }
 
     private static void copy(HttpHeaders in, Http2Headers out) {
-        List<String> listed = in.getAll(HttpHeaderNames.CONNECTION);
+        Set<AsciiString> listed = LinkHeaders.connectionListed(in.getAll(HttpHeaderNames.CONNECTION));
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
-            if (dropped(name) || (!listed.isEmpty() && connectionListed(listed, name))) {
+            if (dropped(name) || listed.contains(name)) {
                 continue;
             }
             out.add(name, e.getValue());
@@ -108,18 +105,7 @@ final class HopHeaders {
 
     /** Hop-by-hop, link-internal (cf-link-*) and HTTP/2-conversion (x-http2-*) names; {@code name} is lower case. */
     private static boolean dropped(AsciiString name) {
-        return HOP_BY_HOP.contains(name) || name.startsWith(LINK_PREFIX) || name.startsWith(EXTENSION_PREFIX);
-    }
-
-    private static boolean connectionListed(List<String> connection, AsciiString name) {
-        for (String c : connection) {
-            for (String n : c.split(",")) {
-                if (name.contentEqualsIgnoreCase(n.trim())) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return HOP_BY_HOP.contains(name) || LinkHeaders.internal(name);
     }
 
     private static boolean expectsBody(HttpMethod m) {

@@ -2,6 +2,10 @@ package dev.vpctunnel.core.link;
 
 import io.netty.util.AsciiString;
 
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
 /** Header names and limits of the tunnel link (see proto/src/main/proto/link.proto). */
 public final class LinkHeaders {
     public static final String CONTROL_PATH = "/cf-link/control";
@@ -24,6 +28,37 @@ public final class LinkHeaders {
     /** Connection-level flow-control window: far above the 64 KiB default so many streams share a fast link. */
     public static final int CONNECTION_WINDOW = 32 * 1024 * 1024;
 
+    private static final AsciiString PREFIX_NAME = AsciiString.cached(PREFIX);
+    private static final AsciiString HTTP2_EXTENSION_PREFIX = AsciiString.cached("x-http2-");
+
     private LinkHeaders() {
+    }
+
+    /**
+     * A link-internal name (cf-link-*) or one of Netty's HTTP/2 conversion names (x-http2-*): neither crosses from a
+     * worker or an origin. {@code name} is lower case.
+     */
+    public static boolean internal(AsciiString name) {
+        return name.startsWith(PREFIX_NAME) || name.startsWith(HTTP2_EXTENSION_PREFIX);
+    }
+
+    /**
+     * The names a message's Connection header values list, lower case: hop-by-hop too (RFC 9110 7.6.1). Parsed once
+     * per message, then checked per header with {@code contains}.
+     */
+    public static Set<AsciiString> connectionListed(List<String> connectionValues) {
+        if (connectionValues.isEmpty()) {
+            return Set.of();
+        }
+        Set<AsciiString> names = new HashSet<>();
+        for (String value : connectionValues) {
+            for (String n : value.split(",")) {
+                String t = n.trim();
+                if (!t.isEmpty()) {
+                    names.add(AsciiString.of(t).toLowerCase());
+                }
+            }
+        }
+        return names;
     }
 }

@@ -21,7 +21,6 @@ import io.netty.util.AsciiString;
 
 import java.util.Base64;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -33,8 +32,6 @@ final class RequestHeaders {
             HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.PROXY_AUTHENTICATE,
             HttpHeaderNames.HOST, AsciiString.cached("http2-settings"));
     private static final AsciiString VPC_PREFIX = AsciiString.cached("cf-vpc-");
-    private static final AsciiString LINK_PREFIX = AsciiString.cached(LinkHeaders.PREFIX);
-    private static final AsciiString EXTENSION_PREFIX = AsciiString.cached("x-http2-");
     private static final AsciiString HTTPS = AsciiString.cached("https");
 
     private RequestHeaders() {
@@ -58,15 +55,14 @@ final class RequestHeaders {
     static Http2Headers forTunnel(HttpRequest in, String path, String host, byte[] connectRequest, String requestId) {
         Http2Headers h = new DefaultHttp2Headers();
         h.method(in.method().asciiName()).path(path).scheme(HTTPS).authority(host);
-        List<String> listed = in.headers().getAll(HttpHeaderNames.CONNECTION);
+        Set<AsciiString> listed = LinkHeaders.connectionListed(in.headers().getAll(HttpHeaderNames.CONNECTION));
         boolean chunked = !HttpUtil.isContentLengthSet(in) && HttpUtil.isTransferEncodingChunked(in);
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.headers().iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
-            if (HOP_BY_HOP.contains(name) || name.startsWith(VPC_PREFIX) || name.startsWith(LINK_PREFIX)
-                    || name.startsWith(EXTENSION_PREFIX) || name.isEmpty() || name.byteAt(0) == ':'
-                    || (chunked && HttpHeaderNames.CONTENT_LENGTH.equals(name))
-                    || (!listed.isEmpty() && connectionListed(listed, name))) {
+            if (HOP_BY_HOP.contains(name) || name.startsWith(VPC_PREFIX) || LinkHeaders.internal(name)
+                    || name.isEmpty() || name.byteAt(0) == ':'
+                    || (chunked && HttpHeaderNames.CONTENT_LENGTH.equals(name)) || listed.contains(name)) {
                 continue;
             }
             h.add(name, e.getValue());
@@ -102,7 +98,7 @@ final class RequestHeaders {
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
-            if (!HOP_BY_HOP.contains(name) && !name.startsWith(VPC_PREFIX) && !name.startsWith(LINK_PREFIX)
+            if (!HOP_BY_HOP.contains(name) && !name.startsWith(VPC_PREFIX) && !name.startsWith(LinkHeaders.PREFIX)
                     && !name.isEmpty() && name.byteAt(0) != ':') {
                 h.add(name, e.getValue());
             }
@@ -117,17 +113,6 @@ final class RequestHeaders {
                 out.add(name, e.getValue());
             }
         }
-    }
-
-    private static boolean connectionListed(List<String> connection, AsciiString name) {
-        for (String c : connection) {
-            for (String n : c.split(",")) {
-                if (name.contentEqualsIgnoreCase(n.trim())) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /**
