@@ -5,7 +5,6 @@ import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.proto.ConnectRequest;
 import dev.vpctunnel.proto.ErrorCode;
 import dev.vpctunnel.proto.Scheme;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.NetUtil;
 
@@ -30,10 +29,6 @@ final class ConnectRequests {
     /** Validated destinations by their header value: every fetch to one destination sends the same value. */
     private static final int CACHE_SIZE = 4096;
     private static final Map<String, OriginTarget> CACHE = new ConcurrentHashMap<>();
-
-    static OriginTarget fromHeaders(HttpHeaders headers) {
-        return fromValues(headers.get(LinkHeaders.CONNECT), headers.get(LinkHeaders.REQUEST_ID));
-    }
 
     static OriginTarget fromHeaders(Http2Headers headers) {
         CharSequence connect = headers.get(LinkHeaders.CONNECT);

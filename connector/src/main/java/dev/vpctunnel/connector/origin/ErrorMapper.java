@@ -5,11 +5,8 @@ import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.proto.ConnectError;
 import dev.vpctunnel.proto.ErrorCode;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -53,23 +50,14 @@ final class ErrorMapper {
 
     /** The HEADERS that end a failed fetch stream: status 502, cf-link-error = base64(ConnectError), no body. */
     static Http2Headers headers(FetchFailure f) {
-        FullHttpResponse r = response(f);
-        Http2Headers h = new DefaultHttp2Headers().status(r.status().codeAsText());
-        h.set(LinkHeaders.ERROR, r.headers().get(LinkHeaders.ERROR));
-        h.set(HttpHeaderNames.CONTENT_LENGTH, "0");
-        return h;
-    }
-
-    /** Status 502, header cf-link-error = base64(ConnectError), empty body. */
-    static FullHttpResponse response(FetchFailure f) {
         String message = f.getMessage() == null ? "" : f.getMessage();
         if (message.length() > MAX_MESSAGE) {
             message = message.substring(0, MAX_MESSAGE);
         }
         ConnectError e = ConnectError.newBuilder().setCode(f.code()).setMessage(message).build();
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY);
-        r.headers().set(LinkHeaders.ERROR, Base64.getEncoder().encodeToString(e.toByteArray()));
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
-        return r;
+        return new DefaultHttp2Headers()
+                .status(HttpResponseStatus.BAD_GATEWAY.codeAsText())
+                .set(LinkHeaders.ERROR, Base64.getEncoder().encodeToString(e.toByteArray()))
+                .set(HttpHeaderNames.CONTENT_LENGTH, "0");
     }
 }

@@ -44,6 +44,12 @@ final class Exchange {
     private final boolean bodyless;
     private boolean clientFlushScheduled;
     private final Runnable clientFlush = this::flushClient;
+    /** For writes to the worker whose success needs no follow-up (the read went ahead already). */
+    private final ChannelFutureListener clientWriteFailed = f -> {
+        if (!f.isSuccess()) {
+            clientGone();
+        }
+    };
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
     private EdgeLink link;
     private Http2StreamChannel stream;
@@ -97,7 +103,7 @@ final class Exchange {
     private void open(EdgeLink l) {
         link = l;
         attempts++;
-        l.openStream(new TunnelStreamHandler(this, client.executor()))
+        l.openStream(new TunnelStreamHandler(this))
                 .addListener((Future<Http2StreamChannel> f) -> onClientLoop(() -> opened(f)));
     }
 
@@ -229,11 +235,7 @@ final class Exchange {
             return;
         }
         // The head alone is small: read on at once, so that a body already received goes out with it in one write.
-        client.write(r).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                clientGone();
-            }
-        });
+        client.write(r).addListener(clientWriteFailed);
         scheduleClientFlush();
         if (stream != null) {
             stream.read();
@@ -254,11 +256,7 @@ final class Exchange {
             scheduleClientFlush();
             if (client.channel().isWritable()) {
                 // room in the worker's write buffer: take the next frame now (it goes out in the same flush)
-                client.write(c).addListener((ChannelFutureListener) f -> {
-                    if (!f.isSuccess()) {
-                        clientGone();
-                    }
-                });
+                client.write(c).addListener(clientWriteFailed);
                 if (stream != null) {
                     stream.read();
                 }
@@ -358,7 +356,7 @@ final class Exchange {
     }
 
     /** Runs r on the worker connection's loop: at once when already there (link and client share a loop). */
-    private void onClientLoop(Runnable r) {
+    void onClientLoop(Runnable r) {
         if (client.executor().inEventLoop()) {
             r.run();
         } else {

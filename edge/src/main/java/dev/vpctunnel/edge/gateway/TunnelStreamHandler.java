@@ -14,7 +14,6 @@ import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
 
 /**
  * The tunnel stream's end of an exchange: turns the connector's HEADERS and DATA into the response's HTTP objects (one
@@ -22,14 +21,12 @@ import io.netty.util.concurrent.EventExecutor;
  */
 final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
     private final Exchange exchange;
-    private final EventExecutor clientLoop;
     private Http2Error reset;
     private boolean headSeen;
 
     /** The stream's whole pipeline (added by the stream bootstrap itself: no initializer per stream). */
-    TunnelStreamHandler(Exchange exchange, EventExecutor clientLoop) {
+    TunnelStreamHandler(Exchange exchange) {
         this.exchange = exchange;
-        this.clientLoop = clientLoop;
     }
 
     @Override
@@ -43,13 +40,13 @@ final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
                 ctx.close(); // a malformed head: the exchange sees the stream end before a response
                 return;
             }
-            onClientLoop(() -> exchange.responseHead(r));
+            exchange.onClientLoop(() -> exchange.responseHead(r));
         } else if (msg instanceof Http2DataFrame d) {
             HttpContent c = d.isEndStream() ? new DefaultLastHttpContent(d.content()) : new DefaultHttpContent(d.content());
-            onClientLoop(() -> exchange.responseContent(c));
+            exchange.onClientLoop(() -> exchange.responseContent(c));
         } else if (msg instanceof Http2HeadersFrame trailers && trailers.isEndStream()) {
             LastHttpContent last = RequestHeaders.trailersFromTunnel(trailers.headers());
-            onClientLoop(() -> exchange.responseContent(last));
+            exchange.onClientLoop(() -> exchange.responseContent(last));
         } else {
             ReferenceCountUtil.release(msg);
             ctx.read();
@@ -71,17 +68,8 @@ final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         Http2Error r = reset;
-        onClientLoop(() -> exchange.streamClosed(r));
+        exchange.onClientLoop(() -> exchange.streamClosed(r));
         ctx.fireChannelInactive();
-    }
-
-    /** The link and the worker connection often share a loop (the router prefers that): then no task hop. */
-    private void onClientLoop(Runnable r) {
-        if (clientLoop.inEventLoop()) {
-            r.run();
-        } else {
-            clientLoop.execute(r);
-        }
     }
 
     @Override
