@@ -40,11 +40,13 @@ port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# wait_http URL SECONDS [PID]: waits for a 2xx answer; false on timeout or when PID died.
-wait_http() {
-  local url=$1 secs=$2 pid=${3:-} i
+# poll SECONDS PID COMMAND...: runs COMMAND every 0.2 s until it succeeds; false on timeout or when PID (if not
+# empty) died.
+poll() {
+  local secs=$1 pid=$2 i
+  shift 2
   for ((i = 0; i < secs * 5; i++)); do
-    if curl -sf -o /dev/null --max-time 2 "$url"; then
+    if "$@"; then
       return 0
     fi
     if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
@@ -55,19 +57,14 @@ wait_http() {
   return 1
 }
 
+# wait_http URL SECONDS [PID]: waits for a 2xx answer; false on timeout or when PID died.
+wait_http() {
+  poll "$2" "${3:-}" curl -sf -o /dev/null --max-time 2 "$1"
+}
+
 # wait_line FILE TEXT SECONDS [PID]: waits until FILE contains TEXT.
 wait_line() {
-  local file=$1 text=$2 secs=$3 pid=${4:-} i
-  for ((i = 0; i < secs * 5; i++)); do
-    if grep -q -e "$text" "$file" 2>/dev/null; then
-      return 0
-    fi
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-      return 1
-    fi
-    sleep 0.2
-  done
-  return 1
+  poll "$3" "${4:-}" grep -q -e "$2" "$1" 2>/dev/null
 }
 
 # json_get KEY.PATH < JSON: prints one value (node is there: npm needs it).

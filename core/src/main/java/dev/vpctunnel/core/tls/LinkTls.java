@@ -45,10 +45,6 @@ public final class LinkTls {
 
     private static final Provider JSSE = new BouncyCastleJsseProvider();
 
-    private static Provider jsse() {
-        return JSSE;
-    }
-
     /** The engine configured for this process (see the class comment). */
     public static Engine engine() {
         String v = System.getProperty("vpctunnel.linkTls");
@@ -72,12 +68,16 @@ public final class LinkTls {
         return e;
     }
 
-    private static SslContextBuilder engine(SslContextBuilder b) {
-        return switch (engine()) {
-            case BC -> b.sslProvider(SslProvider.JDK).sslContextProvider(jsse());
+    /** What both sides share: the engine's provider, TLS 1.3/1.2 with HTTP/2's ciphers, ALPN h2. */
+    private static SslContextBuilder common(SslContextBuilder b, Engine engine) {
+        switch (engine) {
+            case BC -> b.sslProvider(SslProvider.JDK).sslContextProvider(JSSE);
             case JDK -> b.sslProvider(SslProvider.JDK);
             case OPENSSL -> b.sslProvider(SslProvider.OPENSSL);
-        };
+        }
+        return b.protocols(PROTOCOLS)
+                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .applicationProtocolConfig(alpn());
     }
 
     private static ApplicationProtocolConfig alpn() {
@@ -121,28 +121,21 @@ public final class LinkTls {
 
     /** The edge's side: presents the edge certificate. */
     public static SslContext server(PrivateKey key, List<X509Certificate> chain) throws SSLException {
-        SslContextBuilder b = engine() == Engine.BC ? SslContextBuilder.forServer(keyManagers(key, chain))
+        Engine engine = engine();
+        SslContextBuilder b = engine == Engine.BC ? SslContextBuilder.forServer(keyManagers(key, chain))
                 : SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
-        return engine(b)
-                .protocols(PROTOCOLS)
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .applicationProtocolConfig(alpn())
-                .build();
+        return common(b, engine).build();
     }
 
     /** The connector's side: trusts only the given edge CA certificates, verifies the edge's host name. */
     public static SslContext client(List<X509Certificate> trustedCas) throws SSLException {
+        Engine engine = engine();
         SslContextBuilder b = SslContextBuilder.forClient();
-        if (engine() == Engine.BC) {
+        if (engine == Engine.BC) {
             b.trustManager(trustManagers(trustedCas));
         } else {
             b.trustManager(trustedCas.toArray(X509Certificate[]::new));
         }
-        return engine(b)
-                .protocols(PROTOCOLS)
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .endpointIdentificationAlgorithm("HTTPS")
-                .applicationProtocolConfig(alpn())
-                .build();
+        return common(b, engine).endpointIdentificationAlgorithm("HTTPS").build();
     }
 }

@@ -44,12 +44,6 @@ final class Exchange {
     private final boolean bodyless;
     private boolean clientFlushScheduled;
     private final Runnable clientFlush = this::flushClient;
-    /** For writes to the worker whose success needs no follow-up (the read went ahead already). */
-    private final ChannelFutureListener clientWriteFailed = f -> {
-        if (!f.isSuccess()) {
-            clientGone();
-        }
-    };
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>(2);
     private EdgeLink link;
     private Http2StreamChannel stream;
@@ -60,6 +54,27 @@ final class Exchange {
     /** The connector sent the whole response; it may still be on its way to the worker. */
     private boolean responseEnded;
     private boolean done;
+    /** Listeners of this exchange's writes, made once instead of per write. */
+    private final ChannelFutureListener clientWriteFailed = f -> {
+        if (!f.isSuccess()) {
+            clientGone(); // success needs no follow-up: the next read went ahead already
+        }
+    };
+    private final ChannelFutureListener clientWriteDone = f -> {
+        if (!f.isSuccess()) {
+            clientGone();
+        } else if (stream != null) {
+            stream.read(); // the worker took this piece: the next one may come
+        }
+    };
+    private final ChannelFutureListener lastClientWriteDone = f -> {
+        if (!f.isSuccess()) {
+            clientGone();
+        } else {
+            finish();
+        }
+    };
+    private final ChannelFutureListener readMoreBody = this::bodyPieceWritten;
 
     Exchange(GatewayContext gateway, ChannelHandlerContext client, FetchHandler owner, HttpRequest request,
              FetchRouter.Route route, FetchUrl url, String binding, long started, boolean keepAlive) {
@@ -174,14 +189,19 @@ final class Exchange {
             bodyForwarded = true;
             gateway.metrics().bytesUp(n);
         }
-        writeToStream(c, last).addListener((ChannelFutureListener) f -> onClientLoop(() -> {
-            if (!f.isSuccess() || done) {
-                return;
-            }
-            if (!last) {
+        ChannelFuture written = writeToStream(c, last);
+        if (!last) {
+            written.addListener(readMoreBody);
+        }
+    }
+
+    /** A piece of the request body reached the stream: read the next one from the worker. */
+    private void bodyPieceWritten(ChannelFuture f) {
+        onClientLoop(() -> {
+            if (f.isSuccess() && !done) {
                 client.read();
             }
-        }));
+        });
     }
 
     /** A piece of the request body as DATA; the end as DATA that ends the stream, or as trailers. */
@@ -229,9 +249,7 @@ final class Exchange {
         if (full) {
             responseEnded = true;
             gateway.metrics().bytesDown(((FullHttpResponse) r).content().readableBytes());
-        }
-        if (full) {
-            client.writeAndFlush(r).addListener((ChannelFutureListener) f -> afterClientWrite(f, true));
+            client.writeAndFlush(r).addListener(lastClientWriteDone);
             return;
         }
         // The head alone is small: read on at once, so that a body already received goes out with it in one write.
@@ -251,7 +269,7 @@ final class Exchange {
         responseEnded |= last;
         gateway.metrics().bytesDown(c.content().readableBytes());
         if (last) {
-            client.writeAndFlush(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, true));
+            client.writeAndFlush(c).addListener(lastClientWriteDone);
         } else {
             scheduleClientFlush();
             if (client.channel().isWritable()) {
@@ -261,7 +279,7 @@ final class Exchange {
                     stream.read();
                 }
             } else {
-                client.write(c).addListener((ChannelFutureListener) f -> afterClientWrite(f, false));
+                client.write(c).addListener(clientWriteDone);
             }
         }
     }
@@ -276,18 +294,6 @@ final class Exchange {
         if (!clientFlushScheduled) {
             clientFlushScheduled = true;
             client.executor().execute(clientFlush);
-        }
-    }
-
-    private void afterClientWrite(ChannelFuture f, boolean last) {
-        if (!f.isSuccess()) {
-            clientGone();
-            return;
-        }
-        if (last) {
-            finish();
-        } else if (stream != null) {
-            stream.read();
         }
     }
 

@@ -96,10 +96,12 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void start(ChannelHandlerContext ctx, HttpRequest req) {
-        boolean keepAlive = HttpUtil.isKeepAlive(req) && !(ctx.channel() instanceof Http2StreamChannel);
-        closeAfterResponse = !keepAlive && !(ctx.channel() instanceof Http2StreamChannel);
+        boolean h2 = ctx.channel() instanceof Http2StreamChannel;
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !h2;
+        boolean closeWhenDone = !keepAlive && !h2;
+        closeAfterResponse = closeWhenDone;
         boolean expectContinue = HttpUtil.is100ContinueExpected(req);
-        if (expectContinue && !(ctx.channel() instanceof Http2StreamChannel)) {
+        if (expectContinue && !h2) {
             // refused before 100 Continue: the body may never come, so that connection cannot be reused
             closeAfterResponse = true;
         }
@@ -139,7 +141,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (expectContinue) {
-            closeAfterResponse = !keepAlive && !(ctx.channel() instanceof Http2StreamChannel);
+            closeAfterResponse = closeWhenDone;
             // the fetch is routable: let the worker send its body (the origin never sees the Expect header)
             req.headers().remove(io.netty.handler.codec.http.HttpHeaderNames.EXPECT);
             ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(req.protocolVersion(),

@@ -32,8 +32,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        ch.pipeline().addLast("idle", new IdleWatch(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(300)));
-        ch.pipeline().addLast("idle-close", new IdleClose());
+        ch.pipeline().addLast("idle", new IdleClose());
         ch.pipeline().addLast("sniff", new Sniffer());
         ch.read();
     }
@@ -82,14 +81,15 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         }
     }
 
-    private static final class IdleClose extends ChannelDuplexHandler {
+    /** A worker connection with nothing read or written for 300 s is closed. */
+    private static final class IdleClose extends IdleWatch {
+        IdleClose() {
+            super(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(300));
+        }
+
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
-            } else {
-                ctx.fireUserEventTriggered(evt);
-            }
+        protected void idle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+            ctx.close();
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.vpctunnel.proto.FailureKind;
 import dev.vpctunnel.proto.RegisterConnection;
 import dev.vpctunnel.proto.RegisterResult;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -38,8 +39,8 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
         this.authority = authority;
     }
 
-    static void send(Channel stream, EdgeFrame frame) {
-        stream.writeAndFlush(new DefaultHttp2DataFrame(DelimitedFrames.encode(stream.alloc(), frame)));
+    static ChannelFuture send(Channel stream, EdgeFrame frame) {
+        return stream.writeAndFlush(new DefaultHttp2DataFrame(DelimitedFrames.encode(stream.alloc(), frame)));
     }
 
     @Override
@@ -128,8 +129,7 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
                 + "): " + message);
         EdgeFrame f = EdgeFrame.newBuilder().setResult(RegisterResult.newBuilder().setOk(false).setFailure(kind)
                 .setMessage(message).setEdgeId(session.config().edgeId())).build();
-        ctx.writeAndFlush(new DefaultHttp2DataFrame(DelimitedFrames.encode(ctx.alloc(), f)))
-                .addListener((ChannelFutureListener) w -> session.channel().close());
+        send(ctx.channel(), f).addListener((ChannelFutureListener) w -> session.channel().close());
     }
 
     @Override

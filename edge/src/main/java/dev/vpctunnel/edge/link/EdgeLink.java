@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -39,18 +38,17 @@ public final class EdgeLink {
      * stream until its channel closes. Fails when the link is closing or the peer refuses more streams.
      */
     public Future<Http2StreamChannel> openStream(ChannelHandler handler) {
-        Promise<Http2StreamChannel> promise = channel.eventLoop().newPromise();
         openStreams.incrementAndGet();
-        new Http2StreamChannelBootstrap(channel).option(ChannelOption.AUTO_READ, false).handler(handler).open().addListener((Future<Http2StreamChannel> f) -> {
+        Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(channel).option(ChannelOption.AUTO_READ, false)
+                .handler(handler).open();
+        opened.addListener((Future<Http2StreamChannel> f) -> {
             if (f.isSuccess()) {
                 f.getNow().closeFuture().addListener(c -> openStreams.decrementAndGet());
-                promise.setSuccess(f.getNow());
             } else {
                 openStreams.decrementAndGet();
-                promise.setFailure(f.cause());
             }
         });
-        return promise;
+        return opened;
     }
 
     public boolean usable() {
