@@ -170,7 +170,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         long length = pump.knownLength();
         HttpRequest originHead;
         try {
-            originHead = HopHeaders.toOrigin(head, target.serverName(), length == 0, length);
+            originHead = HopHeaders.toOrigin(head, target.serverName(), length);
         } catch (IllegalArgumentException e) {
             conn.channel().close();
             fail(new FetchFailure(ErrorCode.BAD_REQUEST, "invalid request head: " + e.getMessage()));
