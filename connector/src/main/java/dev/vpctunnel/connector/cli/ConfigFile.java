@@ -223,23 +223,24 @@ final class ConfigFile {
     }
 
     private Path readableFile(JsonNode root, String key) {
-        Path p = dir.resolve(scalar(root, key)).normalize();
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw fail(key, "file not found or not readable: " + p);
-        }
-        return p;
+        return readable(key, scalar(root, key));
     }
 
     private List<Path> paths(JsonNode root, String key) {
         List<Path> out = new ArrayList<>();
         for (String s : list(root, key)) {
-            Path p = dir.resolve(s).normalize();
-            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-                throw fail(key, "file not found or not readable: " + p);
-            }
-            out.add(p);
+            out.add(readable(key, s));
         }
         return out;
+    }
+
+    /** {@code value} resolved against the config file's directory; it must be a readable regular file. */
+    private Path readable(String key, String value) {
+        Path p = dir.resolve(value).normalize();
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw fail(key, "file not found or not readable: " + p);
+        }
+        return p;
     }
 
     static boolean readableByOthers(Path f) {

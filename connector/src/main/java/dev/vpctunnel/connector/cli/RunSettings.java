@@ -1,6 +1,6 @@
 package dev.vpctunnel.connector.cli;
 
-import dev.vpctunnel.connector.policy.Cidr;
+import dev.vpctunnel.connector.policy.CidrPolicy;
 import dev.vpctunnel.core.link.Durations;
 import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.net.Transports;
@@ -90,13 +90,7 @@ record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, 
         if (flag.isEmpty()) {
             return List.copyOf(file);
         }
-        for (String s : flag) {
-            try {
-                Cidr.parse(s);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(name + ": " + e.getMessage());
-            }
-        }
+        CidrPolicy.parse(flag, name); // validates only; the strings are kept
         return List.copyOf(flag);
     }
 }

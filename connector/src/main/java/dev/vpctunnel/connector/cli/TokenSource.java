@@ -5,8 +5,6 @@ import dev.vpctunnel.core.link.TunnelToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.Set;
 import java.util.logging.Logger;
 
 /** Where the tunnel token comes from: --token, --token-file, or TUNNEL_TOKEN (in that order). */
@@ -41,13 +39,8 @@ final class TokenSource {
     }
 
     private static String readFile(Path f) {
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(f);
-            if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.GROUP_READ)) {
-                LOG.warning(() -> "token file " + f + " is readable by other users; restrict it: chmod 600 " + f);
-            }
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // permissions unknown on this file system: nothing to warn about
+        if (ConfigFile.readableByOthers(f)) { // false when permissions are unknown on this file system
+            LOG.warning(() -> "token file " + f + " is readable by other users; restrict it: chmod 600 " + f);
         }
         try {
             return Files.readString(f);

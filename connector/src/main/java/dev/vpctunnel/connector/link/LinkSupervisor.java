@@ -54,10 +54,6 @@ public final class LinkSupervisor {
         return slots.stream().mapToInt(LinkSlot::activeStreams).sum();
     }
 
-    List<LinkSlot> slots() {
-        return slots;
-    }
-
     /**
      * Graceful drain: every link tells its edge (control message + GOAWAY), in-flight streams get up to
      * {@code grace} to finish, then the links close. Blocks the calling thread.

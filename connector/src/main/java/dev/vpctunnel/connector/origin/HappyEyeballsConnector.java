@@ -35,9 +35,13 @@ final class HappyEyeballsConnector {
         this.template = template;
     }
 
+    /**
+     * Races {@code candidates} in the order given, which the caller has already put through {@link #interleave} (the
+     * dialer needs that order itself for its pool look-up); this method does not reorder them.
+     */
     Future<Channel> connect(List<InetAddress> candidates, int port, int timeoutMs, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
-        loop.execute(() -> new Race(interleave(candidates), port, timeoutMs, loop, promise).start());
+        loop.execute(() -> new Race(candidates, port, timeoutMs, loop, promise).start());
         return promise;
     }
 

@@ -34,10 +34,10 @@ final class HopHeaders {
     /**
      * The HTTP/1.1 request head for the origin from the stream's HEADERS (names arrive lower-case and validated by the
      * HTTP/2 codec; values are validated again here). Host is the request's Host (sent as :authority), else the server
-     * name. {@code bodyKnownEmpty}: the stream already ended with no body; {@code knownLength}: the whole body's size
-     * when it already arrived, else -1 (then chunked unless the edge gave a Content-Length).
+     * name. {@code knownLength}: the whole body's size when it already arrived (0: the stream already ended with no body),
+     * else -1 (then chunked unless the edge gave a Content-Length).
      */
-    static HttpRequest toOrigin(Http2Headers in, String serverName, boolean bodyKnownEmpty, long knownLength) {
+    static HttpRequest toOrigin(Http2Headers in, String serverName, long knownLength) {
         HttpMethod method = HttpMethod.valueOf(in.method().toString());
         HttpHeaders h = new DefaultHttpHeaders();
         CharSequence host = in.authority();
@@ -57,7 +57,7 @@ final class HopHeaders {
         h.set(HttpHeaderNames.HOST, hostHeader(host, serverName));
         if (knownLength >= 0) {
             h.set(HttpHeaderNames.CONTENT_LENGTH, knownLength);
-            if (knownLength == 0 && !hadLength && bodyKnownEmpty && !expectsBody(method)) {
+            if (knownLength == 0 && !hadLength && !expectsBody(method)) {
                 h.remove(HttpHeaderNames.CONTENT_LENGTH);
             }
         } else if (!hadLength) {

@@ -69,10 +69,6 @@ final class OriginPool implements AutoCloseable {
         }
     }
 
-    int idleCount() {
-        return loops.values().stream().flatMap(m -> m.values().stream()).mapToInt(ArrayDeque::size).sum();
-    }
-
     private Map<PoolKey, ArrayDeque<OriginConnection>> idle(EventLoop loop) {
         return loops.computeIfAbsent(loop, l -> new HashMap<>());
     }

@@ -58,11 +58,6 @@ public final class OriginService implements AutoCloseable {
         return new OriginStreamHandler(dialer, loops);
     }
 
-    /** Idle pooled origin connections (for tests and metrics). */
-    public int idleConnections() {
-        return pool.idleCount();
-    }
-
     @Override
     public void close() {
         pool.close();

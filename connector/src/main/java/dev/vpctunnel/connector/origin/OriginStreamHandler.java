@@ -170,7 +170,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         long length = pump.knownLength();
         HttpRequest originHead;
         try {
-            originHead = HopHeaders.toOrigin(head, target.serverName(), length == 0, length);
+            originHead = HopHeaders.toOrigin(head, target.serverName(), length);
         } catch (IllegalArgumentException e) {
             conn.channel().close();
             fail(new FetchFailure(ErrorCode.BAD_REQUEST, "invalid request head: " + e.getMessage()));
@@ -273,15 +273,14 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
 
     /** The origin's response is complete: its connection goes back to the pool first, then the end goes to the edge. */
     private void onResponseEnded(LastHttpContent last) {
-        OriginConnection conn = origin;
-        origin = null;
         state = State.DONE;
         boolean requestComplete = pump.ended();
         if (responseKeepAlive && pump.handedOver()) {
+            OriginConnection conn = origin;
+            origin = null;
             LoopHandoff.onLoopOf(conn, conn::returnToPool);
         } else {
-            LoopHandoff.onLoopOf(conn, () -> conn.listener(null));
-            conn.channel().close();
+            closeOrigin();
         }
         pump.stop();
         writeEnd(last);
@@ -316,9 +315,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         FetchFailure f = ErrorMapper.toFailure(cause);
         if (responseStarted) {
             LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " cut off: " + f.getMessage());
-            state = State.DONE;
-            closeOrigin();
-            pump.stop();
+            finish();
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR)).addListener(x -> ctx.close());
         } else if (retryable) {
             LOG.fine(() -> "fetch " + target.requestId() + ": pooled connection closed by the origin, retrying on a new one");
@@ -343,9 +340,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " failed: " + f.code() + " " + f.getMessage());
         }
         boolean bodyPending = !pump.ended();
-        state = State.DONE;
-        closeOrigin();
-        pump.stop();
+        finish();
         ctx.writeAndFlush(new DefaultHttp2HeadersFrame(ErrorMapper.headers(f), true)).addListener(x -> {
             if (!x.isSuccess()) {
                 ctx.close();
@@ -364,6 +359,11 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         if (target != null) {
             LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " cancelled: " + why);
         }
+        finish();
+    }
+
+    /** The fetch is over: no more events are acted on, the origin connection is closed, the request pump stopped. */
+    private void finish() {
         state = State.DONE;
         closeOrigin();
         pump.stop();

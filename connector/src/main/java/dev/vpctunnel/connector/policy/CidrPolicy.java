@@ -15,24 +15,19 @@ public final class CidrPolicy {
 
     /** Throws IllegalArgumentException naming the bad CIDR. */
     public CidrPolicy(List<String> allow, List<String> deny) {
-        this.allow = allow == null ? List.of() : allow.stream().map(CidrPolicy::parseAllow).toList();
-        this.deny = deny == null ? List.of() : deny.stream().map(CidrPolicy::parseDeny).toList();
+        this.allow = allow == null ? List.of() : parse(allow, "--allow");
+        this.deny = deny == null ? List.of() : parse(deny, "--deny");
     }
 
-    private static Cidr parseAllow(String s) {
-        try {
-            return Cidr.parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--allow: " + e.getMessage());
-        }
-    }
-
-    private static Cidr parseDeny(String s) {
-        try {
-            return Cidr.parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--deny: " + e.getMessage());
-        }
+    /** Each of {@code cidrs}, in order; a bad one throws IllegalArgumentException "{@code flag}: " + why. */
+    public static List<Cidr> parse(List<String> cidrs, String flag) {
+        return cidrs.stream().map(s -> {
+            try {
+                return Cidr.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(flag + ": " + e.getMessage());
+            }
+        }).toList();
     }
 
     /** Null when the address may be dialed, else why not. */

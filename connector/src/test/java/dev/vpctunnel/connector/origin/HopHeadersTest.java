@@ -30,7 +30,7 @@ class HopHeadersTest {
 
     @Test
     void originRequestTakesHostFromAuthorityAndDropsLinkAndHopHeaders() {
-        HttpRequest r = HopHeaders.toOrigin(get("/a?b=1"), "api.internal", true, 0);
+        HttpRequest r = HopHeaders.toOrigin(get("/a?b=1"), "api.internal", 0);
         assertEquals("GET", r.method().name());
         assertEquals("/a?b=1", r.uri());
         assertEquals("api.internal:8080", r.headers().get("host"));
@@ -47,13 +47,13 @@ class HopHeadersTest {
     @Test
     void bodyFramingFollowsWhatTheStreamSaid() {
         Http2Headers post = new DefaultHttp2Headers().method("POST").path("/").authority("h");
-        assertEquals("0", HopHeaders.toOrigin(post, "h", true, 0).headers().get("content-length"),
+        assertEquals("0", HopHeaders.toOrigin(post, "h", 0).headers().get("content-length"),
                 "an empty POST says so");
-        assertEquals("5", HopHeaders.toOrigin(post, "h", false, 5).headers().get("content-length"));
-        assertEquals("chunked", HopHeaders.toOrigin(post, "h", false, -1).headers().get("transfer-encoding"),
+        assertEquals("5", HopHeaders.toOrigin(post, "h", 5).headers().get("content-length"));
+        assertEquals("chunked", HopHeaders.toOrigin(post, "h", -1).headers().get("transfer-encoding"),
                 "a body still streaming is chunked");
         Http2Headers withLength = new DefaultHttp2Headers().method("POST").path("/").authority("h").add("content-length", "9");
-        HttpRequest r = HopHeaders.toOrigin(withLength, "h", false, -1);
+        HttpRequest r = HopHeaders.toOrigin(withLength, "h", -1);
         assertEquals("9", r.headers().get("content-length"));
         assertNull(r.headers().get("transfer-encoding"));
     }
@@ -61,13 +61,13 @@ class HopHeadersTest {
     @Test
     void hostFallsBackToTheServerNameAndBracketsIpv6() {
         Http2Headers noAuthority = new DefaultHttp2Headers().method("GET").path("/");
-        assertEquals("origin.internal", HopHeaders.toOrigin(noAuthority, "origin.internal", true, 0).headers().get("host"));
-        assertEquals("[fd00::1]", HopHeaders.toOrigin(noAuthority, "fd00::1", true, 0).headers().get("host"));
+        assertEquals("origin.internal", HopHeaders.toOrigin(noAuthority, "origin.internal", 0).headers().get("host"));
+        assertEquals("[fd00::1]", HopHeaders.toOrigin(noAuthority, "fd00::1", 0).headers().get("host"));
     }
 
     @Test
     void aRequestLineThatWouldSplitIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> HopHeaders.toOrigin(get("/a b HTTP/1.1\r\nX: y"), "h", true, 0));
+        assertThrows(IllegalArgumentException.class, () -> HopHeaders.toOrigin(get("/a b HTTP/1.1\r\nX: y"), "h", 0));
     }
 
     @Test
