@@ -5,9 +5,7 @@ import dev.vpctunnel.core.link.LinkHttp2;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
@@ -47,15 +45,9 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             LinkConfig c = slot.config();
-            ChannelPipeline p = ctx.pipeline();
-            LinkHttp2.configureLink(ctx.channel());
-            p.addAfter("tls", "flush", LinkHttp2.flushConsolidation());
-            p.addLast("heartbeat", new LinkHeartbeat(c.heartbeatInterval(), c.heartbeatTimeout(),
-                    why -> LOG.warning(() -> slot + ": " + why)));
-            p.addLast("h2", LinkHttp2.connectorCodec(c.maxStreamsPerLink()));
-            p.addLast("mux", new Http2MultiplexHandler(new StreamDispatcher(slot)));
-            p.addLast("pings", new LinkHeartbeat.PingSink());
-            p.addLast("session", new Session());
+            LinkHttp2.install(ctx.pipeline(), new LinkHeartbeat(c.heartbeatInterval(), c.heartbeatTimeout(),
+                    why -> LOG.warning(() -> slot + ": " + why)), LinkHttp2.connectorCodec(c.maxStreamsPerLink()),
+                    new StreamDispatcher(slot), new Session());
         }
 
         @Override

@@ -11,6 +11,8 @@ import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.channel.WriteBufferWaterMark;
 
 /** The HTTP/2 settings both ends of a link use: big windows, bounded headers and streams. */
@@ -43,9 +45,9 @@ public final class LinkHttp2 {
     /**
      * Settings of the link's socket: a write buffer far above Netty's 64 KiB, because HTTP/2's flow controller writes
      * no more than the buffer takes per round and splits that between the active streams: with 64 KiB and 500
-     * streams each got 1 KiB DATA frames. Call before the HTTP/2 codec is added.
+     * streams each got 1 KiB DATA frames.
      */
-    public static void configureLink(Channel link) {
+    static void configureLink(Channel link) {
         link.config().setWriteBufferWaterMark(WATER_MARK);
     }
 
@@ -94,6 +96,22 @@ public final class LinkHttp2 {
             case "all", "true" -> new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
             default -> new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, false);
         };
+    }
+
+    /**
+     * The link's pipeline after TLS negotiated h2, the same on both ends and in this order: the socket's write buffer
+     * ({@link #configureLink}), one flush per loop turn right after TLS, the heartbeat, the HTTP/2 codec, one child
+     * channel per stream ({@code streams} is their handler), the PING sink, then {@code session} at the end.
+     */
+    public static void install(ChannelPipeline p, LinkHeartbeat heartbeat, Http2FrameCodec codec, ChannelHandler streams,
+                               ChannelHandler session) {
+        configureLink(p.channel());
+        p.addAfter("tls", "flush", flushConsolidation());
+        p.addLast("heartbeat", heartbeat);
+        p.addLast("h2", codec);
+        p.addLast("mux", new Http2MultiplexHandler(streams));
+        p.addLast("pings", new LinkHeartbeat.PingSink());
+        p.addLast("session", session);
     }
 
     /** Raises the connection-level receive window from the 64 KiB default; call once the link is active. */

@@ -5,9 +5,7 @@ import dev.vpctunnel.core.link.LinkHttp2;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
@@ -47,15 +45,8 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             EdgeLinkSession session = new EdgeLinkSession(config, server);
-            ChannelPipeline p = ctx.pipeline();
-            LinkHttp2.configureLink(ctx.channel());
-            p.addAfter("tls", "flush", LinkHttp2.flushConsolidation());
-            p.addLast("heartbeat", new LinkHeartbeat(config.heartbeatInterval(), config.heartbeatTimeout(),
-                    why -> LOG.warning(() -> session + ": " + why)));
-            p.addLast("h2", LinkHttp2.edgeCodec());
-            p.addLast("mux", new Http2MultiplexHandler(new RefuseInbound()));
-            p.addLast("pings", new LinkHeartbeat.PingSink());
-            p.addLast("session", session);
+            LinkHttp2.install(ctx.pipeline(), new LinkHeartbeat(config.heartbeatInterval(), config.heartbeatTimeout(),
+                    why -> LOG.warning(() -> session + ": " + why)), LinkHttp2.edgeCodec(), new RefuseInbound(), session);
         }
 
         @Override
