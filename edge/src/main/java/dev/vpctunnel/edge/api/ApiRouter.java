@@ -137,7 +137,7 @@ final class ApiRouter {
 
     private static void requireGet(ApiRequest req) {
         if (!req.method().equals("GET")) {
-            throw new ApiException(405, ApiException.CODE_METHOD, "method " + req.method() + " not allowed here (allowed: GET)");
+            throw Call.methodNotAllowed(req.method(), "GET");
         }
     }
 
