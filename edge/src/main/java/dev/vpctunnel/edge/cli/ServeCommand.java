@@ -197,7 +197,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     }
 
     private static Optional<byte[]> secretOf(Directory directory, UUID id, String account) {
-        return directory.snapshot().tunnel(id).filter(t -> t.accountId().equals(account)).map(TunnelRecord::secret);
+        return directory.data().tunnel(account, id).map(TunnelRecord::secret);
     }
 
     private static String edgeId(InetSocketAddress tunnelAddr) {
