@@ -92,16 +92,24 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (!ctx.channel().isActive()) {
             return;
         }
+        FullHttpResponse res = toHttp(r, keepAlive);
+        if (!keepAlive) {
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(res);
+        }
+    }
+
+    /** The HTTP/1.1 form of r: JSON content type, its length, and "Connection: close" unless keepAlive. */
+    static FullHttpResponse toHttp(ApiResponse r, boolean keepAlive) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
                 Unpooled.wrappedBuffer(r.body()));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
         if (!keepAlive) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(res);
         }
+        return res;
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.vpctunnel.edge.directory.ApiTokenRecord;
 import dev.vpctunnel.edge.directory.Directory;
 import dev.vpctunnel.edge.directory.DirectoryData;
 import dev.vpctunnel.edge.directory.DirectoryException;
-import dev.vpctunnel.edge.directory.Role;
 import dev.vpctunnel.edge.routing.LinkRegistry;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -137,7 +136,7 @@ final class ApiRouter {
 
     private static void requireGet(ApiRequest req) {
         if (!req.method().equals("GET")) {
-            throw new ApiException(405, ApiException.CODE_METHOD, "method " + req.method() + " not allowed here (allowed: GET)");
+            throw Call.methodNotAllowed(req.method(), "GET");
         }
     }
 
@@ -160,12 +159,7 @@ final class ApiRouter {
         o.put("id", t.id());
         o.put("status", "active");
         o.put("account_id", t.accountId());
-        ArrayNode roles = o.putArray("roles");
-        for (Role r : Role.values()) {
-            if (t.roles().contains(r)) {
-                roles.add(r.label());
-            }
-        }
+        Render.putRoles(o, t);
         return o;
     }
 }

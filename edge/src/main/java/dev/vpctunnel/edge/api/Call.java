@@ -44,6 +44,11 @@ record Call(String method, List<String> rest, ApiTokenRecord token, String accou
 
     /** 405 naming the methods this path accepts. */
     ApiException notAllowed(String... allowed) {
+        return methodNotAllowed(method, allowed);
+    }
+
+    /** 405 for method, naming the methods this path accepts. */
+    static ApiException methodNotAllowed(String method, String... allowed) {
         return new ApiException(405, ApiException.CODE_METHOD, "method " + method + " not allowed here (allowed: "
                 + String.join(", ", allowed) + ")");
     }

@@ -4,6 +4,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
+import java.util.List;
+import java.util.function.Function;
+
 /** Cloudflare's response envelope: {"success","errors":[{"code","message"}],"messages":[],"result"}. */
 final class Envelope {
     private Envelope() {
@@ -35,6 +38,13 @@ final class Envelope {
         info.put("count", items.size());
         info.put("total_count", items.size());
         return new ApiResponse(200, Json.write(root));
+    }
+
+    /** {@link #list(ArrayNode)} of each item rendered, in order. */
+    static <T> ApiResponse list(List<T> items, Function<? super T, ? extends JsonNode> render) {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        items.forEach(t -> out.add(render.apply(t)));
+        return list(out);
     }
 
     static ApiResponse error(int status, int code, String message) {

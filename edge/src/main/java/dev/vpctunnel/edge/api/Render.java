@@ -79,16 +79,21 @@ final class Render {
         return o;
     }
 
-    static ObjectNode token(ApiTokenRecord t) {
-        ObjectNode o = Json.object();
-        o.put("id", t.id());
-        o.put("name", t.name());
+    /** Adds "roles": the labels of t's roles, in Role order. */
+    static void putRoles(ObjectNode o, ApiTokenRecord t) {
         ArrayNode roles = o.putArray("roles");
         for (Role r : Role.values()) {
             if (t.roles().contains(r)) {
                 roles.add(r.label());
             }
         }
+    }
+
+    static ObjectNode token(ApiTokenRecord t) {
+        ObjectNode o = Json.object();
+        o.put("id", t.id());
+        o.put("name", t.name());
+        putRoles(o, t);
         o.put("status", "active");
         o.put("issued_on", time(t.createdAt()));
         return o;

@@ -5,7 +5,6 @@ import dev.vpctunnel.edge.directory.Directory;
 import dev.vpctunnel.edge.directory.HostnameRoutes;
 import dev.vpctunnel.edge.directory.Role;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 
 import java.util.List;
 import java.util.Set;
@@ -24,9 +23,7 @@ final class RoutesResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.READ, Role.ADMIN);
-                    ArrayNode list = Json.MAPPER.createArrayNode();
-                    call.data().routes(call.account()).forEach(r -> list.add(Render.route(r)));
-                    yield Envelope.list(list);
+                    yield Envelope.list(call.data().routes(call.account()), Render::route);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);
@@ -59,9 +56,7 @@ final class RoutesResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.READ, Role.ADMIN);
-                    ArrayNode list = Json.MAPPER.createArrayNode();
-                    call.data().hostnameRoutes(call.account()).forEach(r -> list.add(Render.hostnameRoute(r)));
-                    yield Envelope.list(list);
+                    yield Envelope.list(call.data().hostnameRoutes(call.account()), Render::hostnameRoute);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);

@@ -4,7 +4,6 @@ import dev.vpctunnel.edge.directory.Directory;
 import dev.vpctunnel.edge.directory.Role;
 import dev.vpctunnel.edge.directory.ServiceRecord;
 import dev.vpctunnel.edge.directory.ServiceSpec;
-import tools.jackson.databind.node.ArrayNode;
 
 import java.util.List;
 import java.util.UUID;
@@ -22,9 +21,7 @@ final class ServicesResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.requireRead();
-                    ArrayNode list = Json.MAPPER.createArrayNode();
-                    call.data().services(call.account()).forEach(s -> list.add(Render.service(s)));
-                    yield Envelope.list(list);
+                    yield Envelope.list(call.data().services(call.account()), Render::service);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);

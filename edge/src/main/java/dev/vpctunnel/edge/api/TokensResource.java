@@ -4,7 +4,6 @@ import dev.vpctunnel.edge.directory.CreatedToken;
 import dev.vpctunnel.edge.directory.Directory;
 import dev.vpctunnel.edge.directory.Role;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.util.EnumSet;
@@ -24,9 +23,7 @@ final class TokensResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.ADMIN);
-                    ArrayNode list = Json.MAPPER.createArrayNode();
-                    call.data().apiTokens(call.account()).forEach(t -> list.add(Render.token(t)));
-                    yield Envelope.list(list);
+                    yield Envelope.list(call.data().apiTokens(call.account()), Render::token);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);

@@ -32,9 +32,7 @@ final class TunnelsResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.READ, Role.ADMIN);
-                    ArrayNode list = Json.MAPPER.createArrayNode();
-                    call.data().tunnels(call.account()).forEach(t -> list.add(tunnel(t)));
-                    yield Envelope.list(list);
+                    yield Envelope.list(call.data().tunnels(call.account()), this::tunnel);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);

@@ -11,11 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.node.ObjectNode;
 
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.security.PrivateKey;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -126,11 +124,7 @@ public final class InitCommand implements Callable<Integer> {
 
     /** PEM "PRIVATE KEY" (PKCS#8), which Netty, OpenSSL and Pki.readPrivateKey all read. */
     static String pkcs8(PrivateKey key) throws IOException {
-        StringWriter sw = new StringWriter();
-        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-            w.writeObject(new JcaPKCS8Generator(key, null));
-        }
-        return sw.toString();
+        return Pki.toPem(new JcaPKCS8Generator(key, null));
     }
 
     private void print(PrintWriter out, InitResult r, boolean already) {

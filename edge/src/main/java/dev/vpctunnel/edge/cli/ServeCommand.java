@@ -125,39 +125,19 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 () -> tunnels.router().countsByTunnel());
         Listeners started = new Listeners(group);
         started.add(tunnels::close);
-        try {
-            tunnels.bind(tunnelAddr);
-        } catch (Exception e) {
-            started.closeAll();
-            throw listenFailure("--tunnel-listen", tunnelAddr, e);
-        }
+        started.start("--tunnel-listen", tunnelAddr, () -> tunnels.bind(tunnelAddr));
         LOG.info(() -> "tunnel listener ready on " + tunnelAddr.getHostString() + ":" + tunnels.port() + " (edge " + edgeId + ")");
-        AdminApiServer api;
-        try {
-            api = AdminApiServer.start(apiAddr, directory, tunnels.router(), blocking);
-        } catch (Exception e) {
-            started.closeAll();
-            throw listenFailure("--api-listen", apiAddr, e);
-        }
+        AdminApiServer api = started.start("--api-listen", apiAddr,
+                () -> AdminApiServer.start(apiAddr, directory, tunnels.router(), blocking));
         started.add(api::close);
         LOG.info(() -> "admin API ready on http://" + apiAddr.getHostString() + ":" + api.port());
-        GatewayServer gateway;
-        try {
-            gateway = GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
-                    Durations.parse(connectTimeout, "--connect-timeout"), Durations.parse(tlsTimeout, "--tls-timeout"));
-        } catch (Exception e) {
-            started.closeAll();
-            throw listenFailure("--gateway-listen", gatewayAddr, e);
-        }
+        GatewayServer gateway = started.start("--gateway-listen", gatewayAddr,
+                () -> GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
+                        Durations.parse(connectTimeout, "--connect-timeout"), Durations.parse(tlsTimeout, "--tls-timeout")));
         started.add(gateway::close);
         LOG.info(() -> "worker gateway ready on " + gatewayAddr.getHostString() + ":" + gateway.port());
-        MetricsServer metricsServer;
-        try {
-            metricsServer = MetricsServer.start(metricsAddr, group, metrics.registry(), () -> true);
-        } catch (Exception e) {
-            started.closeAll();
-            throw listenFailure("--metrics-listen", metricsAddr, e);
-        }
+        MetricsServer metricsServer = started.start("--metrics-listen", metricsAddr,
+                () -> MetricsServer.start(metricsAddr, group, metrics.registry(), () -> true));
         LOG.info(() -> "metrics ready on http://" + metricsAddr.getHostString() + ":" + metricsServer.port() + "/metrics");
 
         shutdown.await();
@@ -188,6 +168,16 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             closers.push(r);
         }
 
+        /** Runs start; when it fails, closes what was started and throws the listen failure of flag and addr. */
+        <T> T start(String flag, InetSocketAddress addr, java.util.concurrent.Callable<T> start) throws java.io.IOException {
+            try {
+                return start.call();
+            } catch (Exception e) {
+                closeAll();
+                throw listenFailure(flag, addr, e);
+            }
+        }
+
         void closeAll() {
             while (!closers.isEmpty()) {
                 closers.pop().run();
@@ -197,7 +187,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     }
 
     private static Optional<byte[]> secretOf(Directory directory, UUID id, String account) {
-        return directory.snapshot().tunnel(id).filter(t -> t.accountId().equals(account)).map(TunnelRecord::secret);
+        return directory.data().tunnel(account, id).map(TunnelRecord::secret);
     }
 
     private static String edgeId(InetSocketAddress tunnelAddr) {

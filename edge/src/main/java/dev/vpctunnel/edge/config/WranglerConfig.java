@@ -58,25 +58,40 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
     }
 
     public static WranglerConfig read(Path file) {
+        return of(tree(file), file);
+    }
+
+    /** Parses text; the format follows the file name (.toml is TOML, anything else JSONC). */
+    public static WranglerConfig parse(String text, Path file) {
+        return of(tree(text, file), file);
+    }
+
+    /**
+     * Reads and parses the file into its tree, with no check of its content; {@link #of} checks it. For callers that
+     * want more of the file than this record holds, so that the file is read and parsed once.
+     */
+    public static JsonNode tree(Path file) {
         String text;
         try {
             text = Files.readString(file);
         } catch (IOException e) {
             throw new WranglerConfigException(file + ": cannot read the file (" + e.getMessage() + ")");
         }
-        return parse(text, file);
+        return tree(text, file);
     }
 
-    /** Parses text; the format follows the file name (.toml is TOML, anything else JSONC). */
-    public static WranglerConfig parse(String text, Path file) {
+    private static JsonNode tree(String text, Path file) {
         boolean toml = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".toml");
-        JsonNode root;
         try {
-            root = (toml ? TOML : JSONC).readTree(text);
+            return (toml ? TOML : JSONC).readTree(text);
         } catch (JacksonException e) {
             throw new WranglerConfigException(file + ": not valid " + (toml ? "TOML" : "JSONC") + " ("
                     + e.getOriginalMessage() + ")");
         }
+    }
+
+    /** The config of a tree from {@link #tree(Path)} of file (file names it in messages and resolves main). */
+    public static WranglerConfig of(JsonNode root, Path file) {
         if (root == null || !root.isObject()) {
             throw new WranglerConfigException(file + ": the top level must be an object");
         }

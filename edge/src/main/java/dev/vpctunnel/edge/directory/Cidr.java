@@ -52,18 +52,10 @@ public final class Cidr {
             return NetUtil.createByteArrayFromIpAddressString(s);
         }
         if (NetUtil.isValidIpV6Address(s)) {
-            byte[] b = NetUtil.createByteArrayFromIpAddressString(s);
-            return b == null ? null : b.length == 4 ? v4Mapped(b) : b;
+            // IPv6 text (IPv4 text returned above) always gives 16 bytes, IPv4-mapped and -compatible forms too
+            return NetUtil.createByteArrayFromIpAddressString(s);
         }
         return null;
-    }
-
-    private static byte[] v4Mapped(byte[] v4) {
-        byte[] b = new byte[16];
-        b[10] = (byte) 0xff;
-        b[11] = (byte) 0xff;
-        System.arraycopy(v4, 0, b, 12, 4);
-        return b;
     }
 
     public static boolean isIpv4(String s) {

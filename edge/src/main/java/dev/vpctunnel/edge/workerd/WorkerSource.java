@@ -2,12 +2,7 @@ package dev.vpctunnel.edge.workerd;
 
 import dev.vpctunnel.edge.config.WranglerConfig;
 import dev.vpctunnel.edge.config.WranglerConfigException;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.dataformat.toml.TomlMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -32,10 +26,6 @@ public record WorkerSource(WranglerConfig wrangler, List<WorkerModule> modules, 
     public static final String DEFAULT_COMPATIBILITY_DATE = "2025-09-01";
     static final int MAX_MODULES = 500;
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
-    private static final ObjectMapper JSONC = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
-            .build();
-    private static final ObjectMapper TOML = TomlMapper.builder().build();
 
     public WorkerSource {
         modules = List.copyOf(modules);
@@ -45,8 +35,8 @@ public record WorkerSource(WranglerConfig wrangler, List<WorkerModule> modules, 
 
     /** Reads the wrangler file (bindings validated as by edge deploy) and finds the worker's modules. */
     public static WorkerSource read(Path file) {
-        WranglerConfig cfg = WranglerConfig.read(file);
-        JsonNode root = tree(file);
+        JsonNode root = WranglerConfig.tree(file);
+        WranglerConfig cfg = WranglerConfig.of(root, file);
         Path main = cfg.main();
         if (main == null) {
             throw new WranglerConfigException(file + ": main: is required (the worker's entry module, e.g. \"src/index.js\")");
@@ -59,15 +49,6 @@ public record WorkerSource(WranglerConfig wrangler, List<WorkerModule> modules, 
                     + " is not a JavaScript module (.js or .mjs); build TypeScript first and point main at the output");
         }
         return new WorkerSource(cfg, modules(main), date(root, file), flags(root, file), vars(root, file));
-    }
-
-    private static JsonNode tree(Path file) {
-        boolean toml = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".toml");
-        try {
-            return (toml ? TOML : JSONC).readTree(Files.readString(file));
-        } catch (IOException | JacksonException e) {
-            throw new WranglerConfigException(file + ": cannot read the file (" + e.getMessage() + ")");
-        }
     }
 
     static List<WorkerModule> modules(Path main) {

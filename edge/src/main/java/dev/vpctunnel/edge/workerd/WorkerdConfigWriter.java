@@ -18,6 +18,7 @@ public final class WorkerdConfigWriter {
     public static final String CONFIG_FILE = "config.capnp";
     private static final String WRAPPER_RESOURCE = "/workerd/" + WorkerdConfig.WRAPPER_FILE;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> WORLD_READABLE = PosixFilePermissions.fromString("rw-r--r--");
 
     private WorkerdConfigWriter() {
     }
@@ -49,18 +50,10 @@ public final class WorkerdConfigWriter {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
-            if (secret) {
-                try {
-                    Files.setPosixFilePermissions(tmp, OWNER_ONLY);
-                } catch (UnsupportedOperationException ignored) {
-                    // not a POSIX file system
-                }
-            } else {
-                try {
-                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-                } catch (UnsupportedOperationException ignored) {
-                    // not a POSIX file system
-                }
+            try {
+                Files.setPosixFilePermissions(tmp, secret ? OWNER_ONLY : WORLD_READABLE);
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
             }
             Files.write(tmp, content);
             try {
