@@ -21,9 +21,10 @@ import java.util.logging.Logger;
 /**
  * The worker's side of the gateway: one request at a time per HTTP/1.1 connection (one per h2c stream). Checks the
  * worker token and the binding, routes, and hands the request to an {@link Exchange} that relays it through a link.
- * AUTO_READ is off: the next message is read only when the previous one was passed on. A message of the next request
- * that still arrives while the current exchange is answering (a pipelining client, or a read issued early) is held
- * and handled once that exchange is over: two exchanges never run at once on one connection.
+ * AUTO_READ is off: the next message is read only when the previous one was passed on, and one read ahead once a
+ * request has fully arrived. A message of the next request that arrives while the current exchange is answering (a
+ * pipelining client, or that read ahead) is held and handled once that exchange is over: two exchanges never run at
+ * once on one connection, and no more than one read's worth is held.
  */
 final class FetchHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(FetchHandler.class.getName());
@@ -76,7 +77,13 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpContent content) {
             if (exchange != null) {
+                boolean last = content instanceof LastHttpContent;
                 exchange.requestContent(content);
+                if (last && exchange != null) {
+                    // read ahead while the exchange answers: the socket keeps its read interest (no two epoll_ctl
+                    // calls per request to drop and restore it), and what arrives early is held
+                    ctx.read();
+                }
                 return;
             }
             boolean last = content instanceof LastHttpContent;
