@@ -103,7 +103,7 @@ http {
 }
 EOF
 mkdir -p "$T/nginx/tmp"
-/usr/sbin/nginx -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" & PIDS+=($!)
+/usr/sbin/nginx -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" & NGINX_PID=$!; PIDS+=($!)
 wait_http "http://127.0.0.1:$P_NGINX/1k.bin"
 
 echo "== sshd on 127.0.0.1:$P_SSHD, ssh -L 127.0.0.1:$P_SSHFWD -> nginx"
@@ -124,10 +124,10 @@ StrictModes no
 AllowTcpForwarding yes
 PidFile $T/ssh/sshd.pid
 EOF
-/usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" 2> "$T/ssh/sshd.log" & PIDS+=($!)
+/usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" 2> "$T/ssh/sshd.log" & SSHD_PID=$!; PIDS+=($!)
 sleep 0.5
 ssh -N -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes \
-    -o LogLevel=ERROR -i "$T/ssh/user" -p "$P_SSHD" -L "127.0.0.1:$P_SSHFWD:127.0.0.1:$P_NGINX" root@127.0.0.1 & PIDS+=($!)
+    -o LogLevel=ERROR -i "$T/ssh/user" -p "$P_SSHD" -L "127.0.0.1:$P_SSHFWD:127.0.0.1:$P_NGINX" root@127.0.0.1 & SSH_PID=$!; PIDS+=($!)
 wait_http "http://127.0.0.1:$P_SSHFWD/1k.bin"
 SSH_CIPHER=$(grep -o 'cipher: [^ ]*' "$T/ssh/sshd.log" | head -1 || true)
 
@@ -181,30 +181,39 @@ if [ "$SETUP_ONLY" != 0 ]; then
   sleep "$SETUP_ONLY" & wait $!; exit 0
 fi
 TCK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# cpu PID...: "user sys" clock ticks summed over the processes (whole process: all threads)
+cpu() { local p; for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{u+=$14; s+=$15} END{print u+0, s+0}'; }
+# descendants PID: the process's children, grandchildren... (sshd's per-connection processes)
+descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
 RES="$T/results.tsv"
 : > "$RES"
 # measure PATH SIZE CONNS RUN [record]: one wrk run; appends a line to $RES
 measure() {
-  local path=$1 size=$2 conns=$3 run=$4 url threads=2 out e0 c0 e1 c1
+  local path=$1 size=$2 conns=$3 run=$4 url threads=2 out
   [ "$conns" -lt 2 ] && threads=1
   local hdr=()
   case $path in
     direct) url=http://127.0.0.1:$P_NGINX/$size.bin ;;
     ssh) url=http://127.0.0.1:$P_SSHFWD/$size.bin ;;
   esac
-  local ep=$EDGE_PID cp=$CONN_PID
-  case $path in ours*) ep=${EPID[$path]}; cp=${CPID[$path]}
-    url=http://127.0.0.1:${GWP[$path]}/$size.bin
-    hdr=(-H "Host: web.internal" -H "Proxy-Authorization: Bearer ${TOK[$path]}" -H "cf-vpc-binding: WEB") ;; esac
-  e0=$(cpu_ticks $ep); c0=$(cpu_ticks $cp)
-  out=$(wrk -t$threads -c"$conns" -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/wrk/report.lua" "${hdr[@]}" "$url" 2>&1 | grep '^WRK ' || true)
-  e1=$(cpu_ticks $ep); c1=$(cpu_ticks $cp)
-  if [ -z "$out" ]; then echo "   wrk failed for $path $size x $conns" >&2; return 0; fi
+  # the path's two relays (A, B): edge and connector, or ssh and sshd's processes for the forward; none for direct
+  local a=() b=() ngx; ngx=$(pgrep -P "$NGINX_PID" | tr '\n' ' ')
+  case $path in
+    ours*) a=(${EPID[$path]}); b=(${CPID[$path]})
+      url=http://127.0.0.1:${GWP[$path]}/$size.bin
+      hdr=(-H "Host: web.internal" -H "Proxy-Authorization: Bearer ${TOK[$path]}" -H "cf-vpc-binding: WEB") ;;
+    ssh) a=($SSH_PID); b=($(descendants "$SSHD_PID")) ;;
+  esac
+  local a0 b0 n0 a1 b1 n1
+  a0=$(cpu "${a[@]}"); b0=$(cpu "${b[@]}"); n0=$(cpu $ngx)
+  out=$( { TIMEFORMAT='WRKCPU %U %S'; time wrk -t$threads -c"$conns" -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/wrk/report.lua" "${hdr[@]}" "$url" ; } 2>&1 | grep -E '^WRK(CPU)? ' || true)
+  a1=$(cpu "${a[@]}"); b1=$(cpu "${b[@]}"); n1=$(cpu $ngx)
+  if ! echo "$out" | grep -q '^WRK '; then echo "   wrk failed for $path $size x $conns" >&2; return 0; fi
   [ "${5:-1}" = 1 ] || return 0
-  local kv; kv=$(echo "$out" | tr ' ' '\n' | grep = | tr '\n' ' ')
-  echo "$path $size $conns $run $kv edge_ticks=$((e1-e0)) conn_ticks=$((c1-c0))" >> "$RES"
-  echo "   $path $size x $conns run $run: $(echo "$out" | awk '{for(i=2;i<=NF;i++){split($i,a,"="); v[a[1]]=a[2]} printf "%d req, %.0f req/s, p99 %.1f ms, errors %d/%d/%d/%d", v["requests"], v["requests"]/(v["duration_us"]/1e6), v["p99"]/1000, v["err_connect"], v["err_read"], v["err_status"], v["err_timeout"]}')"
+  local kv; kv=$(echo "$out" | grep '^WRK ' | tr ' ' '\n' | grep = | tr '\n' ' ')
+  local wc; wc=$(echo "$out" | awk '/^WRKCPU/{printf "wrk_user=%s wrk_sys=%s", $2, $3}')
+  echo "$path $size $conns $run $kv $wc $(echo $a0 $a1 $b0 $b1 $n0 $n1 | awk -v t="$TCK" '{printf "a_user=%.2f a_sys=%.2f b_user=%.2f b_sys=%.2f nginx_cpu=%.2f", ($3-$1)/t, ($4-$2)/t, ($7-$5)/t, ($8-$6)/t, ($11+$12-$9-$10)/t}')" >> "$RES"
+  echo "   $path $size x $conns run $run: $(echo "$out" | grep '^WRK ' | awk '{for(i=2;i<=NF;i++){split($i,a,"="); v[a[1]]=a[2]} printf "%d req, %.0f req/s, p99 %.1f ms, errors %d/%d/%d/%d", v["requests"], v["requests"]/(v["duration_us"]/1e6), v["p99"]/1000, v["err_connect"], v["err_read"], v["err_status"], v["err_timeout"]}')"
 }
 
 # The idle test runs first, on fresh JVMs: RSS then says what 10,000 held streams cost, not how far the heap grew
@@ -277,17 +286,23 @@ for k, rows in cells.items():
         p50=med(rows, lambda r: r["p50"] / 1000), p99=med(rows, lambda r: r["p99"] / 1000),
         mbs=med(rows, lambda r: r["bytes"] / (r["duration_us"] / 1e6) / 1048576),
         err=sum(r["err_connect"] + r["err_read"] + r["err_write"] + r["err_status"] + r["err_timeout"] for r in rows),
-        ecpu=sum(r["edge_ticks"] for r in rows) / tck / max(1, sum(r["requests"] for r in rows)) * 10000,
-        ccpu=sum(r["conn_ticks"] for r in rows) / tck / max(1, sum(r["requests"] for r in rows)) * 10000,
         n=len(rows))
-print(f"{'size':4} {'conns':>5} {'path':6} {'runs':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'MB/s':>8} {'errors':>6} {'edge cpu s/10k':>14} {'conn cpu s/10k':>14}")
+    # CPU seconds per 10k requests over all runs of the cell: relays A and B (user, sys), wrk, nginx
+    per10k = lambda key: sum(r.get(key, 0) for r in rows) / max(1, sum(r["requests"] for r in rows)) * 10000
+    for key in ("a_user", "a_sys", "b_user", "b_sys", "wrk_user", "wrk_sys", "nginx_cpu"):
+        agg[k][key] = per10k(key)
+    agg[k]["ecpu"] = agg[k]["a_user"] + agg[k]["a_sys"]
+    agg[k]["ccpu"] = agg[k]["b_user"] + agg[k]["b_sys"]
+    agg[k]["load"] = agg[k]["rps"] * sum(agg[k][x] for x in ("a_user", "a_sys", "b_user", "b_sys", "wrk_user", "wrk_sys", "nginx_cpu")) / 10000
+print(f"{'size':4} {'conns':>5} {'path':6} {'runs':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'MB/s':>8} {'errors':>6} {'A cpu s/10k':>11} {'B cpu s/10k':>11}")
 for size in ("1k", "1m"):
     for conns in (1, 50, 500):
         for path in ("direct", "ssh", "ours", "ours-b"):
             a = agg.get((size, conns, path))
             if not a: continue
-            cpu = f"{a['ecpu']:14.2f} {a['ccpu']:14.2f}" if path.startswith("ours") else ""
+            cpu = f"{a['ecpu']:11.2f} {a['ccpu']:11.2f}" if path != "direct" else ""
             print(f"{size:4} {conns:5} {path:6} {a['n']:4} {a['rps']:9.0f} {a['p50']:8.2f} {a['p99']:8.2f} {a['mbs']:8.1f} {a['err']:6.0f} {cpu}")
+print("(A, B: the two relays' CPU, user + sys, whole process: edge and connector for ours, ssh and sshd for ssh)")
 print()
 print(f"{'size':4} {'conns':>5} {'req/s ours/ssh':>14} {'req/s ours/direct':>17} {'p99 ours/ssh':>12} {'MB/s ours/ssh':>13}")
 for size in ("1k", "1m"):
@@ -316,6 +331,20 @@ for conns in (1, 50, 500):
     o, s = agg.get(("1m", conns, "ours")), agg.get(("1m", conns, "ssh"))
     if o and s:
         verdict(f"MB/s 1m x {conns} >= 1.0 x ssh", o["mbs"] >= s["mbs"], f"{o['mbs']/s['mbs']:.2f} x")
+o, s = agg.get(("1k", 50, "ours")), agg.get(("1k", 50, "ssh"))
+if o and s:
+    # Where the CPU of one 1 KiB request goes, and what 1.2 x ssh's req/s would leave for edge + connector on the CPU
+    # that the ours runs had (wrk and nginx share the machine's cores with the relays)
+    print()
+    print("CPU s per 10k requests at 1k x 50 (all runs):  relays user  relays sys  wrk   nginx  total  cores busy")
+    for name, a in (("ssh (ssh + sshd)", s), ("ours (edge + connector)", o)):
+        ru, rs = a["a_user"] + a["b_user"], a["a_sys"] + a["b_sys"]
+        w = a["wrk_user"] + a["wrk_sys"]
+        print(f"  {name:28} {ru:12.3f} {rs:11.3f} {w:5.3f} {a['nginx_cpu']:6.3f} {ru + rs + w + a['nginx_cpu']:6.3f} {a['load']:6.2f}")
+    rest = o["wrk_user"] + o["wrk_sys"] + o["nginx_cpu"]
+    budget = o["load"] * 10000 / (1.2 * s["rps"]) - rest
+    print(f"  1.2 x ssh's req/s on the {o['load']:.2f} cores the ours runs used leaves edge + connector {budget:.3f} s/10k"
+          f" (user + sys); they used {o['ecpu'] + o['ccpu']:.3f}, of which sys {o['a_sys'] + o['b_sys']:.3f}")
 bad = sum(a["err"] for a in agg.values())
 print(f"wrk errors in all runs: {bad:.0f}")
 EOF
