@@ -75,6 +75,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         Duration grace = Durations.parse(gracePeriod, "--grace-period");
         Duration hbInterval = Durations.parse(heartbeatInterval, "--heartbeat-interval");
         Duration hbTimeout = Durations.parse(heartbeatTimeout, "--heartbeat-timeout");
+        Duration originConnect = Durations.parse(connectTimeout, "--connect-timeout");
+        Duration originTls = Durations.parse(tlsTimeout, "--tls-timeout");
         InetSocketAddress tunnelAddr = Transports.parseListen(tunnelListen, "--tunnel-listen");
         InetSocketAddress apiAddr = Transports.parseListen(apiListen, "--api-listen");
         InetSocketAddress gatewayAddr = Transports.parseListen(gatewayListen, "--gateway-listen");
@@ -98,8 +100,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             return 2;
         }
         try {
-            return serve(directory, shutdown, grace, hbInterval, hbTimeout, tunnelAddr, apiAddr, gatewayAddr, metricsAddr,
-                    key, chain);
+            return serve(directory, shutdown, grace, hbInterval, hbTimeout, originConnect, originTls, tunnelAddr, apiAddr,
+                    gatewayAddr, metricsAddr, key, chain);
         } catch (io.netty.channel.ChannelException | java.io.IOException e) {
             System.err.println("edge serve: cannot listen: " + e.getMessage());
             directory.close();
@@ -108,7 +110,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     }
 
     private int serve(Directory directory, Shutdown shutdown, Duration grace, Duration hbInterval, Duration hbTimeout,
-                      InetSocketAddress tunnelAddr, InetSocketAddress apiAddr, InetSocketAddress gatewayAddr,
+                      Duration originConnect, Duration originTls, InetSocketAddress tunnelAddr, InetSocketAddress apiAddr, InetSocketAddress gatewayAddr,
                       InetSocketAddress metricsAddr, PrivateKey key, List<X509Certificate> chain) throws Exception {
         directory.startRefresh(Duration.ofSeconds(2));
         EventLoopGroup group = Transports.group(threads, "edge");
@@ -133,7 +135,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         LOG.info(() -> "admin API ready on http://" + apiAddr.getHostString() + ":" + api.port());
         GatewayServer gateway = started.start("--gateway-listen", gatewayAddr,
                 () -> GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
-                        Durations.parse(connectTimeout, "--connect-timeout"), Durations.parse(tlsTimeout, "--tls-timeout")));
+                        originConnect, originTls));
         started.add(gateway::close);
         LOG.info(() -> "worker gateway ready on " + gatewayAddr.getHostString() + ":" + gateway.port());
         MetricsServer metricsServer = started.start("--metrics-listen", metricsAddr,

@@ -192,6 +192,21 @@ class CliTest {
     }
 
     @Test
+    void serveRefusesABadOriginTimeoutBeforeItOpensAnything() {
+        Path data = tmp.resolve("serve");
+        assertEquals(0, run("init", "--data", data.toString()).code());
+        for (String flag : List.of("--connect-timeout", "--tls-timeout")) {
+            StringWriter err = new StringWriter();
+            int code = new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge"))
+                    .setErr(new PrintWriter(err, true)).execute("serve", "--data", data.toString(),
+                            "--tunnel-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
+                            "--gateway-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", flag, "5parsecs");
+            assertEquals(2, code, err.toString());
+            assertEquals("edge: " + flag + ": expected a duration like 30s, 500ms or 2m, got '5parsecs'", err.toString().strip());
+        }
+    }
+
+    @Test
     void accountDiscoveryAndErrors() {
         Run wrong = run("tunnel", "list", "--api", f.base(), "--token", f.token, "--account", "0".repeat(32));
         assertEquals(1, wrong.code());
