@@ -174,6 +174,25 @@ class GatewayTest {
     }
 
     @Test
+    void aDeletedWorkersTokenStopsWorkingOnAConnectionThatUsedIt() throws Exception {
+        ServiceRecord svc = f.service("rot", origins.echoPort(), null, "127.0.0.1", null, tunnel.id());
+        String first = f.worker("deleted-later", List.of(new ServiceBinding("WEB", svc.id())));
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            java.util.function.Function<String, String> get = t -> "GET http://api.internal/r HTTP/1.1\r\nProxy-Authorization: Bearer "
+                    + t + "\r\ncf-vpc-binding: WEB\r\n\r\n";
+            s.getOutputStream().write(get.apply(first).getBytes());
+            assertEquals(200, RawHttp.read(s.getInputStream()).status());
+            f.directory.deleteWorker(f.account, "deleted-later"); // and every gateway token it had
+            s.getOutputStream().write(get.apply(first).getBytes());
+            assertError(RawHttp.read(s.getInputStream()), 401, "unauthorized");
+            String second = f.worker("deleted-later", List.of(new ServiceBinding("WEB", svc.id())));
+            s.getOutputStream().write(get.apply(second).getBytes());
+            assertEquals(200, RawHttp.read(s.getInputStream()).status());
+        }
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredOneAtATimeInOrder() throws Exception {
         try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
             s.setSoTimeout(10_000);

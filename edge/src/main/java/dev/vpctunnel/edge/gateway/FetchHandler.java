@@ -38,6 +38,14 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
     private boolean requestOpen;
     /** Messages of the next request, read while the current exchange was still answering. */
     private final ArrayDeque<Object> held = new ArrayDeque<>(4);
+    /**
+     * The last token on this connection and its worker in the snapshot it was looked up in: a keep-alive connection
+     * sends the same token with every request, and hashing it cost more than the rest of the lookup. A new snapshot
+     * (any directory change, a deleted worker too) looks it up again.
+     */
+    private DirectorySnapshot tokenDir;
+    private String tokenSeen;
+    private Optional<WorkerRecord> tokenWorker;
 
     FetchHandler(GatewayContext gateway) {
         this.gateway = gateway;
@@ -121,7 +129,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         String requestId = Long.toHexString(IDS.incrementAndGet());
         DirectorySnapshot dir = gateway.directory().get();
         String token = RequestHeaders.bearer(req);
-        Optional<WorkerRecord> worker = token == null ? Optional.empty() : dir.workerByGatewayToken(token);
+        Optional<WorkerRecord> worker = token == null ? Optional.empty() : workerOf(dir, token);
         if (worker.isEmpty()) {
             fail(ctx, FetchError.of(FetchError.Code.UNAUTHORIZED, token == null
                     ? "Proxy-Authorization: Bearer <worker gateway token> is required" : "the worker gateway token is not valid"), "-");
@@ -155,6 +163,15 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     io.netty.handler.codec.http.HttpResponseStatus.CONTINUE));
         }
         exchange.start();
+    }
+
+    private Optional<WorkerRecord> workerOf(DirectorySnapshot dir, String token) {
+        if (dir != tokenDir || !token.equals(tokenSeen)) {
+            tokenWorker = dir.workerByGatewayToken(token);
+            tokenDir = dir;
+            tokenSeen = token;
+        }
+        return tokenWorker;
     }
 
     /** An answer from the gateway itself: the worker's fetch() rejects with it. */
