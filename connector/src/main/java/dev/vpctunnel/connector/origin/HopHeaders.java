@@ -68,7 +68,9 @@ final class HopHeaders {
 
     /** The response head for the link: status, and the origin's headers without hop-by-hop and link headers. */
     static Http2Headers toLink(HttpResponse in) {
-        Http2Headers out = new DefaultHttp2Headers();
+        // names come from the HTTP/1.1 decoder (tokens), lower-cased in copy; the edge's HTTP/2 decoder validates them
+        // again, so they are not validated twice here
+        Http2Headers out = new DefaultHttp2Headers(false);
         out.status(in.status().codeAsText());
         copy(in.headers(), out);
         return out;

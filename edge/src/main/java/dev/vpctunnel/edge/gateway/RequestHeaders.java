@@ -53,7 +53,9 @@ final class RequestHeaders {
      * as routing says (as :authority); the connect request and the fetch id attached.
      */
     static Http2Headers forTunnel(HttpRequest in, String path, String host, byte[] connectRequest, String requestId) {
-        Http2Headers h = new DefaultHttp2Headers();
+        // names come from the HTTP/1.1 decoder (tokens, so never pseudo-headers), lower-cased below; the connector's
+        // HTTP/2 decoder validates them again, so they are not validated twice here
+        Http2Headers h = new DefaultHttp2Headers(false);
         h.method(in.method().asciiName()).path(path).scheme(HTTPS).authority(host);
         Set<AsciiString> listed = LinkHeaders.connectionListed(in.headers().getAll(HttpHeaderNames.CONNECTION));
         boolean chunked = !HttpUtil.isContentLengthSet(in) && HttpUtil.isTransferEncodingChunked(in);
