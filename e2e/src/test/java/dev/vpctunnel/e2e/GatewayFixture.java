@@ -49,8 +49,8 @@ final class GatewayFixture implements AutoCloseable {
         directory = Directory.open(dir, null);
         account = directory.initialize().accountId();
         tunnels = new TunnelServer(EdgeLinkConfig.defaults("edge-test", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate()))),
-                (id, acct) -> directory.snapshot().tunnel(id).filter(t -> t.accountId().equals(acct)).map(TunnelRecord::secret),
-                edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
+                directory::tunnelSecret, edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
+        directory.onChange(d -> tunnels.router().closeTunnelsNotIn(id -> d.tunnel(id).isPresent())); // as edge serve does
         gateway = GatewayServer.start(new InetSocketAddress("127.0.0.1", 0), edgeGroup, directory::snapshot, tunnels.router(),
                 metrics, Duration.ofSeconds(2), Duration.ofSeconds(2));
     }

@@ -193,6 +193,23 @@ class GatewayTest {
     }
 
     @Test
+    void aDeletedTunnelStopsCarryingFetchesAtOnce() throws Exception {
+        TunnelRecord doomed = f.tunnel("doomed");
+        f.connect(doomed, 2, List.of());
+        String tok = f.worker("to-doomed", List.of(new NetworkBinding("NET", doomed.id())));
+        String url = "http://127.0.0.1:" + origins.echoPort() + "/d";
+        RawHttp.Response before = f.fetch(tok, "NET", url, "", null);
+        assertEquals(200, before.status(), before.text());
+        f.directory.deleteTunnel(f.account, doomed.id());
+        LinkHarness.await("links of the deleted tunnel closed", java.time.Duration.ofSeconds(10),
+                () -> f.tunnels.router().links(doomed.id()).isEmpty());
+        assertError(f.fetch(tok, "NET", url, "", null), 502, "no_connector");
+        Thread.sleep(1500); // the connector's reconnect attempts are refused: the tunnel's secret is gone
+        assertTrue(f.tunnels.router().links(doomed.id()).isEmpty());
+        assertError(f.fetch(tok, "NET", url, "", null), 502, "no_connector");
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredOneAtATimeInOrder() throws Exception {
         try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
             s.setSoTimeout(10_000);

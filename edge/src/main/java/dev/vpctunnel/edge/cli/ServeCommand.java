@@ -9,7 +9,6 @@ import dev.vpctunnel.core.tls.LinkTls;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.api.AdminApiServer;
 import dev.vpctunnel.edge.directory.Directory;
-import dev.vpctunnel.edge.directory.TunnelRecord;
 import dev.vpctunnel.edge.gateway.GatewayServer;
 import dev.vpctunnel.edge.link.EdgeLink;
 import dev.vpctunnel.edge.link.EdgeLinkConfig;
@@ -27,8 +26,6 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -121,7 +118,9 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         });
         String edgeId = edgeId(tunnelAddr);
         EdgeLinkConfig linkConfig = EdgeLinkConfig.defaults(edgeId, LinkTls.server(key, chain)).withHeartbeat(hbInterval, hbTimeout);
-        TunnelServer tunnels = new TunnelServer(linkConfig, (id, account) -> secretOf(directory, id, account), group);
+        TunnelServer tunnels = new TunnelServer(linkConfig, directory::tunnelSecret, group);
+        // a deleted tunnel's connectors lose their links at once (their next registration is refused)
+        directory.onChange(d -> tunnels.router().closeTunnelsNotIn(id -> d.tunnel(id).isPresent()));
         EdgeMetrics metrics = new EdgeMetrics();
         metrics.linkGauges(() -> tunnels.router().all().stream().mapToInt(EdgeLink::openStreams).sum(),
                 () -> tunnels.router().countsByTunnel());
@@ -188,9 +187,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         }
     }
 
-    private static Optional<byte[]> secretOf(Directory directory, UUID id, String account) {
-        return directory.data().tunnel(account, id).map(TunnelRecord::secret);
-    }
+
 
     private static String edgeId(InetSocketAddress tunnelAddr) {
         String host;

@@ -31,6 +31,7 @@ public final class Directory implements AutoCloseable {
     private Connection connection;
     private volatile DirectoryData data = DirectoryData.EMPTY;
     private ScheduledExecutorService refresher;
+    private final List<java.util.function.Consumer<DirectoryData>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Directory(String url) {
         this.url = url;
@@ -80,9 +81,31 @@ public final class Directory implements AutoCloseable {
         return data;
     }
 
+    /**
+     * The secret of the account's tunnel, for a connector's registration. A tunnel not in the snapshot is looked up
+     * once more in the store (another edge sharing it may have created it since the last refresh); a store that
+     * cannot be read throws DirectoryException (the registration is then refused as retryable, not as unknown).
+     */
+    public java.util.Optional<byte[]> tunnelSecret(UUID id, String accountId) {
+        java.util.Optional<byte[]> secret = data.tunnel(accountId, id).map(TunnelRecord::secret);
+        if (secret.isEmpty()) {
+            refresh();
+            secret = data.tunnel(accountId, id).map(TunnelRecord::secret);
+        }
+        return secret;
+    }
+
     /** The snapshot with the admin API's listing methods. */
     public DirectoryData data() {
         return data;
+    }
+
+    /**
+     * Calls {@code listener} with every new snapshot (after this edge's writes, and when a refresh sees another edge's),
+     * under the directory's lock: it must be quick and must not write to the directory.
+     */
+    public void onChange(java.util.function.Consumer<DirectoryData> listener) {
+        changeListeners.add(listener);
     }
 
     /** Polls the change counter so that writes of other edges sharing the store show up within 'every'. */
@@ -156,6 +179,13 @@ public final class Directory implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
+        }
+        for (java.util.function.Consumer<DirectoryData> l : changeListeners) {
+            try {
+                l.accept(data);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "directory change listener failed", e);
+            }
         }
     }
 

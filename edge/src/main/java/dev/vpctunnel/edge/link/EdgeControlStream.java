@@ -107,7 +107,13 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
             refuse(ctx, FailureKind.RETRYABLE, "edge is overloaded (link limit reached), try again later");
             return;
         }
-        Optional<byte[]> secret = authority.secret(tunnelId, r.getAccountId());
+        Optional<byte[]> secret;
+        try {
+            secret = authority.secret(tunnelId, r.getAccountId());
+        } catch (RuntimeException e) {
+            refuse(ctx, FailureKind.RETRYABLE, "the edge cannot read its directory now, try again");
+            return;
+        }
         if (secret.isEmpty()) {
             refuse(ctx, FailureKind.PERMANENT, "unknown tunnel " + tunnelId + " (deleted, or not in account " + r.getAccountId() + ")");
             return;

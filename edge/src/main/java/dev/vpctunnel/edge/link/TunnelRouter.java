@@ -22,6 +22,7 @@ public final class TunnelRouter implements LinkRegistry {
     private final Map<UUID, CopyOnWriteArrayList<EdgeLink>> links = new ConcurrentHashMap<>();
     private final AtomicInteger rotation = new AtomicInteger();
     private final AtomicInteger total = new AtomicInteger();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(TunnelRouter.class.getName());
 
     void add(EdgeLink link) {
         links.computeIfAbsent(link.tunnelId(), k -> new CopyOnWriteArrayList<>()).add(link);
@@ -74,6 +75,21 @@ public final class TunnelRouter implements LinkRegistry {
             return Optional.of(local);
         }
         return Optional.ofNullable(best);
+    }
+
+    /**
+     * Closes every link of a tunnel for which {@code exists} is false (deleted in the directory): a deleted tunnel's
+     * connectors lose their links at once, and their next registration is refused.
+     */
+    public void closeTunnelsNotIn(java.util.function.Predicate<UUID> exists) {
+        links.forEach((tunnel, list) -> {
+            if (!list.isEmpty() && !exists.test(tunnel)) {
+                for (EdgeLink l : list) {
+                    LOG.info(() -> "tunnel " + tunnel + " was deleted: closing link " + l);
+                    l.channel().close();
+                }
+            }
+        });
     }
 
     public List<EdgeLink> all() {

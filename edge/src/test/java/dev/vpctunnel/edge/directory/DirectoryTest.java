@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,6 +83,32 @@ class DirectoryTest {
             }
             assertTrue(b.snapshot().tunnel(t.id()).isPresent());
             assertEquals(t.id(), b.snapshot().routeTunnel(account, InetAddress.getByName("10.5.1.1")).orElseThrow());
+        }
+    }
+
+    @Test
+    void aTunnelJustCreatedByAnotherEdgeIsFoundForARegistrationBeforeTheNextRefresh() throws Exception {
+        try (Directory a = Directory.open(tmp, null); Directory b = Directory.open(tmp, null)) {
+            String account = a.initialize().accountId();
+            b.refresh();
+            TunnelRecord t = a.createTunnel(account, "new", null); // b has no refresh timer: its snapshot lags
+            assertTrue(b.snapshot().tunnel(t.id()).isEmpty());
+            assertArrayEquals(t.secret(), b.tunnelSecret(t.id(), account).orElseThrow());
+            assertTrue(b.tunnelSecret(t.id(), "0".repeat(32)).isEmpty(), "another account's tunnel");
+            assertTrue(b.tunnelSecret(UUID.randomUUID(), account).isEmpty());
+        }
+    }
+
+    @Test
+    void changeListenersSeeEverySnapshotAfterAWrite() throws Exception {
+        try (Directory d = Directory.open(tmp, null)) {
+            String account = d.initialize().accountId();
+            java.util.List<DirectoryData> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            d.onChange(seen::add);
+            TunnelRecord t = d.createTunnel(account, "t", null);
+            assertTrue(seen.get(seen.size() - 1).tunnel(t.id()).isPresent());
+            d.deleteTunnel(account, t.id());
+            assertTrue(seen.get(seen.size() - 1).tunnel(t.id()).isEmpty());
         }
     }
 
