@@ -210,6 +210,29 @@ class GatewayTest {
     }
 
     @Test
+    void aMalformedRequestBodyNeverReachesTheOriginAsComplete() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            String req = "POST http://api.internal/m HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                    + "\r\ncf-vpc-binding: WEB\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz-not-a-chunk-size\r\n\r\n";
+            s.getOutputStream().write(req.getBytes());
+            s.setSoTimeout(3_000);
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            boolean closed = false;
+            try {
+                s.getInputStream().transferTo(got); // returns when the gateway closes the connection
+                closed = true;
+            } catch (java.net.SocketTimeoutException stillOpen) {
+                // judged below by what arrived
+            }
+            String text = got.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertFalse(text.contains("body=5"), "the origin answered a truncated body as a whole request: " + text);
+            assertFalse(text.startsWith("HTTP/1.1 200"), text);
+            assertTrue(closed, "the connection, whose framing is lost, is closed");
+        }
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredOneAtATimeInOrder() throws Exception {
         try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
             s.setSoTimeout(10_000);

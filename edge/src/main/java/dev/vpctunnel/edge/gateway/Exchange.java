@@ -166,6 +166,16 @@ final class Exchange {
             content.release();
             return;
         }
+        if (content.decoderResult().isFailure()) {
+            // a body the HTTP decoder could not read (a bad chunk size line, a connection closed mid-body): what came
+            // so far must not reach the origin as a whole request. The stream is reset (the connector aborts the
+            // origin's request) and the worker's connection, whose framing is lost, is closed.
+            LOG.fine(() -> "fetch through " + binding + ": malformed request body: " + content.decoderResult().cause());
+            content.release();
+            clientGone();
+            client.close();
+            return;
+        }
         HttpContent c = content instanceof HttpRequest ? new DefaultLastHttpContent(content.content()) : content;
         if (c instanceof LastHttpContent) {
             requestFinished = true;
