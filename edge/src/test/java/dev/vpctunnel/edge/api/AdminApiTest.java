@@ -173,6 +173,23 @@ class AdminApiTest {
     }
 
     @Test
+    void tunnelSecretLongerThanTheStoreHoldsIsRefused() {
+        String tun = f.acct("/cfd_tunnel");
+        String tooLong = java.util.Base64.getEncoder().encodeToString(new byte[97]);
+        Resp r = f.post(tun, "{\"name\":\"big\",\"tunnel_secret\":\"" + tooLong + "\"}");
+        assertEquals(400, r.status(), r.toString());
+        assertTrue(r.error().contains("tunnel_secret") && r.error().contains("96"), r.toString());
+        assertEquals(0, f.get(tun).result().size(), "nothing stored");
+        byte[] max = new byte[96];
+        java.util.Arrays.fill(max, (byte) 7);
+        Resp ok = f.post(tun, "{\"name\":\"max\",\"tunnel_secret\":\""
+                + java.util.Base64.getEncoder().encodeToString(max) + "\"}");
+        assertEquals(200, ok.status(), ok.toString());
+        assertArrayEquals(max, TunnelToken.decode(ok.result().path("token").asString()).secret());
+        assertEquals(1, f.get(tun).result().size());
+    }
+
+    @Test
     void routesNormaliseAndLookup() throws Exception {
         String a = f.tunnel("a");
         String b = f.tunnel("b");
