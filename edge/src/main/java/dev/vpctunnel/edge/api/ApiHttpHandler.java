@@ -37,7 +37,8 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.executor = executor;
     }
 
-    private record Pending(ApiRequest request, boolean keepAlive) {
+    /** A request to route, or (request null) the answer already decided for it. */
+    private record Pending(ApiRequest request, ApiResponse refused, boolean keepAlive) {
     }
 
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -51,9 +52,16 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             write(ctx, Envelope.error(400, ApiException.CODE_INVALID, "malformed HTTP request"), false);
             return;
         }
-        QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
-        queue.add(new Pending(new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
-                msg.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(msg.content())), keepAlive));
+        try {
+            QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
+            queue.add(new Pending(new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
+                    msg.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(msg.content())), null,
+                    keepAlive));
+        } catch (IllegalArgumentException e) {
+            // queued like a request, so that pipelined answers stay in order
+            queue.add(new Pending(null, Envelope.error(400, ApiException.CODE_INVALID,
+                    "malformed %-escape in the request path or query: " + e.getMessage()), keepAlive));
+        }
         ctx.channel().config().setAutoRead(false);
         if (!inFlight) {
             next(ctx);
@@ -70,7 +78,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         inFlight = true;
         try {
             executor.execute(() -> {
-                ApiResponse res = router.handle(p.request());
+                ApiResponse res = p.request() == null ? p.refused() : router.handle(p.request());
                 ctx.channel().eventLoop().execute(() -> {
                     inFlight = false;
                     write(ctx, res, p.keepAlive());

@@ -19,6 +19,9 @@ import java.util.UUID;
 
 /** /cfd_tunnel[/{id}[/token|/connections]]: Admin writes and reads tokens; Read reads. */
 final class TunnelsResource {
+    /** The store keeps the secret as base64 in VARCHAR(128): 96 bytes are 128 characters. */
+    private static final int MAX_SECRET = 96;
+
     private final Directory directory;
     private final LinkRegistry links;
 
@@ -91,6 +94,9 @@ final class TunnelsResource {
             }
             if (secret.length < 32) {
                 throw ApiException.invalid("tunnel_secret: at least 32 bytes (base64-encoded) are required");
+            }
+            if (secret.length > MAX_SECRET) {
+                throw ApiException.invalid("tunnel_secret: at most " + MAX_SECRET + " bytes (base64-encoded) are accepted");
             }
         }
         String src = Json.optString(n, "", "config_src");

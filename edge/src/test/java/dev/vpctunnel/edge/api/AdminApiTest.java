@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -172,6 +173,23 @@ class AdminApiTest {
     }
 
     @Test
+    void tunnelSecretLongerThanTheStoreHoldsIsRefused() {
+        String tun = f.acct("/cfd_tunnel");
+        String tooLong = java.util.Base64.getEncoder().encodeToString(new byte[97]);
+        Resp r = f.post(tun, "{\"name\":\"big\",\"tunnel_secret\":\"" + tooLong + "\"}");
+        assertEquals(400, r.status(), r.toString());
+        assertTrue(r.error().contains("tunnel_secret") && r.error().contains("96"), r.toString());
+        assertEquals(0, f.get(tun).result().size(), "nothing stored");
+        byte[] max = new byte[96];
+        java.util.Arrays.fill(max, (byte) 7);
+        Resp ok = f.post(tun, "{\"name\":\"max\",\"tunnel_secret\":\""
+                + java.util.Base64.getEncoder().encodeToString(max) + "\"}");
+        assertEquals(200, ok.status(), ok.toString());
+        assertArrayEquals(max, TunnelToken.decode(ok.result().path("token").asString()).secret());
+        assertEquals(1, f.get(tun).result().size());
+    }
+
+    @Test
     void routesNormaliseAndLookup() throws Exception {
         String a = f.tunnel("a");
         String b = f.tunnel("b");
@@ -318,6 +336,42 @@ class AdminApiTest {
             byte[] buf = new byte[4096];
             int n = in.read(buf);
             assertTrue(n <= 0 || new String(buf, 0, n, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 4"));
+        }
+        assertEquals(200, f.get(f.acct("/cfd_tunnel")).status(), "still serving");
+    }
+
+    @Test
+    void malformedPercentEscapesGet400AndTheServerKeepsServing() throws Exception {
+        List<String> bad = List.of("/client/v4/accounts/%zz/cfd_tunnel", f.acct("/cfd_tunnel?x=%"));
+        for (String target : bad) {
+            try (Socket s = new Socket("127.0.0.1", f.server.port())) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.token
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertTrue(all.startsWith("HTTP/1.1 400"), target + " -> " + all);
+                JsonNode body = ApiFixture.JSON.readTree(all.substring(all.indexOf("\r\n\r\n") + 4));
+                assertFalse(body.path("success").asBoolean(true), all);
+                assertEquals(1001, body.path("errors").path(0).path("code").asInt(), all);
+                assertTrue(body.path("errors").path(0).path("message").asString().contains("%-escape"), all);
+                assertTrue(body.path("messages").isArray(), all);
+                assertTrue(body.path("result").isNull(), all);
+            }
+        }
+        StringBuilder req = new StringBuilder();
+        List<String> targets = List.of(f.acct("/cfd_tunnel"), bad.get(0), bad.get(1), f.acct("/cfd_tunnel"));
+        for (int i = 0; i < targets.size(); i++) {
+            req.append("GET ").append(targets.get(i)).append(" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ")
+                    .append(f.token).append("\r\n").append(i == targets.size() - 1 ? "Connection: close\r\n" : "")
+                    .append("\r\n");
+        }
+        try (Socket s = new Socket("127.0.0.1", f.server.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            List<String> statuses = java.util.regex.Pattern.compile("HTTP/1.1 (\\d{3})").matcher(all).results()
+                    .map(m -> m.group(1)).toList();
+            assertEquals(List.of("200", "400", "400", "200"), statuses, "in order, on the same connection: " + all);
         }
         assertEquals(200, f.get(f.acct("/cfd_tunnel")).status(), "still serving");
     }
