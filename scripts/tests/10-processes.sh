@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The edge and the connector as real processes on loopback: a fetch through a binding, SIGTERM drains on both sides
 # (a slow fetch in flight finishes, both exit 0), a wrong tunnel secret makes the connector exit non-zero at once,
-# and garbage on the tunnel port leaves the links up.
+# a deleted tunnel's connector loses its links and exits, and garbage on the tunnel port leaves the links up.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -96,6 +96,28 @@ set -e
 [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "wrong secret: exit code $rc"
 grep -q "invalid tunnel secret" "$W/bad.log" || fail "wrong secret: no clear message"
 pass "wrong secret: connector exits $rc with 'invalid tunnel secret'"
+
+# deleting a tunnel revokes it at once: its connector's links close, the connector exits non-zero (its registrations
+# are refused as an unknown tunnel), and a network binding to it answers no_connector
+$EDGE tunnel create doomed --api $API > "$W/t2.txt"
+TID2=$(awk '/^id:/{print $2}' "$W/t2.txt"); awk '/^token:/{print $2}' "$W/t2.txt" > "$W/tok2"; chmod 600 "$W/tok2"
+$CONN run --token-file "$W/tok2" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+92)) \
+  > "$W/doomed.log" 2>&1 &
+DOOMED_PID=$!; PIDS+=($DOOMED_PID)
+for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+92))/ready && break; sleep 0.2; done
+printf '{ "name": "n", "main": "index.js", "vpc_networks": [ { "binding": "NET", "tunnel_id": "%s" } ] }' "$TID2" > "$W/wrangler2.jsonc"
+GW2=$($EDGE deploy --config "$W/wrangler2.jsonc" --api $API | awk '/gateway token/{print $NF}')
+net() { curl -s -m 20 -D "$W/nh.txt" -o "$W/nb.txt" -w '%{http_code}' -x http://127.0.0.1:$((P+87)) -H "Proxy-Authorization: Bearer $GW2" -H "cf-vpc-binding: NET" "$@"; }
+[ "$(net http://127.0.0.1:$((P+1))/via-doomed)" = 200 ] && grep -q 'origin saw /via-doomed' "$W/nb.txt" || fail "fetch through the doomed tunnel"
+$EDGE tunnel delete "$TID2" --api $API > /dev/null || fail "tunnel delete"
+for i in $(seq 100); do kill -0 $DOOMED_PID 2>/dev/null || break; sleep 0.2; done
+kill -0 $DOOMED_PID 2>/dev/null && fail "the deleted tunnel's connector still runs"
+set +e; wait $DOOMED_PID; rc=$?; set -e
+[ $rc -ne 0 ] || fail "the deleted tunnel's connector exited 0"
+grep -q "unknown tunnel" "$W/doomed.log" || fail "no clear message in the deleted tunnel's connector log"
+code=$(net http://127.0.0.1:$((P+1))/after-delete)
+[ "$code" = 502 ] && grep -qi "cf-vpc-error: no_connector" "$W/nh.txt" || fail "fetch after the tunnel was deleted: got $code"
+pass "tunnel delete: links closed at once, its connector exits $rc ('unknown tunnel'), the binding answers no_connector"
 
 # SIGTERM on the edge with a slow fetch in flight: it finishes, the edge exits 0
 $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) > "$W/conn2.log" 2>&1 &
