@@ -20,7 +20,7 @@ class FetchUrlTest {
 
     /** The fast path must give exactly what java.net.URI gives, whenever it answers at all. */
     @Test
-    void fastPathAgreesWithTheUriParserOnGeneratedInput() {
+    void fastPathAgreesWithTheUriParserOnGeneratedInput() throws Exception {
         Random rnd = new Random(42);
         int fast = 0;
         for (int i = 0; i < 200_000; i++) {
@@ -41,7 +41,7 @@ class FetchUrlTest {
             FetchUrl slow;
             try {
                 slow = FetchUrl.fromAbsolute(scheme + "://" + host + target);
-            } catch (IllegalArgumentException e) {
+            } catch (FetchException e) {
                 fail("fast path accepted " + host + target + " which the URI parser refuses: " + e.getMessage());
                 return;
             }
@@ -64,7 +64,7 @@ class FetchUrlTest {
     }
 
     @Test
-    void parseUsesEitherPathWithTheSameRules() {
+    void parseUsesEitherPathWithTheSameRules() throws Exception {
         HttpRequest origin = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/data?x=1");
         origin.headers().set("Host", "Api.Internal:8080").set("cf-vpc-scheme", "https");
         assertEquals(new FetchUrl("https", "api.internal", 8080, "/data?x=1"), FetchUrl.parse(origin));
@@ -73,10 +73,43 @@ class FetchUrlTest {
         assertEquals(new FetchUrl("http", "web.internal", -1, "/"), FetchUrl.parse(absolute));
 
         HttpRequest creds = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://u:p@web.internal/");
-        assertThrows(IllegalArgumentException.class, () -> FetchUrl.parse(creds));
+        assertRefused(FetchError.Code.NO_ROUTE, "credentials in the URL are not allowed", creds);
 
         HttpRequest v6 = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://[fd00::5]:81/a");
         assertEquals(new FetchUrl("http", "fd00::5", 81, "/a"), FetchUrl.parse(v6));
+    }
+
+    /** A scheme other than http/https is scheme_not_allowed (403); a URL the gateway cannot route is no_route (502). */
+    @Test
+    void refusedUrlsCarryTheContractsCodes() {
+        assertRefused(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got ftp",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "ftp://files.internal/a"));
+        assertRefused(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got ws",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "WS://chat.internal/"));
+        HttpRequest originFtp = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a");
+        originFtp.headers().set("Host", "files.internal").set("cf-vpc-scheme", "ftp");
+        assertRefused(FetchError.Code.SCHEME_NOT_ALLOWED, "cf-vpc-scheme must be http or https, got 'ftp'", originFtp);
+
+        assertRefused(FetchError.Code.NO_ROUTE, "not a valid URL: http://web.internal/%zz",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://web.internal/%zz"));
+        assertRefused(FetchError.Code.NO_ROUTE, "the URL has no host: http:///x",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http:///x"));
+        assertRefused(FetchError.Code.NO_ROUTE, "origin-form requests need a Host header (or send an absolute URL)",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x"));
+        HttpRequest hostCreds = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x");
+        hostCreds.headers().set("Host", "u@web.internal");
+        assertRefused(FetchError.Code.NO_ROUTE, "credentials in the URL are not allowed", hostCreds);
+        // authority-form (CONNECT's target) and a broken http URL are not other schemes
+        assertRefused(FetchError.Code.NO_ROUTE, "request target must be an absolute http(s) URL or a path, got 'web.internal:443'",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "web.internal:443"));
+        assertRefused(FetchError.Code.NO_ROUTE, "request target must be an absolute http(s) URL or a path, got 'http:/x'",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http:/x"));
+    }
+
+    private static void assertRefused(FetchError.Code code, String message, HttpRequest req) {
+        FetchException e = assertThrows(FetchException.class, () -> FetchUrl.parse(req), req.uri());
+        assertEquals(code, e.error().code(), req.uri());
+        assertEquals(message, e.getMessage(), req.uri());
     }
 
     private static String pick(Random rnd, String chars, int n) {
