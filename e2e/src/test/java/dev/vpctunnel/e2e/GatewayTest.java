@@ -92,6 +92,16 @@ class GatewayTest {
     }
 
     @Test
+    void aHostNameWithAnUnderscoreReachesTheServiceAsHost() throws Exception {
+        RawHttp.Response r = f.fetch(token, "WEB", "http://my_svc.internal/x", "", null);
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("host=my_svc.internal\n") && r.text().contains("path=/x\n"), r.text());
+        RawHttp.Response origin = f.fetch(token, "WEB", "/y", "Host: My_Svc.internal:9999\r\n", null);
+        assertEquals(200, origin.status(), origin.text());
+        assertTrue(origin.text().contains("host=my_svc.internal\n") && origin.text().contains("path=/y\n"), origin.text());
+    }
+
+    @Test
     void schemeWhosePortIsNotConfiguredIsRefused() throws Exception {
         RawHttp.Response r = f.fetch(token, "WEB", "https://api.internal/", "", null);
         assertError(r, 403, "scheme_not_allowed");

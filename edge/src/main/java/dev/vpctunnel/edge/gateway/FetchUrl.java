@@ -56,10 +56,9 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
     }
 
     /**
-     * The common case without java.net.URI: a DNS name (letters, digits, hyphens; the last label starting with a
-     * letter) with an optional port, and a path of plain URL characters (%-escapes well formed). Gives exactly what
-     * {@link #fromAbsolute} gives for such input (FetchUrlTest compares both on generated input), else null and the
-     * caller takes the general path.
+     * The common case without java.net.URI: a host name (see {@link #dnsName}) with an optional port, and a path of
+     * plain URL characters (%-escapes well formed). Gives exactly what {@link #fromAbsolute} gives for such input
+     * (FetchUrlTest compares both on generated input), else null and the caller takes the general path.
      */
     static FetchUrl fast(String scheme, String authority, String target) {
         if (target.isEmpty() || target.charAt(0) != '/' || !plainPath(target)) {
@@ -86,6 +85,11 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         return new FetchUrl(scheme, host.toLowerCase(Locale.ROOT), port, target);
     }
 
+    /**
+     * A host name as service and route hostnames are (HostnameRoutes): labels of 1-63 letters, digits, '-' and '_', not
+     * starting or ending with '-', 253 characters at most; the last label starts with a letter, so nothing numeric (an
+     * IPv4 address, or 127.1 that a resolver would read as one) is taken for a name.
+     */
     private static boolean dnsName(String h) {
         if (h.isEmpty() || h.length() > 253) {
             return false;
@@ -98,13 +102,13 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
                     return false;
                 }
                 if (i == h.length() && !letter(h.charAt(labelStart))) {
-                    return false; // the top label starts with a letter (else URI may read an IP or a registry name)
+                    return false;
                 }
                 labelStart = i + 1;
                 continue;
             }
             char c = h.charAt(i);
-            if (!letter(c) && !(c >= '0' && c <= '9') && c != '-') {
+            if (!letter(c) && !(c >= '0' && c <= '9') && c != '-' && c != '_') {
                 return false;
             }
         }
@@ -170,6 +174,20 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
             throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got " + clip(scheme));
         }
         String host = u.getHost();
+        int port = u.getPort();
+        if (host == null && u.getRawAuthority() != null) {
+            // URI has no host for a name with '_' (my_svc.internal): it reads it as a registry-based authority
+            String authority = u.getRawAuthority();
+            if (authority.indexOf('@') >= 0) {
+                throw noRoute("credentials in the URL are not allowed");
+            }
+            int colon = authority.indexOf(':');
+            String name = colon < 0 ? authority : authority.substring(0, colon);
+            port = colon < 0 ? -1 : registryPort(authority.substring(colon + 1));
+            if (port >= -1 && dnsName(name.endsWith(".") ? name.substring(0, name.length() - 1) : name)) {
+                host = name; // a trailing dot kept, as URI keeps it in web.internal.
+            }
+        }
         if (host == null || host.isEmpty()) {
             throw noRoute("the URL has no host: " + clip(url));
         }
@@ -183,7 +201,24 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         if (u.getRawQuery() != null) {
             path = path + "?" + u.getRawQuery();
         }
-        return new FetchUrl(scheme, host.toLowerCase(Locale.ROOT), u.getPort(), path);
+        return new FetchUrl(scheme, host.toLowerCase(Locale.ROOT), port, path);
+    }
+
+    /** The port of a registry-based authority as URI reads a server's: digits (none: -1); -2 when not a port. */
+    private static int registryPort(String p) {
+        if (p.isEmpty()) {
+            return -1;
+        }
+        for (int i = 0; i < p.length(); i++) {
+            if (p.charAt(i) < '0' || p.charAt(i) > '9') {
+                return -2;
+            }
+        }
+        try {
+            return Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            return -2;
+        }
     }
 
     private static FetchException noRoute(String message) {
