@@ -92,6 +92,16 @@ class GatewayTest {
     }
 
     @Test
+    void aHostNameWithAnUnderscoreReachesTheServiceAsHost() throws Exception {
+        RawHttp.Response r = f.fetch(token, "WEB", "http://my_svc.internal/x", "", null);
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("host=my_svc.internal\n") && r.text().contains("path=/x\n"), r.text());
+        RawHttp.Response origin = f.fetch(token, "WEB", "/y", "Host: My_Svc.internal:9999\r\n", null);
+        assertEquals(200, origin.status(), origin.text());
+        assertTrue(origin.text().contains("host=my_svc.internal\n") && origin.text().contains("path=/y\n"), origin.text());
+    }
+
+    @Test
     void schemeWhosePortIsNotConfiguredIsRefused() throws Exception {
         RawHttp.Response r = f.fetch(token, "WEB", "https://api.internal/", "", null);
         assertError(r, 403, "scheme_not_allowed");
@@ -109,6 +119,36 @@ class GatewayTest {
         assertError(f.fetch(token, "NX", "http://a/", "", null), 502, "dns_failed");
         assertError(f.fetch(token, "MESH", "http://10.9.9.9/", "", null), 502, "no_route");
         assertError(f.fetch(token, "MESH", "http://db.internal/", "", null), 502, "no_route");
+    }
+
+    @Test
+    void unfetchableUrlsGetTheContractsCodes() throws Exception {
+        assertError(f.fetch(token, "NET", "ftp://files.internal/a", "", null), 403, "scheme_not_allowed");
+        assertError(f.fetch(token, "WEB", "/a", "Host: api.internal\r\ncf-vpc-scheme: ftp\r\n", null), 403, "scheme_not_allowed");
+        assertError(f.fetch(token, "WEB", "http://u:p@api.internal/", "", null), 502, "no_route");
+        assertError(f.fetch(token, "WEB", "/no-host-header", "", null), 502, "no_route");
+        // the connector refuses a port above 65535 (its BAD_REQUEST): the destination cannot be routed
+        RawHttp.Response r = f.fetch(token, "NET", "http://127.0.0.1:70000/", "", null);
+        assertError(r, 502, "no_route");
+        assertTrue(r.text().contains("port must be 1-65535"), r.text());
+    }
+
+    @Test
+    void aRequestHeadTheHttpDecoderRefusesGetsAPlain400AndTheConnectionCloses() throws Exception {
+        for (String bad : List.of("Bad\u0001Name: x\r\n", "Content-Length: 1\r\nContent-Length: 2\r\n")) {
+            try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET http://api.internal/x HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                        + "\r\ncf-vpc-binding: WEB\r\n" + bad + "\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                RawHttp.Response r = RawHttp.read(s.getInputStream());
+                assertEquals(400, r.status(), bad + ": " + r.text());
+                assertNull(r.header("cf-vpc-error"), r.text());
+                assertEquals("text/plain; charset=UTF-8", r.header("content-type"));
+                assertEquals("close", r.header("connection"));
+                assertTrue(r.text().startsWith("bad request: ") && r.text().length() > 20, r.text());
+                assertEquals(-1, s.getInputStream().read(), "the connection is closed after the 400");
+            }
+        }
     }
 
     @Test

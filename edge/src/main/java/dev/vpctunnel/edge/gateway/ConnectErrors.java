@@ -33,7 +33,10 @@ final class ConnectErrors {
             case CONNECT_TIMEOUT -> FetchError.Code.CONNECT_TIMEOUT;
             case TLS_FAILED -> FetchError.Code.TLS_FAILED;
             case DESTINATION_DENIED -> FetchError.Code.DESTINATION_DENIED;
-            case BAD_REQUEST -> FetchError.Code.BAD_REQUEST;
+            // the connector refused what it was sent: a destination it cannot use (scheme, port, addresses, hostname,
+            // server_name, resolvers) or a request head it could not turn into HTTP/1.1. Nothing reached the origin and
+            // the same fetch would be refused again: as for a URL the gateway itself cannot route
+            case BAD_REQUEST -> FetchError.Code.NO_ROUTE;
             default -> FetchError.Code.STREAM_RESET;
         };
         return FetchError.of(code, e.getMessage());

@@ -24,8 +24,7 @@ public record FetchError(Code code, String message) {
         CONNECT_TIMEOUT("connect_timeout", 504),
         TLS_FAILED("tls_failed", 502),
         DESTINATION_DENIED("destination_denied", 502),
-        STREAM_RESET("stream_reset", 502),
-        BAD_REQUEST("bad_request", 400);
+        STREAM_RESET("stream_reset", 502);
 
         private final String wire;
         private final int status;

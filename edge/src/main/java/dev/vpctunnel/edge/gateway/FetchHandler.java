@@ -121,8 +121,10 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             closeAfterResponse = true;
         }
         if (req.decoderResult().isFailure()) {
+            // not a fetch at all: HTTP's own 400 (no cf-vpc-error), and the connection cannot go on
             closeAfterResponse = true;
-            fail(ctx, FetchError.of(FetchError.Code.BAD_REQUEST, "malformed request: " + req.decoderResult().cause().getMessage()), "-");
+            ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), req.decoderResult().cause()))
+                    .addListener(ChannelFutureListener.CLOSE);
             return;
         }
         long started = System.nanoTime();
@@ -149,7 +151,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             route = gateway.router().route(dir, worker.get(), binding, url, requestId);
             exchange = new Exchange(gateway, ctx, this, req, route, url, binding.name(), started, keepAlive);
         } catch (IllegalArgumentException e) {
-            fail(ctx, FetchError.of(FetchError.Code.BAD_REQUEST, e.getMessage()), binding.name());
+            fail(ctx, FetchError.of(FetchError.Code.NO_ROUTE, e.getMessage()), binding.name());
             return;
         } catch (FetchException e) {
             fail(ctx, e.error(), binding.name());

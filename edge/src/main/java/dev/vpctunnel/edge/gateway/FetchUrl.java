@@ -10,7 +10,8 @@ import java.util.Locale;
 /**
  * The URL a worker passed to fetch(): from an absolute-form target (its authority wins over any Host), or from
  * origin-form with Host and cf-vpc-scheme (default http). {@code host} has no brackets; {@code port} is -1 when the
- * URL gave none.
+ * URL gave none. A URL that cannot be fetched is refused with the contract's code: scheme_not_allowed for a scheme
+ * other than http and https, no_route for anything else the gateway cannot route (not a URL, no host, credentials).
  */
 public record FetchUrl(String scheme, String host, int port, String pathAndQuery) {
     static final String SCHEME_HEADER = "cf-vpc-scheme";
@@ -25,7 +26,7 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         return port > 0 && port != ("https".equals(scheme) ? 443 : 80) ? h + ":" + port : h;
     }
 
-    public static FetchUrl parse(HttpRequest req) {
+    static FetchUrl parse(HttpRequest req) throws FetchException {
         String target = req.uri();
         String lower = target.length() > 8 ? target.substring(0, 8).toLowerCase(Locale.ROOT) : target.toLowerCase(Locale.ROOT);
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
@@ -36,25 +37,28 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
             return fast != null ? fast : fromAbsolute(target);
         }
         if (!target.startsWith("/") && !"*".equals(target)) {
-            throw new IllegalArgumentException("request target must be an absolute http(s) URL or a path, got '" + clip(target) + "'");
+            String other = otherScheme(target);
+            if (other != null) {
+                throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got " + clip(other));
+            }
+            throw noRoute("request target must be an absolute http(s) URL or a path, got '" + clip(target) + "'");
         }
         String scheme = req.headers().get(SCHEME_HEADER, "http").toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IllegalArgumentException("cf-vpc-scheme must be http or https, got '" + clip(scheme) + "'");
+            throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "cf-vpc-scheme must be http or https, got '" + clip(scheme) + "'");
         }
         String hostHeader = req.headers().get(HttpHeaderNames.HOST);
         if (hostHeader == null || hostHeader.isBlank()) {
-            throw new IllegalArgumentException("origin-form requests need a Host header (or send an absolute URL)");
+            throw noRoute("origin-form requests need a Host header (or send an absolute URL)");
         }
         FetchUrl fast = fast(scheme, hostHeader.trim(), target);
         return fast != null ? fast : fromAbsolute(scheme + "://" + hostHeader.trim() + target);
     }
 
     /**
-     * The common case without java.net.URI: a DNS name (letters, digits, hyphens; the last label starting with a
-     * letter) with an optional port, and a path of plain URL characters (%-escapes well formed). Gives exactly what
-     * {@link #fromAbsolute} gives for such input (FetchUrlTest compares both on generated input), else null and the
-     * caller takes the general path.
+     * The common case without java.net.URI: a host name (see {@link #dnsName}) with an optional port, and a path of
+     * plain URL characters (%-escapes well formed). Gives exactly what {@link #fromAbsolute} gives for such input
+     * (FetchUrlTest compares both on generated input), else null and the caller takes the general path.
      */
     static FetchUrl fast(String scheme, String authority, String target) {
         if (target.isEmpty() || target.charAt(0) != '/' || !plainPath(target)) {
@@ -81,6 +85,11 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         return new FetchUrl(scheme, host.toLowerCase(Locale.ROOT), port, target);
     }
 
+    /**
+     * A host name as service and route hostnames are (HostnameRoutes): labels of 1-63 letters, digits, '-' and '_', not
+     * starting or ending with '-', 253 characters at most; the last label starts with a letter, so nothing numeric (an
+     * IPv4 address, or 127.1 that a resolver would read as one) is taken for a name.
+     */
     private static boolean dnsName(String h) {
         if (h.isEmpty() || h.length() > 253) {
             return false;
@@ -93,13 +102,13 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
                     return false;
                 }
                 if (i == h.length() && !letter(h.charAt(labelStart))) {
-                    return false; // the top label starts with a letter (else URI may read an IP or a registry name)
+                    return false;
                 }
                 labelStart = i + 1;
                 continue;
             }
             char c = h.charAt(i);
-            if (!letter(c) && !(c >= '0' && c <= '9') && c != '-') {
+            if (!letter(c) && !(c >= '0' && c <= '9') && c != '-' && c != '_') {
                 return false;
             }
         }
@@ -130,23 +139,60 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
     }
 
-    static FetchUrl fromAbsolute(String url) {
+    /**
+     * The scheme of an absolute URL that is neither http nor https ("ftp://…", "ws:…"), else null: http(s) URLs that
+     * did not start with "http(s)://", and authority-form ("host:port", CONNECT's target), are no other scheme.
+     */
+    private static String otherScheme(String target) {
+        int colon = target.indexOf(':');
+        if (colon < 1 || !letter(target.charAt(0))) {
+            return null;
+        }
+        for (int i = 1; i < colon; i++) {
+            char c = target.charAt(i);
+            if (!letter(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') {
+                return null;
+            }
+        }
+        String rest = target.substring(colon + 1);
+        if (!rest.isEmpty() && rest.length() <= 5 && rest.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return null;
+        }
+        String scheme = target.substring(0, colon).toLowerCase(Locale.ROOT);
+        return scheme.equals("http") || scheme.equals("https") ? null : scheme;
+    }
+
+    static FetchUrl fromAbsolute(String url) throws FetchException {
         URI u;
         try {
             u = new URI(url);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a valid URL: " + clip(url));
+            throw noRoute("not a valid URL: " + clip(url));
         }
-        String scheme = u.getScheme().toLowerCase(Locale.ROOT);
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IllegalArgumentException("only http and https URLs can be fetched, got " + clip(scheme));
+            throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got " + clip(scheme));
         }
         String host = u.getHost();
+        int port = u.getPort();
+        if (host == null && u.getRawAuthority() != null) {
+            // URI has no host for a name with '_' (my_svc.internal): it reads it as a registry-based authority
+            String authority = u.getRawAuthority();
+            if (authority.indexOf('@') >= 0) {
+                throw noRoute("credentials in the URL are not allowed");
+            }
+            int colon = authority.indexOf(':');
+            String name = colon < 0 ? authority : authority.substring(0, colon);
+            port = colon < 0 ? -1 : registryPort(authority.substring(colon + 1));
+            if (port >= -1 && dnsName(name.endsWith(".") ? name.substring(0, name.length() - 1) : name)) {
+                host = name; // a trailing dot kept, as URI keeps it in web.internal.
+            }
+        }
         if (host == null || host.isEmpty()) {
-            throw new IllegalArgumentException("the URL has no host: " + clip(url));
+            throw noRoute("the URL has no host: " + clip(url));
         }
         if (u.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("credentials in the URL are not allowed");
+            throw noRoute("credentials in the URL are not allowed");
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
@@ -155,7 +201,28 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         if (u.getRawQuery() != null) {
             path = path + "?" + u.getRawQuery();
         }
-        return new FetchUrl(scheme, host.toLowerCase(Locale.ROOT), u.getPort(), path);
+        return new FetchUrl(scheme, host.toLowerCase(Locale.ROOT), port, path);
+    }
+
+    /** The port of a registry-based authority as URI reads a server's: digits (none: -1); -2 when not a port. */
+    private static int registryPort(String p) {
+        if (p.isEmpty()) {
+            return -1;
+        }
+        for (int i = 0; i < p.length(); i++) {
+            if (p.charAt(i) < '0' || p.charAt(i) > '9') {
+                return -2;
+            }
+        }
+        try {
+            return Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            return -2;
+        }
+    }
+
+    private static FetchException noRoute(String message) {
+        return new FetchException(FetchError.Code.NO_ROUTE, message);
     }
 
     private static String clip(String s) {

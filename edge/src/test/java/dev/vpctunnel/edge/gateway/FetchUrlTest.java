@@ -16,18 +16,24 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 class FetchUrlTest {
     private static final String HOST_CHARS = "abcXYZ019-.-.:@[]%_~";
+    private static final String LABEL_CHARS = "aZ09__--.";
     private static final String PATH_CHARS = "abZ09-._~!$&'()*+,;=:@/?/%#[] \"<>\\^`{|}é";
 
     /** The fast path must give exactly what java.net.URI gives, whenever it answers at all. */
     @Test
-    void fastPathAgreesWithTheUriParserOnGeneratedInput() {
+    void fastPathAgreesWithTheUriParserOnGeneratedInput() throws Exception {
         Random rnd = new Random(42);
         int fast = 0;
+        int underscore = 0;
         for (int i = 0; i < 200_000; i++) {
             String scheme = rnd.nextBoolean() ? "http" : "https";
             String host = pick(rnd, HOST_CHARS, 1 + rnd.nextInt(14));
-            if (rnd.nextInt(3) == 0) {
+            int kind = rnd.nextInt(3);
+            if (kind == 0) {
                 host = "svc" + rnd.nextInt(10) + ".internal" + (rnd.nextBoolean() ? ":" + rnd.nextInt(70000) : "");
+            } else if (kind == 1) {
+                // registry-style names (java.net.URI has no host for them): labels of letters, digits, '-' and '_'
+                host = label(rnd) + (rnd.nextBoolean() ? "" : "." + label(rnd)) + (rnd.nextInt(4) == 0 ? ":" + rnd.nextInt(70000) : "");
             }
             String target = "/" + pick(rnd, PATH_CHARS, rnd.nextInt(12));
             if (rnd.nextInt(4) == 0) {
@@ -38,16 +44,20 @@ class FetchUrlTest {
                 continue;
             }
             fast++;
+            if (host.indexOf('_') >= 0) {
+                underscore++;
+            }
             FetchUrl slow;
             try {
                 slow = FetchUrl.fromAbsolute(scheme + "://" + host + target);
-            } catch (IllegalArgumentException e) {
+            } catch (FetchException e) {
                 fail("fast path accepted " + host + target + " which the URI parser refuses: " + e.getMessage());
                 return;
             }
             assertEquals(slow, f, host + target);
         }
         assertTrue(fast > 10_000, "the generated input exercised the fast path only " + fast + " times");
+        assertTrue(underscore > 2_000, "the generated input exercised the fast path with '_' only " + underscore + " times");
     }
 
     @Test
@@ -64,7 +74,7 @@ class FetchUrlTest {
     }
 
     @Test
-    void parseUsesEitherPathWithTheSameRules() {
+    void parseUsesEitherPathWithTheSameRules() throws Exception {
         HttpRequest origin = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/data?x=1");
         origin.headers().set("Host", "Api.Internal:8080").set("cf-vpc-scheme", "https");
         assertEquals(new FetchUrl("https", "api.internal", 8080, "/data?x=1"), FetchUrl.parse(origin));
@@ -73,10 +83,78 @@ class FetchUrlTest {
         assertEquals(new FetchUrl("http", "web.internal", -1, "/"), FetchUrl.parse(absolute));
 
         HttpRequest creds = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://u:p@web.internal/");
-        assertThrows(IllegalArgumentException.class, () -> FetchUrl.parse(creds));
+        assertRefused(FetchError.Code.NO_ROUTE, "credentials in the URL are not allowed", creds);
 
         HttpRequest v6 = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://[fd00::5]:81/a");
         assertEquals(new FetchUrl("http", "fd00::5", 81, "/a"), FetchUrl.parse(v6));
+    }
+
+    /** Service and route hostnames may hold '_' (the admin API takes them): URLs with such a host are fetched. */
+    @Test
+    void registryStyleHostsWithUnderscores() throws Exception {
+        assertEquals(new FetchUrl("http", "my_svc.internal", -1, "/x"), FetchUrl.fromAbsolute("http://my_svc.internal/x"));
+        assertEquals(new FetchUrl("https", "my_api", 8443, "/a?b=1"), FetchUrl.fromAbsolute("https://My_Api:8443/a?b=1"));
+        assertEquals(new FetchUrl("http", "_svc.my-zone", -1, "/"), FetchUrl.fromAbsolute("http://_svc.MY-zone"));
+        assertEquals(new FetchUrl("http", "my_svc.internal.", 81, "/"), FetchUrl.fromAbsolute("http://my_svc.internal.:81/"),
+                "a trailing dot is kept, as java.net.URI keeps it in web.internal.");
+        assertEquals(new FetchUrl("http", "my_svc.internal", -1, "/x"), FetchUrl.fast("http", "my_svc.internal", "/x"));
+        assertEquals(new FetchUrl("http", "my_api", 8080, "/x"), FetchUrl.fast("http", "MY_API:8080", "/x"));
+
+        HttpRequest absolute = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://my_svc.internal/x");
+        assertEquals(new FetchUrl("http", "my_svc.internal", -1, "/x"), FetchUrl.parse(absolute));
+        HttpRequest origin = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x?y");
+        origin.headers().set("Host", "My_Svc.internal:8080").set("cf-vpc-scheme", "https");
+        assertEquals(new FetchUrl("https", "my_svc.internal", 8080, "/x?y"), FetchUrl.parse(origin));
+        HttpRequest slow = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://my_svc.internal/a%20b#frag");
+        assertEquals(new FetchUrl("http", "my_svc.internal", -1, "/a%20b"), FetchUrl.parse(slow));
+
+        assertRefused(FetchError.Code.NO_ROUTE, "credentials in the URL are not allowed",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://u:p@my_svc.internal/"));
+        assertRefused(FetchError.Code.NO_ROUTE, "credentials in the URL are not allowed",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://10.0.0.1:80@my_svc/"));
+        for (String bad : new String[]{"http://a..b_c/", "http://-a_b/", "http://a_b-/", "http://my_svc:8:9/", "http://my%5Fsvc/",
+                "http://a_b.123/", "http://1_2/", "http://my_svc:99999999999/", "http://my_svc:8o/", "http://_/", "http://a_b../",
+                "http://" + "a".repeat(64) + "_b/", "http://my_svc.!/", "http://my_svc.internal,x/"}) {
+            assertRefused(FetchError.Code.NO_ROUTE, "the URL has no host: " + bad, new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, bad));
+        }
+    }
+
+    /** A scheme other than http/https is scheme_not_allowed (403); a URL the gateway cannot route is no_route (502). */
+    @Test
+    void refusedUrlsCarryTheContractsCodes() {
+        assertRefused(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got ftp",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "ftp://files.internal/a"));
+        assertRefused(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got ws",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "WS://chat.internal/"));
+        HttpRequest originFtp = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a");
+        originFtp.headers().set("Host", "files.internal").set("cf-vpc-scheme", "ftp");
+        assertRefused(FetchError.Code.SCHEME_NOT_ALLOWED, "cf-vpc-scheme must be http or https, got 'ftp'", originFtp);
+
+        assertRefused(FetchError.Code.NO_ROUTE, "not a valid URL: http://web.internal/%zz",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://web.internal/%zz"));
+        assertRefused(FetchError.Code.NO_ROUTE, "the URL has no host: http:///x",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http:///x"));
+        assertRefused(FetchError.Code.NO_ROUTE, "origin-form requests need a Host header (or send an absolute URL)",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x"));
+        HttpRequest hostCreds = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x");
+        hostCreds.headers().set("Host", "u@web.internal");
+        assertRefused(FetchError.Code.NO_ROUTE, "credentials in the URL are not allowed", hostCreds);
+        // authority-form (CONNECT's target) and a broken http URL are not other schemes
+        assertRefused(FetchError.Code.NO_ROUTE, "request target must be an absolute http(s) URL or a path, got 'web.internal:443'",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "web.internal:443"));
+        assertRefused(FetchError.Code.NO_ROUTE, "request target must be an absolute http(s) URL or a path, got 'http:/x'",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http:/x"));
+    }
+
+    private static void assertRefused(FetchError.Code code, String message, HttpRequest req) {
+        FetchException e = assertThrows(FetchException.class, () -> FetchUrl.parse(req), req.uri());
+        assertEquals(code, e.error().code(), req.uri());
+        assertEquals(message, e.getMessage(), req.uri());
+    }
+
+    /** Mostly a plausible label (a letter or '_' first), sometimes not: '-' or '.' anywhere after the first. */
+    private static String label(Random rnd) {
+        return pick(rnd, "aZ_", 1) + pick(rnd, LABEL_CHARS, rnd.nextInt(6));
     }
 
     private static String pick(Random rnd, String chars, int n) {
