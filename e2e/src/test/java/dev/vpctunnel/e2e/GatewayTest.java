@@ -273,6 +273,55 @@ class GatewayTest {
     }
 
     @Test
+    void h2cRequestsUseTheirOwnSchemeUnlessCfVpcSchemeSaysOtherwise() throws Exception {
+        // "web" allows only http: https must be refused as for an absolute https:// URL
+        assertEquals("403 scheme_not_allowed", h2cFetch("https", null));
+        assertEquals("200 -", h2cFetch("http", null));
+        assertEquals("200 -", h2cFetch("https", "http"));
+        assertEquals("403 scheme_not_allowed", h2cFetch("http", "https"));
+    }
+
+    /** One h2c (prior knowledge) request to binding WEB: "STATUS CF-VPC-ERROR" of the answer ("-" when none). */
+    private static String h2cFetch(String scheme, String cfVpcScheme) throws Exception {
+        io.netty.channel.EventLoopGroup group = dev.vpctunnel.core.net.Transports.group(1, "t-h2c");
+        try {
+            java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
+            io.netty.channel.Channel conn = new io.netty.bootstrap.Bootstrap().group(group)
+                    .channel(dev.vpctunnel.core.net.Transports.socket())
+                    .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.Channel ch) {
+                            ch.pipeline().addLast(io.netty.handler.codec.http2.Http2FrameCodecBuilder.forClient().build(),
+                                    new io.netty.handler.codec.http2.Http2MultiplexHandler(new io.netty.channel.ChannelInboundHandlerAdapter()));
+                        }
+                    }).connect("127.0.0.1", f.gateway.port()).sync().channel();
+            io.netty.handler.codec.http2.Http2StreamChannel s = new io.netty.handler.codec.http2.Http2StreamChannelBootstrap(conn)
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                            if (msg instanceof io.netty.handler.codec.http2.Http2HeadersFrame h && !answer.isDone()) {
+                                CharSequence code = h.headers().get("cf-vpc-error");
+                                answer.complete(h.headers().status() + " " + (code == null ? "-" : code));
+                            }
+                            io.netty.util.ReferenceCountUtil.release(msg);
+                        }
+                    }).open().sync().getNow();
+            io.netty.handler.codec.http2.Http2Headers h = new io.netty.handler.codec.http2.DefaultHttp2Headers()
+                    .method("GET").scheme(scheme).authority("api.internal").path("/h2c")
+                    .add("proxy-authorization", "Bearer " + token).add("cf-vpc-binding", "WEB");
+            if (cfVpcScheme != null) {
+                h.add("cf-vpc-scheme", cfVpcScheme);
+            }
+            s.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(h, true));
+            String got = answer.get(10, TimeUnit.SECONDS);
+            conn.close().sync();
+            return got;
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredOneAtATimeInOrder() throws Exception {
         try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
             s.setSoTimeout(10_000);
