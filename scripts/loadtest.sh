@@ -3,14 +3,18 @@
 #
 #   VPC_GATEWAY_TOKEN=gw_... scripts/loadtest.sh --binding PRIVATE_API --url http://api.internal:9999/index.html \
 #       [--gateway 127.0.0.1:8787] [--duration 10s] [--connections 50] [--threads 2] [--h2c [--streams 10]]
+#   scripts/loadtest.sh --quickstart [--duration 10s] [--connections 50] [--h2c]
 #
 # Options
+#   --quickstart          start the quickstart setup first (scripts/quickstart.sh --keep: edge, connector, sample
+#                         origin), load-test its binding PRIVATE_API (URL http://api.internal/data unless --url), and
+#                         stop it all afterwards; without this option the script starts nothing
 #   --gateway HOST:PORT   the edge's --gateway-listen address (default 127.0.0.1:8787)
 #   --token TOKEN         the worker's gateway token; prefer the env var VPC_GATEWAY_TOKEN (tokens on a command
 #                         line show up in `ps`)
 #   --binding NAME        the binding (header cf-vpc-binding)
 #   --url URL             the fetch URL (scheme, host and path); or --host H [--path /p] [--scheme http|https]
-#   --duration D          e.g. 10s, 2m (default 10s)
+#   --duration D          e.g. 10s, 2m (default 10s, at least 1s)
 #   --connections N       concurrent connections (default 50)
 #   --threads N           load-generator threads (default: min(cores, connections))
 #   --h2c                 HTTP/2 cleartext (prior knowledge) with h2load instead of HTTP/1.1 with wrk
@@ -18,66 +22,95 @@
 #   --method M --body FILE  (wrk only) send M with FILE as the body
 #
 # Prints requests/s, latency p50/p90/p99/max, bytes/s and failed requests counted by their cf-vpc-error code (wrk;
-# h2load cannot read response headers, so there failures are counted by status class). A progress line is shown
-# while it runs. Exit status: 0 when every request succeeded (2xx/3xx), 1 when any failed, 2 on a usage error.
-# It starts nothing itself: run the edge, a connector and the origin first (README's quickstart).
-# Uses wrk (Debian package wrk) or h2load (nghttp2-client); installs the one it needs when missing and root.
+# h2load cannot read response headers, so with --h2c failures are counted by status, and the codes of a few requests
+# like the run's are sampled with curl over h2c). A progress line is shown while it runs. Requests time out after
+# 10 s, or after the run's duration when that is shorter. Exit status: 0 when every request succeeded (2xx/3xx) and at
+# least one completed; 1 when any failed (an error answer, a socket error, a timeout) or none completed; 2 on a usage
+# error. Uses wrk (Debian package wrk) or h2load (nghttp2-client); installs the one it needs when missing and root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 GATEWAY=127.0.0.1:8787 TOKEN=${VPC_GATEWAY_TOKEN:-} BINDING="" URL="" HOST="" PATH_Q="/" SCHEME=http
-DURATION=10s CONNS=50 THREADS="" H2C=0 STREAMS=10 METHOD="" BODY=""
-usage() { sed -n '2,26p' "$0" >&2; exit 2; }
+DURATION=10s CONNS=50 THREADS="" H2C=0 STREAMS=10 METHOD="" BODY="" QUICKSTART=0
+# the header above, without the leading '# '
+header() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; }
+bad() { echo "loadtest.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --gateway) GATEWAY=$2; shift ;;
-    --token) TOKEN=$2; shift ;;
-    --binding) BINDING=$2; shift ;;
-    --url) URL=$2; shift ;;
-    --host) HOST=$2; shift ;;
-    --path) PATH_Q=$2; shift ;;
-    --scheme) SCHEME=$2; shift ;;
-    --duration) DURATION=$2; shift ;;
-    --connections|-c) CONNS=$2; shift ;;
-    --threads|-t) THREADS=$2; shift ;;
-    --h2c) H2C=1 ;;
-    --streams) STREAMS=$2; shift ;;
-    --method) METHOD=$2; shift ;;
-    --body) BODY=$2; shift ;;
-    --start) echo "loadtest.sh: --start is not implemented; start the quickstart setup first (README)" >&2; exit 2 ;;
-    -h|--help) usage ;;
-    *) echo "loadtest.sh: unknown option $1" >&2; usage ;;
+    --h2c) H2C=1; shift; continue ;;
+    --quickstart) QUICKSTART=1; shift; continue ;;
+    -h|--help) header; exit 0 ;;
+    --gateway|--token|--binding|--url|--host|--path|--scheme|--duration|--connections|-c|--threads|-t|--streams|--method|--body)
+      [ $# -ge 2 ] && [ -n "$2" ] || bad "$1 needs a value (try --help)" ;;
+    *) bad "unknown option $1 (try --help)" ;;
   esac
-  shift
+  case "$1" in
+    --gateway) GATEWAY=$2 ;;
+    --token) TOKEN=$2 ;;
+    --binding) BINDING=$2 ;;
+    --url) URL=$2 ;;
+    --host) HOST=$2 ;;
+    --path) PATH_Q=$2 ;;
+    --scheme) SCHEME=$2 ;;
+    --duration) DURATION=$2 ;;
+    --connections|-c) CONNS=$2 ;;
+    --threads|-t) THREADS=$2 ;;
+    --streams) STREAMS=$2 ;;
+    --method) METHOD=$2 ;;
+    --body) BODY=$2 ;;
+  esac
+  shift 2
 done
-[ -n "$TOKEN" ] || { echo "loadtest.sh: no gateway token: set VPC_GATEWAY_TOKEN (or --token)" >&2; exit 2; }
-[ -n "$BINDING" ] || { echo "loadtest.sh: --binding is required" >&2; exit 2; }
+for v in "--connections:$CONNS" "--streams:$STREAMS" ${THREADS:+"--threads:$THREADS"}; do
+  n=${v#*:}
+  [[ "$n" =~ ^[0-9]{1,6}$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 100000 ] || bad "${v%%:*} must be a number from 1 to 100000, got '$n'"
+done
+secs=$(python3 -c "import sys,re;m=re.fullmatch(r'(\d{1,7})(ms|s|m|h)?',sys.argv[1]);print(-1 if not m else int(int(m[1])*{'ms':0.001,'s':1,'m':60,'h':3600,None:1}[m[2]]))" "$DURATION")
+[ "$secs" -ge 0 ] || bad "--duration must look like 10s or 2m, got '$DURATION'"
+[ "$secs" -ge 1 ] || bad "--duration must be at least 1s, got '$DURATION'"
+[ -z "$BODY" ] || [ -r "$BODY" ] || bad "--body: cannot read $BODY"
 if [ -n "$URL" ]; then
-  [[ "$URL" =~ ^(https?)://([^/]+)(/.*)?$ ]] || { echo "loadtest.sh: --url must look like http://host[:port]/path" >&2; exit 2; }
+  [[ "$URL" =~ ^(https?)://([^/]+)(/.*)?$ ]] || bad "--url must look like http://host[:port]/path"
   SCHEME=${BASH_REMATCH[1]}; HOST=${BASH_REMATCH[2]}; PATH_Q=${BASH_REMATCH[3]:-/}
 fi
-[ -n "$HOST" ] || { echo "loadtest.sh: --url or --host is required" >&2; exit 2; }
-case "$SCHEME" in http|https) ;; *) echo "loadtest.sh: --scheme must be http or https" >&2; exit 2 ;; esac
-[[ "$CONNS" =~ ^[0-9]+$ ]] && [ "$CONNS" -ge 1 ] || { echo "loadtest.sh: --connections must be a positive number" >&2; exit 2; }
-secs=$(python3 -c "import sys,re;m=re.fullmatch(r'(\d+)(ms|s|m|h)?',sys.argv[1]);print(-1 if not m else max(1,int(m[1])*{'ms':0.001,'s':1,'m':60,'h':3600,None:1}[m[2]]))" "$DURATION" | cut -d. -f1)
-[ "$secs" -ge 1 ] || { echo "loadtest.sh: --duration must look like 10s or 2m" >&2; exit 2; }
-[ -n "$THREADS" ] || THREADS=$(( $(nproc) < CONNS ? $(nproc) : CONNS ))
+case "$SCHEME" in http|https) ;; *) bad "--scheme must be http or https" ;; esac
 
 tool=wrk pkg=wrk
 [ $H2C = 1 ] && { tool=h2load; pkg=nghttp2-client; }
 if ! command -v $tool >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "installing $pkg" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkg >/dev/null
-  else
-    echo "loadtest.sh: $tool is missing: apt-get install $pkg" >&2; exit 2
-  fi
+  [ "$(id -u)" = 0 ] || bad "$tool is missing: apt-get install $pkg"
+  echo "installing $pkg" >&2
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkg >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkg >/dev/null; }; } \
+    || bad "could not install $pkg"
 fi
 
-T=$(mktemp -d); PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
+T=$(mktemp -d); PID="" QS_STOP=""
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null
+  [ -n "$QS_STOP" ] && "$QS_STOP" > /dev/null 2>&1
+  rm -rf "$T"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if [ $QUICKSTART = 1 ]; then
+  # asked to start something: the quickstart setup, stopped again on exit (cleanup)
+  QBASE=${QUICKSTART_PORT_BASE:-27800}
+  echo "loadtest: starting the quickstart setup (scripts/quickstart.sh --keep, ports $((QBASE + 1))-$((QBASE + 7)))" >&2
+  if ! "$here/quickstart.sh" --keep > "$T/quickstart.log" 2>&1; then
+    cat "$T/quickstart.log" >&2; echo "loadtest.sh: the quickstart setup did not start" >&2; exit 1
+  fi
+  QS_STOP=$(grep -o '/[^ ]*/stop\.sh' "$T/quickstart.log" | tail -1)
+  [ -x "$QS_STOP" ] || { echo "loadtest.sh: the quickstart printed no stop.sh" >&2; exit 1; }
+  GATEWAY=127.0.0.1:$((QBASE + 3)) TOKEN=$(cat "$(dirname "$QS_STOP")/gateway.token") BINDING=${BINDING:-PRIVATE_API}
+  [ -n "$URL$HOST" ] || { SCHEME=http HOST=api.internal PATH_Q=/data; }
+fi
+[ -n "$TOKEN" ] || bad "no gateway token: set VPC_GATEWAY_TOKEN (or --token)"
+[ -n "$BINDING" ] || bad "--binding is required"
+[ -n "$HOST" ] || bad "--url or --host is required"
+[ -n "$THREADS" ] || THREADS=$(( $(nproc) < CONNS ? $(nproc) : CONNS ))
+TIMEOUT=$(( secs < 10 ? secs : 10 ))
 
 progress() { # pid seconds: one updating line on stderr, bounded by the run's length + 30 s
   local start; start=$(date +%s)
@@ -93,7 +126,7 @@ progress() { # pid seconds: one updating line on stderr, bounded by the run's le
 echo "loadtest: $SCHEME://$HOST$PATH_Q through binding $BINDING at $GATEWAY, $CONNS connections, $THREADS threads, ${secs}s ($tool$([ $H2C = 1 ] && echo ", $STREAMS streams per connection"))"
 fails=0
 if [ $H2C = 0 ]; then
-  args=(-t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s -s "$here/wrk/report.lua"
+  args=(-t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout "${TIMEOUT}s" -s "$here/wrk/report.lua"
         -H "Host: $HOST" -H "cf-vpc-scheme: $SCHEME" -H "Proxy-Authorization: Bearer $TOKEN" -H "cf-vpc-binding: $BINDING")
   if [ -n "$METHOD" ] || [ -n "$BODY" ]; then
     # wrk takes the method and body from the script's globals: a tiny wrapper script sets them
@@ -108,7 +141,7 @@ EOF
   progress $PID "$secs"; wait $PID || true; PID=""
   line=$(grep '^WRK ' "$T/out" || true)
   [ -n "$line" ] || { echo "loadtest.sh: wrk failed:" >&2; cat "$T/out" >&2; exit 1; }
-  python3 - "$T/out" <<'EOF' || fails=1
+  python3 - "$T/out" <<'PY' || fails=1
 import sys
 kv, codes = {}, {}
 for l in open(sys.argv[1]):
@@ -131,16 +164,19 @@ if codes:
 other = kv["non2xx"] - sum(codes.values())
 if other > 0:
     print(f"  {'(origin non-2xx)':22} {other:.0f}")
+if kv["requests"] == 0:
+    print("no request completed during the run (an origin that never answers?)")
+    failed = max(failed, 1)
 sys.exit(1 if failed > 0 else 0)
-EOF
+PY
 else
   h2_threads=$(( THREADS < CONNS ? THREADS : CONNS ))
-  h2load -D "$secs" -c "$CONNS" -t "$h2_threads" -m "$STREAMS" --log-file="$T/log" \
+  h2load -D "$secs" -N "$TIMEOUT" -c "$CONNS" -t "$h2_threads" -m "$STREAMS" --log-file="$T/log" \
       -H ":authority: $HOST" -H "cf-vpc-scheme: $SCHEME" -H "proxy-authorization: Bearer $TOKEN" -H "cf-vpc-binding: $BINDING" \
       "http://$GATEWAY$PATH_Q" > "$T/out" 2>&1 & PID=$!
   progress $PID "$secs"; wait $PID || true; PID=""
   grep -q '^requests:' "$T/out" || { echo "loadtest.sh: h2load failed:" >&2; cat "$T/out" >&2; exit 1; }
-  python3 - "$T/out" "$T/log" "$secs" <<'EOF' || fails=1
+  python3 - "$T/out" "$T/log" "$secs" <<'PY' || fails=1
 import sys, re
 out = open(sys.argv[1]).read()
 lat, st = [], {}
@@ -163,8 +199,20 @@ if traffic:
 bad = sum(n for k, n in st.items() if k not in ("2xx", "3xx"))
 # h2load: "failed" = answered but not 2xx/3xx, "errored" = stream errors, "timeout"
 failed = int(m.group(5)) + int(m.group(6)) + int(m.group(7)) if m else bad
-print(f"failed:     {failed} (by status: {', '.join(f'{k} {n}' for k, n in sorted(st.items()))}; h2load cannot read cf-vpc-error, rerun without --h2c for codes)")
+print(f"failed:     {failed} (by status: {', '.join(f'{k} {n}' for k, n in sorted(st.items())) or 'none'})")
+if done == 0:
+    print("no request completed during the run (an origin that never answers, or nothing at the gateway?)")
+    failed = max(failed, 1)
 sys.exit(1 if failed > 0 else 0)
-EOF
+PY
+  if [ $fails = 1 ] && awk '$2 >= 400 {f=1} END {exit !f}' "$T/log" 2>/dev/null && command -v curl >/dev/null; then
+    # h2load cannot read response headers: the cf-vpc-error codes of a few requests like the run's, over h2c
+    echo "cf-vpc-error codes (a sample of 5 requests with curl --http2-prior-knowledge):"
+    for _ in 1 2 3 4 5; do
+      curl -s -o /dev/null -D - -m "$TIMEOUT" --http2-prior-knowledge -H "Host: $HOST" -H "cf-vpc-scheme: $SCHEME" \
+          -H "Proxy-Authorization: Bearer $TOKEN" -H "cf-vpc-binding: $BINDING" "http://$GATEWAY$PATH_Q" \
+        | tr -d '\r' | awk 'tolower($1) == "cf-vpc-error:" {print $2; f=1} END {if (!f) print "(none: the origin'"'"'s own status)"}'
+    done | sort | uniq -c | awk '{n=$1; $1=""; printf "  %-22s %d\n", substr($0, 2), n}'
+  fi
 fi
 exit $fails

@@ -16,7 +16,7 @@ KEEP=0
 for a in "$@"; do
   case "$a" in
     --keep) KEEP=1 ;;
-    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "quickstart: unknown option $a (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -158,6 +158,8 @@ Done in $(($(date +%s) - T_START)) s. Everything is still running (--keep). Try 
     curl http://127.0.0.1:$P_WORKER/anything?x=1          # the path goes to the origin too
     curl -x http://127.0.0.1:$P_GW -H "Proxy-Authorization: Bearer \$(cat $T/gateway.token)" \\
          -H "cf-vpc-binding: PRIVATE_API" http://api.internal/data      # the gateway directly, as workerd calls it
+    VPC_GATEWAY_TOKEN=\$(cat $T/gateway.token) scripts/loadtest.sh --gateway 127.0.0.1:$P_GW \\
+         --binding PRIVATE_API --url http://api.internal/data --duration 10s --connections 50   # a load test
     export EDGE_API_URL=$API EDGE_API_TOKEN=\$(node -p 'require("$T/init.json").api_token')
     scripts/edge service list                             # the admin CLI
   Edit $T/hello-vpc/src/index.js, then restart workerd (it reads the module at start):
