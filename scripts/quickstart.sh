@@ -79,14 +79,17 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# the processes run copies of the jars, so that a rebuild while --keep leaves them running does not pull classes
+# from under them
+cp edge/target/edge.jar connector/target/connector.jar "$T/"
 # short-lived CLI calls: C1 only and the serial GC start faster
-edge() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$ROOT/edge/target/edge.jar" "$@"; }
+edge() { java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$T/edge.jar" "$@"; }
 
 step "Initialising an edge in $T/data and starting it"
 edge init --data "$T/data" --json >"$T/init.json" 2>"$T/init.log" || die "edge init failed"
 export EDGE_API_TOKEN EDGE_API_URL=$API
 EDGE_API_TOKEN=$(json_get api_token <"$T/init.json")
-start edge "$T/edge.log" java -jar "$ROOT/edge/target/edge.jar" serve --data "$T/data" \
+start edge "$T/edge.log" java -jar "$T/edge.jar" serve --data "$T/data" \
   --tunnel-listen "127.0.0.1:$P_TUNNEL" --api-listen "127.0.0.1:$P_API" \
   --gateway-listen "127.0.0.1:$P_GW" --metrics-listen "127.0.0.1:$P_METRICS"
 ready_then_http "$T/edge.log" "metrics ready on http://127.0.0.1:$P_METRICS/" "http://127.0.0.1:$P_METRICS/ready" 60 "$(last_pid)" \
@@ -102,7 +105,7 @@ step "Creating a tunnel and starting a connector for it"
 edge tunnel create quickstart >"$T/tunnel.txt" 2>"$T/tunnel.log" || die "edge tunnel create failed"
 TID=$(awk '/^id:/ {print $2}' "$T/tunnel.txt")
 (umask 077 && awk '/^token:/ {print $2}' "$T/tunnel.txt" >"$T/tunnel.token")
-start connector "$T/connector.log" java -jar "$ROOT/connector/target/connector.jar" run \
+start connector "$T/connector.log" java -jar "$T/connector.jar" run \
   --token-file "$T/tunnel.token" --edge "127.0.0.1:$P_TUNNEL" --edge-ca "$T/data/edge-ca.pem" \
   --ha-connections 2 --metrics-listen "127.0.0.1:$P_CMETRICS"
 ready_then_http "$T/connector.log" "metrics ready on http://127.0.0.1:$P_CMETRICS/" "http://127.0.0.1:$P_CMETRICS/ready" 60 "$(last_pid)" \
