@@ -6,8 +6,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.NetUtil;
 
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
@@ -86,7 +89,27 @@ final class OriginTls {
     SslHandler newHandler(ByteBufAllocator alloc, String serverName, int port, int handshakeTimeoutMs) {
         SslHandler h = context.newHandler(alloc, serverName, port);
         h.setHandshakeTimeoutMillis(handshakeTimeoutMs);
+        SNIHostName sni = sniName(serverName);
+        if (sni != null) {
+            // the JDK derives SNI from the peer host only for names with a dot: "https://api/" went out without one
+            SSLParameters p = h.engine().getSSLParameters();
+            p.setServerNames(List.of(sni));
+            h.engine().setSSLParameters(p);
+        }
         return h;
+    }
+
+    /** The SNI name for serverName: none for an IP address (RFC 6066) or a name SNI cannot carry. */
+    static SNIHostName sniName(String serverName) {
+        if (serverName == null || serverName.isEmpty() || NetUtil.isValidIpV4Address(serverName)
+                || NetUtil.isValidIpV6Address(serverName)) {
+            return null;
+        }
+        try {
+            return new SNIHostName(serverName.endsWith(".") ? serverName.substring(0, serverName.length() - 1) : serverName);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static List<X509Certificate> jvmDefaultCas() throws GeneralSecurityException {

@@ -90,6 +90,21 @@ class OriginTlsTest {
     }
 
     @Test
+    void sniIsTheServerNameWithOrWithoutADotButNeverAnAddress() {
+        OriginTls tls = new OriginTls(List.of());
+        for (String name : List.of("api", "api.internal", "localhost", "db.corp.internal.")) {
+            var h = tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, name, 443, 1000);
+            assertEquals(List.of(new javax.net.ssl.SNIHostName(name.replaceAll("\\.$", ""))),
+                    h.engine().getSSLParameters().getServerNames(), name);
+        }
+        for (String address : List.of("127.0.0.1", "::1", "fd00::5")) {
+            var h = tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, address, 443, 1000);
+            var names = h.engine().getSSLParameters().getServerNames();
+            assertTrue(names == null || names.isEmpty(), address);
+        }
+    }
+
+    @Test
     void ipAddressSanIsVerified() throws Exception {
         TestLink.Fetch f = link.get(https(trusted.port(), "127.0.0.1"), "/hello");
         assertEquals(201, f.response().status().code());
