@@ -155,6 +155,38 @@ class RunSettingsTest {
     }
 
     @Test
+    void durationsTooLargeToHoldAreRefusedWithOneLineAndExitTwo() throws IOException {
+        assertEquals("--grace-period: too large, at most 365 days (8760h), got '99999999999999999h'",
+                assertThrows(IllegalArgumentException.class, () -> settings(null, "--edge", "e:1", "--edge-ca", "ca.pem",
+                        "--grace-period", "99999999999999999h")).getMessage());
+        Files.writeString(config, "grace-period: 99999999999999999m\n");
+        assertEquals(config + ": key 'grace-period': too large, at most 365 days (8760h), got '99999999999999999m'",
+                assertThrows(IllegalArgumentException.class, () -> settings(null, "--config", config.toString())).getMessage());
+        Run r = run("run", "--edge", "e:1", "--edge-ca", "ca.pem", "--token", "t", "--grace-period", "99999999999999999h");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("connector: --grace-period: too large, at most 365 days (8760h), got '99999999999999999h'", r.err());
+    }
+
+    /** What {@code connector ARGS} printed on stderr (both the picocli writer and System.err), and its exit code. */
+    record Run(int code, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter err = new StringWriter();
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buf, true));
+        int code;
+        try {
+            code = new CommandLine(new ConnectorMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("connector"))
+                    .setErr(new PrintWriter(err, true)).execute(args);
+        } finally {
+            System.setErr(old);
+        }
+        return new Run(code, (err + buf.toString()).strip());
+    }
+
+    @Test
     void aBadFileIsRefusedEvenWhenFlagsWouldOverrideIt() throws IOException {
         Files.writeString(config, "grace-period: soon\n");
         String m = assertThrows(IllegalArgumentException.class,
