@@ -61,7 +61,7 @@ record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, 
         List<String> deny = cidrs(cmd.deny, "--deny", f.deny());
         String metrics = first(cmd.metricsListen, f.metricsListen());
         if (cmd.metricsListen != null) {
-            Transports.parseListen(cmd.metricsListen, "--metrics-listen");
+            listenAddress(cmd.metricsListen, "--metrics-listen");
         }
         return new RunSettings(token, tokenFile, List.copyOf(edges), edgeCa, ha,
                 List.copyOf(cmd.originCas.isEmpty() ? f.originCas() : cmd.originCas), allow, deny, metrics,
@@ -72,6 +72,19 @@ record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, 
                 cmd.logLevel != null ? Logs.parseLevel(cmd.logLevel) : first(f.logLevel(), Level.INFO),
                 cmd.logFormat != null ? Logs.parseFormat(cmd.logFormat) : first(f.logFormat(), Logs.Format.TEXT),
                 f.warnings());
+    }
+
+    /**
+     * A listen address HOST:PORT whose host resolves (an unresolved one would only fail at bind time, with an
+     * exception without a message).
+     */
+    static InetSocketAddress listenAddress(String value, String what) {
+        InetSocketAddress a = Transports.parseListen(value, what);
+        if (a.isUnresolved()) {
+            throw new IllegalArgumentException(what + ": cannot resolve host '" + a.getHostString()
+                    + "' (give an address of this machine, e.g. 127.0.0.1:20241)");
+        }
+        return a;
     }
 
     private static <T> T first(T flag, T file) {
