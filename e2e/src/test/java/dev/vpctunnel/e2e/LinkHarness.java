@@ -53,6 +53,20 @@ final class LinkHarness implements AutoCloseable {
         this(Duration.ofSeconds(5), Duration.ofSeconds(15));
     }
 
+    /** One more edge sharing this one's CA, certificate and tunnels (closed by the caller). */
+    TunnelServer secondEdge() throws Exception {
+        EdgeLinkConfig cfg = EdgeLinkConfig.defaults("edge-test-2", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate())));
+        return new TunnelServer(cfg, (id, account) -> ACCOUNT.equals(account) ? Optional.ofNullable(secrets.get(id))
+                : Optional.empty(), edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** A loopback port nothing listens on: connecting to it is refused. */
+    static int deadPort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     TunnelToken newTunnel() {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
@@ -63,7 +77,18 @@ final class LinkHarness implements AutoCloseable {
 
     LinkSupervisor connect(TunnelToken token, int links, int port, Duration hbInterval, Duration hbTimeout,
                            Supplier<ChannelHandler> handlers) throws Exception {
-        LinkConfig cfg = new LinkConfig(token, List.of(InetSocketAddress.createUnresolved("127.0.0.1", port)),
+        return connect(token, links, List.of(port), hbInterval, hbTimeout, handlers);
+    }
+
+    /** A connector given several edges, as with --edge 127.0.0.1:P1,127.0.0.1:P2. */
+    LinkSupervisor connect(TunnelToken token, int links, List<Integer> ports) throws Exception {
+        return connect(token, links, ports, Duration.ofSeconds(5), Duration.ofSeconds(15), EchoFetchHandler::onStream);
+    }
+
+    LinkSupervisor connect(TunnelToken token, int links, List<Integer> ports, Duration hbInterval, Duration hbTimeout,
+                           Supplier<ChannelHandler> handlers) throws Exception {
+        List<InetSocketAddress> edges = ports.stream().map(p -> InetSocketAddress.createUnresolved("127.0.0.1", p)).toList();
+        LinkConfig cfg = new LinkConfig(token, edges,
                 LinkTls.client(List.of(ca.certificate())), links, UUID.randomUUID().toString(), "test",
                 hbInterval, hbTimeout, Duration.ofSeconds(5), 10_000);
         LinkSupervisor s = new LinkSupervisor(cfg, connectorGroup, handlers);

@@ -88,6 +88,64 @@ class LinkTest {
     }
 
     @Test
+    void linksWhoseEdgeIsDeadMoveToTheNextEdge() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelToken t = h.newTunnel();
+            // as --edge 127.0.0.1:LIVE,127.0.0.1:DEAD --ha-connections 4: links #1 and #3 start on the dead edge
+            h.connect(t, 4, List.of(h.edge.port(), LinkHarness.deadPort()));
+            await("all 4 links registered with the live edge", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 4);
+            assertEquals(Set.of(0, 1, 2, 3), h.edge.router().links(t.tunnelId()).stream().map(LinkInfo::linkIndex)
+                    .collect(Collectors.toSet()));
+            // the same with the dead edge first in the list: links #0 and #2 start on it
+            TunnelToken t2 = h.newTunnel();
+            h.connect(t2, 4, List.of(LinkHarness.deadPort(), h.edge.port()));
+            await("all 4 links registered with the live edge", WAIT, () -> h.edge.router().links(t2.tunnelId()).size() == 4);
+        }
+    }
+
+    @Test
+    void linksWhoseTlsHandshakeFailsMoveToTheNextEdge() throws Exception {
+        try (LinkHarness h = new LinkHarness();
+             java.net.ServerSocket notAnEdge = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t0 = new Thread(() -> { // accepts and hangs up: the TLS handshake fails on every attempt
+                while (!notAnEdge.isClosed()) {
+                    try {
+                        notAnEdge.accept().close();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "not-an-edge");
+            t0.setDaemon(true);
+            t0.start();
+            TunnelToken t = h.newTunnel();
+            h.connect(t, 4, List.of(notAnEdge.getLocalPort(), h.edge.port()));
+            await("all 4 links registered with the live edge", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 4);
+        }
+    }
+
+    @Test
+    void linksAreSpreadOverLiveEdgesAndLeaveAnEdgeThatGoesAway() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            dev.vpctunnel.edge.link.TunnelServer second = h.secondEdge();
+            try {
+                TunnelToken t = h.newTunnel();
+                h.connect(t, 4, List.of(h.edge.port(), second.port()));
+                await("2 links on each edge", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 2
+                        && second.router().links(t.tunnelId()).size() == 2);
+                assertEquals(Set.of(0, 2), h.edge.router().links(t.tunnelId()).stream().map(LinkInfo::linkIndex)
+                        .collect(Collectors.toSet()), "link i starts at edge i mod n");
+                assertEquals(Set.of(1, 3), second.router().links(t.tunnelId()).stream().map(LinkInfo::linkIndex)
+                        .collect(Collectors.toSet()));
+                second.close();
+                await("the second edge's links moved to the first", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 4);
+            } finally {
+                second.close();
+            }
+        }
+    }
+
+    @Test
     void silentLinkIsNoticedByHeartbeatAndComesBack() throws Exception {
         Duration interval = Duration.ofMillis(200);
         Duration timeout = Duration.ofMillis(1200);

@@ -202,7 +202,7 @@ final class ConfigFile {
             return null;
         }
         String s = scalar(root, "metrics-listen");
-        wrap("metrics-listen", () -> Transports.parseListen(s, NO_PREFIX));
+        wrap("metrics-listen", () -> RunSettings.listenAddress(s, NO_PREFIX));
         return s;
     }
 

@@ -107,8 +107,17 @@ public final class RunCommand implements Callable<Integer> {
                     .callback(cb -> cb.call(links.registeredLinks())).register(registry);
             GaugeWithCallback.builder().name("vpc_connector_active_streams").help("Fetch streams in flight")
                     .callback(cb -> cb.call(links.activeStreams())).register(registry);
-            metrics = MetricsServer.start(Transports.parseListen(metricsListen, "--metrics-listen"), group, registry,
-                    () -> links.registeredLinks() > 0);
+            try {
+                metrics = MetricsServer.start(RunSettings.listenAddress(metricsListen, "--metrics-listen"), group, registry,
+                        () -> links.registeredLinks() > 0);
+            } catch (Exception e) { // BindException and the like come out of Netty's sync() undeclared
+                String why = e.getMessage() == null ? e.getClass().getSimpleName()
+                        : e.getMessage().replaceFirst("^bind\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", ""); // Netty's native prefix
+                System.err.println("connector: --metrics-listen " + metricsListen + ": cannot listen: " + why);
+                origins.close();
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                return 2;
+            }
             int port = metrics.port();
             LOG.info(() -> "metrics ready on http://" + metricsListen.replaceAll(":\\d+$", "") + ":" + port + "/metrics");
         }

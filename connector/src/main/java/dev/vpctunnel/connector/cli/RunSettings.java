@@ -61,17 +61,82 @@ record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, 
         List<String> deny = cidrs(cmd.deny, "--deny", f.deny());
         String metrics = first(cmd.metricsListen, f.metricsListen());
         if (cmd.metricsListen != null) {
-            Transports.parseListen(cmd.metricsListen, "--metrics-listen");
+            listenAddress(cmd.metricsListen, "--metrics-listen");
+        }
+        Duration hbInterval = duration(cmd.heartbeatInterval, "--heartbeat-interval", f.heartbeatInterval(), DEFAULT_HEARTBEAT_INTERVAL);
+        Duration hbTimeout = duration(cmd.heartbeatTimeout, "--heartbeat-timeout", f.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT);
+        if (hbTimeout.compareTo(hbInterval) <= 0) {
+            throw heartbeatRefusal(cmd, f, hbInterval, hbTimeout);
         }
         return new RunSettings(token, tokenFile, List.copyOf(edges), edgeCa, ha,
                 List.copyOf(cmd.originCas.isEmpty() ? f.originCas() : cmd.originCas), allow, deny, metrics,
                 duration(cmd.gracePeriod, "--grace-period", f.gracePeriod(), DEFAULT_GRACE),
-                duration(cmd.heartbeatInterval, "--heartbeat-interval", f.heartbeatInterval(), DEFAULT_HEARTBEAT_INTERVAL),
-                duration(cmd.heartbeatTimeout, "--heartbeat-timeout", f.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT),
+                hbInterval, hbTimeout,
                 threads,
                 cmd.logLevel != null ? Logs.parseLevel(cmd.logLevel) : first(f.logLevel(), Level.INFO),
                 cmd.logFormat != null ? Logs.parseFormat(cmd.logFormat) : first(f.logFormat(), Logs.Format.TEXT),
                 f.warnings());
+    }
+
+    /**
+     * The heartbeat timeout must be greater than the interval (else a link is declared silent before, or as, it
+     * is pinged). The refusal is worded after the setting the operator gave: the timeout's, unless only the
+     * interval was given; each named as a flag, a key of the --config file or a default.
+     */
+    private static IllegalArgumentException heartbeatRefusal(RunCommand cmd, ConfigFile.Values f, Duration interval,
+                                                             Duration timeout) {
+        Source t = Source.of(cmd.heartbeatTimeout != null, f.heartbeatTimeout() != null, cmd.configFile);
+        Source i = Source.of(cmd.heartbeatInterval != null, f.heartbeatInterval() != null, cmd.configFile);
+        if (t == Source.DEFAULT && i != Source.DEFAULT) {
+            return new IllegalArgumentException(i.prefix("heartbeat-interval", cmd.configFile)
+                    + ": must be less than the heartbeat timeout, got " + show(interval) + " and "
+                    + t.describe("heartbeat-timeout", timeout, cmd.configFile, i));
+        }
+        return new IllegalArgumentException(t.prefix("heartbeat-timeout", cmd.configFile)
+                + ": must be greater than the heartbeat interval, got " + show(timeout) + " and "
+                + i.describe("heartbeat-interval", interval, cmd.configFile, t));
+    }
+
+    /** Where a setting's value came from. */
+    private enum Source {
+        FLAG, FILE, DEFAULT;
+
+        static Source of(boolean flag, boolean file, Path configFile) {
+            return flag ? FLAG : file && configFile != null ? FILE : DEFAULT;
+        }
+
+        /** How an error about the setting {@code key} starts, like the other refusals of its kind. */
+        String prefix(String key, Path configFile) {
+            return this == FILE ? configFile + ": key '" + key + "'" : "--" + key;
+        }
+
+        /** The other setting of an error whose own setting came from {@code from}. */
+        String describe(String key, Duration value, Path configFile, Source from) {
+            return switch (this) {
+                case FLAG -> "--" + key + " " + show(value);
+                case FILE -> "key '" + key + "' " + show(value) + (from == FILE ? "" : " in " + configFile);
+                case DEFAULT -> "the default --" + key + " " + show(value);
+            };
+        }
+    }
+
+    /** A duration as operators type it: 500ms, 15s. */
+    static String show(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
+    /**
+     * A listen address HOST:PORT whose host resolves (an unresolved one would only fail at bind time, with an
+     * exception without a message).
+     */
+    static InetSocketAddress listenAddress(String value, String what) {
+        InetSocketAddress a = Transports.parseListen(value, what);
+        if (a.isUnresolved()) {
+            throw new IllegalArgumentException(what + ": cannot resolve host '" + a.getHostString()
+                    + "' (give an address of this machine, e.g. 127.0.0.1:20241)");
+        }
+        return a;
     }
 
     private static <T> T first(T flag, T file) {

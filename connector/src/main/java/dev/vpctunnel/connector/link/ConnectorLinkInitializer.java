@@ -52,9 +52,60 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
 
         @Override
         protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warning(() -> slot + ": TLS handshake with edge " + LinkConfig.hostPort(edge) + " failed: " + cause.getMessage());
+            LOG.warning(() -> slot + ": TLS handshake with edge " + LinkConfig.hostPort(edge) + " failed: "
+                    + whyHandshakeFailed(cause, edge.getHostString()));
             ctx.close();
         }
+    }
+
+    /**
+     * Why a handshake with the edge at {@code host} failed, in words: the engines wrap the certificate's problem
+     * ("General OpenSslEngine problem", "certificate_unknown(46)"), so the reason is taken from the cause chain.
+     */
+    static String whyHandshakeFailed(Throwable cause, String host) {
+        Throwable root = cause;
+        boolean pathProblem = false;
+        boolean certificateProblem = false;
+        Throwable expired = null;
+        Throwable notYetValid = null;
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            root = t;
+            pathProblem |= t instanceof java.security.cert.CertPathBuilderException
+                    || t instanceof java.security.cert.CertPathValidatorException;
+            certificateProblem |= t instanceof java.security.cert.CertificateException;
+            if (t instanceof java.security.cert.CertificateExpiredException && expired == null) {
+                expired = t;
+            }
+            if (t instanceof java.security.cert.CertificateNotYetValidException && notYetValid == null) {
+                notYetValid = t;
+            }
+        }
+        String reason = message(root);
+        String lower = reason.toLowerCase(java.util.Locale.ROOT);
+        if (expired != null) {
+            return "the edge's certificate has expired (" + message(expired) + ")";
+        }
+        if (notYetValid != null) {
+            return "the edge's certificate is not valid yet (" + message(notYetValid) + "; is this machine's clock right?)";
+        }
+        if (lower.contains("subject alternative") || lower.contains("no name matching")) {
+            return "the edge's certificate does not cover '" + host + "': " + reason + " (dial the edge by a name or"
+                    + " address its certificate covers: localhost, 127.0.0.1, ::1, the edge's host name and its 'edge init --san' names)";
+        }
+        if (pathProblem || lower.contains("certification path") || lower.contains("valid chain")) {
+            return "the edge's certificate is not signed by a CA in --edge-ca: " + reason
+                    + " (is --edge-ca the DIR/edge-ca.pem of this edge's 'edge init'?)";
+        }
+        if (certificateProblem) {
+            return "the edge's certificate was refused: " + reason;
+        }
+        String top = message(cause);
+        return root == cause || top.contains(reason) ? top : top + ": " + reason;
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
 
     /** The end of the link's parent pipeline: window growth, stray frames, errors. */

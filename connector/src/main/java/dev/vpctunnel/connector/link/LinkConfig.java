@@ -26,8 +26,21 @@ public record LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslCo
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 
-    /** The edge link {@code index} dials: links are spread round-robin over the edges given. */
+    /**
+     * The edge link {@code index} dials first: links are spread round-robin over the edges given. A link whose
+     * attempt fails moves on to the next edge in the list (see {@link #edgeAfter}).
+     */
     public InetSocketAddress edgeFor(int index) {
-        return edges.get(index % edges.size());
+        return edges.get(edgeIndexFor(index));
+    }
+
+    /** The position in {@link #edges} of {@link #edgeFor(int) edgeFor(index)}. */
+    public int edgeIndexFor(int index) {
+        return index % edges.size();
+    }
+
+    /** The position of the edge after the one at {@code edgeIndex}, wrapping around. */
+    public int edgeAfter(int edgeIndex) {
+        return (edgeIndex + 1) % edges.size();
     }
 }

@@ -20,7 +20,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
-/** One of the connector's N links: dials, registers, reconnects with backoff, drains. */
+/**
+ * One of the connector's N links: dials, registers, reconnects with backoff, drains. Link i first dials edge
+ * i mod n; an attempt that ends without a registration (the edge cannot be reached, the TLS handshake fails, the
+ * link closes or is refused before registering) moves the link to the next edge in the list for its next attempt,
+ * so a dead edge does not hold links down while others are up. A registered link that later drops dials the same
+ * edge again first.
+ */
 final class LinkSlot {
     private static final Logger LOG = Logger.getLogger(LinkSlot.class.getName());
     private static final Duration EDGE_DRAIN_LIMIT = Duration.ofSeconds(60);
@@ -37,6 +43,8 @@ final class LinkSlot {
     private volatile boolean draining;
     private volatile boolean closeWhenIdle;
     private volatile boolean stopped;
+    /** Which of config.edges() the next attempt dials. */
+    private volatile int edgeIndex;
     /** What the edge's last retryable refusal asked us to wait before the next attempt. */
     private volatile Duration retryAfter = Duration.ZERO;
 
@@ -47,6 +55,7 @@ final class LinkSlot {
         this.group = group;
         this.fetchHandlers = fetchHandlers;
         this.supervisor = supervisor;
+        this.edgeIndex = config.edgeIndexFor(index);
     }
 
     void start() {
@@ -57,7 +66,7 @@ final class LinkSlot {
         if (stopped) {
             return;
         }
-        InetSocketAddress edge = config.edgeFor(index);
+        InetSocketAddress edge = edge();
         draining = false;
         closeWhenIdle = false;
         ChannelFuture f = new Bootstrap().group(group).channel(Transports.socket())
@@ -70,6 +79,7 @@ final class LinkSlot {
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
                 LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": " + c.cause().getMessage());
+                nextEdge();
                 scheduleReconnect(Duration.ZERO);
             } else {
                 c.channel().closeFuture().addListener(x -> closed());
@@ -89,10 +99,25 @@ final class LinkSlot {
         }
         if (was) {
             LOG.warning(() -> this + " down, reconnecting");
+        } else {
+            nextEdge(); // the handshake failed, or the edge closed or refused the link before registering it
         }
         Duration wait = retryAfter;
         retryAfter = Duration.ZERO;
         scheduleReconnect(wait);
+    }
+
+    private InetSocketAddress edge() {
+        return config.edges().get(edgeIndex);
+    }
+
+    /** The next attempt dials the next edge in the list (the same one when there is only one). */
+    private void nextEdge() {
+        int next = config.edgeAfter(edgeIndex);
+        if (next != edgeIndex) {
+            edgeIndex = next;
+            LOG.fine(() -> this + ": next attempt goes to edge " + LinkConfig.hostPort(edge()));
+        }
     }
 
     private void scheduleReconnect(Duration atLeast) {
@@ -117,7 +142,7 @@ final class LinkSlot {
     void registeredWith(String edgeId) {
         registered = true;
         backoff.reset();
-        LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(config.edgeFor(index)));
+        LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(edge()));
     }
 
     void refused(boolean permanent, String message, int retryAfterMs) {

@@ -155,6 +155,78 @@ class RunSettingsTest {
     }
 
     @Test
+    void durationsTooLargeToHoldAreRefusedWithOneLineAndExitTwo() throws IOException {
+        assertEquals("--grace-period: too large, at most 365 days (8760h), got '99999999999999999h'",
+                assertThrows(IllegalArgumentException.class, () -> settings(null, "--edge", "e:1", "--edge-ca", "ca.pem",
+                        "--grace-period", "99999999999999999h")).getMessage());
+        Files.writeString(config, "grace-period: 99999999999999999m\n");
+        assertEquals(config + ": key 'grace-period': too large, at most 365 days (8760h), got '99999999999999999m'",
+                assertThrows(IllegalArgumentException.class, () -> settings(null, "--config", config.toString())).getMessage());
+        Run r = run("run", "--edge", "e:1", "--edge-ca", "ca.pem", "--token", "t", "--grace-period", "99999999999999999h");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("connector: --grace-period: too large, at most 365 days (8760h), got '99999999999999999h'", r.err());
+    }
+
+    @Test
+    void aHeartbeatTimeoutNotAboveTheIntervalIsRefusedFlagsAndFileAlike() throws IOException {
+        List<String[]> flagCases = new ArrayList<>();
+        flagCases.add(new String[] {"--heartbeat-interval=10s", "--heartbeat-timeout=5s",
+                "--heartbeat-timeout: must be greater than the heartbeat interval, got 5s and --heartbeat-interval 10s"});
+        flagCases.add(new String[] {"--heartbeat-interval=5s", "--heartbeat-timeout=5000ms",
+                "--heartbeat-timeout: must be greater than the heartbeat interval, got 5s and --heartbeat-interval 5s"});
+        flagCases.add(new String[] {"--heartbeat-timeout=2s", "--threads=1",
+                "--heartbeat-timeout: must be greater than the heartbeat interval, got 2s and the default --heartbeat-interval 5s"});
+        flagCases.add(new String[] {"--heartbeat-interval=20s", "--threads=1",
+                "--heartbeat-interval: must be less than the heartbeat timeout, got 20s and the default --heartbeat-timeout 15s"});
+        for (String[] c : flagCases) {
+            String m = assertThrows(IllegalArgumentException.class,
+                    () -> settings(null, "--edge", "e:1", "--edge-ca", "ca.pem", c[0], c[1])).getMessage();
+            assertEquals(c[2], m);
+        }
+        Files.writeString(config, "heartbeat-interval: 10s\nheartbeat-timeout: 5s\n");
+        assertEquals(config + ": key 'heartbeat-timeout': must be greater than the heartbeat interval, got 5s and key"
+                + " 'heartbeat-interval' 10s", assertThrows(IllegalArgumentException.class,
+                () -> settings(null, "--config", config.toString(), "--edge", "e:1", "--edge-ca", "ca.pem")).getMessage());
+        assertEquals("--heartbeat-timeout: must be greater than the heartbeat interval, got 500ms and key"
+                + " 'heartbeat-interval' 10s in " + config, assertThrows(IllegalArgumentException.class,
+                () -> settings(null, "--config", config.toString(), "--edge", "e:1", "--edge-ca", "ca.pem",
+                        "--heartbeat-timeout", "500ms")).getMessage());
+        Files.writeString(config, "heartbeat-interval: 30s\n");
+        assertEquals(config + ": key 'heartbeat-interval': must be less than the heartbeat timeout, got 30s and the"
+                + " default --heartbeat-timeout 15s", assertThrows(IllegalArgumentException.class,
+                () -> settings(null, "--config", config.toString(), "--edge", "e:1", "--edge-ca", "ca.pem")).getMessage());
+        // a flag that fixes the file's pair is enough
+        RunSettings ok = settings(null, "--config", config.toString(), "--edge", "e:1", "--edge-ca", "ca.pem",
+                "--heartbeat-timeout", "30001ms");
+        assertEquals(Duration.ofMillis(30_001), ok.heartbeatTimeout());
+
+        Run r = run("run", "--edge", "e:1", "--edge-ca", "ca.pem", "--token", "t", "--heartbeat-interval", "10s",
+                "--heartbeat-timeout", "10s");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("connector: --heartbeat-timeout: must be greater than the heartbeat interval, got 10s and"
+                + " --heartbeat-interval 10s", r.err());
+    }
+
+    /** What {@code connector ARGS} printed on stderr (both the picocli writer and System.err), and its exit code. */
+    record Run(int code, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter err = new StringWriter();
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buf, true));
+        int code;
+        try {
+            code = new CommandLine(new ConnectorMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("connector"))
+                    .setErr(new PrintWriter(err, true)).execute(args);
+        } finally {
+            System.setErr(old);
+        }
+        return new Run(code, (err + buf.toString()).strip());
+    }
+
+    @Test
     void aBadFileIsRefusedEvenWhenFlagsWouldOverrideIt() throws IOException {
         Files.writeString(config, "grace-period: soon\n");
         String m = assertThrows(IllegalArgumentException.class,

@@ -3,36 +3,85 @@ package dev.vpctunnel.core.link;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Parses the durations operators type: 30s, 500ms, 2m, 1h, or a bare number of seconds. */
+/**
+ * Parses the durations operators type: 30s, 500ms, 2m, 1h, or a bare number of seconds. At most {@link #MAX}
+ * (365 days): no grace period, heartbeat or timeout needs more, and larger numbers would overflow.
+ */
 public final class Durations {
+    /** The largest duration accepted. */
+    public static final Duration MAX = Duration.ofDays(365);
+
     private Durations() {
     }
 
     public static Duration parse(String s, String what) {
         String v = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (v.endsWith("ms")) {
-                return check(Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2))), what, s);
-            }
-            if (v.endsWith("s")) {
-                return check(Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000)), what, s);
-            }
-            if (v.endsWith("m")) {
-                return check(Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60), what, s);
-            }
-            if (v.endsWith("h")) {
-                return check(Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1))), what, s);
-            }
-            return check(Duration.ofSeconds(Long.parseLong(v)), what, s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + ": expected a duration like 30s, 500ms or 2m, got '" + s + "'");
+        String number = v;
+        long unitMillis = 1000;
+        if (v.endsWith("ms")) {
+            number = v.substring(0, v.length() - 2);
+            unitMillis = 1;
+        } else if (v.endsWith("s")) {
+            return seconds(v.substring(0, v.length() - 1), what, s);
+        } else if (v.endsWith("m")) {
+            number = v.substring(0, v.length() - 1);
+            unitMillis = 60_000;
+        } else if (v.endsWith("h")) {
+            number = v.substring(0, v.length() - 1);
+            unitMillis = 3_600_000;
         }
+        long n;
+        try {
+            n = Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            if (number.matches("\\+?[0-9]+")) {
+                throw tooLarge(what, s); // digits only, beyond a long
+            }
+            if (number.matches("-[0-9]+")) {
+                throw negative(what, s);
+            }
+            throw notADuration(what, s);
+        }
+        if (n < 0) {
+            throw negative(what, s);
+        }
+        if (n > MAX.toMillis() / unitMillis) {
+            throw tooLarge(what, s);
+        }
+        return Duration.ofMillis(n * unitMillis);
     }
 
-    private static Duration check(Duration d, String what, String s) {
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(what + ": must not be negative, got '" + s + "'");
+    /** Seconds may have a fraction (1.5s); rounded to the millisecond. */
+    private static Duration seconds(String number, String what, String s) {
+        double d;
+        try {
+            d = Double.parseDouble(number);
+        } catch (NumberFormatException e) {
+            throw notADuration(what, s);
         }
-        return d;
+        if (Double.isNaN(d)) {
+            throw notADuration(what, s);
+        }
+        if (d * 1000 > MAX.toMillis()) { // also +Infinity (1e999s)
+            throw tooLarge(what, s);
+        }
+        long millis = Math.round(d * 1000);
+        if (millis < 0) {
+            throw negative(what, s);
+        }
+        return Duration.ofMillis(millis);
+    }
+
+    private static IllegalArgumentException notADuration(String what, String s) {
+        return new IllegalArgumentException(what + ": expected a duration like 30s, 500ms or 2m, got '" + s + "'");
+    }
+
+    private static IllegalArgumentException negative(String what, String s) {
+        return new IllegalArgumentException(what + ": must not be negative, got '" + s + "'");
+    }
+
+    private static IllegalArgumentException tooLarge(String what, String s) {
+        return new IllegalArgumentException(what + ": too large, at most " + MAX.toDays() + " days (" + MAX.toHours()
+                + "h), got '" + s + "'");
     }
 }

@@ -161,9 +161,15 @@ public final class Pki {
         return sw.toString();
     }
 
+    /**
+     * How PEM files are read: one char per byte, so text outside the BEGIN/END blocks may hold any bytes (curl's
+     * cacert.pem has UTF-8 CA names in its comments) while the base64 inside, being ASCII, reads the same.
+     */
+    private static final java.nio.charset.Charset PEM_TEXT = StandardCharsets.ISO_8859_1;
+
     /** Every certificate in a PEM file. */
     public static List<X509Certificate> readCertificates(Path file) throws IOException {
-        return readCertificates(Files.readString(file, StandardCharsets.US_ASCII), file.toString());
+        return readCertificates(Files.readString(file, PEM_TEXT), file.toString());
     }
 
     public static List<X509Certificate> readCertificates(String pem, String source) throws IOException {
@@ -185,7 +191,7 @@ public final class Pki {
     }
 
     public static PrivateKey readPrivateKey(Path file) throws IOException {
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+        try (Reader r = Files.newBufferedReader(file, PEM_TEXT); PEMParser p = new PEMParser(r)) {
             Object o = p.readObject();
             JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
             if (o instanceof PEMKeyPair kp) {

@@ -1,0 +1,142 @@
+package dev.vpctunnel.connector.link;
+
+import dev.vpctunnel.core.link.TunnelToken;
+import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.core.tls.LinkTls;
+import dev.vpctunnel.core.tls.Pki;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import javax.net.ssl.SSLHandshakeException;
+import java.net.InetSocketAddress;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A handshake with the edge that fails on its certificate says why, whichever TLS engine runs the link. */
+class EdgeTlsFailureTest {
+    private static final Pki.Issued CA = Pki.newCa("edge CA", Duration.ofDays(1));
+    private static final Pki.Issued OTHER_CA = Pki.newCa("someone else's CA", Duration.ofDays(1));
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final Logger log = Logger.getLogger(ConnectorLinkInitializer.class.getName());
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            warnings.add(r.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private EventLoopGroup group;
+
+    @BeforeEach
+    void setUp() {
+        log.addHandler(capture);
+        group = Transports.group(1, "test-tls");
+    }
+
+    @AfterEach
+    void tearDown() {
+        log.removeHandler(capture);
+        System.clearProperty("vpctunnel.linkTls");
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** A TLS listener presenting {@code cert}, a connector trusting {@code trusted} dialing it as {@code host}: the log line. */
+    private String handshakeWarning(Pki.Issued cert, Pki.Issued trusted, String host) throws Exception {
+        warnings.clear();
+        SslContext server = LinkTls.server(cert.key(), List.of(cert.certificate(), CA.certificate()));
+        Channel listener = new ServerBootstrap().group(group).channel(Transports.server())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(server.newHandler(ch.alloc()));
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        int port = ((InetSocketAddress) listener.localAddress()).getPort();
+        LinkConfig cfg = new LinkConfig(new TunnelToken("0123456789abcdef0123456789abcdef", UUID.randomUUID(), new byte[32]),
+                List.of(InetSocketAddress.createUnresolved(host, port)), LinkTls.client(List.of(trusted.certificate())), 1,
+                "test-connector", "test", Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), 100);
+        LinkSupervisor links = new LinkSupervisor(cfg, group, ChannelInboundHandlerAdapter::new);
+        try {
+            links.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            String ours = "TLS handshake with edge " + host + ":" + port + " ";
+            while (warnings.stream().noneMatch(m -> m.contains(ours))) {
+                assertTrue(System.nanoTime() < deadline, "no handshake warning logged: " + warnings);
+                Thread.sleep(20);
+            }
+            return warnings.stream().filter(m -> m.contains(ours)).findFirst().orElseThrow();
+        } finally {
+            links.stop();
+            listener.close().sync();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openssl", "jdk", "bc"})
+    void aWrongEdgeCaSaysTheCertificatePathCannotBeBuilt(String engine) throws Exception {
+        System.setProperty("vpctunnel.linkTls", engine);
+        Pki.Issued cert = Pki.issue(CA, "edge", List.of("localhost", "127.0.0.1"), Duration.ofDays(1));
+        String m = handshakeWarning(cert, OTHER_CA, "127.0.0.1");
+        assertTrue(m.startsWith("link #0: TLS handshake with edge 127.0.0.1:"), m);
+        assertTrue(m.contains("failed: the edge's certificate is not signed by a CA in --edge-ca: "
+                + "unable to find valid certification path to requested target"), m);
+        assertTrue(m.endsWith("(is --edge-ca the DIR/edge-ca.pem of this edge's 'edge init'?)"), m);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openssl", "jdk", "bc"})
+    void anAddressTheCertificateDoesNotCoverIsNamed(String engine) throws Exception {
+        System.setProperty("vpctunnel.linkTls", engine);
+        Pki.Issued cert = Pki.issue(CA, "edge", List.of("edge.example"), Duration.ofDays(1));
+        String m = handshakeWarning(cert, CA, "127.0.0.1");
+        assertTrue(m.contains("failed: the edge's certificate does not cover '127.0.0.1': "), m);
+        assertTrue(m.contains("matching IP address 127.0.0.1"), m);
+        String byName = handshakeWarning(cert, CA, "localhost");
+        assertTrue(byName.contains("failed: the edge's certificate does not cover 'localhost': "), byName);
+        assertTrue(byName.contains("localhost"), byName);
+    }
+
+    @Test
+    void expiredAndOtherFailuresAreWordedFromTheChain() {
+        Throwable expired = new SSLHandshakeException("General OpenSslEngine problem");
+        expired.initCause(new CertificateException("validity check failed", new CertificateExpiredException("NotAfter: Sat Jan 01 00:00:00 UTC 2000")));
+        assertEquals("the edge's certificate has expired (NotAfter: Sat Jan 01 00:00:00 UTC 2000)",
+                ConnectorLinkInitializer.whyHandshakeFailed(expired, "edge"));
+        Throwable other = new SSLHandshakeException("General OpenSslEngine problem");
+        other.initCause(new CertificateException("Certificate revoked"));
+        assertEquals("the edge's certificate was refused: Certificate revoked",
+                ConnectorLinkInitializer.whyHandshakeFailed(other, "edge"));
+        assertEquals("handshake timed out after 10000ms", ConnectorLinkInitializer.whyHandshakeFailed(
+                new javax.net.ssl.SSLException("handshake timed out after 10000ms"), "edge"));
+        Throwable wrapped = new javax.net.ssl.SSLException("General OpenSslEngine problem", new java.io.IOException("broken pipe"));
+        assertEquals("General OpenSslEngine problem: broken pipe", ConnectorLinkInitializer.whyHandshakeFailed(wrapped, "edge"));
+    }
+}
