@@ -153,7 +153,14 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     }
 
     private static java.io.IOException listenFailure(String flag, InetSocketAddress addr, Exception e) {
-        return new java.io.IOException(flag + " " + addr.getHostString() + ":" + addr.getPort() + ": " + e.getMessage(), e);
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root && root.getMessage() == null) {
+            root = root.getCause();
+        }
+        String why = addr.isUnresolved() || root instanceof java.nio.channels.UnresolvedAddressException
+                ? "cannot resolve host '" + addr.getHostString() + "' (give an address of this machine)"
+                : root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return new java.io.IOException(flag + " " + addr.getHostString() + ":" + addr.getPort() + ": " + why, e);
     }
 
     /** What was started so far, closed in reverse when a later listener cannot start. */

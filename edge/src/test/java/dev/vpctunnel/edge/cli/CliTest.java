@@ -207,6 +207,25 @@ class CliTest {
     }
 
     @Test
+    void serveNamesAListenAddressItCannotResolve() {
+        Path data = tmp.resolve("serve-unresolved");
+        assertEquals(0, run("init", "--data", data.toString()).code());
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(captured, true));
+        int code;
+        try {
+            code = run("serve", "--data", data.toString(), "--tunnel-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
+                    "--gateway-listen", "127.0.0.1:0", "--metrics-listen", "nosuch.invalid:0").code();
+        } finally {
+            System.setErr(before);
+        }
+        assertEquals(2, code);
+        assertTrue(captured.toString().contains("--metrics-listen nosuch.invalid:0: cannot resolve host 'nosuch.invalid'"),
+                captured.toString());
+    }
+
+    @Test
     void accountDiscoveryAndErrors() {
         Run wrong = run("tunnel", "list", "--api", f.base(), "--token", f.token, "--account", "0".repeat(32));
         assertEquals(1, wrong.code());
