@@ -76,9 +76,13 @@ public final class InitCommand implements Callable<Integer> {
             print(out, r, certsExisted && !r.created());
             return 0;
         } catch (SQLException e) {
-            err.println("edge init: cannot open the directory store: " + e.getMessage()
-                    + (e.getMessage() != null && (e.getMessage().contains("locked") || e.getMessage().contains("already in use")) ? " (is 'edge serve' running on "
-                    + data + "?)" : ""));
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("locked") || m.contains("already in use")) {
+                err.println("edge init: the directory in " + data + " is in use by another edge process (is 'edge serve'"
+                        + " running on it?); nothing changed");
+            } else {
+                err.println("edge init: cannot open the directory store: " + m.lines().findFirst().orElse(m));
+            }
         } catch (IOException | RuntimeException e) {
             err.println("edge init: " + e.getMessage());
         }

@@ -72,6 +72,12 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         Duration grace = Durations.parse(gracePeriod, "--grace-period");
         Duration hbInterval = Durations.parse(heartbeatInterval, "--heartbeat-interval");
         Duration hbTimeout = Durations.parse(heartbeatTimeout, "--heartbeat-timeout");
+        if (hbTimeout.compareTo(hbInterval) <= 0) {
+            // A link silent for the timeout is closed; a PING only goes out after the interval, so a timeout not above
+            // the interval would close healthy idle links.
+            throw new IllegalArgumentException("--heartbeat-timeout: must be greater than --heartbeat-interval, got "
+                    + heartbeatTimeout + " and " + heartbeatInterval);
+        }
         Duration originConnect = Durations.parse(connectTimeout, "--connect-timeout");
         Duration originTls = Durations.parse(tlsTimeout, "--tls-timeout");
         InetSocketAddress tunnelAddr = Transports.parseListen(tunnelListen, "--tunnel-listen");

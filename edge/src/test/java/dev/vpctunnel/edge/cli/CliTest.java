@@ -207,6 +207,23 @@ class CliTest {
     }
 
     @Test
+    void serveRefusesAHeartbeatTimeoutNotAboveTheInterval() throws Exception {
+        Path data = tmp.resolve("serve-heartbeat");
+        assertEquals(0, run("init", "--data", data.toString()).code());
+        for (String[] pair : List.of(new String[] {"10s", "10s"}, new String[] {"5s", "2s"})) {
+            StringWriter err = new StringWriter();
+            int code = new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge"))
+                    .setErr(new PrintWriter(err, true)).execute("serve", "--data", data.toString(),
+                            "--tunnel-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
+                            "--gateway-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+                            "--heartbeat-interval", pair[0], "--heartbeat-timeout", pair[1]);
+            assertEquals(2, code, err.toString());
+            assertEquals("edge: --heartbeat-timeout: must be greater than --heartbeat-interval, got " + pair[1] + " and "
+                    + pair[0], err.toString().strip());
+        }
+    }
+
+    @Test
     void serveNamesAListenAddressItCannotResolve() {
         Path data = tmp.resolve("serve-unresolved");
         assertEquals(0, run("init", "--data", data.toString()).code());

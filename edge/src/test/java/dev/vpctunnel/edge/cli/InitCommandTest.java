@@ -68,6 +68,37 @@ class InitCommandTest {
     }
 
     @Test
+    void initWhileServeHoldsTheDirectorySaysSoAndChangesNothing() throws Exception {
+        Path dir = tmp.resolve("busy");
+        assertEquals(0, CliTest.run("init", "--data", dir.toString()).code());
+        byte[] cert = Files.readAllBytes(dir.resolve("edge-cert.pem"));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process serve = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), EdgeMain.class.getName(),
+                "serve", "--data", dir.toString(), "--tunnel-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
+                "--gateway-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0").redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(serve.getInputStream()));
+            String line;
+            while ((line = r.readLine()) != null && !line.contains("metrics ready")) {
+                // start-up lines
+            }
+            assertTrue(line != null, "edge serve started");
+            CliTest.Run again = CliTest.run("init", "--data", dir.toString());
+            assertEquals(1, again.code(), again.err());
+            assertEquals("edge init: the directory in " + dir + " is in use by another edge process (is 'edge serve'"
+                    + " running on it?); nothing changed", again.err().strip());
+            assertTrue(serve.isAlive(), "edge serve keeps running");
+        } finally {
+            serve.destroy();
+            serve.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+            serve.destroyForcibly();
+        }
+        assertTrue(java.util.Arrays.equals(cert, Files.readAllBytes(dir.resolve("edge-cert.pem"))));
+        CliTest.Run after = CliTest.run("init", "--data", dir.toString());
+        assertEquals(0, after.code(), after.err());
+    }
+
+    @Test
     void badSanIsRefusedClearly() {
         CliTest.Run r = CliTest.run("init", "--data", tmp.resolve("x").toString(), "--san", "not a name");
         assertEquals(2, r.code());
