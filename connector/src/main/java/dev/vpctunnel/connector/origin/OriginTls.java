@@ -9,21 +9,31 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.util.NetUtil;
 
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.StandardConstants;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.logging.Logger;
 
 /**
@@ -38,6 +48,8 @@ final class OriginTls {
             "origin-ca/cloudflare-origin-ca-ecc-root-2016-expired.pem");
 
     private final SslContext context;
+    /** For names with characters outside letters, digits and hyphens (an underscore): verified by {@link #nameMatches}. */
+    private final SslContext lenientNameContext;
     private final int trustedCount;
     private final java.util.Set<String> anchorSubjects = new java.util.HashSet<>();
 
@@ -71,6 +83,20 @@ final class OriginTls {
                     .endpointIdentificationAlgorithm("HTTPS")
                     .protocols("TLSv1.3", "TLSv1.2")
                     .build();
+            X509ExtendedTrustManager pkix = null;
+            for (var tm : tmf.getTrustManagers()) {
+                if (tm instanceof X509ExtendedTrustManager x) {
+                    pkix = x;
+                }
+            }
+            // The JDK's endpoint identification refuses names outside LDH ("Illegal given domain name"), yet private
+            // networks name hosts like my_service.internal: for those the same chain check, then our own name check.
+            lenientNameContext = SslContextBuilder.forClient()
+                    .sslProvider(SslProvider.JDK)
+                    .trustManager(new NameCheckingTrustManager(pkix))
+                    .endpointIdentificationAlgorithm(null)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot build the origin TLS context: " + e.getMessage(), e);
         }
@@ -87,9 +113,9 @@ final class OriginTls {
 
     /** A handler for one origin connection: SNI = serverName (when it is a name), verified against the certificate. */
     SslHandler newHandler(ByteBufAllocator alloc, String serverName, int port, int handshakeTimeoutMs) {
-        SslHandler h = context.newHandler(alloc, serverName, port);
+        SNIServerName sni = sniName(serverName);
+        SslHandler h = (sni instanceof LenientHostName ? lenientNameContext : context).newHandler(alloc, serverName, port);
         h.setHandshakeTimeoutMillis(handshakeTimeoutMs);
-        SNIHostName sni = sniName(serverName);
         if (sni != null) {
             // the JDK derives SNI from the peer host only for names with a dot: "https://api/" went out without one
             SSLParameters p = h.engine().getSSLParameters();
@@ -99,16 +125,120 @@ final class OriginTls {
         return h;
     }
 
-    /** The SNI name for serverName: none for an IP address (RFC 6066) or a name SNI cannot carry. */
-    static SNIHostName sniName(String serverName) {
+    /**
+     * The SNI name for serverName: none for an IP address (RFC 6066); an {@link SNIHostName} for an LDH name; a
+     * {@link LenientHostName} for a name whose labels also hold underscores (the JDK's SNIHostName refuses those, OpenSSL
+     * clients such as curl send them); none for anything else.
+     */
+    static SNIServerName sniName(String serverName) {
         if (serverName == null || serverName.isEmpty() || NetUtil.isValidIpV4Address(serverName)
                 || NetUtil.isValidIpV6Address(serverName)) {
             return null;
         }
+        String name = serverName.endsWith(".") ? serverName.substring(0, serverName.length() - 1) : serverName;
         try {
-            return new SNIHostName(serverName.endsWith(".") ? serverName.substring(0, serverName.length() - 1) : serverName);
+            return new SNIHostName(name);
         } catch (IllegalArgumentException e) {
-            return null;
+            return LENIENT_NAME.matcher(name).matches() && name.length() <= 253
+                    ? new LenientHostName(name.toLowerCase(Locale.ROOT)) : null;
+        }
+    }
+
+    private static final Pattern LENIENT_NAME = Pattern.compile(
+            "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
+
+    /** A host_name SNI entry the JDK's SNIHostName would refuse: ASCII letters, digits, hyphens and underscores. */
+    static final class LenientHostName extends SNIServerName {
+        LenientHostName(String name) {
+            super(StandardConstants.SNI_HOST_NAME, name.getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    /**
+     * Whether the leaf certificate names host (lower-cased, no trailing dot) in a DNS subject alternative name: equal
+     * ignoring case, or a wildcard {@code *.rest} standing for exactly one leftmost label.
+     */
+    static boolean nameMatches(String host, X509Certificate leaf) throws CertificateParsingException {
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+        if (sans == null) {
+            return false;
+        }
+        for (List<?> san : sans) {
+            if (!Integer.valueOf(2).equals(san.get(0)) || !(san.get(1) instanceof String dns)) {
+                continue;
+            }
+            String d = dns.toLowerCase(Locale.ROOT);
+            if (d.endsWith(".")) {
+                d = d.substring(0, d.length() - 1);
+            }
+            if (d.equals(h)) {
+                return true;
+            }
+            if (d.startsWith("*.") && d.length() > 2 && d.indexOf('*', 1) < 0) {
+                int dot = h.indexOf('.');
+                if (dot > 0 && h.substring(dot + 1).equals(d.substring(2))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The PKIX chain check of the JVM, then {@link #nameMatches} against the host the engine was created for. */
+    private static final class NameCheckingTrustManager extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager pkix;
+
+        NameCheckingTrustManager(X509ExtendedTrustManager pkix) {
+            this.pkix = pkix;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            pkix.checkServerTrusted(chain, authType, engine);
+            checkName(chain, engine == null ? null : engine.getPeerHost());
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("origin TLS runs on SSLEngine only");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("origin TLS needs the engine to know the host name");
+        }
+
+        private static void checkName(X509Certificate[] chain, String host) throws CertificateException {
+            if (host == null || chain.length == 0) {
+                throw new CertificateException("No name to verify the certificate against");
+            }
+            if (!nameMatches(host, chain[0])) {
+                throw new CertificateException("No name matching " + host + " found");
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("not a server");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return pkix.getAcceptedIssuers();
         }
     }
 

@@ -32,6 +32,9 @@ class OriginTlsTest {
     static TestOrigin trusted;
     static TestOrigin untrusted;
     static TestOrigin expired;
+    /** Certificate for my_svc.internal and *.under_scored.internal; OpenSSL accepts such SNI where the JDK's server refuses it. */
+    static TestOrigin underscored;
+    static TestOrigin underscoredUntrusted;
     static TestLink link;
 
     @BeforeAll
@@ -45,6 +48,13 @@ class OriginTlsTest {
         untrusted = new TestOrigin("127.0.0.1", server(Pki.issue(otherCa, "api.internal", sans, Duration.ofDays(1))));
         Instant past = Instant.now().minus(Duration.ofDays(10));
         expired = new TestOrigin("127.0.0.1", server(Pki.issue(ca, "api.internal", sans, past, past.plus(Duration.ofDays(1)))));
+        Pki.Issued underscoredCert = Pki.issue(ca, "my_svc.internal", List.of("my_svc.internal", "*.under_scored.internal"),
+                Duration.ofDays(1));
+        underscored = new TestOrigin("127.0.0.1", SslContextBuilder.forServer(underscoredCert.key(),
+                underscoredCert.certificate()).sslProvider(SslProvider.OPENSSL).build());
+        Pki.Issued strangerCert = Pki.issue(otherCa, "my_svc.internal", List.of("my_svc.internal"), Duration.ofDays(1));
+        underscoredUntrusted = new TestOrigin("127.0.0.1", SslContextBuilder.forServer(strangerCert.key(),
+                strangerCert.certificate()).sslProvider(SslProvider.OPENSSL).build());
         link = new TestLink(new OriginConfig(List.of(caFile), List.of(), List.of()));
     }
 
@@ -58,6 +68,8 @@ class OriginTlsTest {
         trusted.close();
         untrusted.close();
         expired.close();
+        underscored.close();
+        underscoredUntrusted.close();
     }
 
     static ConnectRequest https(int port, String serverName) {
@@ -102,6 +114,24 @@ class OriginTlsTest {
             var names = h.engine().getSSLParameters().getServerNames();
             assertTrue(names == null || names.isEmpty(), address);
         }
+    }
+
+    @Test
+    void namesWithUnderscoresAreSentAsSniAndVerified() throws Exception {
+        for (String name : List.of("my_svc.internal", "MY_SVC.internal.", "a_b.under_scored.internal")) {
+            TestLink.Fetch f = link.get(https(underscored.port(), name), "/hello");
+            assertEquals(201, f.response().status().code(), name + ": " + TestLink.error(f.response()));
+            String sent = name.toLowerCase(java.util.Locale.ROOT).replaceAll("\\.$", "");
+            assertEquals(sent, underscored.lastSni.get(), name);
+        }
+        for (String name : List.of("other_svc.internal", "x.a_b.under_scored.internal", "my_svc.internal.evil")) {
+            ConnectError e = failure(https(underscored.port(), name));
+            assertEquals(ErrorCode.TLS_FAILED, e.getCode(), name);
+            assertTrue(e.getMessage().contains("name mismatch"), name + ": " + e.getMessage());
+        }
+        // the chain is still checked: a certificate from an unknown issuer is refused for such a name too
+        ConnectError e = failure(https(underscoredUntrusted.port(), "my_svc.internal"));
+        assertTrue(e.getMessage().contains("untrusted issuer"), e.getMessage());
     }
 
     @Test

@@ -24,7 +24,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.AsyncMapping;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
@@ -51,6 +53,8 @@ final class TestOrigin implements AutoCloseable {
     final AtomicLong uploaded = new AtomicLong();
     /** Bytes of /download bodies handed to the socket so far. */
     final AtomicLong downloadSent = new AtomicLong();
+    /** The SNI host name of the last TLS ClientHello ("" when it had none). */
+    final java.util.concurrent.atomic.AtomicReference<String> lastSni = new java.util.concurrent.atomic.AtomicReference<>();
     private final EventLoopGroup group;
     private final Channel server;
 
@@ -61,7 +65,11 @@ final class TestOrigin implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (tls != null) {
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                            // SniHandler parses the ClientHello itself, so it records names the JDK would refuse
+                            ch.pipeline().addLast(new SniHandler((AsyncMapping<String, SslContext>) (host, promise) -> {
+                                lastSni.set(host == null ? "" : host);
+                                return promise.setSuccess(tls);
+                            }));
                         }
                         ch.pipeline().addLast(new HttpServerCodec(), new Routes(connections.incrementAndGet()));
                         ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
