@@ -25,6 +25,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
 import java.nio.channels.ClosedChannelException;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,6 +41,9 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
 
     private enum State { HEAD, DIALING, RELAYING, DONE }
 
+    /** Idempotent methods: sent twice they have the effect of once. Only retried when the request has no body. */
+    private static final Set<String> RETRYABLE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+
     private final OriginDialer dialer;
     private final OriginService.LoopChooser loops;
     private ChannelHandlerContext ctx;
@@ -49,7 +53,10 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     private Http2Headers head;
     private RequestPump pump;
     private OriginConnection origin;
-    /** A body-less request on a pooled connection the origin closed meanwhile is sent again once, on a fresh one. */
+    /**
+     * An idempotent, body-less request on a pooled connection the origin closed meanwhile is sent again once, on a fresh
+     * one. Anything else may already have had its effect at the origin and fails instead (RFC 9110 9.2.2).
+     */
     private boolean retryable;
     private boolean responseStarted;
     private boolean responseKeepAlive;
@@ -101,7 +108,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (frame.isEndStream()) {
-            retryable = true;
+            retryable = RETRYABLE_METHODS.contains(h.method().toString());
             pump.add(new DefaultLastHttpContent());
         }
         dial();
@@ -318,7 +325,8 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             finish();
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR)).addListener(x -> ctx.close());
         } else if (retryable) {
-            LOG.fine(() -> "fetch " + target.requestId() + ": pooled connection closed by the origin, retrying on a new one");
+            LOG.fine(() -> "fetch " + target.requestId() + ": pooled connection closed by the origin, retrying the "
+                    + head.method() + " on a new one");
             retryable = false;
             closeOrigin();
             pump.stop();

@@ -10,6 +10,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -118,6 +120,37 @@ class OriginEdgeCasesTest {
             HttpResponse r = link.open(post, true, null).response();
             assertEquals(502, r.status().code());
             assertEquals(ErrorCode.STREAM_RESET, TestLink.error(r).getCode());
+        }
+    }
+
+    /** A pooled connection the origin closed: only idempotent, body-less requests are sent again on a fresh one. */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+    void idempotentBodylessRequestIsRetried(String method) throws Exception {
+        try (TestOrigin flaky = new TestOrigin("127.0.0.1", null)) {
+            ConnectRequest cr = to(flaky.port()).build();
+            assertEquals("1", link.get(cr, "/flaky").bodyText());
+            TestLink.Fetch f = link.open(TestLink.request(HttpMethod.valueOf(method), cr, "/flaky"), true, null);
+            HttpResponse r = f.response();
+            assertEquals(200, r.status().code(), String.valueOf(TestLink.error(r)));
+            assertEquals("end", f.awaitOutcome());
+            assertEquals(2, flaky.connections.get(), "sent again on a second connection");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"POST", "PATCH"})
+    void nonIdempotentBodylessRequestIsNotResent(String method) throws Exception {
+        try (TestOrigin flaky = new TestOrigin("127.0.0.1", null)) {
+            ConnectRequest cr = to(flaky.port()).build();
+            assertEquals("1", link.get(cr, "/flaky").bodyText());
+            // No body at all (the HEADERS frame ends the stream), yet the method is not idempotent.
+            HttpResponse r = link.open(TestLink.request(HttpMethod.valueOf(method), cr, "/flaky"), true, null).response();
+            assertEquals(502, r.status().code());
+            ConnectError e = TestLink.error(r);
+            assertEquals(ErrorCode.STREAM_RESET, e.getCode(), e.getMessage());
+            Thread.sleep(200);
+            assertEquals(1, flaky.connections.get(), method + " was sent again on a new connection");
         }
     }
 
