@@ -8,9 +8,11 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -34,7 +36,8 @@ import java.util.logging.Logger;
  * over to it. Backpressure: the stream is read only after the previous writes to the origin completed
  * ({@link RequestPump}), the origin only after the previous writes to the stream completed (on HTTP/2 that means the
  * peer's flow-control window took them). A failure before the response head is a 502 with cf-link-error; after it, a
- * RST_STREAM, never a clean end. An edge reset closes the origin connection instead of pooling it.
+ * RST_STREAM, never a clean end. An edge reset closes the origin connection instead of pooling it. A 101 Switching
+ * Protocols from the origin is such a failure (stream_reset): the tunnel does not carry upgraded connections.
  */
 final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(OriginStreamHandler.class.getName());
@@ -233,7 +236,16 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpResponse r) {
             int code = r.status().code();
-            informational = code >= 100 && code < 200 && code != 101;
+            if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+                String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
+                ReferenceCountUtil.release(msg);
+                // The tunnel carries HTTP exchanges, not upgraded connections; the connection now speaks another
+                // protocol, so fail() closes it (never pooled).
+                fail(new FetchFailure(ErrorCode.STREAM_RESET, "origin answered 101 Switching Protocols"
+                        + (protocol == null ? "" : " (to " + protocol + ")") + ": protocol upgrades are not carried"));
+                return;
+            }
+            informational = code >= 100 && code < 200;
             if (!informational) {
                 responseKeepAlive = HttpUtil.isKeepAlive(r);
                 responseStarted = true;

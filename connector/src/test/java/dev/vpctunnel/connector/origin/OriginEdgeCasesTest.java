@@ -155,6 +155,23 @@ class OriginEdgeCasesTest {
     }
 
     @Test
+    void switchingProtocolsIsA502AndItsConnectionIsClosed() throws Exception {
+        try (TestOrigin upgrading = new TestOrigin("127.0.0.1", null)) {
+            ConnectRequest cr = to(upgrading.port()).build();
+            TestLink.Fetch f = link.get(cr, "/upgrade");
+            HttpResponse r = f.response();
+            assertEquals(502, r.status().code());
+            ConnectError e = TestLink.error(r);
+            assertEquals(ErrorCode.STREAM_RESET, e.getCode(), e.getMessage());
+            assertTrue(e.getMessage().contains("101"), e.getMessage());
+            assertEquals("end", f.awaitOutcome());
+            // The connection now speaks another protocol: closed, never pooled.
+            assertTrue(upgrading.upgradeClosed.await(5, java.util.concurrent.TimeUnit.SECONDS), "the upgraded connection stayed open");
+            assertEquals("2", link.get(cr, "/conn").bodyText());
+        }
+    }
+
+    @Test
     void tlsHandshakeTimeoutIsTlsFailed() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             ConnectRequest cr = to(silent.getLocalPort()).setScheme(Scheme.HTTPS).setTlsTimeoutMs(300).build();

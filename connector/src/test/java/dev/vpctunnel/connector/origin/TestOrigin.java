@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * An HTTP/1.1 origin on loopback (optionally TLS) with a few routes:
  * /hello (content-length), /chunked, /headers (echoes the request headers), /conn (the connection's number),
  * /download?bytes=N (streamed with backpressure), /upload (counts the body), /echo (streams the body back),
- * /die (content-length longer than what is sent, then close), /hang (head and a little body, then nothing).
+ * /die (content-length longer than what is sent, then close), /hang (head and a little body, then nothing),
+ * /upgrade (101 Switching Protocols, then nothing).
  */
 final class TestOrigin implements AutoCloseable {
     private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(Unpooled.directBuffer(64 * 1024).writeZero(64 * 1024));
@@ -48,6 +49,8 @@ final class TestOrigin implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger closedConnections = new AtomicInteger();
     final CountDownLatch hangClosed = new CountDownLatch(1);
+    /** Counted down when a connection that answered /upgrade is closed. */
+    final CountDownLatch upgradeClosed = new CountDownLatch(1);
     final AtomicLong uploaded = new AtomicLong();
     /** Bytes of /download bodies handed to the socket so far. */
     final AtomicLong downloadSent = new AtomicLong();
@@ -177,6 +180,13 @@ final class TestOrigin implements AutoCloseable {
                     ctx.writeAndFlush(new DefaultHttpContent(ZEROS.retainedSlice(0, 10_000)))
                             .addListener(f -> ctx.channel().eventLoop().schedule(() -> ctx.close(), 50, TimeUnit.MILLISECONDS));
                 }
+                case "/upgrade" -> {
+                    // Switches protocols whatever the request said, then says nothing more on the connection.
+                    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+                    r.headers().set(HttpHeaderNames.UPGRADE, "tunnel-test/1").set(HttpHeaderNames.CONNECTION, "upgrade");
+                    ctx.writeAndFlush(r);
+                    ctx.channel().closeFuture().addListener(f -> upgradeClosed.countDown());
+                }
                 case "/hang" -> {
                     HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                     HttpUtil.setTransferEncodingChunked(r, true);
@@ -198,7 +208,7 @@ final class TestOrigin implements AutoCloseable {
                 case "/headers" -> send(ctx, text(HttpResponseStatus.OK,
                         ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).get() + "body-bytes: " + received + "\n"));
                 case "/echo" -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                case "/hello", "/chunked", "/conn", "/close-soon", "/download", "/die", "/hang" -> { }
+                case "/hello", "/chunked", "/conn", "/close-soon", "/download", "/die", "/hang", "/upgrade" -> { }
                 default -> send(ctx, text(HttpResponseStatus.NOT_FOUND, "no route " + route));
             }
         }
