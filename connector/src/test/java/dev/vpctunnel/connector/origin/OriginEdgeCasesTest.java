@@ -4,6 +4,7 @@ import dev.vpctunnel.proto.ConnectError;
 import dev.vpctunnel.proto.ConnectRequest;
 import dev.vpctunnel.proto.ErrorCode;
 import dev.vpctunnel.proto.Scheme;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
@@ -205,6 +206,37 @@ class OriginEdgeCasesTest {
         TestLink.Fetch f = link.get(cr, "/conn");
         assertEquals(200, f.response().status().code());
         assertNotEquals(first, f.bodyText());
+    }
+
+    @Test
+    void destinationsWhosePooledConnectionsClosedAreForgotten() throws Exception {
+        int destinations = 40;
+        try (TestOrigin many = new TestOrigin("127.0.0.1", null)) {
+            java.util.Set<Integer> ports = new java.util.HashSet<>();
+            for (int i = 0; i < destinations; i++) {
+                // each port is another pool key; the origin closes the pooled connection 100 ms after answering
+                int port = many.listenAlso();
+                ports.add(port);
+                assertEquals(200, link.get(to(port).build(), "/close-soon").response().status().code());
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            int keys;
+            while ((keys = pooledKeys(ports)) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(destinations, many.closedConnections.get());
+            assertEquals(0, keys, "keys left in the pool after every idle connection closed");
+        }
+    }
+
+    /** Keys to these ports the pool holds, over every loop of the origin group (read on each loop). */
+    private static int pooledKeys(java.util.Set<Integer> ports) throws Exception {
+        int n = 0;
+        for (io.netty.util.concurrent.EventExecutor e : link.originGroup) {
+            EventLoop loop = (EventLoop) e;
+            n += loop.submit(() -> (int) link.service.pool().keys(loop).stream().filter(k -> ports.contains(k.port())).count()).get();
+        }
+        return n;
     }
 
     @Test

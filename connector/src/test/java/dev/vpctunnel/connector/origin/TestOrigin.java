@@ -55,11 +55,13 @@ final class TestOrigin implements AutoCloseable {
     /** Bytes of /download bodies handed to the socket so far. */
     final AtomicLong downloadSent = new AtomicLong();
     private final EventLoopGroup group;
+    private final ServerBootstrap bootstrap;
     private final Channel server;
+    private final java.util.List<Channel> moreServers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     TestOrigin(String bindAddress, SslContext tls) throws InterruptedException {
         group = Transports.group(1, "test-origin");
-        server = new ServerBootstrap().group(group).channel(Transports.server())
+        bootstrap = new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -69,15 +71,25 @@ final class TestOrigin implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new Routes(connections.incrementAndGet()));
                         ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
                     }
-                }).bind(new InetSocketAddress(bindAddress, 0)).sync().channel();
+                });
+        server = bootstrap.bind(new InetSocketAddress(bindAddress, 0)).sync().channel();
     }
 
     int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /** Also listens on another port of the same address, with the same routes; returns that port. */
+    int listenAlso() throws InterruptedException {
+        InetSocketAddress first = (InetSocketAddress) server.localAddress();
+        Channel ch = bootstrap.bind(new InetSocketAddress(first.getAddress(), 0)).sync().channel();
+        moreServers.add(ch);
+        return ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
     @Override
     public void close() {
+        moreServers.forEach(ch -> ch.close().syncUninterruptibly());
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
