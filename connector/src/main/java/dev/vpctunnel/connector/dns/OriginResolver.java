@@ -15,28 +15,29 @@ import io.netty.util.concurrent.Promise;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Resolves origin hostnames with Netty's DnsNameResolver, against a request's resolver IPs or the system resolver
  * (/etc/resolv.conf and the hosts file) when there are none. One cache per resolver set, shared by the per-event-loop
  * resolvers of that set; resolvers are created once and reused, never per request. A and AAAA, TTLs honoured.
+ * At most {@link #MAX_RESOLVER_SETS} sets are kept, least recently used out first: an evicted set's resolvers are
+ * closed (once the queries already running on them ended) and its caches cleared; using it again starts afresh.
  */
 public final class OriginResolver implements AutoCloseable {
     static final long DEFAULT_QUERY_TIMEOUT_MS = 5_000;
     /** Distinct resolver sets kept; each has a cache and one resolver per event loop. */
     static final int MAX_RESOLVER_SETS = 256;
 
-    private record Caches(DefaultDnsCache answers, DefaultDnsCnameCache cnames, DefaultAuthoritativeDnsServerCache authorities) {
-    }
-
-    private record Key(List<InetSocketAddress> servers, EventLoop loop) {
-    }
-
-    private final Map<List<InetSocketAddress>, Caches> caches = new ConcurrentHashMap<>();
-    private final Map<Key, DnsNameResolver> resolvers = new ConcurrentHashMap<>();
+    /** Resolver sets, least recently used first. Guarded by itself; resolve is called from several event loops. */
+    private final LinkedHashMap<List<InetSocketAddress>, ResolverSet> sets = new LinkedHashMap<>(16, 0.75f, true);
     private final long queryTimeoutMs;
     private volatile boolean closed;
 
@@ -55,15 +56,34 @@ public final class OriginResolver implements AutoCloseable {
      */
     public Future<List<InetAddress>> resolve(String hostname, List<InetSocketAddress> servers, EventLoop loop) {
         Promise<List<InetAddress>> promise = loop.newPromise();
-        if (closed) {
-            return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": resolver closed"));
+        final ResolverSet set;
+        ResolverSet evicted = null;
+        DnsNameResolver resolver;
+        synchronized (sets) {
+            if (closed) {
+                return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": resolver closed"));
+            }
+            ResolverSet known = sets.get(servers); // marks it most recently used
+            if (known != null) {
+                set = known;
+            } else {
+                set = new ResolverSet(List.copyOf(servers));
+                sets.put(set.servers, set);
+                if (sets.size() > MAX_RESOLVER_SETS) {
+                    Iterator<ResolverSet> eldest = sets.values().iterator();
+                    evicted = eldest.next();
+                    eldest.remove();
+                    evicted.evicted = true;
+                }
+            }
+            resolver = set.resolvers.computeIfAbsent(loop, l -> newResolver(set, l));
+            set.inFlight.incrementAndGet();
         }
-        if (!caches.containsKey(servers) && caches.size() >= MAX_RESOLVER_SETS) {
-            return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": more than " + MAX_RESOLVER_SETS
-                    + " distinct resolver sets in use"));
+        if (evicted != null) {
+            evicted.closeIfIdle();
         }
-        DnsNameResolver resolver = resolvers.computeIfAbsent(new Key(servers, loop), k -> newResolver(k.servers(), k.loop()));
         resolver.resolveAll(hostname).addListener((Future<List<InetAddress>> f) -> {
+            set.queryEnded();
             if (f.isSuccess() && !f.getNow().isEmpty()) {
                 promise.trySuccess(f.getNow());
             } else if (f.isSuccess()) {
@@ -73,6 +93,13 @@ public final class OriginResolver implements AutoCloseable {
             }
         });
         return promise;
+    }
+
+    /** Resolver sets currently kept. For tests. */
+    int resolverSets() {
+        synchronized (sets) {
+            return sets.size();
+        }
     }
 
     static String reason(Throwable t) {
@@ -93,15 +120,61 @@ public final class OriginResolver implements AutoCloseable {
         return m == null ? t.toString() : m;
     }
 
-    private DnsNameResolver newResolver(List<InetSocketAddress> servers, EventLoop loop) {
-        Caches c = caches.computeIfAbsent(servers, s -> new Caches(new DefaultDnsCache(), new DefaultDnsCnameCache(),
-                new DefaultAuthoritativeDnsServerCache()));
+    /**
+     * The caches of one resolver set and its resolver per event loop. {@code resolvers} is guarded by
+     * {@code OriginResolver.sets}; once evicted the set is closed when no query on it is running any more.
+     */
+    private final class ResolverSet {
+        final List<InetSocketAddress> servers;
+        final DefaultDnsCache answers = new DefaultDnsCache();
+        final DefaultDnsCnameCache cnames = new DefaultDnsCnameCache();
+        final DefaultAuthoritativeDnsServerCache authorities = new DefaultAuthoritativeDnsServerCache();
+        final Map<EventLoop, DnsNameResolver> resolvers = new HashMap<>();
+        final AtomicInteger inFlight = new AtomicInteger();
+        volatile boolean evicted;
+        private final AtomicBoolean isClosed = new AtomicBoolean();
+
+        ResolverSet(List<InetSocketAddress> servers) {
+            this.servers = servers;
+        }
+
+        void queryEnded() {
+            if (inFlight.decrementAndGet() == 0 && evicted) {
+                close();
+            }
+        }
+
+        void closeIfIdle() {
+            if (inFlight.get() == 0) {
+                close();
+            }
+        }
+
+        /** Closes the resolvers and clears the caches; once. Only when no longer reachable through {@code sets}. */
+        void close() {
+            if (!isClosed.compareAndSet(false, true)) {
+                return;
+            }
+            List<DnsNameResolver> all;
+            synchronized (sets) {
+                all = new ArrayList<>(resolvers.values());
+                resolvers.clear();
+            }
+            all.forEach(DnsNameResolver::close);
+            answers.clear();
+            cnames.clear();
+            authorities.clear();
+        }
+    }
+
+    private DnsNameResolver newResolver(ResolverSet set, EventLoop loop) {
+        List<InetSocketAddress> servers = set.servers;
         DnsNameResolverBuilder b = new DnsNameResolverBuilder(loop)
                 .datagramChannelType(Transports.datagram())
                 .socketChannelType(Transports.socket())
-                .resolveCache(c.answers())
-                .cnameCache(c.cnames())
-                .authoritativeDnsServerCache(c.authorities())
+                .resolveCache(set.answers)
+                .cnameCache(set.cnames)
+                .authoritativeDnsServerCache(set.authorities)
                 .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
                 .queryTimeoutMillis(queryTimeoutMs)
                 .negativeTtl(5);
@@ -119,10 +192,13 @@ public final class OriginResolver implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        resolvers.values().forEach(DnsNameResolver::close);
-        resolvers.clear();
-        caches.values().forEach(c -> c.answers().clear());
+        List<ResolverSet> all;
+        synchronized (sets) {
+            closed = true;
+            all = new ArrayList<>(sets.values());
+            sets.clear();
+        }
+        all.forEach(ResolverSet::close);
     }
 
     /** A name that could not be resolved; the message names it. */

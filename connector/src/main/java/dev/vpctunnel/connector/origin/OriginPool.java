@@ -3,14 +3,17 @@ package dev.vpctunnel.connector.origin;
 import io.netty.channel.EventLoop;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Idle HTTP/1.1 keep-alive connections per (address, port, scheme, SNI), one pool per event loop so a pool is only
- * touched by its loop. Bounded idle count per key and idle timeout.
+ * touched by its loop. Bounded idle count per key and idle timeout; a key is forgotten once it has no idle connection.
  */
 final class OriginPool implements AutoCloseable {
     private final int maxIdlePerKey;
@@ -25,34 +28,47 @@ final class OriginPool implements AutoCloseable {
 
     /** An idle, open connection for key on loop, or null. Call on loop. */
     OriginConnection acquire(EventLoop loop, PoolKey key) {
-        ArrayDeque<OriginConnection> idle = idle(loop).get(key);
+        Map<PoolKey, ArrayDeque<OriginConnection>> byKey = idle(loop);
+        ArrayDeque<OriginConnection> idle = byKey.get(key);
+        if (idle == null) {
+            return null;
+        }
+        OriginConnection found = null;
         OriginConnection c;
-        while (idle != null && (c = idle.pollLast()) != null) {
+        while (found == null && (c = idle.pollLast()) != null) {
             if (c.idleTimer != null) {
                 c.idleTimer.cancel(false);
                 c.idleTimer = null;
             }
             if (c.channel().isActive()) {
                 c.reused = true;
-                return c;
+                found = c;
             }
         }
-        return null;
+        if (idle.isEmpty()) {
+            byKey.remove(key);
+        }
+        return found;
     }
 
     /** Returns a connection after a complete keep-alive exchange. Call on the connection's loop. */
     void release(OriginConnection c) {
         c.listener(null);
         EventLoop loop = c.channel().eventLoop();
-        ArrayDeque<OriginConnection> idle = idle(loop).computeIfAbsent(c.key(), k -> new ArrayDeque<>());
-        if (closed || !c.channel().isActive() || idle.size() >= maxIdlePerKey) {
+        Map<PoolKey, ArrayDeque<OriginConnection>> byKey = idle(loop);
+        ArrayDeque<OriginConnection> idle = byKey.get(c.key());
+        if (closed || !c.channel().isActive() || (idle == null ? 0 : idle.size()) >= maxIdlePerKey) {
             c.channel().close();
             return;
+        }
+        if (idle == null) {
+            idle = new ArrayDeque<>();
+            byKey.put(c.key(), idle);
         }
         idle.addLast(c);
         c.idleTimer = loop.schedule(() -> {
             c.idleTimer = null;
-            if (idle.remove(c)) {
+            if (remove(loop, c)) {
                 c.channel().close();
             }
         }, idleTimeoutMs, TimeUnit.MILLISECONDS);
@@ -62,11 +78,30 @@ final class OriginPool implements AutoCloseable {
 
     /** Forgets a connection that closed. Call on the connection's loop. */
     void evict(OriginConnection c) {
-        ArrayDeque<OriginConnection> idle = idle(c.channel().eventLoop()).get(c.key());
-        if (idle != null && idle.remove(c) && c.idleTimer != null) {
+        if (remove(c.channel().eventLoop(), c) && c.idleTimer != null) {
             c.idleTimer.cancel(false);
             c.idleTimer = null;
         }
+    }
+
+    /** Takes c out of its key's idle connections, and forgets the key once it has none (many destinations over time
+     * must not grow the map). Whether c was idle in the pool. Call on loop. */
+    private boolean remove(EventLoop loop, OriginConnection c) {
+        Map<PoolKey, ArrayDeque<OriginConnection>> byKey = loops.get(loop);
+        ArrayDeque<OriginConnection> idle = byKey == null ? null : byKey.get(c.key());
+        if (idle == null || !idle.remove(c)) {
+            return false;
+        }
+        if (idle.isEmpty()) {
+            byKey.remove(c.key());
+        }
+        return true;
+    }
+
+    /** The keys loop currently holds an entry for (a copy). Call on loop; for tests. */
+    Set<PoolKey> keys(EventLoop loop) {
+        Map<PoolKey, ArrayDeque<OriginConnection>> byKey = loops.get(loop);
+        return byKey == null ? Set.of() : Set.copyOf(byKey.keySet());
     }
 
     private Map<PoolKey, ArrayDeque<OriginConnection>> idle(EventLoop loop) {
@@ -78,7 +113,9 @@ final class OriginPool implements AutoCloseable {
         closed = true;
         for (var e : loops.entrySet()) {
             e.getKey().execute(() -> {
-                for (ArrayDeque<OriginConnection> q : e.getValue().values()) {
+                List<ArrayDeque<OriginConnection>> all = new ArrayList<>(e.getValue().values());
+                e.getValue().clear();
+                for (ArrayDeque<OriginConnection> q : all) {
                     OriginConnection c;
                     while ((c = q.poll()) != null) {
                         c.channel().close();

@@ -58,6 +58,11 @@ public final class OriginService implements AutoCloseable {
         return new OriginStreamHandler(dialer, loops);
     }
 
+    /** For tests. */
+    OriginPool pool() {
+        return pool;
+    }
+
     @Override
     public void close() {
         pool.close();

@@ -8,9 +8,11 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -25,6 +27,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
 import java.nio.channels.ClosedChannelException;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -33,12 +36,16 @@ import java.util.logging.Logger;
  * over to it. Backpressure: the stream is read only after the previous writes to the origin completed
  * ({@link RequestPump}), the origin only after the previous writes to the stream completed (on HTTP/2 that means the
  * peer's flow-control window took them). A failure before the response head is a 502 with cf-link-error; after it, a
- * RST_STREAM, never a clean end. An edge reset closes the origin connection instead of pooling it.
+ * RST_STREAM, never a clean end. An edge reset closes the origin connection instead of pooling it. A 101 Switching
+ * Protocols from the origin is such a failure (stream_reset): the tunnel does not carry upgraded connections.
  */
 final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(OriginStreamHandler.class.getName());
 
     private enum State { HEAD, DIALING, RELAYING, DONE }
+
+    /** Idempotent methods: sent twice they have the effect of once. Only retried when the request has no body. */
+    private static final Set<String> RETRYABLE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
     private final OriginDialer dialer;
     private final OriginService.LoopChooser loops;
@@ -49,7 +56,10 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     private Http2Headers head;
     private RequestPump pump;
     private OriginConnection origin;
-    /** A body-less request on a pooled connection the origin closed meanwhile is sent again once, on a fresh one. */
+    /**
+     * An idempotent, body-less request on a pooled connection the origin closed meanwhile is sent again once, on a fresh
+     * one. Anything else may already have had its effect at the origin and fails instead (RFC 9110 9.2.2).
+     */
     private boolean retryable;
     private boolean responseStarted;
     private boolean responseKeepAlive;
@@ -101,7 +111,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (frame.isEndStream()) {
-            retryable = true;
+            retryable = RETRYABLE_METHODS.contains(h.method().toString());
             pump.add(new DefaultLastHttpContent());
         }
         dial();
@@ -226,7 +236,16 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpResponse r) {
             int code = r.status().code();
-            informational = code >= 100 && code < 200 && code != 101;
+            if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+                String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
+                ReferenceCountUtil.release(msg);
+                // The tunnel carries HTTP exchanges, not upgraded connections; the connection now speaks another
+                // protocol, so fail() closes it (never pooled).
+                fail(new FetchFailure(ErrorCode.STREAM_RESET, "origin answered 101 Switching Protocols"
+                        + (protocol == null ? "" : " (to " + protocol + ")") + ": protocol upgrades are not carried"));
+                return;
+            }
+            informational = code >= 100 && code < 200;
             if (!informational) {
                 responseKeepAlive = HttpUtil.isKeepAlive(r);
                 responseStarted = true;
@@ -318,7 +337,8 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             finish();
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR)).addListener(x -> ctx.close());
         } else if (retryable) {
-            LOG.fine(() -> "fetch " + target.requestId() + ": pooled connection closed by the origin, retrying on a new one");
+            LOG.fine(() -> "fetch " + target.requestId() + ": pooled connection closed by the origin, retrying the "
+                    + head.method() + " on a new one");
             retryable = false;
             closeOrigin();
             pump.stop();

@@ -4,12 +4,15 @@ import dev.vpctunnel.proto.ConnectError;
 import dev.vpctunnel.proto.ConnectRequest;
 import dev.vpctunnel.proto.ErrorCode;
 import dev.vpctunnel.proto.Scheme;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -121,6 +124,54 @@ class OriginEdgeCasesTest {
         }
     }
 
+    /** A pooled connection the origin closed: only idempotent, body-less requests are sent again on a fresh one. */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+    void idempotentBodylessRequestIsRetried(String method) throws Exception {
+        try (TestOrigin flaky = new TestOrigin("127.0.0.1", null)) {
+            ConnectRequest cr = to(flaky.port()).build();
+            assertEquals("1", link.get(cr, "/flaky").bodyText());
+            TestLink.Fetch f = link.open(TestLink.request(HttpMethod.valueOf(method), cr, "/flaky"), true, null);
+            HttpResponse r = f.response();
+            assertEquals(200, r.status().code(), String.valueOf(TestLink.error(r)));
+            assertEquals("end", f.awaitOutcome());
+            assertEquals(2, flaky.connections.get(), "sent again on a second connection");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"POST", "PATCH"})
+    void nonIdempotentBodylessRequestIsNotResent(String method) throws Exception {
+        try (TestOrigin flaky = new TestOrigin("127.0.0.1", null)) {
+            ConnectRequest cr = to(flaky.port()).build();
+            assertEquals("1", link.get(cr, "/flaky").bodyText());
+            // No body at all (the HEADERS frame ends the stream), yet the method is not idempotent.
+            HttpResponse r = link.open(TestLink.request(HttpMethod.valueOf(method), cr, "/flaky"), true, null).response();
+            assertEquals(502, r.status().code());
+            ConnectError e = TestLink.error(r);
+            assertEquals(ErrorCode.STREAM_RESET, e.getCode(), e.getMessage());
+            Thread.sleep(200);
+            assertEquals(1, flaky.connections.get(), method + " was sent again on a new connection");
+        }
+    }
+
+    @Test
+    void switchingProtocolsIsA502AndItsConnectionIsClosed() throws Exception {
+        try (TestOrigin upgrading = new TestOrigin("127.0.0.1", null)) {
+            ConnectRequest cr = to(upgrading.port()).build();
+            TestLink.Fetch f = link.get(cr, "/upgrade");
+            HttpResponse r = f.response();
+            assertEquals(502, r.status().code());
+            ConnectError e = TestLink.error(r);
+            assertEquals(ErrorCode.STREAM_RESET, e.getCode(), e.getMessage());
+            assertTrue(e.getMessage().contains("101"), e.getMessage());
+            assertEquals("end", f.awaitOutcome());
+            // The connection now speaks another protocol: closed, never pooled.
+            assertTrue(upgrading.upgradeClosed.await(5, java.util.concurrent.TimeUnit.SECONDS), "the upgraded connection stayed open");
+            assertEquals("2", link.get(cr, "/conn").bodyText());
+        }
+    }
+
     @Test
     void tlsHandshakeTimeoutIsTlsFailed() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
@@ -155,6 +206,37 @@ class OriginEdgeCasesTest {
         TestLink.Fetch f = link.get(cr, "/conn");
         assertEquals(200, f.response().status().code());
         assertNotEquals(first, f.bodyText());
+    }
+
+    @Test
+    void destinationsWhosePooledConnectionsClosedAreForgotten() throws Exception {
+        int destinations = 40;
+        try (TestOrigin many = new TestOrigin("127.0.0.1", null)) {
+            java.util.Set<Integer> ports = new java.util.HashSet<>();
+            for (int i = 0; i < destinations; i++) {
+                // each port is another pool key; the origin closes the pooled connection 100 ms after answering
+                int port = many.listenAlso();
+                ports.add(port);
+                assertEquals(200, link.get(to(port).build(), "/close-soon").response().status().code());
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            int keys;
+            while ((keys = pooledKeys(ports)) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(destinations, many.closedConnections.get());
+            assertEquals(0, keys, "keys left in the pool after every idle connection closed");
+        }
+    }
+
+    /** Keys to these ports the pool holds, over every loop of the origin group (read on each loop). */
+    private static int pooledKeys(java.util.Set<Integer> ports) throws Exception {
+        int n = 0;
+        for (io.netty.util.concurrent.EventExecutor e : link.originGroup) {
+            EventLoop loop = (EventLoop) e;
+            n += loop.submit(() -> (int) link.service.pool().keys(loop).stream().filter(k -> ports.contains(k.port())).count()).get();
+        }
+        return n;
     }
 
     @Test

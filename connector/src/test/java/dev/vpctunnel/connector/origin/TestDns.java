@@ -30,30 +30,44 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A tiny authoritative DNS server on 127.0.0.1 (UDP, random port): A/AAAA from a map, NXDOMAIN otherwise. */
-final class TestDns implements AutoCloseable {
-    final Map<String, List<InetAddress>> records = new ConcurrentHashMap<>();
-    final AtomicInteger queries = new AtomicInteger();
+/**
+ * A tiny authoritative DNS server on 127.0.0.1 (UDP, random port): A/AAAA from a map, NXDOMAIN otherwise. Public so
+ * the dns package's tests use it too.
+ */
+public final class TestDns implements AutoCloseable {
+    public final Map<String, List<InetAddress>> records = new ConcurrentHashMap<>();
+    public final AtomicInteger queries = new AtomicInteger();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Bootstrap bootstrap;
     private final Channel channel;
+    private final List<Channel> more = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    TestDns() throws InterruptedException {
-        channel = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+    public TestDns() throws InterruptedException {
+        bootstrap = new Bootstrap().group(group).channel(NioDatagramChannel.class)
                 .handler(new ChannelInitializer<NioDatagramChannel>() {
                     @Override
                     protected void initChannel(NioDatagramChannel ch) {
                         ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(), new Answer());
                     }
-                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                });
+        channel = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     }
 
     /** "127.0.0.1:PORT", as a resolver_ips entry. */
-    String address() {
+    public String address() {
         return "127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Also answers on another port of 127.0.0.1, with the same records; returns that address. */
+    public InetSocketAddress listenAlso() throws InterruptedException {
+        Channel ch = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        more.add(ch);
+        return (InetSocketAddress) ch.localAddress();
     }
 
     @Override
     public void close() {
+        more.forEach(ch -> ch.close().syncUninterruptibly());
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * An HTTP/1.1 origin on loopback (optionally TLS) with a few routes:
  * /hello (content-length), /chunked, /headers (echoes the request headers), /conn (the connection's number),
  * /download?bytes=N (streamed with backpressure), /upload (counts the body), /echo (streams the body back),
- * /die (content-length longer than what is sent, then close), /hang (head and a little body, then nothing).
+ * /die (content-length longer than what is sent, then close), /hang (head and a little body, then nothing),
+ * /upgrade (101 Switching Protocols, then nothing).
  */
 final class TestOrigin implements AutoCloseable {
     private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(Unpooled.directBuffer(64 * 1024).writeZero(64 * 1024));
@@ -50,17 +51,21 @@ final class TestOrigin implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger closedConnections = new AtomicInteger();
     final CountDownLatch hangClosed = new CountDownLatch(1);
+    /** Counted down when a connection that answered /upgrade is closed. */
+    final CountDownLatch upgradeClosed = new CountDownLatch(1);
     final AtomicLong uploaded = new AtomicLong();
     /** Bytes of /download bodies handed to the socket so far. */
     final AtomicLong downloadSent = new AtomicLong();
     /** The SNI host name of the last TLS ClientHello ("" when it had none). */
     final java.util.concurrent.atomic.AtomicReference<String> lastSni = new java.util.concurrent.atomic.AtomicReference<>();
     private final EventLoopGroup group;
+    private final ServerBootstrap bootstrap;
     private final Channel server;
+    private final java.util.List<Channel> moreServers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     TestOrigin(String bindAddress, SslContext tls) throws InterruptedException {
         group = Transports.group(1, "test-origin");
-        server = new ServerBootstrap().group(group).channel(Transports.server())
+        bootstrap = new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -74,15 +79,25 @@ final class TestOrigin implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new Routes(connections.incrementAndGet()));
                         ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
                     }
-                }).bind(new InetSocketAddress(bindAddress, 0)).sync().channel();
+                });
+        server = bootstrap.bind(new InetSocketAddress(bindAddress, 0)).sync().channel();
     }
 
     int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /** Also listens on another port of the same address, with the same routes; returns that port. */
+    int listenAlso() throws InterruptedException {
+        InetSocketAddress first = (InetSocketAddress) server.localAddress();
+        Channel ch = bootstrap.bind(new InetSocketAddress(first.getAddress(), 0)).sync().channel();
+        moreServers.add(ch);
+        return ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
     @Override
     public void close() {
+        moreServers.forEach(ch -> ch.close().syncUninterruptibly());
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -185,6 +200,13 @@ final class TestOrigin implements AutoCloseable {
                     ctx.writeAndFlush(new DefaultHttpContent(ZEROS.retainedSlice(0, 10_000)))
                             .addListener(f -> ctx.channel().eventLoop().schedule(() -> ctx.close(), 50, TimeUnit.MILLISECONDS));
                 }
+                case "/upgrade" -> {
+                    // Switches protocols whatever the request said, then says nothing more on the connection.
+                    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+                    r.headers().set(HttpHeaderNames.UPGRADE, "tunnel-test/1").set(HttpHeaderNames.CONNECTION, "upgrade");
+                    ctx.writeAndFlush(r);
+                    ctx.channel().closeFuture().addListener(f -> upgradeClosed.countDown());
+                }
                 case "/hang" -> {
                     HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                     HttpUtil.setTransferEncodingChunked(r, true);
@@ -206,7 +228,7 @@ final class TestOrigin implements AutoCloseable {
                 case "/headers" -> send(ctx, text(HttpResponseStatus.OK,
                         ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).get() + "body-bytes: " + received + "\n"));
                 case "/echo" -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                case "/hello", "/chunked", "/conn", "/close-soon", "/download", "/die", "/hang" -> { }
+                case "/hello", "/chunked", "/conn", "/close-soon", "/download", "/die", "/hang", "/upgrade" -> { }
                 default -> send(ctx, text(HttpResponseStatus.NOT_FOUND, "no route " + route));
             }
         }
