@@ -12,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.resolver.AddressResolverGroup;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -36,6 +37,7 @@ final class LinkSlot {
     private final Supplier<ChannelHandler> fetchHandlers;
     private final LinkSupervisor supervisor;
     private final Backoff backoff = Backoff.standard();
+    private final AddressResolverGroup<InetSocketAddress> resolver;
     private final AtomicInteger activeStreams = new AtomicInteger();
     private volatile Channel channel;
     private volatile Channel control;
@@ -49,8 +51,9 @@ final class LinkSlot {
     private volatile Duration retryAfter = Duration.ZERO;
 
     LinkSlot(int index, LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
-             LinkSupervisor supervisor) {
+             LinkSupervisor supervisor, AddressResolverGroup<InetSocketAddress> resolver) {
         this.index = index;
+        this.resolver = resolver;
         this.config = config;
         this.group = group;
         this.fetchHandlers = fetchHandlers;
@@ -69,7 +72,7 @@ final class LinkSlot {
         InetSocketAddress edge = edge();
         draining = false;
         closeWhenIdle = false;
-        ChannelFuture f = new Bootstrap().group(group).channel(Transports.socket())
+        ChannelFuture f = new Bootstrap().group(group).channel(Transports.socket()).resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())

@@ -2,7 +2,14 @@ package dev.vpctunnel.connector.link;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
+import io.netty.resolver.AddressResolver;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultNameResolver;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,11 +23,22 @@ public final class LinkSupervisor {
     private final LinkConfig config;
     private final List<LinkSlot> slots = new ArrayList<>();
     private final CompletableFuture<String> permanentFailure = new CompletableFuture<>();
+    /**
+     * Edge host names are resolved by the system resolver (hosts file, nsswitch, DNS) on a thread of their own: it
+     * blocks, and on an event loop a slow or dead DNS server would stall every origin fetch that loop carries.
+     */
+    private final DefaultEventExecutor resolverThread = new DefaultEventExecutor(new DefaultThreadFactory("edge-resolver", true));
+    private final AddressResolverGroup<InetSocketAddress> edgeResolver = new AddressResolverGroup<>() {
+        @Override
+        protected AddressResolver<InetSocketAddress> newResolver(EventExecutor loop) {
+            return new DefaultNameResolver(resolverThread).asAddressResolver();
+        }
+    };
 
     public LinkSupervisor(LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers) {
         this.config = config;
         for (int i = 0; i < config.haConnections(); i++) {
-            slots.add(new LinkSlot(i, config, group, fetchHandlers, this));
+            slots.add(new LinkSlot(i, config, group, fetchHandlers, this, edgeResolver));
         }
     }
 
@@ -37,8 +55,19 @@ public final class LinkSupervisor {
 
     void permanent(String message) {
         if (permanentFailure.complete(message)) {
-            slots.forEach(LinkSlot::stop);
+            stopAll();
         }
+    }
+
+    private void stopAll() {
+        slots.forEach(LinkSlot::stop);
+        edgeResolver.close();
+        resolverThread.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** The resolver group the links dial with (tests check where it resolves). */
+    AddressResolverGroup<InetSocketAddress> edgeResolver() {
+        return edgeResolver;
     }
 
     public String connectorId() {
@@ -70,11 +99,11 @@ public final class LinkSupervisor {
         if (left > 0) {
             LOG.warning(() -> "grace period over, cutting " + left + " streams");
         }
-        slots.forEach(LinkSlot::stop);
+        stopAll();
         LOG.info("drained, all links closed");
     }
 
     public void stop() {
-        slots.forEach(LinkSlot::stop);
+        stopAll();
     }
 }
