@@ -1,5 +1,6 @@
 package dev.vpctunnel.connector.link;
 
+import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.link.LinkHeartbeat;
 import dev.vpctunnel.core.link.LinkHttp2;
 import io.netty.channel.ChannelHandlerContext;
@@ -123,7 +124,8 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.fine(() -> slot + ": link error: " + cause);
-            ctx.close();
+            LinkCloseReason.error(ctx.channel(), cause);
+            LinkCloseReason.closeAfterCodec(ctx, cause);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.vpctunnel.connector.link;
 
+import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.net.Backoff;
 import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.proto.ConnectorFrame;
@@ -85,23 +86,24 @@ final class LinkSlot {
                 nextEdge();
                 scheduleReconnect(Duration.ZERO);
             } else {
-                c.channel().closeFuture().addListener(x -> closed());
+                c.channel().closeFuture().addListener(x -> closed(LinkCloseReason.of(c.channel())));
             }
         });
     }
 
-    private void closed() {
+    /** {@code why}: {@link LinkCloseReason#of}, "" or " (GOAWAY received: ...)". */
+    private void closed(String why) {
         boolean was = registered;
         registered = false;
         control = null;
         if (stopped) {
             if (was) {
-                LOG.info(() -> this + " closed");
+                LOG.info(() -> this + " closed" + why);
             }
             return;
         }
         if (was) {
-            LOG.warning(() -> this + " down, reconnecting");
+            LOG.warning(() -> this + " down" + why + ", reconnecting");
         } else {
             nextEdge(); // the handshake failed, or the edge closed or refused the link before registering it
         }

@@ -62,13 +62,23 @@ public final class LinkHttp2 {
             distributor.minAllocationChunk(WRITE_CHUNK);
             connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection, distributor));
             connection(connection);
-            // what forServer()/forClient() set and a subclass does not inherit: no graceful-close timeout at this
-            // layer (the link's own drain decides when to close), and the RST flood limits only on the server
+            // no graceful-close timeout at this layer: the link's own drain decides when to close
             gracefulShutdownTimeoutMillis(0);
-            if (!server) {
-                decoderEnforceMaxRstFramesPerWindow(0, 0);
-                encoderEnforceMaxRstFramesPerWindow(0, 0);
-            }
+            // Netty's limits against abusive public clients, off on both ends of a link: its peer is authenticated
+            // (the edge's certificate, the tunnel secret) and one link carries the fetches of many workers.
+            // - RST_STREAM frames per window: with connection() the builder treats both ends as a server and allows
+            //   200 received and 200 sent per 30 s, then GOAWAYs the link and fails all its streams. Every cancelled
+            //   fetch is one RST_STREAM from the edge; every response cut off, every stream refused while draining,
+            //   one from the connector: a burst of ordinary cancels (700 in a few seconds) took every link down.
+            decoderEnforceMaxRstFramesPerWindow(0, 0);
+            encoderEnforceMaxRstFramesPerWindow(0, 0);
+            // Kept, as legitimate use cannot trip them:
+            // - consecutive empty DATA frames without END_STREAM (2): Netty's encoder never sends one (it completes
+            //   the write without a frame), so an empty piece of a worker's h2c body does not reach the link as one;
+            // - queued control frames (10,000 RST/PING-ack/SETTINGS-ack written but not yet taken by the socket):
+            //   Netty flushes before it gives up, so only a peer that stops reading trips it, and the bound keeps
+            //   memory flat while the heartbeat notices that dead link;
+            // - small CONTINUATION frames: the encoder splits a header block only at the peer's max frame size.
         }
     }
 
@@ -101,7 +111,8 @@ public final class LinkHttp2 {
     /**
      * The link's pipeline after TLS negotiated h2, the same on both ends and in this order: the socket's write buffer
      * ({@link #configureLink}), one flush per loop turn right after TLS, the heartbeat, the HTTP/2 codec, one child
-     * channel per stream ({@code streams} is their handler), the PING sink, then {@code session} at the end.
+     * channel per stream ({@code streams} is their handler), the PING sink, then {@code session} at the end. The
+     * GOAWAYs the codec sends and receives are kept for {@link LinkCloseReason}.
      */
     public static void install(ChannelPipeline p, LinkHeartbeat heartbeat, Http2FrameCodec codec, ChannelHandler streams,
                                ChannelHandler session) {
@@ -109,6 +120,7 @@ public final class LinkHttp2 {
         p.addAfter("tls", "flush", flushConsolidation());
         p.addLast("heartbeat", heartbeat);
         p.addLast("h2", codec);
+        LinkCloseReason.watch(p.channel(), codec.connection());
         p.addLast("mux", new Http2MultiplexHandler(streams));
         p.addLast("pings", new LinkHeartbeat.PingSink());
         p.addLast("session", session);

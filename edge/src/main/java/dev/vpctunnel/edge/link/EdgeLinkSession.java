@@ -1,6 +1,7 @@
 package dev.vpctunnel.edge.link;
 
 import dev.vpctunnel.core.link.DelimitedFrames;
+import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.link.LinkHttp2;
 import dev.vpctunnel.proto.Drain;
 import dev.vpctunnel.proto.EdgeFrame;
@@ -81,7 +82,7 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
         LOG.info(() -> l + " up from " + channel.remoteAddress());
         channel.closeFuture().addListener(f -> {
             server.router().remove(l);
-            LOG.info(() -> l + " down");
+            LOG.info(() -> l + " down" + LinkCloseReason.of(channel));
         });
         if (server.draining()) {
             drain("edge is shutting down");
@@ -140,7 +141,8 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(Level.FINE, this + " failed: " + cause);
-        ctx.close();
+        LinkCloseReason.error(ctx.channel(), cause);
+        LinkCloseReason.closeAfterCodec(ctx, cause);
     }
 
     @Override
