@@ -81,6 +81,17 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                 requestOpen = false;
             }
             start(ctx, req);
+        } else if (msg instanceof HttpContent && !requestOpen) {
+            // a body or trailers with no request they belong to: the peer broke the protocol. Never dropped quietly
+            // (the stream or connection would wait forever for an answer to a request that never came).
+            ReferenceCountUtil.release(msg);
+            LOG.fine(() -> "gateway connection " + ctx.channel() + ": request content without a request");
+            if (ctx.channel() instanceof Http2StreamChannel) {
+                H2cRequestCheck.reset(ctx);
+            } else {
+                ctx.close();
+            }
+            return;
         } else if (msg instanceof LastHttpContent) {
             requestOpen = false;
         }

@@ -58,7 +58,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                     @Override
                     protected void initChannel(Http2StreamChannel s) {
                         s.config().setAutoRead(false);
-                        s.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new FetchHandler(gateway));
+                        s.pipeline().addLast(new H2cRequestCheck(), new Http2StreamFrameToHttpObjectCodec(true),
+                                new FetchHandler(gateway));
                     }
                 }));
                 p.addAfter("mux", "h2-read", new AlwaysRead());

@@ -1,0 +1,67 @@
+package dev.vpctunnel.e2e;
+
+import dev.vpctunnel.edge.directory.NetworkBinding;
+import dev.vpctunnel.edge.directory.ServiceBinding;
+import dev.vpctunnel.edge.directory.ServiceRecord;
+import dev.vpctunnel.edge.directory.TunnelRecord;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Requests the gateway must refuse, or answer in a way the worker can understand, before anything reaches a link. */
+class GatewayRequestCheckTest {
+    private static GatewayFixture f;
+    private static TestOrigins origins;
+    private static String token;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        origins = new TestOrigins();
+        f = new GatewayFixture();
+        TunnelRecord tunnel = f.tunnel("main");
+        f.connect(tunnel, 1, List.of());
+        ServiceRecord web = f.service("web", origins.echoPort(), null, "127.0.0.1", null, tunnel.id());
+        token = f.worker("w", List.of(new ServiceBinding("WEB", web.id()), new NetworkBinding("NET", tunnel.id())));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        f.close();
+        origins.close();
+    }
+
+    private static Http2Headers h2(String method, String scheme, String authority, String path) {
+        return H2cProbe.request(method, scheme, authority, path)
+                .add("proxy-authorization", "Bearer " + token).add("cf-vpc-binding", "WEB");
+    }
+
+    /** RFC 9113 8.3.1: a request without :method, :scheme or :path, or with an empty :path, is malformed. */
+    @Test
+    void anH2cStreamWithMissingPseudoHeadersIsResetWithProtocolErrorAtOnce() throws Exception {
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            assertEquals("200", p.send(h2("GET", "http", "api.internal", "/x"), null, 5000).status());
+            for (Http2Headers bad : List.of(h2(null, "http", "api.internal", "/x"), h2("GET", "http", "api.internal", null),
+                    h2("GET", null, "api.internal", "/x"), h2("GET", "http", "api.internal", ""))) {
+                // with a body too, except for the empty :path that Netty's HPACK decoder refuses before the stream
+                // exists (DATA on such a stream is then a connection error, Netty's rule)
+                for (String body : bad.path() != null && bad.path().length() == 0 ? new String[] {null} : new String[] {null, "abc"}) {
+                    H2cProbe.Answer a = p.send(bad, body, 3000);
+                    assertEquals(Http2Error.PROTOCOL_ERROR, a.reset(), bad + (body == null ? "" : " + DATA") + ": " + a);
+                    assertNull(a.status(), a.toString());
+                }
+            }
+            assertTrue(p.isOpen(), "only the stream is refused, not the connection");
+            H2cProbe.Answer after = p.send(h2("GET", "http", "api.internal", "/after"), null, 5000);
+            assertEquals("200", after.status(), after.toString());
+            assertTrue(after.body().contains("path=/after"), after.toString());
+        }
+    }
+}
