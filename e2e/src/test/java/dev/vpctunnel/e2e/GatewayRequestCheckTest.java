@@ -64,4 +64,29 @@ class GatewayRequestCheckTest {
             assertTrue(after.body().contains("path=/after"), after.toString());
         }
     }
+
+    /** Host / :authority is host[:port] only: a path, query or fragment in it never moves the request's path. */
+    @Test
+    void aPathInHostOrAuthorityIsRefusedNotFetched() throws Exception {
+        for (String host : List.of("a.internal/evil?q=1#f", "a.internal#@b.internal", "a.internal?q", "a.internal:abc")) {
+            RawHttp.Response r = f.fetch(token, "WEB", "/x", "Host: " + host + "\r\n", null);
+            assertError(r, 502, "no_route");
+            assertTrue(r.text().contains(host.replace("\"", "")), r.text());
+        }
+        RawHttp.Response port = f.fetch(token, "NET", "http://127.0.0.1:99999999/x", "", null);
+        assertError(port, 502, "no_route");
+        assertTrue(port.text().contains("'127.0.0.1:99999999': port must be 1-65535"), port.text());
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            H2cProbe.Answer a = p.send(h2("GET", "http", "api.internal/evil", "/x"), null, 5000);
+            assertEquals("502", a.status(), a.toString());
+            assertEquals("no_route", a.error(), a.toString());
+            assertTrue(a.body().contains(":authority must be host[:port]"), a.toString());
+        }
+    }
+
+    private static void assertError(RawHttp.Response r, int status, String code) {
+        assertEquals(status, r.status(), r.text());
+        assertEquals(code, r.header("cf-vpc-error"), r.text());
+        assertNull(r.header("x-origin"), "the origin was reached: " + r.text());
+    }
 }

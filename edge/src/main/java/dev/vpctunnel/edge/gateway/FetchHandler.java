@@ -167,7 +167,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         }
         FetchRouter.Route route;
         try {
-            FetchUrl url = FetchUrl.parse(req);
+            FetchUrl url = FetchUrl.parse(req, h2);
             route = gateway.router().route(dir, worker.get(), binding, url, requestId);
             exchange = new Exchange(gateway, ctx, this, req, route, url, binding.name(), started, keepAlive);
         } catch (IllegalArgumentException e) {
