@@ -84,6 +84,29 @@ class GatewayRequestCheckTest {
         }
     }
 
+    /** RFC 9112 3.2: more than one Host is a 400; so is a second binding or worker token (never first-one-wins). */
+    @Test
+    void duplicateHostBindingOrTokenIsA400() throws Exception {
+        String auth = "Proxy-Authorization: Bearer " + token + "\r\n";
+        for (String[] c : new String[][] {
+                {"GET /x HTTP/1.1\r\n" + auth + "cf-vpc-binding: WEB\r\nHost: api.internal\r\nHost: other.internal\r\n", "more than one Host header"},
+                {"GET http://api.internal/x HTTP/1.1\r\n" + auth + "cf-vpc-binding: WEB\r\ncf-vpc-binding: NET\r\n", "more than one cf-vpc-binding header"},
+                {"GET http://api.internal/x HTTP/1.1\r\n" + auth + "Proxy-Authorization: Bearer other\r\ncf-vpc-binding: WEB\r\n", "more than one Proxy-Authorization header"}}) {
+            RawHttp.Response r = RawHttp.send(f.gateway.port(), c[0] + "\r\n", null);
+            assertEquals(400, r.status(), c[0] + ": " + r.text());
+            assertNull(r.header("cf-vpc-error"), r.text());
+            assertNull(r.header("x-origin"), r.text());
+            assertTrue(r.text().startsWith("bad request: " + c[1]), r.text());
+        }
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            H2cProbe.Answer differ = p.send(h2("GET", "http", "api.internal", "/x").add("host", "other.internal"), null, 5000);
+            assertEquals("400", differ.status(), differ.toString());
+            assertTrue(differ.body().contains(":authority and host field differ: 'api.internal' and 'other.internal'"), differ.toString());
+            H2cProbe.Answer same = p.send(h2("GET", "http", "api.internal", "/x").add("host", "api.internal"), null, 5000);
+            assertEquals("200", same.status(), same.toString());
+        }
+    }
+
     private static void assertError(RawHttp.Response r, int status, String code) {
         assertEquals(status, r.status(), r.text());
         assertEquals(code, r.header("cf-vpc-error"), r.text());

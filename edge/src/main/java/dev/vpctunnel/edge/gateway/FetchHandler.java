@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -139,6 +140,11 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        String ambiguity = RequestHeaders.ambiguity(req, h2);
+        if (ambiguity != null) {
+            refuse(ctx, HttpResponseStatus.BAD_REQUEST, "bad request: " + ambiguity);
+            return;
+        }
         long started = System.nanoTime();
         String requestId = Long.toHexString(IDS.incrementAndGet());
         DirectorySnapshot dir = gateway.directory().get();
@@ -185,6 +191,17 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     io.netty.handler.codec.http.HttpResponseStatus.CONTINUE));
         }
         exchange.start();
+    }
+
+    /**
+     * A head that cannot be a fetch although HTTP could read it: a plain answer (no cf-vpc-error, as for a head the
+     * decoder refused) and, on HTTP/1.1, the connection closes (whatever body follows is not read).
+     */
+    private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+        LOG.fine(() -> "request refused with " + status.code() + ": " + text);
+        closeAfterResponse = true;
+        discardingBody = true;
+        ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), status, text)).addListener(ChannelFutureListener.CLOSE);
     }
 
     private Optional<WorkerRecord> workerOf(DirectorySnapshot dir, String token) {

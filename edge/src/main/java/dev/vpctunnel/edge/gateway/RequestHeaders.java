@@ -37,6 +37,59 @@ final class RequestHeaders {
     private RequestHeaders() {
     }
 
+    /**
+     * What makes the head ambiguous, or null: more than one Host (RFC 9112 3.2), cf-vpc-binding or Proxy-Authorization
+     * line. Which one counts is never guessed (first-one-wins would let whoever adds the second decide). On h2c, Host
+     * is the :authority and may be repeated by a host field that says the same (RFC 9113 8.3.1). One pass, no
+     * allocation when nothing is wrong.
+     */
+    static String ambiguity(HttpRequest req, boolean h2) {
+        int hosts = 0;
+        int bindings = 0;
+        int auths = 0;
+        CharSequence firstHost = null;
+        boolean hostsDiffer = false;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = req.headers().iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            switch (name.length()) {
+                case 4 -> {
+                    if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+                        if (hosts++ == 0) {
+                            firstHost = e.getValue();
+                        } else if (!AsciiString.contentEqualsIgnoreCase(firstHost, e.getValue())) {
+                            hostsDiffer = true;
+                        }
+                    }
+                }
+                case 14 -> {
+                    if (AsciiString.contentEqualsIgnoreCase(name, BINDING)) {
+                        bindings++;
+                    }
+                }
+                case 19 -> {
+                    if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.PROXY_AUTHORIZATION)) {
+                        auths++;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        if (hosts > 1 && (!h2 || hosts > 2 || hostsDiffer)) {
+            return h2 && hosts == 2 ? "the request's :authority and host field differ: '" + FetchUrl.printable(firstHost.toString())
+                    + "' and '" + FetchUrl.printable(req.headers().getAll(HttpHeaderNames.HOST).get(1)) + "'"
+                    : "more than one Host header (" + hosts + ")";
+        }
+        if (bindings > 1) {
+            return "more than one cf-vpc-binding header (" + bindings + "): a fetch goes through one binding";
+        }
+        if (auths > 1) {
+            return "more than one Proxy-Authorization header (" + auths + "): a fetch carries one worker token";
+        }
+        return null;
+    }
+
     /** The bearer token of Proxy-Authorization, or null. */
     static String bearer(HttpRequest req) {
         String v = req.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION);
