@@ -21,12 +21,13 @@ class GatewayRequestCheckTest {
     private static GatewayFixture f;
     private static TestOrigins origins;
     private static String token;
+    private static TunnelRecord tunnel;
 
     @BeforeAll
     static void setUp() throws Exception {
         origins = new TestOrigins();
         f = new GatewayFixture();
-        TunnelRecord tunnel = f.tunnel("main");
+        tunnel = f.tunnel("main");
         f.connect(tunnel, 1, List.of());
         ServiceRecord web = f.service("web", origins.echoPort(), null, "127.0.0.1", null, tunnel.id());
         token = f.worker("w", List.of(new ServiceBinding("WEB", web.id()), new NetworkBinding("NET", tunnel.id())));
@@ -105,6 +106,42 @@ class GatewayRequestCheckTest {
             H2cProbe.Answer same = p.send(h2("GET", "http", "api.internal", "/x").add("host", "api.internal"), null, 5000);
             assertEquals("200", same.status(), same.toString());
         }
+    }
+
+    /**
+     * A head the HTTP/1.1 decoder takes (under 64 KiB) but that is too large for the link's header list limit once it
+     * is an HTTP/2 header list with the link's own headers: a 431 before any stream is opened, and the link unharmed.
+     */
+    @Test
+    void aHeadTooLargeForTheLinkIsA431AndTheLinkStaysUp() throws Exception {
+        List<?> linksBefore = List.copyOf(f.tunnels.router().links(tunnel.id()));
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 900; i++) {
+            many.append(String.format("x-h%03d: %040d\r\n", i, i)); // 50 bytes a line
+        }
+        RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal/x", many.toString(), null);
+        assertEquals(431, r.status(), r.text());
+        assertTrue(r.text().startsWith("request header fields too large: "), r.text());
+        assertNull(r.header("x-origin"), r.text());
+
+        // a 60 KB Host is no host name at all: refused as such (no_route), before any stream, not stream_reset
+        RawHttp.Response host = f.fetch(token, "WEB", "/x", "Host: " + "a".repeat(60_000) + ".internal\r\n", null);
+        assertError(host, 502, "no_route");
+        assertTrue(host.text().contains("is neither a valid host name nor an IPv4 address"), host.text());
+
+        // just under the limit as the worker sent it, just over it with the link's own headers added: the exact check.
+        // What the estimate counts: method, target and every field (name + value + 32 each).
+        String url = "http://api.internal/x";
+        int others = 3 + url.length() + 2 * 32 + ("proxy-authorization".length() + ("Bearer " + token).length() + 32)
+                + ("cf-vpc-binding".length() + 3 + 32) + ("connection".length() + 5 + 32);
+        String big = "x".repeat(65536 - 5 - others - ("x-big".length() + 32));
+        RawHttp.Response exact = f.fetch(token, "WEB", url, "x-big: " + big + "\r\n", null);
+        assertEquals(431, exact.status(), exact.text());
+        assertTrue(exact.text().contains("at most 65536 can go over the tunnel link"), exact.text());
+
+        RawHttp.Response ok = f.fetch(token, "WEB", url, "x-big: " + "x".repeat(60_000) + "\r\n", null);
+        assertEquals(200, ok.status(), ok.text());
+        assertEquals(linksBefore, List.copyOf(f.tunnels.router().links(tunnel.id())), "the same link carries on");
     }
 
     private static void assertError(RawHttp.Response r, int status, String code) {

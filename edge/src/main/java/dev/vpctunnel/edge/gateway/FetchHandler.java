@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.gateway;
 
+import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.edge.directory.BindingRecord;
 import dev.vpctunnel.edge.directory.DirectorySnapshot;
 import dev.vpctunnel.edge.directory.WorkerRecord;
@@ -7,10 +8,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -140,9 +143,13 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        String ambiguity = RequestHeaders.ambiguity(req, h2);
-        if (ambiguity != null) {
-            refuse(ctx, HttpResponseStatus.BAD_REQUEST, "bad request: " + ambiguity);
+        String unusable = RequestHeaders.unusable(req, h2);
+        if (unusable != null) {
+            if (unusable.startsWith(RequestHeaders.TOO_LARGE)) {
+                refuse(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, unusable);
+            } else {
+                refuse(ctx, HttpResponseStatus.BAD_REQUEST, "bad request: " + unusable);
+            }
             return;
         }
         long started = System.nanoTime();
@@ -172,10 +179,15 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             }
         }
         FetchRouter.Route route;
+        Http2Headers head;
         try {
             FetchUrl url = FetchUrl.parse(req, h2);
             route = gateway.router().route(dir, worker.get(), binding, url, requestId);
-            exchange = new Exchange(gateway, ctx, this, req, route, url, binding.name(), started, keepAlive);
+            if (expectContinue) {
+                req.headers().remove(HttpHeaderNames.EXPECT); // the origin never sees it (100 Continue is ours)
+            }
+            head = RequestHeaders.forTunnel(req, url.pathAndQuery(), route.hostHeader(), route.connect().toByteArray(),
+                    route.requestId());
         } catch (IllegalArgumentException e) {
             fail(ctx, FetchError.of(FetchError.Code.NO_ROUTE, e.getMessage()), binding.name());
             return;
@@ -183,10 +195,17 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, e.error(), binding.name());
             return;
         }
+        long size = RequestHeaders.listSize(head);
+        if (size > LinkHeaders.MAX_HEADER_LIST) {
+            // the stream's HEADERS would exceed the connector's SETTINGS_MAX_HEADER_LIST_SIZE: Netty would reset the
+            // stream and the worker see stream_reset although the link is fine. Refused before a stream is opened.
+            refuse(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, RequestHeaders.TOO_LARGE + RequestHeaders.tooLarge(size));
+            return;
+        }
+        exchange = new Exchange(gateway, ctx, this, req, head, route, binding.name(), started, keepAlive);
         if (expectContinue) {
             closeAfterResponse = closeWhenDone;
-            // the fetch is routable: let the worker send its body (the origin never sees the Expect header)
-            req.headers().remove(io.netty.handler.codec.http.HttpHeaderNames.EXPECT);
+            // the fetch is routable: let the worker send its body
             ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(req.protocolVersion(),
                     io.netty.handler.codec.http.HttpResponseStatus.CONTINUE));
         }

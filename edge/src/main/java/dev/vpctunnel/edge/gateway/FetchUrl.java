@@ -149,13 +149,13 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
 
     /** s for a message: control characters and non-ASCII as escapes (bytes as the decoder read them), clipped. */
     static String printable(String s) {
-        String c = clip(s);
+        int n = Math.min(s.length(), 200);
         StringBuilder b = null;
-        for (int i = 0; i < c.length(); i++) {
-            char ch = c.charAt(i);
+        for (int i = 0; i < n; i++) {
+            char ch = s.charAt(i);
             boolean plain = ch >= 0x20 && ch < 0x7f;
             if (!plain && b == null) {
-                b = new StringBuilder(c.length() + 16).append(c, 0, i);
+                b = new StringBuilder(n + 16).append(s, 0, i);
             }
             if (b != null) {
                 if (plain) {
@@ -167,7 +167,8 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
                 }
             }
         }
-        return b == null ? c : b.toString();
+        String out = b == null ? s.substring(0, n) : b.toString();
+        return n < s.length() ? out + "…" : out;
     }
 
     /**
