@@ -144,6 +144,44 @@ class GatewayRequestCheckTest {
         assertEquals(linksBefore, List.copyOf(f.tunnels.router().links(tunnel.id())), "the same link carries on");
     }
 
+    /** Junk after the h2c preface is the peer's problem: the connection closes, and nothing is logged as a warning. */
+    @Test
+    void junkAfterTheH2cPrefaceClosesTheConnectionQuietly() throws Exception {
+        java.util.logging.Logger netty = java.util.logging.Logger.getLogger("io.netty.channel.DefaultChannelPipeline");
+        List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        netty.addHandler(h);
+        try {
+            for (int i = 0; i < 3; i++) {
+                try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+                    s.setSoTimeout(5000);
+                    s.getOutputStream().write(("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "this is not an HTTP/2 frame at all\r\n".repeat(4))
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    s.getInputStream().readAllBytes(); // the gateway's SETTINGS and GOAWAY, then the close
+                }
+            }
+            Thread.sleep(200);
+        } finally {
+            netty.removeHandler(h);
+        }
+        assertEquals(List.of(), warnings.stream().map(java.util.logging.LogRecord::getMessage).toList());
+    }
+
     private static void assertError(RawHttp.Response r, int status, String code) {
         assertEquals(status, r.status(), r.text());
         assertEquals(code, r.header("cf-vpc-error"), r.text());
