@@ -182,6 +182,21 @@ class GatewayRequestCheckTest {
         assertEquals(List.of(), warnings.stream().map(java.util.logging.LogRecord::getMessage).toList());
     }
 
+    /** Refusals name what the worker sent: :scheme (not a cf-vpc-scheme it never sent); '*' is no URL. */
+    @Test
+    void h2cRefusalsNameWhatWasSent() throws Exception {
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            H2cProbe.Answer ftp = p.send(h2("GET", "ftp", "api.internal", "/x"), null, 5000);
+            assertEquals("403", ftp.status(), ftp.toString());
+            assertEquals("scheme_not_allowed", ftp.error(), ftp.toString());
+            assertTrue(ftp.body().contains(":scheme must be http or https, got 'ftp'"), ftp.toString());
+            H2cProbe.Answer star = p.send(h2("OPTIONS", "http", "api.internal", "*"), null, 5000);
+            assertEquals("502", star.status(), star.toString());
+            assertEquals("no_route", star.error(), star.toString());
+            assertTrue(star.body().contains("the request target '*' asks about the gateway itself"), star.toString());
+        }
+    }
+
     private static void assertError(RawHttp.Response r, int status, String code) {
         assertEquals(status, r.status(), r.text());
         assertEquals(code, r.header("cf-vpc-error"), r.text());

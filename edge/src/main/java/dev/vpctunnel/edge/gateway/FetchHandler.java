@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayDeque;
@@ -169,14 +168,6 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     ? "header cf-vpc-binding is required" : "worker " + worker.get().name() + " has no binding named " + bindingName),
                     bindingName == null ? "-" : bindingName);
             return;
-        }
-        if (h2 && !req.headers().contains(FetchUrl.SCHEME_HEADER)) {
-            // h2c: the request's own :scheme (Netty's x-http2-scheme) is the URL's scheme unless cf-vpc-scheme says
-            // otherwise; both headers are dropped before the request goes on
-            String scheme = req.headers().get(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
-            if (scheme != null) {
-                req.headers().set(FetchUrl.SCHEME_HEADER, scheme);
-            }
         }
         FetchRouter.Route route;
         Http2Headers head;

@@ -2,6 +2,7 @@ package dev.vpctunnel.edge.gateway;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.NetUtil;
 
 import java.net.URI;
@@ -46,16 +47,26 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
                     : fast(lower.substring(0, start - 3), target.substring(start, slash), target.substring(slash));
             return fast != null ? fast : fromAbsolute(target);
         }
-        if (!target.startsWith("/") && !"*".equals(target)) {
+        if ("*".equals(target)) {
+            throw noRoute("the request target '*' asks about the gateway itself (as OPTIONS * does); it is not a URL that can be fetched");
+        }
+        if (!target.startsWith("/")) {
             String other = otherScheme(target);
             if (other != null) {
                 throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got " + clip(other));
             }
             throw noRoute("request target must be an absolute http(s) URL or a path, got '" + clip(target) + "'");
         }
-        String scheme = req.headers().get(SCHEME_HEADER, "http").toLowerCase(Locale.ROOT);
+        // cf-vpc-scheme if sent; else on h2c the request's own :scheme (Netty's x-http2-scheme); else http
+        String scheme = req.headers().get(SCHEME_HEADER);
+        String schemeFrom = SCHEME_HEADER;
+        if (scheme == null && h2) {
+            scheme = req.headers().get(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+            schemeFrom = ":scheme";
+        }
+        scheme = scheme == null ? "http" : scheme.toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "cf-vpc-scheme must be http or https, got '" + clip(scheme) + "'");
+            throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, schemeFrom + " must be http or https, got '" + printable(scheme) + "'");
         }
         String hostHeader = req.headers().get(HttpHeaderNames.HOST);
         if (hostHeader == null || hostHeader.isBlank()) {

@@ -165,6 +165,28 @@ class FetchUrlTest {
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://a.internal?q=1")));
     }
 
+    /** On h2c the scheme is the request's :scheme unless cf-vpc-scheme says otherwise; a refusal names what was sent. */
+    @Test
+    void h2cSchemeRefusalsNameTheSchemePseudoHeaderAndStarIsNoUrl() throws Exception {
+        HttpRequest ftp = origin("/x", "api.internal");
+        ftp.headers().set("x-http2-scheme", "ftp");
+        FetchException e = assertThrows(FetchException.class, () -> FetchUrl.parse(ftp, true));
+        assertEquals(FetchError.Code.SCHEME_NOT_ALLOWED, e.error().code());
+        assertEquals(":scheme must be http or https, got 'ftp'", e.getMessage());
+        HttpRequest https = origin("/x", "api.internal");
+        https.headers().set("x-http2-scheme", "https");
+        assertEquals(new FetchUrl("https", "api.internal", -1, "/x"), FetchUrl.parse(https, true));
+        https.headers().set("cf-vpc-scheme", "http");
+        assertEquals(new FetchUrl("http", "api.internal", -1, "/x"), FetchUrl.parse(https, true), "cf-vpc-scheme wins");
+        HttpRequest h1 = origin("/x", "api.internal");
+        h1.headers().set("x-http2-scheme", "https");
+        assertEquals(new FetchUrl("http", "api.internal", -1, "/x"), FetchUrl.parse(h1, false), "only h2c has a :scheme");
+
+        assertRefused(FetchError.Code.NO_ROUTE,
+                "the request target '*' asks about the gateway itself (as OPTIONS * does); it is not a URL that can be fetched",
+                origin("*", "api.internal"));
+    }
+
     private static HttpRequest origin(String target, String host) {
         HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
         r.headers().set("Host", host);
