@@ -36,7 +36,8 @@ final class Exchange {
     private final HttpRequest request;
     private final FetchRouter.Route route;
     private final String binding;
-    private final String path;
+    /** The stream's HEADERS (RequestHeaders.forTunnel), built and size-checked before the exchange. */
+    private final Http2Headers head;
     private final long started;
     private final boolean keepAlive;
     private final boolean h2Client;
@@ -76,15 +77,15 @@ final class Exchange {
     };
     private final ChannelFutureListener readMoreBody = this::bodyPieceWritten;
 
-    Exchange(GatewayContext gateway, ChannelHandlerContext client, FetchHandler owner, HttpRequest request,
-             FetchRouter.Route route, FetchUrl url, String binding, long started, boolean keepAlive) {
+    Exchange(GatewayContext gateway, ChannelHandlerContext client, FetchHandler owner, HttpRequest request, Http2Headers head,
+             FetchRouter.Route route, String binding, long started, boolean keepAlive) {
         this.gateway = gateway;
         this.client = client;
         this.owner = owner;
         this.request = request;
         this.route = route;
         this.binding = binding;
-        this.path = url.pathAndQuery();
+        this.head = head;
         this.started = started;
         this.keepAlive = keepAlive;
         this.h2Client = client.channel() instanceof Http2StreamChannel;
@@ -132,8 +133,7 @@ final class Exchange {
             stream.close();
             return;
         }
-        stream.write(new DefaultHttp2HeadersFrame(RequestHeaders.forTunnel(request, path, route.hostHeader(),
-                route.connect().toByteArray(), route.requestId()), bodyless));
+        stream.write(new DefaultHttp2HeadersFrame(head, bodyless));
         stream.read();
         HttpContent c;
         while ((c = pending.poll()) != null) {

@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.gateway;
 
+import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.edge.directory.BindingRecord;
 import dev.vpctunnel.edge.directory.DirectorySnapshot;
 import dev.vpctunnel.edge.directory.WorkerRecord;
@@ -7,11 +8,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayDeque;
@@ -81,6 +84,17 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                 requestOpen = false;
             }
             start(ctx, req);
+        } else if (msg instanceof HttpContent && !requestOpen) {
+            // a body or trailers with no request they belong to: the peer broke the protocol. Never dropped quietly
+            // (the stream or connection would wait forever for an answer to a request that never came).
+            ReferenceCountUtil.release(msg);
+            LOG.fine(() -> "gateway connection " + ctx.channel() + ": request content without a request");
+            if (ctx.channel() instanceof Http2StreamChannel) {
+                H2cRequestCheck.reset(ctx);
+            } else {
+                ctx.close();
+            }
+            return;
         } else if (msg instanceof LastHttpContent) {
             requestOpen = false;
         }
@@ -128,6 +142,15 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        String unusable = RequestHeaders.unusable(req, h2);
+        if (unusable != null) {
+            if (unusable.startsWith(RequestHeaders.TOO_LARGE)) {
+                refuse(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, unusable);
+            } else {
+                refuse(ctx, HttpResponseStatus.BAD_REQUEST, "bad request: " + unusable);
+            }
+            return;
+        }
         long started = System.nanoTime();
         String requestId = Long.toHexString(IDS.incrementAndGet());
         DirectorySnapshot dir = gateway.directory().get();
@@ -146,19 +169,16 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     bindingName == null ? "-" : bindingName);
             return;
         }
-        if (h2 && !req.headers().contains(FetchUrl.SCHEME_HEADER)) {
-            // h2c: the request's own :scheme (Netty's x-http2-scheme) is the URL's scheme unless cf-vpc-scheme says
-            // otherwise; both headers are dropped before the request goes on
-            String scheme = req.headers().get(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
-            if (scheme != null) {
-                req.headers().set(FetchUrl.SCHEME_HEADER, scheme);
-            }
-        }
         FetchRouter.Route route;
+        Http2Headers head;
         try {
-            FetchUrl url = FetchUrl.parse(req);
+            FetchUrl url = FetchUrl.parse(req, h2);
             route = gateway.router().route(dir, worker.get(), binding, url, requestId);
-            exchange = new Exchange(gateway, ctx, this, req, route, url, binding.name(), started, keepAlive);
+            if (expectContinue) {
+                req.headers().remove(HttpHeaderNames.EXPECT); // the origin never sees it (100 Continue is ours)
+            }
+            head = RequestHeaders.forTunnel(req, url.pathAndQuery(), route.hostHeader(), route.connect().toByteArray(),
+                    route.requestId());
         } catch (IllegalArgumentException e) {
             fail(ctx, FetchError.of(FetchError.Code.NO_ROUTE, e.getMessage()), binding.name());
             return;
@@ -166,14 +186,32 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, e.error(), binding.name());
             return;
         }
+        long size = RequestHeaders.listSize(head);
+        if (size > LinkHeaders.MAX_HEADER_LIST) {
+            // the stream's HEADERS would exceed the connector's SETTINGS_MAX_HEADER_LIST_SIZE: Netty would reset the
+            // stream and the worker see stream_reset although the link is fine. Refused before a stream is opened.
+            refuse(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, RequestHeaders.TOO_LARGE + RequestHeaders.tooLarge(size));
+            return;
+        }
+        exchange = new Exchange(gateway, ctx, this, req, head, route, binding.name(), started, keepAlive);
         if (expectContinue) {
             closeAfterResponse = closeWhenDone;
-            // the fetch is routable: let the worker send its body (the origin never sees the Expect header)
-            req.headers().remove(io.netty.handler.codec.http.HttpHeaderNames.EXPECT);
+            // the fetch is routable: let the worker send its body
             ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(req.protocolVersion(),
                     io.netty.handler.codec.http.HttpResponseStatus.CONTINUE));
         }
         exchange.start();
+    }
+
+    /**
+     * A head that cannot be a fetch although HTTP could read it: a plain answer (no cf-vpc-error, as for a head the
+     * decoder refused) and, on HTTP/1.1, the connection closes (whatever body follows is not read).
+     */
+    private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+        LOG.fine(() -> "request refused with " + status.code() + ": " + text);
+        closeAfterResponse = true;
+        discardingBody = true;
+        ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), status, text)).addListener(ChannelFutureListener.CLOSE);
     }
 
     private Optional<WorkerRecord> workerOf(DirectorySnapshot dir, String token) {

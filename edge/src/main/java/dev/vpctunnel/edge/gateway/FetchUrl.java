@@ -2,6 +2,8 @@ package dev.vpctunnel.edge.gateway;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.NetUtil;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -27,32 +29,157 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
     }
 
     static FetchUrl parse(HttpRequest req) throws FetchException {
+        return parse(req, false);
+    }
+
+    /** {@code h2}: the request came over h2c, where Host is the request's :authority. */
+    static FetchUrl parse(HttpRequest req, boolean h2) throws FetchException {
         String target = req.uri();
         String lower = target.length() > 8 ? target.substring(0, 8).toLowerCase(Locale.ROOT) : target.toLowerCase(Locale.ROOT);
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
             int start = lower.startsWith("http://") ? 7 : 8;
             int slash = target.indexOf('/', start);
+            int end = authorityEnd(target, start);
+            if (end > start) {
+                checkAuthority(target.substring(start, end), "the URL's host");
+            }
             FetchUrl fast = slash < 0 ? fast(lower.substring(0, start - 3), target.substring(start), "/")
                     : fast(lower.substring(0, start - 3), target.substring(start, slash), target.substring(slash));
             return fast != null ? fast : fromAbsolute(target);
         }
-        if (!target.startsWith("/") && !"*".equals(target)) {
+        if ("*".equals(target)) {
+            throw noRoute("the request target '*' asks about the gateway itself (as OPTIONS * does); it is not a URL that can be fetched");
+        }
+        if (!target.startsWith("/")) {
             String other = otherScheme(target);
             if (other != null) {
                 throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "only http and https URLs can be fetched, got " + clip(other));
             }
             throw noRoute("request target must be an absolute http(s) URL or a path, got '" + clip(target) + "'");
         }
-        String scheme = req.headers().get(SCHEME_HEADER, "http").toLowerCase(Locale.ROOT);
+        // cf-vpc-scheme if sent; else on h2c the request's own :scheme (Netty's x-http2-scheme); else http
+        String scheme = req.headers().get(SCHEME_HEADER);
+        String schemeFrom = SCHEME_HEADER;
+        if (scheme == null && h2) {
+            scheme = req.headers().get(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+            schemeFrom = ":scheme";
+        }
+        scheme = scheme == null ? "http" : scheme.toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, "cf-vpc-scheme must be http or https, got '" + clip(scheme) + "'");
+            throw new FetchException(FetchError.Code.SCHEME_NOT_ALLOWED, schemeFrom + " must be http or https, got '" + printable(scheme) + "'");
         }
         String hostHeader = req.headers().get(HttpHeaderNames.HOST);
         if (hostHeader == null || hostHeader.isBlank()) {
             throw noRoute("origin-form requests need a Host header (or send an absolute URL)");
         }
-        FetchUrl fast = fast(scheme, hostHeader.trim(), target);
-        return fast != null ? fast : fromAbsolute(scheme + "://" + hostHeader.trim() + target);
+        String authority = hostHeader.trim();
+        checkAuthority(authority, h2 ? ":authority" : "Host");
+        FetchUrl fast = fast(scheme, authority, target);
+        return fast != null ? fast : fromAbsolute(scheme + "://" + authority + target);
+    }
+
+    /** Where an absolute URL's authority ends: at the first '/', '?' or '#' after {@code start}, else the end. */
+    private static int authorityEnd(String url, int start) {
+        for (int i = start; i < url.length(); i++) {
+            char c = url.charAt(i);
+            if (c == '/' || c == '?' || c == '#') {
+                return i;
+            }
+        }
+        return url.length();
+    }
+
+    /**
+     * An authority must be exactly {@code host[:port]}: a host name (see {@link #dnsName}, a trailing dot allowed), an
+     * IPv4 address or a bracketed IPv6 address, and a port of 1-65535 (or none). Anything else (a path, query or
+     * fragment inside Host, credentials, other characters) is refused here, before the authority and the path are put
+     * together: "Host: a.internal/evil?q=1" must never become the URL http://a.internal/evil?q=1/x. A char loop, no
+     * allocation for a valid authority.
+     */
+    static void checkAuthority(String a, String what) throws FetchException {
+        if (a.isEmpty()) {
+            throw noRoute(what + " is empty");
+        }
+        int at = a.indexOf('@');
+        if (at >= 0 && authorityEnd(a, 0) > at) {
+            throw noRoute("credentials in the URL are not allowed");
+        }
+        int hostEnd;
+        int portStart;
+        if (a.charAt(0) == '[') {
+            int close = a.indexOf(']');
+            if (close < 0 || !NetUtil.isValidIpV6Address(a.substring(1, close))) {
+                throw noRoute(what + " must be host[:port] with an IPv6 address in brackets, got '" + printable(a) + "'");
+            }
+            if (close + 1 < a.length() && a.charAt(close + 1) != ':') {
+                throw noRoute(what + " must be host[:port], got '" + printable(a) + "'");
+            }
+            hostEnd = close + 1;
+            portStart = close + 2;
+        } else {
+            hostEnd = a.length();
+            for (int i = 0; i < a.length(); i++) {
+                char c = a.charAt(i);
+                if (c == ':') {
+                    hostEnd = i;
+                    break;
+                }
+                if (c >= 0x80) {
+                    throw noRoute(what + " must be ASCII (an international name in its xn-- form), got '" + printable(a) + "'");
+                }
+                if (!letter(c) && !(c >= '0' && c <= '9') && c != '-' && c != '.' && c != '_') {
+                    throw noRoute(what + " must be host[:port] (a name, an IPv4 address or an [IPv6] address), got '"
+                            + printable(a) + "'");
+                }
+            }
+            portStart = hostEnd + 1;
+            String host = a.substring(0, hostEnd);
+            if (host.isEmpty()) {
+                throw noRoute(what + " has no host: '" + printable(a) + "'");
+            }
+            if (!dnsName(host.endsWith(".") ? host.substring(0, host.length() - 1) : host) && !NetUtil.isValidIpV4Address(host)) {
+                throw noRoute(what + " '" + printable(host) + "' is neither a valid host name nor an IPv4 address");
+            }
+        }
+        if (portStart <= a.length()) {
+            int port = 0;
+            int digits = a.length() - portStart;
+            for (int i = portStart; i < a.length(); i++) {
+                char c = a.charAt(i);
+                if (c < '0' || c > '9' || digits > 5) {
+                    port = -1;
+                    break;
+                }
+                port = port * 10 + (c - '0');
+            }
+            if (digits > 0 && (port < 1 || port > 65535)) {
+                throw noRoute(what + " '" + printable(a) + "': port must be 1-65535");
+            }
+        }
+    }
+
+    /** s for a message: control characters and non-ASCII as escapes (bytes as the decoder read them), clipped. */
+    static String printable(String s) {
+        int n = Math.min(s.length(), 200);
+        StringBuilder b = null;
+        for (int i = 0; i < n; i++) {
+            char ch = s.charAt(i);
+            boolean plain = ch >= 0x20 && ch < 0x7f;
+            if (!plain && b == null) {
+                b = new StringBuilder(n + 16).append(s, 0, i);
+            }
+            if (b != null) {
+                if (plain) {
+                    b.append(ch);
+                } else if (ch <= 0xff) {
+                    b.append(String.format("\\x%02x", (int) ch));
+                } else {
+                    b.append(String.format("\\u%04x", (int) ch));
+                }
+            }
+        }
+        String out = b == null ? s.substring(0, n) : b.toString();
+        return n < s.length() ? out + "…" : out;
     }
 
     /**

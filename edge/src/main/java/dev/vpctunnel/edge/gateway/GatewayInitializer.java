@@ -20,9 +20,11 @@ import io.netty.channel.ChannelDuplexHandler;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Logger;
 
 /** Looks at the first bytes: the HTTP/2 preface means h2c with prior knowledge, anything else HTTP/1.1. */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
+    private static final Logger LOG = Logger.getLogger(GatewayInitializer.class.getName());
     private static final int MAX_HEADER = 64 * 1024;
     private final GatewayContext gateway;
 
@@ -58,7 +60,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                     @Override
                     protected void initChannel(Http2StreamChannel s) {
                         s.config().setAutoRead(false);
-                        s.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new FetchHandler(gateway));
+                        s.pipeline().addLast(new H2cRequestCheck(), new Http2StreamFrameToHttpObjectCodec(true),
+                                new FetchHandler(gateway));
                     }
                 }));
                 p.addAfter("mux", "h2-read", new AlwaysRead());
@@ -72,12 +75,21 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
 
     /**
      * On an h2c connection the connection itself keeps reading (frames for many streams share it); each stream's
-     * backpressure is its own flow-control window, returned only as the stream's handler reads.
+     * backpressure is its own flow-control window, returned only as the stream's handler reads. Last in the
+     * connection's pipeline, it also ends what the HTTP/2 codec passes on after answering it itself (junk after the
+     * preface, a frame on a stream that does not exist: GOAWAY already sent): the connection closes, and since any
+     * unauthenticated peer can cause it, it is logged at FINE, not as Netty's WARN per connection.
      */
     private static final class AlwaysRead extends ChannelDuplexHandler {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             ctx.channel().config().setAutoRead(true);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.fine(() -> "h2c connection " + ctx.channel().remoteAddress() + " failed: " + cause);
+            ctx.close();
         }
     }
 

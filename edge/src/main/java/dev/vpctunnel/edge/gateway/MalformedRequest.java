@@ -21,8 +21,13 @@ final class MalformedRequest {
     }
 
     static FullHttpResponse response(ByteBufAllocator alloc, Throwable cause) {
-        byte[] body = ("bad request: " + reason(cause) + "\n").getBytes(StandardCharsets.UTF_8);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+        return response(alloc, HttpResponseStatus.BAD_REQUEST, "bad request: " + reason(cause));
+    }
+
+    /** The same kind of answer for a head the decoder read but that cannot be a fetch: the status and one line. */
+    static FullHttpResponse response(ByteBufAllocator alloc, HttpResponseStatus status, String text) {
+        byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 alloc.buffer(body.length).writeBytes(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)

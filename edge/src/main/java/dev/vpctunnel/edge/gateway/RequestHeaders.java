@@ -37,6 +37,85 @@ final class RequestHeaders {
     private RequestHeaders() {
     }
 
+    /**
+     * What makes the head unusable, or null: larger than the tunnel link's header list limit even before the link's own
+     * headers are added (the text then starts with {@link #TOO_LARGE}: a 431), or ambiguous: more than one Host (RFC 9112 3.2), cf-vpc-binding or Proxy-Authorization
+     * line. Which one counts is never guessed (first-one-wins would let whoever adds the second decide). On h2c, Host
+     * is the :authority and may be repeated by a host field that says the same (RFC 9113 8.3.1). One pass, no
+     * allocation when nothing is wrong.
+     */
+    static String unusable(HttpRequest req, boolean h2) {
+        long size = req.method().asciiName().length() + req.uri().length() + 2 * HEADER_ENTRY_OVERHEAD;
+        int hosts = 0;
+        int bindings = 0;
+        int auths = 0;
+        CharSequence firstHost = null;
+        boolean hostsDiffer = false;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = req.headers().iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            size += name.length() + e.getValue().length() + HEADER_ENTRY_OVERHEAD;
+            switch (name.length()) {
+                case 4 -> {
+                    if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+                        if (hosts++ == 0) {
+                            firstHost = e.getValue();
+                        } else if (!AsciiString.contentEqualsIgnoreCase(firstHost, e.getValue())) {
+                            hostsDiffer = true;
+                        }
+                    }
+                }
+                case 14 -> {
+                    if (AsciiString.contentEqualsIgnoreCase(name, BINDING)) {
+                        bindings++;
+                    }
+                }
+                case 19 -> {
+                    if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.PROXY_AUTHORIZATION)) {
+                        auths++;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        if (size > LinkHeaders.MAX_HEADER_LIST) {
+            return TOO_LARGE + tooLarge(size);
+        }
+        if (hosts > 1 && (!h2 || hosts > 2 || hostsDiffer)) {
+            return h2 && hosts == 2 ? "the request's :authority and host field differ: '" + FetchUrl.printable(firstHost.toString())
+                    + "' and '" + FetchUrl.printable(req.headers().getAll(HttpHeaderNames.HOST).get(1)) + "'"
+                    : "more than one Host header (" + hosts + ")";
+        }
+        if (bindings > 1) {
+            return "more than one cf-vpc-binding header (" + bindings + "): a fetch goes through one binding";
+        }
+        if (auths > 1) {
+            return "more than one Proxy-Authorization header (" + auths + "): a fetch carries one worker token";
+        }
+        return null;
+    }
+
+    /** RFC 9113 6.5.2: a header list's size is each field's name and value octets plus 32. */
+    private static final int HEADER_ENTRY_OVERHEAD = 32;
+    /** How {@link #unusable} marks a head too large for the link rather than ambiguous (a 431, not a 400). */
+    static final String TOO_LARGE = "request header fields too large: ";
+
+    /** The text of a 431 for a head of {@code size} as HTTP/2 counts it. */
+    static String tooLarge(long size) {
+        return "the request's headers come to " + size + " bytes as HTTP/2 counts them (name + value + 32 per field); at most "
+                + LinkHeaders.MAX_HEADER_LIST + " can go over the tunnel link";
+    }
+
+    /** The size the link's HTTP/2 gives these headers (its SETTINGS_MAX_HEADER_LIST_SIZE counts the same way). */
+    static long listSize(Http2Headers h) {
+        long size = 0;
+        for (Map.Entry<CharSequence, CharSequence> e : h) {
+            size += e.getKey().length() + e.getValue().length() + HEADER_ENTRY_OVERHEAD;
+        }
+        return size;
+    }
+
     /** The bearer token of Proxy-Authorization, or null. */
     static String bearer(HttpRequest req) {
         String v = req.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION);

@@ -115,8 +115,82 @@ class FetchUrlTest {
         for (String bad : new String[]{"http://a..b_c/", "http://-a_b/", "http://a_b-/", "http://my_svc:8:9/", "http://my%5Fsvc/",
                 "http://a_b.123/", "http://1_2/", "http://my_svc:99999999999/", "http://my_svc:8o/", "http://_/", "http://a_b../",
                 "http://" + "a".repeat(64) + "_b/", "http://my_svc.!/", "http://my_svc.internal,x/"}) {
-            assertRefused(FetchError.Code.NO_ROUTE, "the URL has no host: " + bad, new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, bad));
+            FetchException e = assertThrows(FetchException.class,
+                    () -> FetchUrl.parse(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, bad)), bad);
+            assertEquals(FetchError.Code.NO_ROUTE, e.error().code(), bad);
+            assertTrue(e.getMessage().startsWith("the URL's host"), bad + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Host (and an absolute URL's authority) is exactly host[:port]: nothing in it may become part of the path, and
+     * what is wrong with it is said plainly.
+     */
+    @Test
+    void hostIsExactlyHostAndPortAndCannotMoveThePath() throws Exception {
+        assertRefused(FetchError.Code.NO_ROUTE, "Host must be host[:port] (a name, an IPv4 address or an [IPv6] address), got 'a.internal/evil?q=1#f'",
+                origin("/x", "a.internal/evil?q=1#f"));
+        assertRefused(FetchError.Code.NO_ROUTE, "Host must be host[:port] (a name, an IPv4 address or an [IPv6] address), got 'a.internal#@b.internal'",
+                origin("/x", "a.internal#@b.internal"));
+        assertRefused(FetchError.Code.NO_ROUTE, "Host must be host[:port] (a name, an IPv4 address or an [IPv6] address), got 'a.internal?x'",
+                origin("/x", "a.internal?x"));
+        FetchException h2 = assertThrows(FetchException.class, () -> FetchUrl.parse(origin("/x", "api.internal/evil"), true));
+        assertEquals(":authority must be host[:port] (a name, an IPv4 address or an [IPv6] address), got 'api.internal/evil'", h2.getMessage());
+        assertRefused(FetchError.Code.NO_ROUTE, "Host 'a.internal:abc': port must be 1-65535", origin("/x", "a.internal:abc"));
+        assertRefused(FetchError.Code.NO_ROUTE, "Host 'a.internal:0': port must be 1-65535", origin("/x", "a.internal:0"));
+        assertRefused(FetchError.Code.NO_ROUTE, "the URL's host '127.0.0.1:99999999': port must be 1-65535",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://127.0.0.1:99999999/"));
+        assertRefused(FetchError.Code.NO_ROUTE, "the URL's host 'my_svc:70000': port must be 1-65535",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://my_svc:70000/"));
+        // the HTTP/1.1 decoder reads bytes as ISO-8859-1: UTF-8 "bücher" arrives as "bÃ¼cher"
+        assertRefused(FetchError.Code.NO_ROUTE, "Host must be ASCII (an international name in its xn-- form), got 'b\\xc3\\xbccher.internal'",
+                origin("/x", "b\u00c3\u00bccher.internal"));
+        assertRefused(FetchError.Code.NO_ROUTE, "the URL's host must be ASCII (an international name in its xn-- form), got 'b\\xc3\\xbccher.internal'",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://b\u00c3\u00bccher.internal/"));
+        assertRefused(FetchError.Code.NO_ROUTE, "Host must be host[:port] with an IPv6 address in brackets, got '[fd00::zz]'",
+                origin("/x", "[fd00::zz]"));
+        assertRefused(FetchError.Code.NO_ROUTE, "Host 'a..b' is neither a valid host name nor an IPv4 address", origin("/x", "a..b"));
+        assertRefused(FetchError.Code.NO_ROUTE, "Host must be host[:port] (a name, an IPv4 address or an [IPv6] address), got 'a b'",
+                origin("/x", "a b"));
+
+        assertEquals(new FetchUrl("http", "a.internal", -1, "/x"), FetchUrl.parse(origin("/x", "a.internal")));
+        assertEquals(new FetchUrl("http", "a.internal", 8080, "/x"), FetchUrl.parse(origin("/x", "A.internal:8080")));
+        assertEquals(new FetchUrl("http", "10.0.0.1", 81, "/x"), FetchUrl.parse(origin("/x", "10.0.0.1:81")));
+        assertEquals(new FetchUrl("http", "fd00::1", 81, "/x"), FetchUrl.parse(origin("/x", "[fd00::1]:81")));
+        assertEquals(new FetchUrl("http", "fd00::1", -1, "/x"), FetchUrl.parse(origin("/x", "[fd00::1]")));
+        assertEquals(new FetchUrl("http", "web.internal.", -1, "/x"), FetchUrl.parse(origin("/x", "web.internal.")));
+        assertEquals(new FetchUrl("http", "a.internal", -1, "/"), FetchUrl.parse(
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://a.internal#@b.internal")));
+        assertEquals(new FetchUrl("http", "a.internal", -1, "/?q=1"), FetchUrl.parse(
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://a.internal?q=1")));
+    }
+
+    /** On h2c the scheme is the request's :scheme unless cf-vpc-scheme says otherwise; a refusal names what was sent. */
+    @Test
+    void h2cSchemeRefusalsNameTheSchemePseudoHeaderAndStarIsNoUrl() throws Exception {
+        HttpRequest ftp = origin("/x", "api.internal");
+        ftp.headers().set("x-http2-scheme", "ftp");
+        FetchException e = assertThrows(FetchException.class, () -> FetchUrl.parse(ftp, true));
+        assertEquals(FetchError.Code.SCHEME_NOT_ALLOWED, e.error().code());
+        assertEquals(":scheme must be http or https, got 'ftp'", e.getMessage());
+        HttpRequest https = origin("/x", "api.internal");
+        https.headers().set("x-http2-scheme", "https");
+        assertEquals(new FetchUrl("https", "api.internal", -1, "/x"), FetchUrl.parse(https, true));
+        https.headers().set("cf-vpc-scheme", "http");
+        assertEquals(new FetchUrl("http", "api.internal", -1, "/x"), FetchUrl.parse(https, true), "cf-vpc-scheme wins");
+        HttpRequest h1 = origin("/x", "api.internal");
+        h1.headers().set("x-http2-scheme", "https");
+        assertEquals(new FetchUrl("http", "api.internal", -1, "/x"), FetchUrl.parse(h1, false), "only h2c has a :scheme");
+
+        assertRefused(FetchError.Code.NO_ROUTE,
+                "the request target '*' asks about the gateway itself (as OPTIONS * does); it is not a URL that can be fetched",
+                origin("*", "api.internal"));
+    }
+
+    private static HttpRequest origin(String target, String host) {
+        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
+        r.headers().set("Host", host);
+        return r;
     }
 
     /** A scheme other than http/https is scheme_not_allowed (403); a URL the gateway cannot route is no_route (502). */

@@ -1,0 +1,205 @@
+package dev.vpctunnel.e2e;
+
+import dev.vpctunnel.edge.directory.NetworkBinding;
+import dev.vpctunnel.edge.directory.ServiceBinding;
+import dev.vpctunnel.edge.directory.ServiceRecord;
+import dev.vpctunnel.edge.directory.TunnelRecord;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Requests the gateway must refuse, or answer in a way the worker can understand, before anything reaches a link. */
+class GatewayRequestCheckTest {
+    private static GatewayFixture f;
+    private static TestOrigins origins;
+    private static String token;
+    private static TunnelRecord tunnel;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        origins = new TestOrigins();
+        f = new GatewayFixture();
+        tunnel = f.tunnel("main");
+        f.connect(tunnel, 1, List.of());
+        ServiceRecord web = f.service("web", origins.echoPort(), null, "127.0.0.1", null, tunnel.id());
+        token = f.worker("w", List.of(new ServiceBinding("WEB", web.id()), new NetworkBinding("NET", tunnel.id())));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        f.close();
+        origins.close();
+    }
+
+    private static Http2Headers h2(String method, String scheme, String authority, String path) {
+        return H2cProbe.request(method, scheme, authority, path)
+                .add("proxy-authorization", "Bearer " + token).add("cf-vpc-binding", "WEB");
+    }
+
+    /** RFC 9113 8.3.1: a request without :method, :scheme or :path, or with an empty :path, is malformed. */
+    @Test
+    void anH2cStreamWithMissingPseudoHeadersIsResetWithProtocolErrorAtOnce() throws Exception {
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            assertEquals("200", p.send(h2("GET", "http", "api.internal", "/x"), null, 5000).status());
+            for (Http2Headers bad : List.of(h2(null, "http", "api.internal", "/x"), h2("GET", "http", "api.internal", null),
+                    h2("GET", null, "api.internal", "/x"), h2("GET", "http", "api.internal", ""))) {
+                // with a body too, except for the empty :path that Netty's HPACK decoder refuses before the stream
+                // exists (DATA on such a stream is then a connection error, Netty's rule)
+                for (String body : bad.path() != null && bad.path().length() == 0 ? new String[] {null} : new String[] {null, "abc"}) {
+                    H2cProbe.Answer a = p.send(bad, body, 3000);
+                    assertEquals(Http2Error.PROTOCOL_ERROR, a.reset(), bad + (body == null ? "" : " + DATA") + ": " + a);
+                    assertNull(a.status(), a.toString());
+                }
+            }
+            assertTrue(p.isOpen(), "only the stream is refused, not the connection");
+            H2cProbe.Answer after = p.send(h2("GET", "http", "api.internal", "/after"), null, 5000);
+            assertEquals("200", after.status(), after.toString());
+            assertTrue(after.body().contains("path=/after"), after.toString());
+        }
+    }
+
+    /** Host / :authority is host[:port] only: a path, query or fragment in it never moves the request's path. */
+    @Test
+    void aPathInHostOrAuthorityIsRefusedNotFetched() throws Exception {
+        for (String host : List.of("a.internal/evil?q=1#f", "a.internal#@b.internal", "a.internal?q", "a.internal:abc")) {
+            RawHttp.Response r = f.fetch(token, "WEB", "/x", "Host: " + host + "\r\n", null);
+            assertError(r, 502, "no_route");
+            assertTrue(r.text().contains(host.replace("\"", "")), r.text());
+        }
+        RawHttp.Response port = f.fetch(token, "NET", "http://127.0.0.1:99999999/x", "", null);
+        assertError(port, 502, "no_route");
+        assertTrue(port.text().contains("'127.0.0.1:99999999': port must be 1-65535"), port.text());
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            H2cProbe.Answer a = p.send(h2("GET", "http", "api.internal/evil", "/x"), null, 5000);
+            assertEquals("502", a.status(), a.toString());
+            assertEquals("no_route", a.error(), a.toString());
+            assertTrue(a.body().contains(":authority must be host[:port]"), a.toString());
+        }
+    }
+
+    /** RFC 9112 3.2: more than one Host is a 400; so is a second binding or worker token (never first-one-wins). */
+    @Test
+    void duplicateHostBindingOrTokenIsA400() throws Exception {
+        String auth = "Proxy-Authorization: Bearer " + token + "\r\n";
+        for (String[] c : new String[][] {
+                {"GET /x HTTP/1.1\r\n" + auth + "cf-vpc-binding: WEB\r\nHost: api.internal\r\nHost: other.internal\r\n", "more than one Host header"},
+                {"GET http://api.internal/x HTTP/1.1\r\n" + auth + "cf-vpc-binding: WEB\r\ncf-vpc-binding: NET\r\n", "more than one cf-vpc-binding header"},
+                {"GET http://api.internal/x HTTP/1.1\r\n" + auth + "Proxy-Authorization: Bearer other\r\ncf-vpc-binding: WEB\r\n", "more than one Proxy-Authorization header"}}) {
+            RawHttp.Response r = RawHttp.send(f.gateway.port(), c[0] + "\r\n", null);
+            assertEquals(400, r.status(), c[0] + ": " + r.text());
+            assertNull(r.header("cf-vpc-error"), r.text());
+            assertNull(r.header("x-origin"), r.text());
+            assertTrue(r.text().startsWith("bad request: " + c[1]), r.text());
+        }
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            H2cProbe.Answer differ = p.send(h2("GET", "http", "api.internal", "/x").add("host", "other.internal"), null, 5000);
+            assertEquals("400", differ.status(), differ.toString());
+            assertTrue(differ.body().contains(":authority and host field differ: 'api.internal' and 'other.internal'"), differ.toString());
+            H2cProbe.Answer same = p.send(h2("GET", "http", "api.internal", "/x").add("host", "api.internal"), null, 5000);
+            assertEquals("200", same.status(), same.toString());
+        }
+    }
+
+    /**
+     * A head the HTTP/1.1 decoder takes (under 64 KiB) but that is too large for the link's header list limit once it
+     * is an HTTP/2 header list with the link's own headers: a 431 before any stream is opened, and the link unharmed.
+     */
+    @Test
+    void aHeadTooLargeForTheLinkIsA431AndTheLinkStaysUp() throws Exception {
+        List<?> linksBefore = List.copyOf(f.tunnels.router().links(tunnel.id()));
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 900; i++) {
+            many.append(String.format("x-h%03d: %040d\r\n", i, i)); // 50 bytes a line
+        }
+        RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal/x", many.toString(), null);
+        assertEquals(431, r.status(), r.text());
+        assertTrue(r.text().startsWith("request header fields too large: "), r.text());
+        assertNull(r.header("x-origin"), r.text());
+
+        // a 60 KB Host is no host name at all: refused as such (no_route), before any stream, not stream_reset
+        RawHttp.Response host = f.fetch(token, "WEB", "/x", "Host: " + "a".repeat(60_000) + ".internal\r\n", null);
+        assertError(host, 502, "no_route");
+        assertTrue(host.text().contains("is neither a valid host name nor an IPv4 address"), host.text());
+
+        // just under the limit as the worker sent it, just over it with the link's own headers added: the exact check.
+        // What the estimate counts: method, target and every field (name + value + 32 each).
+        String url = "http://api.internal/x";
+        int others = 3 + url.length() + 2 * 32 + ("proxy-authorization".length() + ("Bearer " + token).length() + 32)
+                + ("cf-vpc-binding".length() + 3 + 32) + ("connection".length() + 5 + 32);
+        String big = "x".repeat(65536 - 5 - others - ("x-big".length() + 32));
+        RawHttp.Response exact = f.fetch(token, "WEB", url, "x-big: " + big + "\r\n", null);
+        assertEquals(431, exact.status(), exact.text());
+        assertTrue(exact.text().contains("at most 65536 can go over the tunnel link"), exact.text());
+
+        RawHttp.Response ok = f.fetch(token, "WEB", url, "x-big: " + "x".repeat(60_000) + "\r\n", null);
+        assertEquals(200, ok.status(), ok.text());
+        assertEquals(linksBefore, List.copyOf(f.tunnels.router().links(tunnel.id())), "the same link carries on");
+    }
+
+    /** Junk after the h2c preface is the peer's problem: the connection closes, and nothing is logged as a warning. */
+    @Test
+    void junkAfterTheH2cPrefaceClosesTheConnectionQuietly() throws Exception {
+        java.util.logging.Logger netty = java.util.logging.Logger.getLogger("io.netty.channel.DefaultChannelPipeline");
+        List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        netty.addHandler(h);
+        try {
+            for (int i = 0; i < 3; i++) {
+                try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+                    s.setSoTimeout(5000);
+                    s.getOutputStream().write(("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "this is not an HTTP/2 frame at all\r\n".repeat(4))
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    s.getInputStream().readAllBytes(); // the gateway's SETTINGS and GOAWAY, then the close
+                }
+            }
+            Thread.sleep(200);
+        } finally {
+            netty.removeHandler(h);
+        }
+        assertEquals(List.of(), warnings.stream().map(java.util.logging.LogRecord::getMessage).toList());
+    }
+
+    /** Refusals name what the worker sent: :scheme (not a cf-vpc-scheme it never sent); '*' is no URL. */
+    @Test
+    void h2cRefusalsNameWhatWasSent() throws Exception {
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            H2cProbe.Answer ftp = p.send(h2("GET", "ftp", "api.internal", "/x"), null, 5000);
+            assertEquals("403", ftp.status(), ftp.toString());
+            assertEquals("scheme_not_allowed", ftp.error(), ftp.toString());
+            assertTrue(ftp.body().contains(":scheme must be http or https, got 'ftp'"), ftp.toString());
+            H2cProbe.Answer star = p.send(h2("OPTIONS", "http", "api.internal", "*"), null, 5000);
+            assertEquals("502", star.status(), star.toString());
+            assertEquals("no_route", star.error(), star.toString());
+            assertTrue(star.body().contains("the request target '*' asks about the gateway itself"), star.toString());
+        }
+    }
+
+    private static void assertError(RawHttp.Response r, int status, String code) {
+        assertEquals(status, r.status(), r.text());
+        assertEquals(code, r.header("cf-vpc-error"), r.text());
+        assertNull(r.header("x-origin"), "the origin was reached: " + r.text());
+    }
+}

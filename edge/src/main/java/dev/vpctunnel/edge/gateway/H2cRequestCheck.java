@@ -1,0 +1,93 @@
+package dev.vpctunnel.edge.gateway;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.logging.Logger;
+
+/**
+ * First in an h2c stream's pipeline: the stream's first HEADERS must be a request (RFC 9113 8.3.1: :method, :scheme
+ * and a non-empty :path). Netty's HPACK decoder already refuses unknown, repeated or misplaced pseudo-headers, but not
+ * missing ones, and the HTTP/1 conversion would take HEADERS without :method for trailers (no request, and a stream
+ * that never ends). A malformed request is refused as RFC 9113 8.1.1 says: RST_STREAM(PROTOCOL_ERROR), the
+ * connection and its other streams unharmed. A host field that says otherwise than :authority gets a 400 naming both.
+ */
+final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = Logger.getLogger(H2cRequestCheck.class.getName());
+    private boolean headSeen;
+    private boolean refused;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (refused) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!headSeen && msg instanceof Http2HeadersFrame h) {
+            headSeen = true;
+            String problem = problem(h.headers());
+            if (problem != null) {
+                refused = true;
+                ReferenceCountUtil.release(msg);
+                LOG.fine(() -> "h2c stream " + ctx.channel() + " reset: malformed request: " + problem);
+                reset(ctx);
+                return;
+            }
+            CharSequence authority = h.headers().authority();
+            CharSequence host = h.headers().get(HttpHeaderNames.HOST);
+            if (authority != null && host != null && !AsciiString.contentEqualsIgnoreCase(authority, host)) {
+                // RFC 9113 8.3.1: malformed too, but a worker can act on a 400 that says why
+                refused = true;
+                ReferenceCountUtil.release(msg);
+                badRequest(ctx, "bad request: the request's :authority and host field differ: '"
+                        + FetchUrl.printable(authority.toString()) + "' and '" + FetchUrl.printable(host.toString()) + "'");
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** What makes these request headers malformed, or null. */
+    static String problem(Http2Headers h) {
+        if (h.method() == null) {
+            return "no :method";
+        }
+        if (h.scheme() == null) {
+            return "no :scheme";
+        }
+        CharSequence path = h.path();
+        if (path == null) {
+            return "no :path";
+        }
+        return path.length() == 0 ? "empty :path" : null;
+    }
+
+    /** A plain 400 (as MalformedRequest's) that ends the stream, then the stream's channel closes. */
+    private static void badRequest(ChannelHandlerContext ctx, String text) {
+        LOG.fine(() -> "h2c stream " + ctx.channel() + " refused: " + text);
+        byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        Http2Headers head = new DefaultHttp2Headers().status(HttpResponseStatus.BAD_REQUEST.codeAsText())
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8").setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        ctx.write(new DefaultHttp2HeadersFrame(head));
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(ctx.alloc().buffer(body.length).writeBytes(body), true))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** RST_STREAM(PROTOCOL_ERROR) on this stream, then its channel closes (no second reset: the stream is closed). */
+    static void reset(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(ChannelFutureListener.CLOSE);
+    }
+}
