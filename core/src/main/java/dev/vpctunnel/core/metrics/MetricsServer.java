@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -35,7 +37,8 @@ import java.util.function.BooleanSupplier;
 /**
  * GET /metrics (Prometheus text) and GET /ready (200 when ready, else 503) on a small listener of its own. A request
  * must arrive within {@link #REQUEST_TIMEOUT} and a keep-alive connection idle for {@link #IDLE_TIMEOUT} is closed, so
- * stuck or trickling clients cannot pile up open connections.
+ * stuck or trickling clients cannot pile up open connections. A request that cannot be parsed gets 400 (414 for a
+ * request line, 431 for headers over the limit) and the connection is closed.
  */
 public final class MetricsServer implements AutoCloseable {
     /** How long a request (line, headers, body) may take to arrive: from the connection's start or its first byte. */
@@ -95,6 +98,19 @@ public final class MetricsServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws IOException {
+            if (req.decoderResult().isFailure()) {
+                // the decoder discards everything after a failure: answer, then close
+                Throwable cause = req.decoderResult().cause();
+                FullHttpResponse resp = cause instanceof TooLongHttpHeaderException
+                        ? text(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large\n")
+                        : cause instanceof TooLongHttpLineException
+                        ? text(ctx, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n")
+                        : text(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request\n");
+                HttpUtil.setContentLength(resp, resp.content().readableBytes());
+                HttpUtil.setKeepAlive(resp, false);
+                ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             String path = req.uri().split("\\?", 2)[0];
             FullHttpResponse resp;
             if (path.equals("/metrics")) {

@@ -159,4 +159,44 @@ class MetricsServerTest {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue(ms >= 400, "idle connection closed after " + ms + " ms, the idle timeout is 700 ms");
     }
+
+    private String badRequest(String request) throws Exception {
+        start(Duration.ofSeconds(10), Duration.ofSeconds(60));
+        Socket s = connect();
+        send(s, request);
+        return readToEof(s, Duration.ofSeconds(3)); // answered, then closed
+    }
+
+    @Test
+    void aMalformedHeaderLineIs400ThenClose() throws Exception {
+        String r = badRequest("GET /metrics HTTP/1.1\r\nBad Header\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 400 Bad Request\r\n"), r);
+        assertTrue(r.toLowerCase().contains("connection: close\r\n"), r);
+        assertTrue(r.endsWith("malformed HTTP request\n"), r);
+    }
+
+    @Test
+    void garbageIs400ThenClose() throws Exception {
+        String r = badRequest("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u01fc\u0003\u0003 not http at all\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 400 Bad Request\r\n"), r);
+    }
+
+    @Test
+    void aHugeHeaderIs431ThenClose() throws Exception {
+        String r = badRequest("GET /metrics HTTP/1.1\r\nX-Big: " + "a".repeat(200 * 1024) + "\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"), r);
+    }
+
+    @Test
+    void aHugeRequestLineIs414ThenClose() throws Exception {
+        String r = badRequest("GET /" + "a".repeat(20 * 1024) + " HTTP/1.1\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 414 "), r);
+    }
+
+    @Test
+    void aGoodRequestBeforeABadOneIsStillAnswered() throws Exception {
+        String r = badRequest("GET /ready HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nBad Header\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+        assertTrue(r.contains("ready\nHTTP/1.1 400 Bad Request\r\n"), r);
+    }
 }
