@@ -175,4 +175,33 @@ class ApiConnectionTest {
         long ms = trickleUntilClosed(s, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
         assertTrue(ms < 3000, "closed after " + ms + " ms, the deadline is 800 ms");
     }
+
+    private static List<String> statuses(String all) {
+        return java.util.regex.Pattern.compile("HTTP/1.1 (\\d{3})").matcher(all).results().map(m -> m.group(1)).toList();
+    }
+
+    @Test
+    void aRequestPipelinedBeforeAMalformedOneIsAnsweredThenThe400() throws Exception {
+        start(Duration.ofSeconds(30));
+        Socket s = connect();
+        String body = "{\"name\":\"pipelined-ghost\"}";
+        send(s, "POST /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
+                + "GET / HTTP/1.1\r\nBad Header\r\n\r\n");
+        String all = readToEof(s, Duration.ofSeconds(5));
+        assertEquals(List.of("200", "400"), statuses(all), all);
+        assertTrue(all.contains("pipelined-ghost"), "the client sees the tunnel it created: " + all);
+        assertTrue(all.endsWith("malformed HTTP request\"}],\"messages\":[],\"result\":null}"), all);
+        assertEquals(1, directory.data().tunnels(account).size());
+    }
+
+    @Test
+    void answersToPipelinedGetsBeforeAMalformedRequestGoOutInOrder() throws Exception {
+        start(Duration.ofSeconds(30));
+        Socket s = connect();
+        send(s, get("/cfd_tunnel") + get("/nope") + get("/cfd_tunnel") + "GET / HTTP/1.1\r\nBad Header\r\n\r\n"
+                + get("/cfd_tunnel"));
+        String all = readToEof(s, Duration.ofSeconds(5));
+        assertEquals(List.of("200", "404", "200", "400"), statuses(all), "nothing after the malformed one: " + all);
+    }
 }
