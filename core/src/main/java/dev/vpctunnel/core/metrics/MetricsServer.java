@@ -1,5 +1,7 @@
 package dev.vpctunnel.core.metrics;
 
+import dev.vpctunnel.core.net.IdleWatch;
+import dev.vpctunnel.core.net.RequestDeadline;
 import dev.vpctunnel.core.net.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -20,16 +22,30 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
-/** GET /metrics (Prometheus text) and GET /ready (200 when ready, else 503) on a small listener of its own. */
+/**
+ * GET /metrics (Prometheus text) and GET /ready (200 when ready, else 503) on a small listener of its own. A request
+ * must arrive within {@link #REQUEST_TIMEOUT} and a keep-alive connection idle for {@link #IDLE_TIMEOUT} is closed, so
+ * stuck or trickling clients cannot pile up open connections. A request that cannot be parsed gets 400 (414 for a
+ * request line, 431 for headers over the limit) and the connection is closed.
+ */
 public final class MetricsServer implements AutoCloseable {
+    /** How long a request (line, headers, body) may take to arrive: from the connection's start or its first byte. */
+    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a keep-alive connection may stay without traffic. */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
     private final Channel channel;
 
     private MetricsServer(Channel channel) {
@@ -38,12 +54,21 @@ public final class MetricsServer implements AutoCloseable {
 
     public static MetricsServer start(InetSocketAddress bind, EventLoopGroup group, PrometheusRegistry registry,
                                       BooleanSupplier ready) throws InterruptedException {
+        return start(bind, group, registry, ready, REQUEST_TIMEOUT, IDLE_TIMEOUT);
+    }
+
+    /** As above, with the time a request may take to arrive and the time a keep-alive connection may stay idle. */
+    public static MetricsServer start(InetSocketAddress bind, EventLoopGroup group, PrometheusRegistry registry,
+                                      BooleanSupplier ready, Duration requestTimeout, Duration idleTimeout)
+            throws InterruptedException {
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         Channel ch = new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
-                        c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192), new HttpObjectAggregator(4096),
+                        RequestDeadline deadline = new RequestDeadline(requestTimeout);
+                        c.pipeline().addLast(new IdleWatch(Duration.ZERO, Duration.ZERO, idleTimeout), deadline.bytes(),
+                                new HttpServerCodec(4096, 8192, 8192), deadline.requests(), new HttpObjectAggregator(4096),
                                 new Handler(registry, writer, ready));
                     }
                 })
@@ -73,6 +98,19 @@ public final class MetricsServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws IOException {
+            if (req.decoderResult().isFailure()) {
+                // the decoder discards everything after a failure: answer, then close
+                Throwable cause = req.decoderResult().cause();
+                FullHttpResponse resp = cause instanceof TooLongHttpHeaderException
+                        ? text(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large\n")
+                        : cause instanceof TooLongHttpLineException
+                        ? text(ctx, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n")
+                        : text(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request\n");
+                HttpUtil.setContentLength(resp, resp.content().readableBytes());
+                HttpUtil.setKeepAlive(resp, false);
+                ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             String path = req.uri().split("\\?", 2)[0];
             FullHttpResponse resp;
             if (path.equals("/metrics")) {
@@ -105,6 +143,15 @@ public final class MetricsServer implements AutoCloseable {
                     ctx.alloc().buffer().writeBytes(body.getBytes(StandardCharsets.UTF_8)));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             return r;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +25,12 @@ public final class AdminApiServer implements AutoCloseable {
 
     public static AdminApiServer start(InetSocketAddress bind, Directory directory, LinkRegistry links,
                                        ExecutorService blockingExecutor) throws InterruptedException {
+        return start(bind, directory, links, blockingExecutor, ApiInitializer.REQUEST_TIMEOUT);
+    }
+
+    /** As above, with the time a request (head and body) may take to arrive; tests shorten it. */
+    static AdminApiServer start(InetSocketAddress bind, Directory directory, LinkRegistry links,
+                                ExecutorService blockingExecutor, Duration requestTimeout) throws InterruptedException {
         EventLoopGroup group = Transports.group(1, "api");
         try {
             ApiRouter router = new ApiRouter(directory, links == null ? LinkRegistry.NONE : links);
@@ -31,7 +38,7 @@ public final class AdminApiServer implements AutoCloseable {
                     .group(group)
                     .channel(Transports.server())
                     .option(ChannelOption.SO_BACKLOG, 128)
-                    .childHandler(new ApiInitializer(router, blockingExecutor))
+                    .childHandler(new ApiInitializer(router, blockingExecutor, requestTimeout))
                     .bind(bind.isUnresolved() ? new InetSocketAddress(bind.getHostString(), bind.getPort()) : bind)
                     .sync()
                     .channel();

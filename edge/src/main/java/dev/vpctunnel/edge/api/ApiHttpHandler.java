@@ -48,10 +48,18 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
         if (msg.decoderResult().isFailure()) {
-            queue.clear();
-            write(ctx, Envelope.error(400, ApiException.CODE_INVALID, "malformed HTTP request"), false);
-            return;
+            // after the answers to the requests before it (pipelined): the 400, then close; the decoder drops the rest
+            queue.add(new Pending(null, Envelope.error(400, ApiException.CODE_INVALID, "malformed HTTP request"), false));
+        } else {
+            queue(msg, keepAlive);
         }
+        ctx.channel().config().setAutoRead(false);
+        if (!inFlight) {
+            next(ctx);
+        }
+    }
+
+    private void queue(FullHttpRequest msg, boolean keepAlive) {
         try {
             QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
             queue.add(new Pending(new ApiRequest(msg.method().name(), uri.path(), uri.parameters(),
@@ -61,10 +69,6 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             // queued like a request, so that pipelined answers stay in order
             queue.add(new Pending(null, Envelope.error(400, ApiException.CODE_INVALID,
                     "malformed %-escape in the request path or query: " + e.getMessage()), keepAlive));
-        }
-        ctx.channel().config().setAutoRead(false);
-        if (!inFlight) {
-            next(ctx);
         }
     }
 

@@ -11,7 +11,7 @@ import tools.jackson.databind.node.ObjectNode;
 import java.util.Set;
 import java.util.UUID;
 
-/** Strict JSON input: one value, no duplicate keys, no unknown fields; errors name the field. */
+/** Strict JSON input: one value, no duplicate keys, no unknown fields, no hidden characters in strings; errors name the field. */
 final class Json {
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -69,7 +69,27 @@ final class Json {
         if (!v.isString()) {
             throw ApiException.invalid(join(path, name) + ": must be a string");
         }
-        return v.stringValue();
+        return text(v.stringValue(), join(path, name));
+    }
+
+    /**
+     * s, or 400 naming the field if it holds a control character (C0, DEL, C1), an invisible formatting character
+     * (Unicode category Cf, as U+202E that reverses the text shown after it) or half of a UTF-16 surrogate pair: names
+     * and comments end up in listings, terminals and logs, where such characters hide or forge what is shown.
+     */
+    static String text(String s, String field) {
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            String kind = Character.isISOControl(cp) ? "control character"
+                    : Character.getType(cp) == Character.FORMAT ? "formatting character"
+                    : Character.getType(cp) == Character.SURROGATE ? "unpaired surrogate" : null;
+            if (kind != null) {
+                throw ApiException.invalid(String.format("%s: %s U+%04X at offset %d is not allowed (no control, "
+                        + "invisible formatting or unpaired surrogate characters)", field, kind, cp, i));
+            }
+            i += Character.charCount(cp);
+        }
+        return s;
     }
 
     static String reqString(JsonNode n, String path, String name) {

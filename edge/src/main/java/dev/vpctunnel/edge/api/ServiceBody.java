@@ -58,6 +58,11 @@ final class ServiceBody {
         if (ipv4 == null && ipv6 == null) {
             throw ApiException.invalid("host: one of ipv4, ipv6 (with network) or hostname (with resolver_network) is required");
         }
+        for (String[] a : new String[][] {{"host.ipv4", ipv4}, {"host.ipv6", ipv6}}) {
+            if (Cidr.hasLeadingZeroOctet(a[1])) {
+                throw ApiException.invalid(a[0] + ": " + Cidr.leadingZero(a[1]));
+            }
+        }
         if (ipv4 != null && !Cidr.isIpv4(ipv4)) {
             throw ApiException.invalid("host.ipv4: '" + ipv4 + "' is not an IPv4 address");
         }
@@ -80,6 +85,9 @@ final class ServiceBody {
             }
         }
         String hostname = Json.reqString(host, "host", "hostname");
+        if (Cidr.hasLeadingZeroOctet(hostname)) {
+            throw ApiException.invalid("host.hostname: " + Cidr.leadingZero(hostname));
+        }
         if (!HostnameRoutes.isHostname(hostname)) {
             throw ApiException.invalid("host.hostname: '" + hostname + "' is not a valid hostname"
                     + (Cidr.parseIp(hostname) != null ? " (use host.ipv4 or host.ipv6 for addresses)" : ""));
@@ -101,6 +109,10 @@ final class ServiceBody {
             }
             for (int i = 0; i < ips.size(); i++) {
                 JsonNode ip = ips.get(i);
+                if (ip.isString() && Cidr.hasLeadingZeroOctet(ip.stringValue())) {
+                    throw ApiException.invalid("host.resolver_network.resolver_ips[" + i + "]: "
+                            + Cidr.leadingZero(ip.stringValue()));
+                }
                 if (!ip.isString() || Cidr.parseIp(ip.stringValue()) == null) {
                     throw ApiException.invalid("host.resolver_network.resolver_ips[" + i + "]: '" + ip.asString()
                             + "' is not an IP address");

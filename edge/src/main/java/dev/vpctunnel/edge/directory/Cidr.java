@@ -24,6 +24,9 @@ public final class Cidr {
         String v = s.trim();
         int slash = v.indexOf('/');
         String addr = slash < 0 ? v : v.substring(0, slash);
+        if (hasLeadingZeroOctet(addr)) {
+            throw new IllegalArgumentException(leadingZero(s));
+        }
         byte[] bytes = parseIp(addr);
         if (bytes == null) {
             throw new IllegalArgumentException("'" + s + "' is not a CIDR (bad address)");
@@ -43,9 +46,9 @@ public final class Cidr {
         return new Cidr(mask(bytes, prefix), prefix);
     }
 
-    /** The bytes of an IPv4 or IPv6 literal, or null; zone ids are refused. */
+    /** The bytes of an IPv4 or IPv6 literal, or null; zone ids and IPv4 octets with a leading zero are refused. */
     public static byte[] parseIp(String s) {
-        if (s == null || s.isEmpty() || s.indexOf('%') >= 0) {
+        if (s == null || s.isEmpty() || s.indexOf('%') >= 0 || hasLeadingZeroOctet(s)) {
             return null;
         }
         if (NetUtil.isValidIpV4Address(s)) {
@@ -59,11 +62,40 @@ public final class Cidr {
     }
 
     public static boolean isIpv4(String s) {
-        return s != null && NetUtil.isValidIpV4Address(s);
+        return s != null && NetUtil.isValidIpV4Address(s) && !hasLeadingZeroOctet(s);
     }
 
     public static boolean isIpv6(String s) {
-        return s != null && s.indexOf('%') < 0 && NetUtil.isValidIpV6Address(s);
+        return s != null && s.indexOf('%') < 0 && NetUtil.isValidIpV6Address(s) && !hasLeadingZeroOctet(s);
+    }
+
+    /**
+     * Whether s is dotted-quad IPv4 text (alone, or at the end of an IPv6 address) with an octet written with a
+     * leading zero, as "010.0.0.1": inet_aton, ping or curl read 010 as octal (8), other software as decimal (10), so
+     * what such text names depends on who reads it.
+     */
+    public static boolean hasLeadingZeroOctet(String s) {
+        if (s == null) {
+            return false;
+        }
+        String[] octets = s.substring(s.lastIndexOf(':') + 1).split("\\.", -1);
+        if (octets.length != 4) {
+            return false;
+        }
+        boolean leadingZero = false;
+        for (String o : octets) {
+            if (o.isEmpty() || !o.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return false;
+            }
+            leadingZero |= o.length() > 1 && o.charAt(0) == '0';
+        }
+        return leadingZero;
+    }
+
+    /** Why s (for which {@link #hasLeadingZeroOctet} holds) is refused. */
+    public static String leadingZero(String s) {
+        return "'" + s + "' has an IPv4 octet with a leading zero, which is ambiguous (octal to some software, "
+                + "decimal to others): write each octet in decimal without leading zeros";
     }
 
     private static byte[] mask(byte[] b, int prefix) {

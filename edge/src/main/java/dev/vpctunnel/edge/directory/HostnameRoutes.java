@@ -20,15 +20,18 @@ public final class HostnameRoutes {
             p = p.substring(0, p.length() - 1);
         }
         String rest = p.startsWith("*.") ? p.substring(2) : p;
+        if (Cidr.hasLeadingZeroOctet(rest)) {
+            throw new IllegalArgumentException(Cidr.leadingZero(pattern));
+        }
         if (!isHostname(rest)) {
             throw new IllegalArgumentException("'" + pattern + "' is not a hostname or a wildcard as *.corp.internal");
         }
         return p;
     }
 
-    /** A DNS name (not an IP literal): labels of letters, digits, '-' and '_', 253 characters at most. */
+    /** A DNS name (not an IP literal, nor IPv4 text with leading zeros): labels of letters, digits, '-' and '_', 253 characters at most. */
     public static boolean isHostname(String s) {
-        if (s == null || s.isEmpty() || s.length() > 253 || Cidr.parseIp(s) != null) {
+        if (s == null || s.isEmpty() || s.length() > 253 || Cidr.parseIp(s) != null || Cidr.hasLeadingZeroOctet(s)) {
             return false;
         }
         for (String label : s.toLowerCase(Locale.ROOT).split("\\.", -1)) {

@@ -29,6 +29,8 @@ import java.util.logging.Logger;
 /** The edge's end of a link's control stream: challenge, registration check, drain messages. */
 final class EdgeControlStream extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(EdgeControlStream.class.getName());
+    /** How many characters of a value an unauthenticated peer sent go into a log line or a refusal. */
+    static final int MAX_PEER_VALUE = 64;
     private final EdgeLinkSession session;
     private final TunnelAuthority authority;
     private final DelimitedFrames<ConnectorFrame> decoder = EdgeLinkSession.newDecoder();
@@ -77,7 +79,7 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
     private void handle(ChannelHandlerContext ctx, ConnectorFrame f) {
         switch (f.getKindCase()) {
             case REGISTER -> register(ctx, f.getRegister());
-            case DRAIN -> session.peerDraining(f.getDrain().getReason().isEmpty() ? "connector drains" : f.getDrain().getReason());
+            case DRAIN -> session.peerDraining(f.getDrain().getReason().isEmpty() ? "connector drains" : peer(f.getDrain().getReason()));
             default -> LOG.fine(() -> session + ": ignoring unknown control message");
         }
     }
@@ -115,7 +117,8 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
             return;
         }
         if (secret.isEmpty()) {
-            refuse(ctx, FailureKind.PERMANENT, "unknown tunnel " + tunnelId + " (deleted, or not in account " + r.getAccountId() + ")");
+            refuse(ctx, FailureKind.PERMANENT, "unknown tunnel " + tunnelId + " (deleted, or not in account "
+                    + peer(r.getAccountId()) + ")");
             return;
         }
         if (!LinkProof.verify(secret.get(), challenge, r.getTunnelId(), r.getConnectorId(), r.getLinkIndex(),
@@ -128,6 +131,36 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
         send(ctx.channel(), EdgeFrame.newBuilder().setResult(RegisterResult.newBuilder().setOk(true)
                 .setEdgeId(session.config().edgeId())).build());
         session.registered(link);
+    }
+
+    /**
+     * A value the peer chose (before it proved anything), fit for a log line: control and formatting characters
+     * escaped, and at most {@link #MAX_PEER_VALUE} characters, then "…". Else any TLS client could write 16 KB lines,
+     * or lines of its own, into the edge's log.
+     */
+    static String peer(String s) {
+        int end = s.length();
+        boolean clipped = end > MAX_PEER_VALUE;
+        if (clipped) {
+            end = Character.isHighSurrogate(s.charAt(MAX_PEER_VALUE - 1)) ? MAX_PEER_VALUE - 1 : MAX_PEER_VALUE;
+        }
+        StringBuilder b = new StringBuilder(end + 8);
+        for (int i = 0; i < end; i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                        b.append(String.format("\\u%04X", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return clipped ? b.append('…').toString() : b.toString();
     }
 
     private void refuse(ChannelHandlerContext ctx, FailureKind kind, String message) {

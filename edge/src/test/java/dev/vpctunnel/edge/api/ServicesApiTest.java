@@ -173,4 +173,44 @@ class ServicesApiTest {
         assertEquals(405, f.call("PATCH", path + "/" + id, "{}").status());
         assertEquals(405, f.call("DELETE", path, null).status());
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "ipv4 first octet|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv4\":\"010.0.0.1\",NET}}|host.ipv4",
+            "ipv4 last octet|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv4\":\"10.0.0.01\",NET}}|host.ipv4",
+            "ipv4 00|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv4\":\"10.00.0.1\",NET}}|host.ipv4",
+            "ipv4 in ipv6|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv6\":\"::ffff:010.0.0.1\",NET}}|host.ipv6",
+            "resolver ip|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"x.internal\",\"resolver_network\":{\"tunnel_id\":\"TID\",\"resolver_ips\":[\"10.0.0.053\"]}}}|host.resolver_network.resolver_ips[0]",
+            "as hostname|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"010.0.0.1\",RNET}}|host.hostname",
+    })
+    void ipv4WithALeadingZeroIsRefusedAsAmbiguous(String label, String body, String field) {
+        String b = body.replace("RNET", "\"resolver_network\":{\"tunnel_id\":\"" + tunnel + "\"}")
+                .replace("NET", net()).replace("TID", tunnel);
+        int before = f.directory.data().services(f.account).size();
+        Resp r = f.post(path, b);
+        assertEquals(400, r.status(), label + ": " + r);
+        assertTrue(r.error().startsWith(field + ": "), label + ": " + r.error());
+        assertTrue(r.error().contains("leading zero"), label + ": " + r.error());
+        assertEquals(before, f.directory.data().services(f.account).size(), "nothing written");
+    }
+
+    @Test
+    void ipv4WithALeadingZeroIsRefusedInRoutes() {
+        Resp r = f.post(f.acct("/teamnet/routes"), "{\"network\":\"010.0.0.0/8\",\"tunnel_id\":\"" + tunnel + "\"}");
+        assertEquals(400, r.status(), r.toString());
+        assertTrue(r.error().startsWith("network: ") && r.error().contains("leading zero"), r.error());
+        r = f.post(f.acct("/zerotrust/routes/hostname"), "{\"hostname\":\"010.0.0.1\",\"tunnel_id\":\"" + tunnel + "\"}");
+        assertEquals(400, r.status(), r.toString());
+        assertTrue(r.error().startsWith("hostname: "), r.error());
+    }
+
+    @Test
+    void zeroOctetsWithoutLeadingZerosStillWork() {
+        Resp r = f.post(path, ipBody("", "{\"ipv4\":\"10.0.0.0\",\"ipv6\":\"::ffff:10.0.0.1\"," + net() + "}"));
+        assertEquals(200, r.status(), r.toString());
+        assertEquals(200, f.call("DELETE", path + "/" + r.result().path("service_id").asString(), null).status());
+        r = f.post(f.acct("/teamnet/routes"), "{\"network\":\"0.0.0.0/0\",\"tunnel_id\":\"" + tunnel + "\"}");
+        assertEquals(200, r.status(), r.toString());
+        assertEquals(200, f.call("DELETE", f.acct("/teamnet/routes/" + r.result().path("id").asString()), null).status());
+    }
 }

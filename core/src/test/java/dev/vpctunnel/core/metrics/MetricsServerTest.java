@@ -1,0 +1,202 @@
+package dev.vpctunnel.core.metrics;
+
+import dev.vpctunnel.core.net.Transports;
+import io.netty.channel.EventLoopGroup;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The metrics listener on a real socket: slow or stuck clients are closed; what it answers. */
+class MetricsServerTest {
+    private final EventLoopGroup group = Transports.group(1, "metrics-test");
+    private final List<Socket> sockets = new ArrayList<>();
+    private MetricsServer server;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Socket s : sockets) {
+            s.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    private void start(Duration request, Duration idle) throws InterruptedException {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Counter.builder().name("test_things").help("things").register(registry).inc();
+        server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), group, registry, () -> true, request, idle);
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket("127.0.0.1", server.port());
+        sockets.add(s);
+        return s;
+    }
+
+    private static void send(Socket s, String text) throws IOException {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+    }
+
+    /** Reads up to the end of the stream within the time limit; fails if the server keeps the connection open. */
+    static String readToEof(Socket s, Duration limit) throws IOException {
+        s.setSoTimeout((int) limit.toMillis());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        try {
+            for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                out.write(buf, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            fail("the server kept the connection open for " + limit + "; read so far: "
+                    + out.toString(StandardCharsets.ISO_8859_1));
+        } catch (IOException e) {
+            // a reset is a close too
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** One response: head and a body of its Content-Length. */
+    static String readResponse(Socket s) throws IOException {
+        s.setSoTimeout(5000);
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed in the response head: " + head);
+            }
+            head.write(b);
+        }
+        String h = head.toString(StandardCharsets.ISO_8859_1);
+        int length = 0;
+        for (String line : h.split("\r\n")) {
+            if (line.toLowerCase().startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return h + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void connectionsThatNeverFinishTheRequestLineAreClosed() throws Exception {
+        start(Duration.ofMillis(500), Duration.ofSeconds(60));
+        List<Socket> stuck = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Socket s = connect();
+            send(s, "GET /metr");
+            stuck.add(s);
+        }
+        for (Socket s : stuck) {
+            assertEquals("", readToEof(s, Duration.ofSeconds(3)));
+        }
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosed() throws Exception {
+        start(Duration.ofMillis(500), Duration.ofSeconds(60));
+        assertEquals("", readToEof(connect(), Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void oneByteAtATimeDoesNotKeepARequestAlive() throws Exception {
+        start(Duration.ofMillis(800), Duration.ofSeconds(60));
+        Socket s = connect();
+        send(s, "GET /metrics HTTP/1.1\r\n");
+        s.setSoTimeout(50);
+        long t0 = System.nanoTime();
+        boolean closed = false;
+        while (!closed && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4)) {
+            try {
+                send(s, "X"); // a header name that never ends, a byte every ~50 ms: never idle
+                closed = s.getInputStream().read() < 0;
+            } catch (SocketTimeoutException e) {
+                // still open
+            } catch (IOException e) {
+                closed = true;
+            }
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(closed, "a request trickled in for 4 s without being closed");
+        assertTrue(ms >= 500 && ms < 3000, "closed after " + ms + " ms, the deadline is 800 ms");
+    }
+
+    @Test
+    void keepAliveRequestsAreAnsweredThenAnIdleConnectionIsClosed() throws Exception {
+        start(Duration.ofMillis(700), Duration.ofMillis(700));
+        Socket s = connect();
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(400); // each request within its deadline, the connection never idle for long
+            send(s, "GET /ready HTTP/1.1\r\nHost: x\r\n\r\n");
+            String r = readResponse(s);
+            assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+            assertTrue(r.endsWith("ready\n"), r);
+        }
+        send(s, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        String r = readResponse(s);
+        assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n") && r.contains("test_things_total 1.0"), r);
+        long t0 = System.nanoTime();
+        assertEquals("", readToEof(s, Duration.ofSeconds(3)));
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(ms >= 400, "idle connection closed after " + ms + " ms, the idle timeout is 700 ms");
+    }
+
+    private String badRequest(String request) throws Exception {
+        start(Duration.ofSeconds(10), Duration.ofSeconds(60));
+        Socket s = connect();
+        send(s, request);
+        return readToEof(s, Duration.ofSeconds(3)); // answered, then closed
+    }
+
+    @Test
+    void aMalformedHeaderLineIs400ThenClose() throws Exception {
+        String r = badRequest("GET /metrics HTTP/1.1\r\nBad Header\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 400 Bad Request\r\n"), r);
+        assertTrue(r.toLowerCase().contains("connection: close\r\n"), r);
+        assertTrue(r.endsWith("malformed HTTP request\n"), r);
+    }
+
+    @Test
+    void garbageIs400ThenClose() throws Exception {
+        String r = badRequest("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u01fc\u0003\u0003 not http at all\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 400 Bad Request\r\n"), r);
+    }
+
+    @Test
+    void aHugeHeaderIs431ThenClose() throws Exception {
+        String r = badRequest("GET /metrics HTTP/1.1\r\nX-Big: " + "a".repeat(200 * 1024) + "\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"), r);
+    }
+
+    @Test
+    void aHugeRequestLineIs414ThenClose() throws Exception {
+        String r = badRequest("GET /" + "a".repeat(20 * 1024) + " HTTP/1.1\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 414 "), r);
+    }
+
+    @Test
+    void aGoodRequestBeforeABadOneIsStillAnswered() throws Exception {
+        String r = badRequest("GET /ready HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nBad Header\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+        assertTrue(r.contains("ready\nHTTP/1.1 400 Bad Request\r\n"), r);
+    }
+}

@@ -1,0 +1,207 @@
+package dev.vpctunnel.edge.api;
+
+import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.InitResult;
+import dev.vpctunnel.edge.routing.LinkRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The admin API's connections on a real socket: how long a request may take to arrive, and pipelining. */
+class ApiConnectionTest {
+    @TempDir
+    Path tmp;
+    private Directory directory;
+    private AdminApiServer server;
+    private String account;
+    private String token;
+    private final ExecutorService executor = Executors.newFixedThreadPool(2);
+    private final List<Socket> sockets = new ArrayList<>();
+
+    private void start(Duration requestTimeout) throws Exception {
+        directory = Directory.open(tmp, null);
+        InitResult r = directory.initialize();
+        account = r.accountId();
+        token = r.apiToken();
+        server = AdminApiServer.start(new InetSocketAddress("127.0.0.1", 0), directory, LinkRegistry.NONE, executor,
+                requestTimeout);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Socket s : sockets) {
+            s.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (directory != null) {
+            directory.close();
+        }
+        executor.shutdownNow();
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket("127.0.0.1", server.port());
+        sockets.add(s);
+        return s;
+    }
+
+    private static void send(Socket s, String text) throws IOException {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        s.getOutputStream().flush();
+    }
+
+    private String get(String path) {
+        return "GET /client/v4/accounts/" + account + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\n\r\n";
+    }
+
+    /** Everything up to the end of the stream; fails if the server keeps the connection open past the limit. */
+    private static String readToEof(Socket s, Duration limit) throws IOException {
+        s.setSoTimeout((int) limit.toMillis());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        try {
+            for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                out.write(buf, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            fail("the server kept the connection open for " + limit + "; read so far: " + out.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // a reset is a close too
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** One response: head and a body of its Content-Length. */
+    private static String readResponse(Socket s) throws IOException {
+        s.setSoTimeout(5000);
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed in the response head: " + head);
+            }
+            head.write(b);
+        }
+        String h = head.toString(StandardCharsets.ISO_8859_1);
+        int length = 0;
+        for (String line : h.split("\r\n")) {
+            if (line.toLowerCase().startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return h + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    /** Sends one more byte every 50 ms (never idle); the time until the server closed, or fails after 5 s. */
+    private static long trickleUntilClosed(Socket s, String bytes) throws IOException {
+        s.setSoTimeout(50);
+        long t0 = System.nanoTime();
+        for (int i = 0; System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5); i++) {
+            try {
+                send(s, String.valueOf(bytes.charAt(i % bytes.length())));
+                if (s.getInputStream().read() < 0) {
+                    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                }
+            } catch (SocketTimeoutException e) {
+                // still open
+            } catch (IOException e) {
+                return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            }
+        }
+        return fail("a request trickled in for 5 s and the connection stayed open");
+    }
+
+    @Test
+    void aHeadSentOneByteAtATimeIsCutOff() throws Exception {
+        start(Duration.ofMillis(800));
+        Socket s = connect();
+        send(s, "GET /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\n");
+        long ms = trickleUntilClosed(s, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+        assertTrue(ms < 3000, "closed after " + ms + " ms, the deadline is 800 ms");
+    }
+
+    @Test
+    void aBodySentOneByteAtATimeIsCutOff() throws Exception {
+        start(Duration.ofMillis(800));
+        Socket s = connect();
+        send(s, "POST /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + token + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\":\"");
+        long ms = trickleUntilClosed(s, "a");
+        assertTrue(ms < 3000, "closed after " + ms + " ms, the deadline is 800 ms");
+        assertEquals("[]", directory.data().tunnels(account).toString(), "nothing was created");
+    }
+
+    @Test
+    void aConnectionThatNeverSendsARequestIsClosed() throws Exception {
+        start(Duration.ofMillis(500));
+        assertEquals("", readToEof(connect(), Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void requestsInTimeAreAnsweredAndTheNextSlowOneIsCutOff() throws Exception {
+        start(Duration.ofMillis(800));
+        Socket s = connect();
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(500); // idle between requests is not a slow request
+            send(s, get("/cfd_tunnel"));
+            String r = readResponse(s);
+            assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+        }
+        send(s, "GET /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\n");
+        long ms = trickleUntilClosed(s, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+        assertTrue(ms < 3000, "closed after " + ms + " ms, the deadline is 800 ms");
+    }
+
+    private static List<String> statuses(String all) {
+        return java.util.regex.Pattern.compile("HTTP/1.1 (\\d{3})").matcher(all).results().map(m -> m.group(1)).toList();
+    }
+
+    @Test
+    void aRequestPipelinedBeforeAMalformedOneIsAnsweredThenThe400() throws Exception {
+        start(Duration.ofSeconds(30));
+        Socket s = connect();
+        String body = "{\"name\":\"pipelined-ghost\"}";
+        send(s, "POST /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
+                + "GET / HTTP/1.1\r\nBad Header\r\n\r\n");
+        String all = readToEof(s, Duration.ofSeconds(5));
+        assertEquals(List.of("200", "400"), statuses(all), all);
+        assertTrue(all.contains("pipelined-ghost"), "the client sees the tunnel it created: " + all);
+        assertTrue(all.endsWith("malformed HTTP request\"}],\"messages\":[],\"result\":null}"), all);
+        assertEquals(1, directory.data().tunnels(account).size());
+    }
+
+    @Test
+    void answersToPipelinedGetsBeforeAMalformedRequestGoOutInOrder() throws Exception {
+        start(Duration.ofSeconds(30));
+        Socket s = connect();
+        send(s, get("/cfd_tunnel") + get("/nope") + get("/cfd_tunnel") + "GET / HTTP/1.1\r\nBad Header\r\n\r\n"
+                + get("/cfd_tunnel"));
+        String all = readToEof(s, Duration.ofSeconds(5));
+        assertEquals(List.of("200", "404", "200", "400"), statuses(all), "nothing after the malformed one: " + all);
+    }
+}
