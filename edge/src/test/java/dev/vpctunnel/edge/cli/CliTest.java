@@ -192,6 +192,20 @@ class CliTest {
     }
 
     @Test
+    void redeployWithAKeyGivenTwiceIsRefusedAndKeepsTheBindings() throws Exception {
+        String sid = f.service("api", f.tunnel("t"));
+        String svc = "{\"binding\":\"PRIVATE_API\",\"service_id\":\"" + sid + "\"}";
+        Run first = deploy("wrangler.jsonc", "{\"name\":\"w\",\"vpc_services\":[" + svc + "]}", f.token);
+        assertEquals(0, first.code(), first.err());
+        String gw = field(first.out(), "gateway token (shown once):");
+        Run twice = deploy("wrangler.jsonc", "{\"name\":\"w\",\"vpc_services\":[" + svc + "],\"vpc_services\":[]}", f.token);
+        assertEquals(2, twice.code(), twice.out());
+        assertEquals("edge deploy: " + tmp.resolve("wrangler.jsonc") + ": vpc_services: the key is given twice (line 1)",
+                twice.err().strip());
+        assertEquals(1, f.directory.snapshot().workerByGatewayToken(gw).orElseThrow().bindings().size());
+    }
+
+    @Test
     void serveRefusesABadOriginTimeoutBeforeItOpensAnything() {
         Path data = tmp.resolve("serve");
         assertEquals(0, run("init", "--data", data.toString()).code());

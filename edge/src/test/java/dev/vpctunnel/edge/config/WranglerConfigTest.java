@@ -127,4 +127,31 @@ class WranglerConfigTest {
         WranglerConfig noName = WranglerConfig.read(write("w2.jsonc", "{\"vpc_services\":[]}"));
         assertTrue(assertThrows(WranglerConfigException.class, noName::requireName).getMessage().contains("name"));
     }
+    @Test
+    void aKeyGivenTwiceIsRefusedNamingTheKeyNotSilentlyReplaced() throws Exception {
+        String svc = "{\"binding\":\"API\",\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}";
+        // the second vpc_services used to replace the first: a redeploy then dropped every binding, exit 0
+        String m = error("wrangler.jsonc", "{\"name\":\"n\",\"vpc_services\":[" + svc + "],\"vpc_services\":[]}");
+        assertEquals(tmp.resolve("wrangler.jsonc") + ": vpc_services: the key is given twice (line 1)", m);
+        m = error("wrangler.jsonc", "{\"name\":\"n\",\"vpc_services\":[{\"binding\":\"API\",\"binding\":\"B\","
+                + "\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}]}");
+        assertEquals(tmp.resolve("wrangler.jsonc") + ": binding: the key is given twice (line 1)", m);
+        m = error("wrangler.toml", "name = \"n\"\nname = \"m\"\n");
+        assertEquals(tmp.resolve("wrangler.toml") + ": name: the key is given twice (line 2)", m);
+        m = error("wrangler.toml", "name = \"n\"\n[[vpc_services]]\nbinding = \"API\"\nbinding = \"B\"\n"
+                + "service_id = \"e6a0817c-79c5-40ca-9776-a1c019defe70\"\n");
+        assertEquals(tmp.resolve("wrangler.toml") + ": binding: the key is given twice (line 4)", m);
+    }
+
+    @Test
+    void aLeadingByteOrderMarkIsAccepted() throws Exception {
+        for (String name : new String[] {"wrangler.jsonc", "wrangler.toml"}) {
+            Path p = tmp.resolve(name);
+            Files.write(p, ("\uFEFF" + (name.endsWith(".toml") ? SEED_TOML : SEED_JSONC))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            WranglerConfig c = WranglerConfig.read(p);
+            assertEquals("my-worker", c.name(), name);
+            assertEquals(1, c.bindings().size(), name);
+        }
+    }
 }
