@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.config;
 
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.edge.directory.Names;
 import dev.vpctunnel.edge.directory.NetworkBinding;
 import tools.jackson.core.JacksonException;
@@ -10,8 +11,6 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.toml.TomlMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -59,6 +58,9 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
     private static final Pattern JSON_DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
     private static final Pattern TOML_KEY = Pattern.compile("^\\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_.\\-]+))\\s*=");
 
+    /** How the commands that read this file (deploy, workerd-config) take it; read errors start with it. */
+    private static final String FLAG = "--config";
+
     /** The worker's name, or the exception that says the file lacks it. */
     public String requireName() {
         if (name == null) {
@@ -83,9 +85,9 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
     public static JsonNode tree(Path file) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new WranglerConfigException(file + ": cannot read the file (" + e.getMessage() + ")");
+            text = InputFiles.read(file, FLAG, InputFiles.TEXT_MAX);
+        } catch (IllegalArgumentException e) {
+            throw new WranglerConfigException(e.getMessage());
         }
         return tree(text, file);
     }

@@ -206,6 +206,27 @@ class CliTest {
     }
 
     @Test
+    void serviceFileThatIsHugeBinaryOrNotAFileIsRefusedInOneLine() throws Exception {
+        Path big = tmp.resolve("big.json");
+        Files.writeString(big, "{\"type\":\"http\",\"name\":\"" + "a".repeat(2 << 20) + "\"}");
+        Path bin = tmp.resolve("bin.json");
+        Files.write(bin, new byte[] {'{', (byte) 0xff, '}'});
+        Path missing = tmp.resolve("missing.json");
+        for (String[] c : List.of(new String[] {big.toString(), "larger than 1 MiB"},
+                new String[] {bin.toString(), "not UTF-8 text (binary file?)"},
+                new String[] {"/dev/null", "not a regular file (a device, FIFO or socket)"},
+                new String[] {missing.toString(), "no such file"})) {
+            Run r = admin("service", "create", "--file", c[0]);
+            assertEquals(2, r.code(), r.err());
+            assertEquals("edge: --file " + c[0] + ": " + c[1], r.err().strip());
+        }
+        // refused before the API is asked anything: no edge needed to learn the file is bad
+        Run offline = run("service", "create", "--file", "/dev/zero", "--api", "http://127.0.0.1:1", "--token", "x");
+        assertEquals(2, offline.code(), offline.err());
+        assertEquals("edge: --file /dev/zero: not a regular file (a device, FIFO or socket)", offline.err().strip());
+    }
+
+    @Test
     void serveRefusesABadOriginTimeoutBeforeItOpensAnything() {
         Path data = tmp.resolve("serve");
         assertEquals(0, run("init", "--data", data.toString()).code());

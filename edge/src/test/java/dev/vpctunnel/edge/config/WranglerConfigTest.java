@@ -123,7 +123,8 @@ class WranglerConfigTest {
         m = error("wrangler.jsonc", "{\"vpc_services\":{}}");
         assertTrue(m.contains("vpc_services: must be an array"), m);
         Path missing = tmp.resolve("nope.jsonc");
-        assertTrue(assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(missing)).getMessage().contains("nope.jsonc"));
+        assertEquals("--config " + missing + ": no such file",
+                assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(missing)).getMessage());
         WranglerConfig noName = WranglerConfig.read(write("w2.jsonc", "{\"vpc_services\":[]}"));
         assertTrue(assertThrows(WranglerConfigException.class, noName::requireName).getMessage().contains("name"));
     }
@@ -152,6 +153,31 @@ class WranglerConfigTest {
             WranglerConfig c = WranglerConfig.read(p);
             assertEquals("my-worker", c.name(), name);
             assertEquals(1, c.bindings().size(), name);
+        }
+    }
+
+    @Test
+    void aFileThatIsHugeBinaryOrNotAFileIsRefusedInOneLine() throws Exception {
+        Path big = tmp.resolve("big.jsonc");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(3L << 30); // sparse: read whole, it was an OutOfMemoryError
+        }
+        Path bin = tmp.resolve("bin.jsonc");
+        Files.write(bin, new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'});
+        Path fifo = tmp.resolve("fifo.jsonc");
+        boolean haveFifo = new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0;
+        java.util.Map<Path, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(big, "larger than 1 MiB");
+        cases.put(bin, "not UTF-8 text (binary file?)");
+        cases.put(Path.of("/dev/zero"), "not a regular file (a device, FIFO or socket)");
+        cases.put(tmp, "is a directory");
+        if (haveFifo) {
+            cases.put(fifo, "not a regular file (a device, FIFO or socket)"); // it blocked for ever
+        }
+        for (var c : cases.entrySet()) {
+            String m = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(c.getKey())).getMessage());
+            assertEquals("--config " + c.getKey() + ": " + c.getValue(), m);
         }
     }
 }
