@@ -289,4 +289,38 @@ class CliTest {
         assertEquals(1, down.code());
         assertTrue(down.err().contains("cannot reach"), down.err());
     }
+
+    @Test
+    void aBadApiUrlIsBadInputWhateverIsWrongWithIt() {
+        // "ht!tp://x" was exit 1 ("bad API URL"), "ftp://x" exit 2 with the HTTP client's wording
+        for (String url : List.of("ht!tp://x", "ftp://127.0.0.1/", "127.0.0.1:8080", "http://")) {
+            Run r = run("tunnel", "list", "--api", url, "--token", "x");
+            assertEquals(2, r.code(), url + ": " + r.err());
+            assertEquals("edge: --api '" + url + "': expected the edge admin API's http:// or https:// URL,"
+                    + " e.g. http://127.0.0.1:8080", r.err().strip());
+        }
+    }
+
+    @Test
+    void aServerThatIsNotTheApiIsNamedOnceNotAsHttp401Http401() throws Exception {
+        com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        other.createContext("/", x -> {
+            byte[] body = "{\"message\":\"Unauthorized\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.sendResponseHeaders(401, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        other.start();
+        try {
+            String base = "http://127.0.0.1:" + other.getAddress().getPort();
+            Run r = run("tunnel", "list", "--api", base, "--token", "x");
+            assertEquals(1, r.code(), r.err());
+            assertEquals("edge: HTTP 401 from " + base + " without an error message (is --api the edge's admin API?)",
+                    r.err().strip());
+        } finally {
+            other.stop(0);
+        }
+    }
 }
