@@ -1,6 +1,7 @@
 package dev.vpctunnel.connector.cli;
 
 import dev.vpctunnel.connector.policy.Cidr;
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.core.link.Durations;
 import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.net.Transports;
@@ -57,14 +58,7 @@ final class ConfigFile {
 
     /** Reads and validates {@code file}; throws IllegalArgumentException with "FILE: key 'K': reason". */
     static Values load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--config " + file + ": cannot read it (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
-        }
-        return new ConfigFile(file).parse(text);
+        return new ConfigFile(file).parse(InputFiles.read(file, "--config", InputFiles.TEXT_MAX));
     }
 
     /** Parses YAML text as if it came from {@code file} (tests use this). */
@@ -237,7 +231,7 @@ final class ConfigFile {
     /** {@code value} resolved against the config file's directory; it must be a readable regular file. */
     private Path readable(String key, String value) {
         Path p = dir.resolve(value).normalize();
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+        if (InputFiles.problem(p) != null) {
             throw fail(key, "file not found or not readable: " + p);
         }
         return p;

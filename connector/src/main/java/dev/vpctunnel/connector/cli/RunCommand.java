@@ -77,14 +77,14 @@ public final class RunCommand implements Callable<Integer> {
             Logs.configure(s.logFormat(), s.logLevel());
             s.warnings().forEach(LOG::warning);
             t = TokenSource.resolve(s.token(), s.tokenFile(), System.getenv(TokenSource.ENV));
-            linkConfig = new LinkConfig(t, s.edges(), LinkTls.client(Pki.readCertificates(s.edgeCa())), s.haConnections(),
+            linkConfig = new LinkConfig(t, s.edges(), LinkTls.client(Pki.readCertificates(s.edgeCa(), "--edge-ca")), s.haConnections(),
                     UUID.randomUUID().toString(), BuildInfo.VERSION, s.heartbeatInterval(), s.heartbeatTimeout(),
                     Duration.ofSeconds(10), LinkHeaders.MAX_CONCURRENT_STREAMS);
         } catch (IllegalArgumentException e) {
             System.err.println("connector: " + e.getMessage());
             return 2;
-        } catch (java.io.IOException e) {
-            System.err.println("connector: --edge-ca: cannot read it: " + e);
+        } catch (javax.net.ssl.SSLException e) {
+            System.err.println("connector: --edge-ca: cannot use it: " + e.getMessage());
             return 2;
         }
         Duration grace = s.gracePeriod();

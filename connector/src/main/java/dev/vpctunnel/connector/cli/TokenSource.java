@@ -1,9 +1,8 @@
 package dev.vpctunnel.connector.cli;
 
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.core.link.TunnelToken;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 
@@ -39,13 +38,10 @@ final class TokenSource {
     }
 
     private static String readFile(Path f) {
+        String token = InputFiles.read(f, "--token-file", InputFiles.TEXT_MAX);
         if (ConfigFile.readableByOthers(f)) { // false when permissions are unknown on this file system
             LOG.warning(() -> "token file " + f + " is readable by other users; restrict it: chmod 600 " + f);
         }
-        try {
-            return Files.readString(f);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--token-file: cannot read " + f + ": " + e.getMessage());
-        }
+        return token;
     }
 }

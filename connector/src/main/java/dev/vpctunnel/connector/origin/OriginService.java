@@ -2,6 +2,7 @@ package dev.vpctunnel.connector.origin;
 
 import dev.vpctunnel.connector.dns.OriginResolver;
 import dev.vpctunnel.connector.policy.CidrPolicy;
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.core.net.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandler;
@@ -36,8 +37,9 @@ public final class OriginService implements AutoCloseable {
     /** Throws IllegalArgumentException with a message naming the bad file / CIDR. */
     public OriginService(OriginConfig config, EventLoopGroup group) {
         for (Path p : config.originCaFiles()) {
-            if (!Files.isReadable(p)) {
-                throw new IllegalArgumentException("--origin-ca " + p + ": file not found or not readable");
+            String problem = InputFiles.problem(p);
+            if (problem != null) {
+                throw new IllegalArgumentException(InputFiles.name(p, "--origin-ca") + ": " + problem);
             }
         }
         CidrPolicy policy = new CidrPolicy(config.allowCidrs(), config.denyCidrs());

@@ -265,13 +265,7 @@ final class OriginTls {
     }
 
     private static List<X509Certificate> readFile(Path file) {
-        try {
-            return Pki.readCertificates(file);
-        } catch (IOException e) {
-            String m = e.getMessage();
-            throw new IllegalArgumentException("--origin-ca " + file + ": "
-                    + (m != null && m.startsWith(file.toString()) ? m.substring(file.toString().length() + 2) : "cannot read: " + e));
-        }
+        return Pki.readCertificates(file, "--origin-ca");
     }
 
     /** Expired or not-yet-valid roots are left out: an expired root must verify nothing. */

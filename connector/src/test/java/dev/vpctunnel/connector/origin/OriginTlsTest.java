@@ -188,7 +188,7 @@ class OriginTlsTest {
         Path missing = dir.resolve("nope.pem");
         IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
                 () -> new OriginService(new OriginConfig(List.of(missing), List.of(), List.of()), link.group));
-        assertTrue(a.getMessage().contains("nope.pem"), a.getMessage());
+        assertEquals("--origin-ca " + missing + ": no such file", a.getMessage());
         Path garbage = dir.resolve("garbage.pem");
         Files.writeString(garbage, "not a certificate");
         IllegalArgumentException b = assertThrows(IllegalArgumentException.class,
@@ -200,5 +200,30 @@ class OriginTlsTest {
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
                 () -> new OriginService(new OriginConfig(List.of(), List.of(), List.of("example.com")), link.group));
         assertTrue(d.getMessage().contains("example.com"), d.getMessage());
+    }
+
+    @Test
+    void anOriginCaThatIsHugeBinaryOrNotAFileIsRefusedInOneLine() throws Exception {
+        Path big = dir.resolve("huge.pem");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(3L << 30); // sparse: read whole, it was an OutOfMemoryError
+        }
+        Path bin = dir.resolve("bin.der");
+        Files.write(bin, new byte[] {0x30, (byte) 0x82, 0x01, 0x0a, 0x00, (byte) 0xff});
+        Path fifo = dir.resolve("origin-fifo");
+        boolean haveFifo = new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0;
+        java.util.Map<Path, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(big, "larger than 4 MiB");
+        cases.put(bin, "not a PEM file (binary file?)");
+        cases.put(Path.of("/dev/zero"), "not a regular file (a device, FIFO or socket)");
+        if (haveFifo) {
+            cases.put(fifo, "not a regular file (a device, FIFO or socket)"); // it blocked the start for ever
+        }
+        for (var c : cases.entrySet()) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> assertThrows(IllegalArgumentException.class,
+                            () -> new OriginService(new OriginConfig(List.of(c.getKey()), List.of(), List.of()), link.group)));
+            assertEquals("--origin-ca " + c.getKey() + ": " + c.getValue(), e.getMessage());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.vpctunnel.core.tls;
 
+import dev.vpctunnel.core.InputFiles;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -167,9 +168,29 @@ public final class Pki {
      */
     private static final java.nio.charset.Charset PEM_TEXT = StandardCharsets.ISO_8859_1;
 
-    /** Every certificate in a PEM file. */
+    /** Every certificate in a PEM file of the program's own (messages start with the path). */
     public static List<X509Certificate> readCertificates(Path file) throws IOException {
-        return readCertificates(Files.readString(file, PEM_TEXT), file.toString());
+        try {
+            return readCertificates(file, null);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every certificate in a PEM file given as {@code flag} ("--edge-ca"): a regular file of at most
+     * {@link InputFiles#PEM_MAX}. Refusals are IllegalArgumentExceptions "FLAG PATH: reason".
+     */
+    public static List<X509Certificate> readCertificates(Path file, String flag) {
+        byte[] bytes = InputFiles.readBytes(file, flag, InputFiles.PEM_MAX);
+        try {
+            return readCertificates(new String(bytes, PEM_TEXT), InputFiles.name(file, flag));
+        } catch (IOException e) {
+            if (InputFiles.utf8(bytes) == null && !new String(bytes, PEM_TEXT).contains("-----BEGIN ")) {
+                throw new IllegalArgumentException(InputFiles.name(file, flag) + ": not a PEM file (binary file?)");
+            }
+            throw new IllegalArgumentException(e.getMessage());
+        }
     }
 
     public static List<X509Certificate> readCertificates(String pem, String source) throws IOException {
@@ -191,7 +212,13 @@ public final class Pki {
     }
 
     public static PrivateKey readPrivateKey(Path file) throws IOException {
-        try (Reader r = Files.newBufferedReader(file, PEM_TEXT); PEMParser p = new PEMParser(r)) {
+        String pem;
+        try {
+            pem = new String(InputFiles.readBytes(file, null, InputFiles.PEM_MAX), PEM_TEXT);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        try (Reader r = new StringReader(pem); PEMParser p = new PEMParser(r)) {
             Object o = p.readObject();
             JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
             if (o instanceof PEMKeyPair kp) {

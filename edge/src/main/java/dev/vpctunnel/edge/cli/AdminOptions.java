@@ -6,6 +6,8 @@ import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.concurrent.Callable;
 
 /** Options every admin subcommand shares: where the API is, the token and the account. */
@@ -38,6 +40,7 @@ public final class AdminOptions {
 
     ApiClient client() {
         if (client == null) {
+            checkApiUrl(api);
             String t = token != null ? token : System.getenv(TOKEN_ENV);
             if (t == null || t.isBlank()) {
                 throw new ApiClient.ApiClientException(0, "an API token is required: set " + TOKEN_ENV
@@ -46,6 +49,21 @@ public final class AdminOptions {
             client = new ApiClient(api, t.trim(), account);
         }
         return client;
+    }
+
+    /** --api must be an http(s) URL with a host: anything else is bad input (exit 2), whatever is wrong with it. */
+    static void checkApiUrl(String api) {
+        URI u = null;
+        try {
+            u = new URI(api);
+        } catch (URISyntaxException e) {
+            // below
+        }
+        if (u == null || u.getScheme() == null || u.getHost() == null
+                || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))) {
+            throw new IllegalArgumentException("--api '" + api + "': expected the edge admin API's http:// or https://"
+                    + " URL, e.g. http://127.0.0.1:8080");
+        }
     }
 
     /** Pretty JSON on stdout. */

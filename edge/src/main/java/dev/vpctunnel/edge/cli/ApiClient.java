@@ -112,10 +112,12 @@ public final class ApiClient {
                     + " with a body that is not the API's JSON");
         }
         if (env == null || !env.path("success").asBoolean(false)) {
-            JsonNode err = env == null ? null : env.path("errors").path(0);
-            String msg = err == null || err.isMissingNode() ? "HTTP " + res.statusCode()
-                    : err.path("message").asString("HTTP " + res.statusCode());
-            throw new ApiClientException(res.statusCode(), msg + " (HTTP " + res.statusCode() + ")");
+            JsonNode msg = env == null ? null : env.path("errors").path(0).path("message");
+            if (msg == null || !msg.isString() || msg.stringValue().isBlank()) { // not the API's envelope
+                throw new ApiClientException(res.statusCode(), "HTTP " + res.statusCode() + " from " + base
+                        + " without an error message (is --api the edge's admin API?)");
+            }
+            throw new ApiClientException(res.statusCode(), msg.stringValue() + " (HTTP " + res.statusCode() + ")");
         }
         return env.path("result");
     }

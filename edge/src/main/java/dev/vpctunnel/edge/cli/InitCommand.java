@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.cli;
 
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.directory.Cidr;
 import dev.vpctunnel.edge.directory.Directory;
@@ -17,7 +18,9 @@ import java.io.IOException;
 import java.security.PrivateKey;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
@@ -83,6 +86,8 @@ public final class InitCommand implements Callable<Integer> {
             } else {
                 err.println("edge init: cannot open the directory store: " + m.lines().findFirst().orElse(m));
             }
+        } catch (FileSystemException e) { // its message is the path alone
+            err.println("edge init: " + e.getFile() + ": " + InputFiles.reason(e));
         } catch (IOException | RuntimeException e) {
             err.println("edge init: " + e.getMessage());
         }
@@ -98,6 +103,9 @@ public final class InitCommand implements Callable<Integer> {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (FileAlreadyExistsException e) {
             throw new IOException(dir + " exists and is not a directory");
+        } catch (IOException e) { // the JDK's message is the path alone
+            throw new IOException("cannot create directory " + dir + ": "
+                    + (e instanceof NoSuchFileException ? "no such file or directory" : InputFiles.reason(e)), e);
         }
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }

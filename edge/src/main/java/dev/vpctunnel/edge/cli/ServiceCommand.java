@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.cli;
 
+import dev.vpctunnel.core.InputFiles;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -8,8 +9,6 @@ import picocli.CommandLine.Parameters;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** edge service create|update|list|get|delete. */
@@ -30,11 +29,7 @@ public final class ServiceCommand {
             String text;
             String source;
             if (file != null) {
-                try {
-                    text = Files.readString(file);
-                } catch (IOException e) {
-                    throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
-                }
+                text = InputFiles.read(file, "--file", InputFiles.TEXT_MAX);
                 source = file.toString();
             } else {
                 text = inline;
@@ -51,8 +46,9 @@ public final class ServiceCommand {
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a service from --json JSON or --file FILE.")
     int create(@Mixin AdminOptions o, @ArgGroup(multiplicity = "1") Body body) {
         return o.run(() -> {
+            JsonNode b = body.read(); // a bad file is refused before the API is asked anything
             ApiClient c = o.client();
-            JsonNode s = c.post(c.accountPath(PATH), body.read());
+            JsonNode s = c.post(c.accountPath(PATH), b);
             o.print(s);
             return 0;
         });
@@ -62,8 +58,9 @@ public final class ServiceCommand {
     int update(@Mixin AdminOptions o, @Parameters(paramLabel = "SERVICE_ID") String id,
                @ArgGroup(multiplicity = "1") Body body) {
         return o.run(() -> {
+            JsonNode b = body.read();
             ApiClient c = o.client();
-            o.print(c.put(c.accountPath(PATH + "/" + id), body.read()));
+            o.print(c.put(c.accountPath(PATH + "/" + id), b));
             return 0;
         });
     }

@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.cli;
 
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.edge.config.WranglerConfig;
 import dev.vpctunnel.edge.config.WranglerConfigException;
 import dev.vpctunnel.edge.workerd.WorkerSource;
@@ -12,8 +13,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -91,11 +90,7 @@ public final class WorkerdConfigCommand implements Callable<Integer> {
             return token.trim();
         }
         if (tokenFile != null) {
-            try {
-                return Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
-            } catch (IOException e) {
-                throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + " (" + e.getMessage() + ")");
-            }
+            return InputFiles.read(tokenFile, "--token-file", InputFiles.TEXT_MAX).trim();
         }
         String env = System.getenv(TOKEN_ENV);
         if (env != null && !env.isBlank()) {

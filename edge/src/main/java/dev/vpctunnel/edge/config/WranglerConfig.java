@@ -1,16 +1,16 @@
 package dev.vpctunnel.edge.config;
 
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.edge.directory.Names;
 import dev.vpctunnel.edge.directory.NetworkBinding;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.toml.TomlMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A worker's wrangler.jsonc (comments and trailing commas allowed) or wrangler.toml: its name (null when absent),
@@ -44,10 +46,20 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
     public record VpcNetwork(String binding, UUID tunnelId, String networkId, boolean remote) implements Binding {
     }
 
+    /** A key given twice is refused (by default the last one wins: a second "vpc_services": [] dropped them all). */
     private static final ObjectMapper JSONC = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
-    private static final ObjectMapper TOML = TomlMapper.builder().build();
+    /** TOML forbids duplicate keys and its parser refuses them itself; the flag is set for the same intent. */
+    private static final ObjectMapper TOML = TomlMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    private static final Pattern JSON_DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
+    private static final Pattern TOML_KEY = Pattern.compile("^\\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_.\\-]+))\\s*=");
+
+    /** How the commands that read this file (deploy, workerd-config) take it; read errors start with it. */
+    private static final String FLAG = "--config";
 
     /** The worker's name, or the exception that says the file lacks it. */
     public String requireName() {
@@ -73,21 +85,74 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
     public static JsonNode tree(Path file) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new WranglerConfigException(file + ": cannot read the file (" + e.getMessage() + ")");
+            text = InputFiles.read(file, FLAG, InputFiles.TEXT_MAX);
+        } catch (IllegalArgumentException e) {
+            throw new WranglerConfigException(e.getMessage());
         }
         return tree(text, file);
     }
 
     private static JsonNode tree(String text, Path file) {
         boolean toml = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".toml");
+        if (text.startsWith("\uFEFF")) { // a UTF-8 byte-order mark, as some Windows editors write (the API accepts it)
+            text = text.substring(1);
+        }
         try {
             return (toml ? TOML : JSONC).readTree(text);
         } catch (JacksonException e) {
+            Duplicate twice = duplicateKey(e, text, toml);
+            if (twice != null) {
+                throw new WranglerConfigException(twice.describe(file));
+            }
             throw new WranglerConfigException(file + ": not valid " + (toml ? "TOML" : "JSONC") + " ("
                     + e.getOriginalMessage() + ")");
         }
+    }
+
+    /** A key given twice and the line of the second one (0: unknown). */
+    private record Duplicate(String key, int line) {
+        String describe(Path file) {
+            return file + ": " + key + ": the key is given twice" + (line > 0 ? " (line " + line + ")" : "");
+        }
+    }
+
+    /** The key a parse error says is duplicated, or null when the error is about something else. */
+    private static Duplicate duplicateKey(JacksonException e, String text, boolean toml) {
+        String m = String.valueOf(e.getOriginalMessage());
+        int line = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
+        if (!toml) {
+            Matcher d = JSON_DUPLICATE.matcher(m);
+            return d.matches() ? new Duplicate(d.group(1), line) : null;
+        }
+        if (!m.startsWith("Duplicate key")) {
+            return null;
+        }
+        // The TOML parser says neither which key nor reliably where: find the first key given twice in one table.
+        Set<String> tables = new HashSet<>();
+        Set<String> keys = new HashSet<>();
+        String[] lines = text.split("\\R", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String l = lines[i].strip();
+            if (l.startsWith("[[")) {
+                keys.clear();
+            } else if (l.startsWith("[")) {
+                keys.clear();
+                int end = l.indexOf(']');
+                String table = end < 0 ? l : l.substring(1, end).strip();
+                if (!tables.add(table)) {
+                    return new Duplicate(table, i + 1);
+                }
+            } else {
+                Matcher k = TOML_KEY.matcher(l);
+                if (k.find()) {
+                    String key = k.group(1) != null ? k.group(1) : k.group(2) != null ? k.group(2) : k.group(3);
+                    if (!keys.add(key)) {
+                        return new Duplicate(key, i + 1);
+                    }
+                }
+            }
+        }
+        return new Duplicate("(a key)", line);
     }
 
     /** The config of a tree from {@link #tree(Path)} of file (file names it in messages and resolves main). */

@@ -192,6 +192,41 @@ class CliTest {
     }
 
     @Test
+    void redeployWithAKeyGivenTwiceIsRefusedAndKeepsTheBindings() throws Exception {
+        String sid = f.service("api", f.tunnel("t"));
+        String svc = "{\"binding\":\"PRIVATE_API\",\"service_id\":\"" + sid + "\"}";
+        Run first = deploy("wrangler.jsonc", "{\"name\":\"w\",\"vpc_services\":[" + svc + "]}", f.token);
+        assertEquals(0, first.code(), first.err());
+        String gw = field(first.out(), "gateway token (shown once):");
+        Run twice = deploy("wrangler.jsonc", "{\"name\":\"w\",\"vpc_services\":[" + svc + "],\"vpc_services\":[]}", f.token);
+        assertEquals(2, twice.code(), twice.out());
+        assertEquals("edge deploy: " + tmp.resolve("wrangler.jsonc") + ": vpc_services: the key is given twice (line 1)",
+                twice.err().strip());
+        assertEquals(1, f.directory.snapshot().workerByGatewayToken(gw).orElseThrow().bindings().size());
+    }
+
+    @Test
+    void serviceFileThatIsHugeBinaryOrNotAFileIsRefusedInOneLine() throws Exception {
+        Path big = tmp.resolve("big.json");
+        Files.writeString(big, "{\"type\":\"http\",\"name\":\"" + "a".repeat(2 << 20) + "\"}");
+        Path bin = tmp.resolve("bin.json");
+        Files.write(bin, new byte[] {'{', (byte) 0xff, '}'});
+        Path missing = tmp.resolve("missing.json");
+        for (String[] c : List.of(new String[] {big.toString(), "larger than 1 MiB"},
+                new String[] {bin.toString(), "not UTF-8 text (binary file?)"},
+                new String[] {"/dev/null", "not a regular file (a device, FIFO or socket)"},
+                new String[] {missing.toString(), "no such file"})) {
+            Run r = admin("service", "create", "--file", c[0]);
+            assertEquals(2, r.code(), r.err());
+            assertEquals("edge: --file " + c[0] + ": " + c[1], r.err().strip());
+        }
+        // refused before the API is asked anything: no edge needed to learn the file is bad
+        Run offline = run("service", "create", "--file", "/dev/zero", "--api", "http://127.0.0.1:1", "--token", "x");
+        assertEquals(2, offline.code(), offline.err());
+        assertEquals("edge: --file /dev/zero: not a regular file (a device, FIFO or socket)", offline.err().strip());
+    }
+
+    @Test
     void serveRefusesABadOriginTimeoutBeforeItOpensAnything() {
         Path data = tmp.resolve("serve");
         assertEquals(0, run("init", "--data", data.toString()).code());
@@ -253,5 +288,39 @@ class CliTest {
         Run down = run("tunnel", "list", "--api", "http://127.0.0.1:1", "--token", "x");
         assertEquals(1, down.code());
         assertTrue(down.err().contains("cannot reach"), down.err());
+    }
+
+    @Test
+    void aBadApiUrlIsBadInputWhateverIsWrongWithIt() {
+        // "ht!tp://x" was exit 1 ("bad API URL"), "ftp://x" exit 2 with the HTTP client's wording
+        for (String url : List.of("ht!tp://x", "ftp://127.0.0.1/", "127.0.0.1:8080", "http://")) {
+            Run r = run("tunnel", "list", "--api", url, "--token", "x");
+            assertEquals(2, r.code(), url + ": " + r.err());
+            assertEquals("edge: --api '" + url + "': expected the edge admin API's http:// or https:// URL,"
+                    + " e.g. http://127.0.0.1:8080", r.err().strip());
+        }
+    }
+
+    @Test
+    void aServerThatIsNotTheApiIsNamedOnceNotAsHttp401Http401() throws Exception {
+        com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        other.createContext("/", x -> {
+            byte[] body = "{\"message\":\"Unauthorized\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.sendResponseHeaders(401, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        other.start();
+        try {
+            String base = "http://127.0.0.1:" + other.getAddress().getPort();
+            Run r = run("tunnel", "list", "--api", base, "--token", "x");
+            assertEquals(1, r.code(), r.err());
+            assertEquals("edge: HTTP 401 from " + base + " without an error message (is --api the edge's admin API?)",
+                    r.err().strip());
+        } finally {
+            other.stop(0);
+        }
     }
 }

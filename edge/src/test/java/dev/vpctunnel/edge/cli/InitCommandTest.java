@@ -105,4 +105,19 @@ class InitCommandTest {
         assertTrue(r.err().contains("--san") && r.err().contains("not a name"), r.err());
         assertTrue(!Files.exists(tmp.resolve("x")), "nothing created");
     }
+
+    @Test
+    void aDataDirectoryThatCannotBeCreatedSaysWhy() throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "");
+        Path under = file.resolve("data");
+        CliTest.Run r = CliTest.run("init", "--data", under.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals("edge init: cannot create directory " + under + ": not a directory", r.err().strip());
+        if (Files.isDirectory(Path.of("/proc/1"))) {
+            // the kernel refuses a directory there; the message was the path alone
+            CliTest.Run proc = CliTest.run("init", "--data", "/proc/1/nope");
+            assertEquals(1, proc.code(), proc.err());
+            assertEquals("edge init: cannot create directory /proc/1/nope: no such file or directory", proc.err().strip());
+        }
+    }
 }

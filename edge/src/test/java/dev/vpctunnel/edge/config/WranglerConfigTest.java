@@ -123,8 +123,61 @@ class WranglerConfigTest {
         m = error("wrangler.jsonc", "{\"vpc_services\":{}}");
         assertTrue(m.contains("vpc_services: must be an array"), m);
         Path missing = tmp.resolve("nope.jsonc");
-        assertTrue(assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(missing)).getMessage().contains("nope.jsonc"));
+        assertEquals("--config " + missing + ": no such file",
+                assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(missing)).getMessage());
         WranglerConfig noName = WranglerConfig.read(write("w2.jsonc", "{\"vpc_services\":[]}"));
         assertTrue(assertThrows(WranglerConfigException.class, noName::requireName).getMessage().contains("name"));
+    }
+    @Test
+    void aKeyGivenTwiceIsRefusedNamingTheKeyNotSilentlyReplaced() throws Exception {
+        String svc = "{\"binding\":\"API\",\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}";
+        // the second vpc_services used to replace the first: a redeploy then dropped every binding, exit 0
+        String m = error("wrangler.jsonc", "{\"name\":\"n\",\"vpc_services\":[" + svc + "],\"vpc_services\":[]}");
+        assertEquals(tmp.resolve("wrangler.jsonc") + ": vpc_services: the key is given twice (line 1)", m);
+        m = error("wrangler.jsonc", "{\"name\":\"n\",\"vpc_services\":[{\"binding\":\"API\",\"binding\":\"B\","
+                + "\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}]}");
+        assertEquals(tmp.resolve("wrangler.jsonc") + ": binding: the key is given twice (line 1)", m);
+        m = error("wrangler.toml", "name = \"n\"\nname = \"m\"\n");
+        assertEquals(tmp.resolve("wrangler.toml") + ": name: the key is given twice (line 2)", m);
+        m = error("wrangler.toml", "name = \"n\"\n[[vpc_services]]\nbinding = \"API\"\nbinding = \"B\"\n"
+                + "service_id = \"e6a0817c-79c5-40ca-9776-a1c019defe70\"\n");
+        assertEquals(tmp.resolve("wrangler.toml") + ": binding: the key is given twice (line 4)", m);
+    }
+
+    @Test
+    void aLeadingByteOrderMarkIsAccepted() throws Exception {
+        for (String name : new String[] {"wrangler.jsonc", "wrangler.toml"}) {
+            Path p = tmp.resolve(name);
+            Files.write(p, ("\uFEFF" + (name.endsWith(".toml") ? SEED_TOML : SEED_JSONC))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            WranglerConfig c = WranglerConfig.read(p);
+            assertEquals("my-worker", c.name(), name);
+            assertEquals(1, c.bindings().size(), name);
+        }
+    }
+
+    @Test
+    void aFileThatIsHugeBinaryOrNotAFileIsRefusedInOneLine() throws Exception {
+        Path big = tmp.resolve("big.jsonc");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(3L << 30); // sparse: read whole, it was an OutOfMemoryError
+        }
+        Path bin = tmp.resolve("bin.jsonc");
+        Files.write(bin, new byte[] {'{', (byte) 0xff, (byte) 0xfe, '}'});
+        Path fifo = tmp.resolve("fifo.jsonc");
+        boolean haveFifo = new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0;
+        java.util.Map<Path, String> cases = new java.util.LinkedHashMap<>();
+        cases.put(big, "larger than 1 MiB");
+        cases.put(bin, "not UTF-8 text (binary file?)");
+        cases.put(Path.of("/dev/zero"), "not a regular file (a device, FIFO or socket)");
+        cases.put(tmp, "is a directory");
+        if (haveFifo) {
+            cases.put(fifo, "not a regular file (a device, FIFO or socket)"); // it blocked for ever
+        }
+        for (var c : cases.entrySet()) {
+            String m = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(c.getKey())).getMessage());
+            assertEquals("--config " + c.getKey() + ": " + c.getValue(), m);
+        }
     }
 }
