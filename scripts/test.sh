@@ -30,8 +30,8 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-echo "== build and Java tests"
-./mvnw -B -q install
+echo "== build and Java tests (with the JMH module, so a change that breaks the benchmarks fails here)"
+./mvnw -B -q -Pbench install
 
 failed=()
 for suite in scripts/tests/*.sh; do

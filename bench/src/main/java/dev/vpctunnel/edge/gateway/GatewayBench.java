@@ -82,12 +82,12 @@ public class GatewayBench {
     }
 
     @Benchmark
-    public FetchUrl parseOriginForm() {
+    public FetchUrl parseOriginForm() throws FetchException {
         return FetchUrl.parse(originForm);
     }
 
     @Benchmark
-    public FetchUrl parseAbsoluteForm() {
+    public FetchUrl parseAbsoluteForm() throws FetchException {
         return FetchUrl.parse(absoluteForm);
     }
 
