@@ -13,7 +13,8 @@
 # Every process started here is stopped by PID on exit. Needs root for the temp sshd (root's authorized key).
 # Environment: EDGE_JAVA_OPTS / CONNECTOR_JAVA_OPTS pass JVM flags, EDGE_ARGS / CONNECTOR_ARGS extra arguments of
 # `edge serve` / `connector run`; B_EDGE_JAVA_OPTS / B_CONNECTOR_JAVA_OPTS / B_EDGE_ARGS / B_CONNECTOR_ARGS start a
-# second edge+connector pair ("ours-b") measured side by side with the first, for A/B comparisons; BENCH_WARMUP seconds of JIT warm-up (default 20); BENCH_PORT_BASE (default 19400).
+# second edge+connector pair ("ours-b") measured side by side with the first, for A/B comparisons (B_ROOT=DIR runs
+# that pair from another built checkout, e.g. an older commit); BENCH_WARMUP seconds of JIT warm-up (default 20); BENCH_PORT_BASE (default 19400).
 set -euo pipefail
 cd "${BENCH_ROOT:-$(dirname "$0")/..}"
 ROOT=$PWD
@@ -136,7 +137,8 @@ declare -A EPID CPID GWP TOK
 # start_pair TAG PORT_OFFSET EDGE_JAVA_OPTS CONNECTOR_JAVA_OPTS EDGE_ARGS CONNECTOR_ARGS: an edge, a connector, a
 # tunnel, services for nginx and the holding origin, a worker with bindings WEB and HOLD
 start_pair() {
-  local tag=$1 o=$2 d="$T/$1"
+  local tag=$1 o=$2 d="$T/$1" E=$E C=$C
+  if [ "$tag" = ours-b ] && [ -n "${B_ROOT:-}" ]; then E="$B_ROOT/scripts/edge"; C="$B_ROOT/scripts/connector"; fi
   local tun=$((P_TUN+o)) api=$((P_API+o)) gw=$((P_GW+o)) em=$((P_EM+o)) cm=$((P_CM+o))
   echo "== edge and connector '$tag' (JVM opts edge='$3' connector='$4', args edge='$5' connector='$6')"
   mkdir -p "$d"
@@ -168,7 +170,7 @@ start_pair() {
 }
 start_pair ours 0 "${EDGE_JAVA_OPTS:-}" "${CONNECTOR_JAVA_OPTS:-}" "${EDGE_ARGS:-}" "${CONNECTOR_ARGS:-}"
 OURS_PATHS="ours"
-if [ -n "${B_EDGE_JAVA_OPTS:-}${B_CONNECTOR_JAVA_OPTS:-}${B_EDGE_ARGS:-}${B_CONNECTOR_ARGS:-}" ]; then
+if [ -n "${B_ROOT:-}${B_EDGE_JAVA_OPTS:-}${B_CONNECTOR_JAVA_OPTS:-}${B_EDGE_ARGS:-}${B_CONNECTOR_ARGS:-}" ]; then
   start_pair ours-b 200 "${B_EDGE_JAVA_OPTS:-}" "${B_CONNECTOR_JAVA_OPTS:-}" "${B_EDGE_ARGS:-}" "${B_CONNECTOR_ARGS:-}"
   OURS_PATHS="ours ours-b"
 fi
