@@ -108,13 +108,19 @@ class GatewayRequestCheckTest {
         }
     }
 
+    /** The tunnel's links by identity (connector, index, when opened); not their open-stream counts, which move. */
+    private List<String> linkIds() {
+        return f.tunnels.router().links(tunnel.id()).stream()
+                .map(l -> l.connectorId() + "#" + l.linkIndex() + "@" + l.openedAt()).toList();
+    }
+
     /**
      * A head the HTTP/1.1 decoder takes (under 64 KiB) but that is too large for the link's header list limit once it
      * is an HTTP/2 header list with the link's own headers: a 431 before any stream is opened, and the link unharmed.
      */
     @Test
     void aHeadTooLargeForTheLinkIsA431AndTheLinkStaysUp() throws Exception {
-        List<?> linksBefore = List.copyOf(f.tunnels.router().links(tunnel.id()));
+        List<String> linksBefore = linkIds();
         StringBuilder many = new StringBuilder();
         for (int i = 0; i < 900; i++) {
             many.append(String.format("x-h%03d: %040d\r\n", i, i)); // 50 bytes a line
@@ -141,7 +147,17 @@ class GatewayRequestCheckTest {
 
         RawHttp.Response ok = f.fetch(token, "WEB", url, "x-big: " + "x".repeat(60_000) + "\r\n", null);
         assertEquals(200, ok.status(), ok.text());
-        assertEquals(linksBefore, List.copyOf(f.tunnels.router().links(tunnel.id())), "the same link carries on");
+        assertEquals(linksBefore, linkIds(), "the same link carries on");
+
+        // over the HTTP/1.1 decoder's own limits: 431 for the head, 414 for the request line, no stream opened
+        RawHttp.Response huge = f.fetch(token, "WEB", url, "x-big: " + "x".repeat(70_000) + "\r\n", null);
+        assertEquals(431, huge.status(), huge.text());
+        assertTrue(huge.text().startsWith("request header fields too large: "), huge.text());
+        RawHttp.Response longLine = f.fetch(token, "WEB", url + "?q=" + "y".repeat(9000), "", null);
+        assertEquals(414, longLine.status(), longLine.text());
+        assertTrue(longLine.text().startsWith("request line too long: "), longLine.text());
+        assertNull(longLine.header("x-origin"), longLine.text());
+        assertEquals(linksBefore, linkIds(), "the same link carries on");
     }
 
     /** Junk after the h2c preface is the peer's problem: the connection closes, and nothing is logged as a warning. */

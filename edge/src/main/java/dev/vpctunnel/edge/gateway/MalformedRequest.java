@@ -7,12 +7,15 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 
 import java.nio.charset.StandardCharsets;
 
 /**
  * The answer to a request whose head the HTTP decoder could not read: not a fetch (no worker, binding or URL to speak
- * of), so a plain 400 with a one-line text body naming the problem, no cf-vpc-error, and the connection closes.
+ * of), so a plain 400 with a one-line text body naming the problem, no cf-vpc-error, and the connection closes; a head
+ * over the decoder's size limit gets 431 and a request line over its limit 414, the same way.
  */
 final class MalformedRequest {
     private static final int MAX_REASON = 200;
@@ -21,6 +24,13 @@ final class MalformedRequest {
     }
 
     static FullHttpResponse response(ByteBufAllocator alloc, Throwable cause) {
+        if (cause instanceof TooLongHttpHeaderException) {
+            return response(alloc, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "request header fields too large: " + reason(cause));
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return response(alloc, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long: " + reason(cause));
+        }
         return response(alloc, HttpResponseStatus.BAD_REQUEST, "bad request: " + reason(cause));
     }
 

@@ -75,6 +75,28 @@ class FetchErrorTest {
         assertEquals(201, MalformedRequest.reason(new IllegalArgumentException("x".repeat(5000))).length());
     }
 
+    @Test
+    void aHeadOrRequestLineOverTheDecodersLimitIs431Or414() {
+        FullHttpResponse head = MalformedRequest.response(UnpooledByteBufAllocator.DEFAULT,
+                new io.netty.handler.codec.http.TooLongHttpHeaderException("HTTP header is larger than 65536 bytes."));
+        FullHttpResponse line = MalformedRequest.response(UnpooledByteBufAllocator.DEFAULT,
+                new io.netty.handler.codec.http.TooLongHttpLineException("An HTTP line is larger than 8192 bytes."));
+        try {
+            assertEquals(431, head.status().code());
+            assertEquals("request header fields too large: HTTP header is larger than 65536 bytes.\n",
+                    head.content().toString(StandardCharsets.UTF_8));
+            assertEquals(414, line.status().code());
+            assertEquals("request line too long: An HTTP line is larger than 8192 bytes.\n",
+                    line.content().toString(StandardCharsets.UTF_8));
+            assertEquals("close", head.headers().get("connection"));
+            assertEquals("close", line.headers().get("connection"));
+            assertNull(head.headers().get(FetchError.HEADER));
+        } finally {
+            head.release();
+            line.release();
+        }
+    }
+
     private static HttpResponse linkError(ErrorCode code, String message) {
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY);
         r.headers().set(LinkHeaders.ERROR, Base64.getEncoder().encodeToString(
