@@ -85,6 +85,22 @@ class GatewayRequestCheckTest {
         }
     }
 
+    /** Only HTTP/1.0 and HTTP/1.1 heads are fetches; another version is a plain 505 before any stream opens. */
+    @Test
+    void anHttpVersionOtherThan10Or11IsA505() throws Exception {
+        String rest = " HTTP/%s\r\nProxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: WEB\r\nConnection: close\r\n\r\n";
+        for (String v : new String[] {"9.9", "2.0", "1.2", "0.9"}) {
+            RawHttp.Response r = RawHttp.send(f.gateway.port(), "GET http://api.internal/x" + String.format(rest, v), null);
+            assertEquals(505, r.status(), v + ": " + r.text());
+            assertNull(r.header("cf-vpc-error"), r.text());
+            assertNull(r.header("x-origin"), r.text());
+            assertTrue(r.text().startsWith("HTTP version not supported: HTTP/" + v + " "), r.text());
+        }
+        RawHttp.Response ten = RawHttp.send(f.gateway.port(), "GET http://api.internal/x" + String.format(rest, "1.0"), null);
+        assertEquals(200, ten.status(), ten.text());
+        assertEquals("echo", ten.header("x-origin"), ten.text());
+    }
+
     /** RFC 9112 3.2: more than one Host is a 400; so is a second binding or worker token (never first-one-wins). */
     @Test
     void duplicateHostBindingOrTokenIsA400() throws Exception {

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -140,6 +141,12 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             closeAfterResponse = true;
             ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), req.decoderResult().cause()))
                     .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        HttpVersion version = req.protocolVersion();
+        if (!h2 && (version.majorVersion() != 1 || version.minorVersion() > 1 || !"HTTP".equals(version.protocolName()))) {
+            refuse(ctx, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "HTTP version not supported: " + MalformedRequest.printable(version.text()) + " (HTTP/1.0 and HTTP/1.1 are)");
             return;
         }
         String unusable = RequestHeaders.unusable(req, h2);
