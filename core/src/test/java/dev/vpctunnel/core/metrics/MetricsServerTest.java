@@ -19,6 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static dev.vpctunnel.core.testing.RawSocket.readResponse;
+import static dev.vpctunnel.core.testing.RawSocket.readToEof;
+import static dev.vpctunnel.core.testing.RawSocket.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -50,51 +53,6 @@ class MetricsServerTest {
         Socket s = new Socket("127.0.0.1", server.port());
         sockets.add(s);
         return s;
-    }
-
-    private static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
-    /** Reads up to the end of the stream within the time limit; fails if the server keeps the connection open. */
-    static String readToEof(Socket s, Duration limit) throws IOException {
-        s.setSoTimeout((int) limit.toMillis());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        try {
-            for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
-                out.write(buf, 0, n);
-            }
-        } catch (SocketTimeoutException e) {
-            fail("the server kept the connection open for " + limit + "; read so far: "
-                    + out.toString(StandardCharsets.ISO_8859_1));
-        } catch (IOException e) {
-            // a reset is a close too
-        }
-        return out.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    /** One response: head and a body of its Content-Length. */
-    static String readResponse(Socket s) throws IOException {
-        s.setSoTimeout(5000);
-        InputStream in = s.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed in the response head: " + head);
-            }
-            head.write(b);
-        }
-        String h = head.toString(StandardCharsets.ISO_8859_1);
-        int length = 0;
-        for (String line : h.split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        return h + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
     }
 
     @Test

@@ -22,6 +22,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static dev.vpctunnel.core.testing.RawSocket.readResponse;
+import static dev.vpctunnel.core.testing.RawSocket.readToEof;
+import static dev.vpctunnel.core.testing.RawSocket.send;
+import static dev.vpctunnel.core.testing.RawSocket.statuses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -67,53 +71,9 @@ class ApiConnectionTest {
         return s;
     }
 
-    private static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
-        s.getOutputStream().flush();
-    }
-
     private String get(String path) {
         return "GET /client/v4/accounts/" + account + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
                 + "\r\n\r\n";
-    }
-
-    /** Everything up to the end of the stream; fails if the server keeps the connection open past the limit. */
-    private static String readToEof(Socket s, Duration limit) throws IOException {
-        s.setSoTimeout((int) limit.toMillis());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        try {
-            for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
-                out.write(buf, 0, n);
-            }
-        } catch (SocketTimeoutException e) {
-            fail("the server kept the connection open for " + limit + "; read so far: " + out.toString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            // a reset is a close too
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    /** One response: head and a body of its Content-Length. */
-    private static String readResponse(Socket s) throws IOException {
-        s.setSoTimeout(5000);
-        InputStream in = s.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed in the response head: " + head);
-            }
-            head.write(b);
-        }
-        String h = head.toString(StandardCharsets.ISO_8859_1);
-        int length = 0;
-        for (String line : h.split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        return h + new String(in.readNBytes(length), StandardCharsets.UTF_8);
     }
 
     /** Sends one more byte every 50 ms (never idle); the time until the server closed, or fails after 5 s. */
@@ -174,10 +134,6 @@ class ApiConnectionTest {
         send(s, "GET /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\n");
         long ms = trickleUntilClosed(s, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
         assertTrue(ms < 3000, "closed after " + ms + " ms, the deadline is 800 ms");
-    }
-
-    private static List<String> statuses(String all) {
-        return java.util.regex.Pattern.compile("HTTP/1.1 (\\d{3})").matcher(all).results().map(m -> m.group(1)).toList();
     }
 
     @Test
