@@ -146,7 +146,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         HttpVersion version = req.protocolVersion();
         if (!h2 && (version.majorVersion() != 1 || version.minorVersion() > 1 || !"HTTP".equals(version.protocolName()))) {
             refuse(ctx, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
-                    "HTTP version not supported: " + MalformedRequest.printable(version.text()) + " (HTTP/1.0 and HTTP/1.1 are)");
+                    "HTTP version not supported: " + FetchUrl.printable(version.text()) + " (HTTP/1.0 and HTTP/1.1 are)");
             return;
         }
         String unusable = RequestHeaders.unusable(req, h2);

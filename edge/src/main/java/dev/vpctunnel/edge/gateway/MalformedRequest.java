@@ -51,21 +51,16 @@ final class MalformedRequest {
         if (m == null || m.isBlank()) {
             return cause == null ? "the request could not be parsed as HTTP" : cause.getClass().getSimpleName();
         }
-        return printable(m);
-    }
-
-    /** {@code s} on one line: control characters escaped as \xNN, clipped to 200 characters. */
-    static String printable(String s) {
-        StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_REASON) + 8);
+        StringBuilder b = new StringBuilder(Math.min(m.length(), MAX_REASON) + 8);
         int i = 0;
-        for (; i < s.length() && b.length() < MAX_REASON; i++) {
-            char c = s.charAt(i);
+        for (; i < m.length() && b.length() < MAX_REASON; i++) {
+            char c = m.charAt(i);
             if (c < 0x20 || c == 0x7f) {
                 b.append(String.format("\\x%02x", (int) c));
             } else {
                 b.append(c);
             }
         }
-        return i < s.length() ? b.append('…').toString() : b.toString();
+        return i < m.length() ? b.append('…').toString() : b.toString();
     }
 }
