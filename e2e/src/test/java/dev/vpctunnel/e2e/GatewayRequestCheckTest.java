@@ -121,6 +121,29 @@ class GatewayRequestCheckTest {
             assertTrue(differ.body().contains(":authority and host field differ: 'api.internal' and 'other.internal'"), differ.toString());
             H2cProbe.Answer same = p.send(h2("GET", "http", "api.internal", "/x").add("host", "api.internal"), null, 5000);
             assertEquals("200", same.status(), same.toString());
+            // Netty's HTTP/1 conversion would fail these streams (a bare RST_STREAM) if the gateway did not answer first
+            H2cProbe.Answer secondDiffers = p.send(h2("GET", "http", "api.internal", "/x")
+                    .add("host", "api.internal").add("host", "other.internal"), null, 5000);
+            assertEquals("400", secondDiffers.status(), secondDiffers.toString());
+            assertTrue(secondDiffers.body().contains(":authority and host field differ: 'api.internal' and 'other.internal'"),
+                    secondDiffers.toString());
+            H2cProbe.Answer hostsOnly = p.send(h2("GET", "http", null, "/x")
+                    .add("host", "api.internal").add("host", "other.internal"), null, 5000);
+            assertEquals("400", hostsOnly.status(), hostsOnly.toString());
+            assertTrue(hostsOnly.body().contains("host fields differ: 'api.internal' and 'other.internal'"), hostsOnly.toString());
+            H2cProbe.Answer sameTwice = p.send(h2("GET", "http", null, "/x")
+                    .add("host", "api.internal").add("host", "API.internal"), null, 5000);
+            assertEquals("200", sameTwice.status(), sameTwice.toString());
+            H2cProbe.Answer twoBindings = p.send(h2("GET", "http", "api.internal", "/x").add("cf-vpc-binding", "NET"), null, 5000);
+            assertEquals("400", twoBindings.status(), twoBindings.toString());
+            assertTrue(twoBindings.body().startsWith("bad request: more than one cf-vpc-binding header"), twoBindings.toString());
+            H2cProbe.Answer twoTokensWithBody = p.send(h2("POST", "http", "api.internal", "/x")
+                    .add("proxy-authorization", "Bearer other"), "a body", 5000);
+            assertEquals("400", twoTokensWithBody.status(), twoTokensWithBody.toString());
+            assertTrue(twoTokensWithBody.body().startsWith("bad request: more than one Proxy-Authorization header"),
+                    twoTokensWithBody.toString());
+            H2cProbe.Answer after = p.send(h2("GET", "http", "api.internal", "/x"), null, 5000);
+            assertEquals("200", after.status(), after.toString());
         }
     }
 

@@ -149,7 +149,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     "HTTP version not supported: " + FetchUrl.printable(version.text()) + " (HTTP/1.0 and HTTP/1.1 are)");
             return;
         }
-        String unusable = RequestHeaders.unusable(req, h2);
+        String unusable = RequestHeaders.unusable(req);
         if (unusable != null) {
             if (unusable.startsWith(RequestHeaders.TOO_LARGE)) {
                 refuse(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, unusable);

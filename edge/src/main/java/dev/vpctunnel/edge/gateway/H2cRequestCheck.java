@@ -46,14 +46,11 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
                 reset(ctx);
                 return;
             }
-            CharSequence authority = h.headers().authority();
-            CharSequence host = h.headers().get(HttpHeaderNames.HOST);
-            if (authority != null && host != null && !AsciiString.contentEqualsIgnoreCase(authority, host)) {
-                // RFC 9113 8.3.1: malformed too, but a worker can act on a 400 that says why
+            String differ = hostsDiffer(h.headers());
+            if (differ != null) {
                 refused = true;
                 ReferenceCountUtil.release(msg);
-                badRequest(ctx, "bad request: the request's :authority and host field differ: '"
-                        + FetchUrl.printable(authority.toString()) + "' and '" + FetchUrl.printable(host.toString()) + "'");
+                badRequest(ctx, "bad request: " + differ);
                 return;
             }
         }
@@ -73,6 +70,24 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
             return "no :path";
         }
         return path.length() == 0 ? "empty :path" : null;
+    }
+
+    /**
+     * RFC 9113 8.3.1: a host field must say what :authority says (and host fields what the first one says). Netty's
+     * HTTP/1 conversion, next in the pipeline, merges equal ones into one Host and fails the stream on any other, which
+     * would reach the worker as a bare RST_STREAM(CANCEL); this names both values in a 400 instead.
+     */
+    static String hostsDiffer(Http2Headers h) {
+        CharSequence first = h.authority();
+        for (CharSequence host : h.getAll(HttpHeaderNames.HOST)) {
+            if (first == null) {
+                first = host;
+            } else if (!AsciiString.contentEqualsIgnoreCase(first, host)) {
+                return "the request's " + (h.authority() != null ? ":authority and host field" : "host fields") + " differ: '"
+                        + FetchUrl.printable(first.toString()) + "' and '" + FetchUrl.printable(host.toString()) + "'";
+            }
+        }
+        return null;
     }
 
     /** A plain 400 (as MalformedRequest's) that ends the stream, then the stream's channel closes. */

@@ -40,17 +40,15 @@ final class RequestHeaders {
     /**
      * What makes the head unusable, or null: larger than the tunnel link's header list limit even before the link's own
      * headers are added (the text then starts with {@link #TOO_LARGE}: a 431), or ambiguous: more than one Host (RFC 9112 3.2), cf-vpc-binding or Proxy-Authorization
-     * line. Which one counts is never guessed (first-one-wins would let whoever adds the second decide). On h2c, Host
-     * is the :authority and may be repeated by a host field that says the same (RFC 9113 8.3.1). One pass, no
-     * allocation when nothing is wrong.
+     * line. Which one counts is never guessed (first-one-wins would let whoever adds the second decide). On h2c the
+     * request has one Host at most by now (:authority and host fields that say the same are merged, others refused by
+     * {@link H2cRequestCheck}). One pass, no allocation when nothing is wrong.
      */
-    static String unusable(HttpRequest req, boolean h2) {
+    static String unusable(HttpRequest req) {
         long size = req.method().asciiName().length() + req.uri().length() + 2 * HEADER_ENTRY_OVERHEAD;
         int hosts = 0;
         int bindings = 0;
         int auths = 0;
-        CharSequence firstHost = null;
-        boolean hostsDiffer = false;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = req.headers().iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
@@ -58,11 +56,7 @@ final class RequestHeaders {
             switch (name.length()) {
                 case 4 -> {
                     if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
-                        if (hosts++ == 0) {
-                            firstHost = e.getValue();
-                        } else if (!AsciiString.contentEqualsIgnoreCase(firstHost, e.getValue())) {
-                            hostsDiffer = true;
-                        }
+                        hosts++;
                     }
                 }
                 case 14 -> {
@@ -82,10 +76,8 @@ final class RequestHeaders {
         if (size > LinkHeaders.MAX_HEADER_LIST) {
             return TOO_LARGE + tooLarge(size);
         }
-        if (hosts > 1 && (!h2 || hosts > 2 || hostsDiffer)) {
-            return h2 && hosts == 2 ? "the request's :authority and host field differ: '" + FetchUrl.printable(firstHost.toString())
-                    + "' and '" + FetchUrl.printable(req.headers().getAll(HttpHeaderNames.HOST).get(1)) + "'"
-                    : "more than one Host header (" + hosts + ")";
+        if (hosts > 1) {
+            return "more than one Host header (" + hosts + ")";
         }
         if (bindings > 1) {
             return "more than one cf-vpc-binding header (" + bindings + "): a fetch goes through one binding";
