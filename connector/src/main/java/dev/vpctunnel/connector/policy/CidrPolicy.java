@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * Which origin addresses the connector may dial: {@code --deny} wins over {@code --allow}; when an allow list is given,
- * every address outside it is denied. Checked on the address actually dialed (after DNS).
+ * every address outside it is denied. Checked on the address actually dialed (after DNS). The unspecified address
+ * (0.0.0.0, ::) is never dialed: it is no destination, and the kernel would connect it to the connector's own host
+ * (127.0.0.1, ::1) past a --deny of the loopback networks.
  */
 public final class CidrPolicy {
     private final List<Cidr> allow;
@@ -32,6 +34,10 @@ public final class CidrPolicy {
 
     /** Null when the address may be dialed, else why not. */
     public String denial(InetAddress address) {
+        if (address.isAnyLocalAddress()) {
+            return NetUtil.toAddressString(address) + " is the unspecified address, not a destination (it would reach"
+                    + " the connector's own host)";
+        }
         for (Cidr c : deny) {
             if (c.contains(address)) {
                 return NetUtil.toAddressString(address) + " is denied by --deny " + c;

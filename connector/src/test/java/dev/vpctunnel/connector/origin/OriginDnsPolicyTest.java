@@ -32,6 +32,7 @@ class OriginDnsPolicyTest {
         dns.records.put("v6only.vpc.test", List.of(InetAddress.getByName("::1")));
         dns.records.put("denied.vpc.test", List.of(InetAddress.getByName("127.0.0.3")));
         dns.records.put("cached.vpc.test", List.of(InetAddress.getByName("127.0.0.1")));
+        dns.records.put("zero.vpc.test", List.of(InetAddress.getByName("0.0.0.0")));
         link = new TestLink(new OriginConfig(List.of(), List.of(), List.of("127.0.0.3/32", "fd00::/8")));
     }
 
@@ -131,6 +132,26 @@ class OriginDnsPolicyTest {
             ConnectRequest v6 = ConnectRequest.newBuilder().addAddresses("::1").setPort(origin6.port())
                     .setScheme(Scheme.HTTP).setServerName("a").build();
             assertEquals(201, allowOnly.get(v6, "/hello").response().status().code());
+        }
+    }
+
+    @Test
+    void theUnspecifiedAddressCannotReachTheConnectorsOwnHostPastADenyOfLoopback() throws Exception {
+        // The kernel connects 0.0.0.0 and :: to the local host: with loopback denied, neither may reach origin6 (::1).
+        try (TestLink noLoopback = new TestLink(new OriginConfig(List.of(), List.of(), List.of("127.0.0.0/8", "::1/128")))) {
+            int before = origin6.connections.get();
+            for (String literal : List.of("::1", "0.0.0.0", "::", "::ffff:0.0.0.0")) {
+                ConnectRequest cr = ConnectRequest.newBuilder().addAddresses(literal).setPort(origin6.port())
+                        .setScheme(Scheme.HTTP).setServerName("local.internal").setConnectTimeoutMs(3000).build();
+                ConnectError e = TestLink.error(noLoopback.get(cr, "/hello").response());
+                assertNotNull(e, literal + " reached the connector's own host");
+                assertEquals(ErrorCode.DESTINATION_DENIED, e.getCode(), literal + ": " + e.getMessage());
+            }
+            ConnectError e = TestLink.error(noLoopback.get(host("zero.vpc.test", origin6.port()).build(), "/hello").response());
+            assertNotNull(e, "a name resolving to 0.0.0.0 reached the connector's own host");
+            assertEquals(ErrorCode.DESTINATION_DENIED, e.getCode(), e.getMessage());
+            assertTrue(e.getMessage().contains("0.0.0.0") && e.getMessage().contains("zero.vpc.test"), e.getMessage());
+            assertEquals(before, origin6.connections.get(), "the origin on ::1 was never connected to");
         }
     }
 }
