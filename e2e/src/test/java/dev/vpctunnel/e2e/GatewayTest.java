@@ -127,6 +127,13 @@ class GatewayTest {
         assertError(f.fetch(token, "WEB", "/a", "Host: api.internal\r\ncf-vpc-scheme: ftp\r\n", null), 403, "scheme_not_allowed");
         assertError(f.fetch(token, "WEB", "http://u:p@api.internal/", "", null), 502, "no_route");
         assertError(f.fetch(token, "WEB", "/no-host-header", "", null), 502, "no_route");
+        // fetch() refuses an IPv6 zone id; the gateway used to drop it and dial the address (or take it for a name)
+        for (String binding : List.of("WEB", "NET", "MESH")) {
+            RawHttp.Response zone = f.fetch(token, binding, "http://[::1%25lo]:" + origins.echoPort() + "/", "", null);
+            assertError(zone, 502, "no_route");
+            assertTrue(zone.text().contains("zone id"), zone.text());
+            assertError(f.fetch(token, binding, "/", "Host: [::1%lo]:" + origins.echoPort() + "\r\n", null), 502, "no_route");
+        }
         // the connector refuses a port above 65535 (its BAD_REQUEST): the destination cannot be routed
         RawHttp.Response r = f.fetch(token, "NET", "http://127.0.0.1:70000/", "", null);
         assertError(r, 502, "no_route");

@@ -91,7 +91,7 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
 
     /**
      * An authority must be exactly {@code host[:port]}: a host name (see {@link #dnsName}, a trailing dot allowed), an
-     * IPv4 address or a bracketed IPv6 address, and a port of 1-65535 (or none). Anything else (a path, query or
+     * IPv4 address or a bracketed IPv6 address (without a zone id), and a port of 1-65535 (or none). Anything else (a path, query or
      * fragment inside Host, credentials, other characters) is refused here, before the authority and the path are put
      * together: "Host: a.internal/evil?q=1" must never become the URL http://a.internal/evil?q=1/x. A char loop, no
      * allocation for a valid authority.
@@ -108,6 +108,12 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         int portStart;
         if (a.charAt(0) == '[') {
             int close = a.indexOf(']');
+            int zone = a.indexOf('%');
+            if (zone > 0 && (close < 0 || zone < close)) {
+                // fetch() (the WHATWG URL parser) refuses zone ids; Netty's check would take one and drop it on the way
+                throw noRoute(what + " has an IPv6 zone id ('" + printable(a.substring(zone, close < 0 ? a.length() : close))
+                        + "'), which a URL cannot carry: give the address without it");
+            }
             if (close < 0 || !NetUtil.isValidIpV6Address(a.substring(1, close))) {
                 throw noRoute(what + " must be host[:port] with an IPv6 address in brackets, got '" + printable(a) + "'");
             }

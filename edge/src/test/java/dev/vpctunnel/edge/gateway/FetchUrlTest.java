@@ -149,6 +149,10 @@ class FetchUrlTest {
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://b\u00c3\u00bccher.internal/"));
         assertRefused(FetchError.Code.NO_ROUTE, "Host must be host[:port] with an IPv6 address in brackets, got '[fd00::zz]'",
                 origin("/x", "[fd00::zz]"));
+        assertRefused(FetchError.Code.NO_ROUTE, "Host has an IPv6 zone id ('%lo'), which a URL cannot carry: give the address without it",
+                origin("/x", "[fd00::1%lo]:8080"));
+        assertRefused(FetchError.Code.NO_ROUTE, "the URL's host has an IPv6 zone id ('%25eth0'), which a URL cannot carry: give the address without it",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://[fe80::1%25eth0]/"));
         assertRefused(FetchError.Code.NO_ROUTE, "Host 'a..b' is neither a valid host name nor an IPv4 address", origin("/x", "a..b"));
         assertRefused(FetchError.Code.NO_ROUTE, "Host must be host[:port] (a name, an IPv4 address or an [IPv6] address), got 'a b'",
                 origin("/x", "a b"));
