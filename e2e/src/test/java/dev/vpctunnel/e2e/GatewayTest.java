@@ -134,6 +134,10 @@ class GatewayTest {
             assertTrue(zone.text().contains("zone id"), zone.text());
             assertError(f.fetch(token, binding, "/", "Host: [::1%lo]:" + origins.echoPort() + "\r\n", null), 502, "no_route");
         }
+        // fetch() reads 127.0.0.010 as 127.0.0.8; the gateway would have dialed 127.0.0.10: refused as ambiguous
+        RawHttp.Response octal = f.fetch(token, "NET", "http://127.000.0.1:" + origins.echoPort() + "/", "", null);
+        assertError(octal, 502, "no_route");
+        assertTrue(octal.text().contains("leading zero"), octal.text());
         // the connector refuses a port above 65535 (its BAD_REQUEST): the destination cannot be routed
         RawHttp.Response r = f.fetch(token, "NET", "http://127.0.0.1:70000/", "", null);
         assertError(r, 502, "no_route");

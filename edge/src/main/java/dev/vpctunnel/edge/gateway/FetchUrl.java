@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.gateway;
 
+import dev.vpctunnel.edge.directory.Cidr;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.HttpConversionUtil;
@@ -120,6 +121,9 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
             if (close + 1 < a.length() && a.charAt(close + 1) != ':') {
                 throw noRoute(what + " must be host[:port], got '" + printable(a) + "'");
             }
+            if (leadingZeroOctet(a, 1, close)) {
+                throw noRoute(what + " " + Cidr.leadingZero(printable(a.substring(1, close))));
+            }
             hostEnd = close + 1;
             portStart = close + 2;
         } else {
@@ -146,6 +150,9 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
             if (!dnsName(host.endsWith(".") ? host.substring(0, host.length() - 1) : host) && !NetUtil.isValidIpV4Address(host)) {
                 throw noRoute(what + " '" + printable(host) + "' is neither a valid host name nor an IPv4 address");
             }
+            if (leadingZeroOctet(a, 0, hostEnd) && NetUtil.isValidIpV4Address(host)) {
+                throw noRoute(what + " " + Cidr.leadingZero(printable(host)));
+            }
         }
         if (portStart <= a.length()) {
             int port = 0;
@@ -162,6 +169,31 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
                 throw noRoute(what + " '" + printable(a) + "': port must be 1-65535");
             }
         }
+    }
+
+    /** Whether dotted IPv4 text in s[from, to) (or after its last ':') has an octet as 010: fetch() reads octal, Netty decimal. */
+    private static boolean leadingZeroOctet(String s, int from, int to) {
+        int start = from;
+        boolean dotted = false;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c == ':') {
+                start = i + 1;
+                dotted = false;
+            } else if (c == '.') {
+                dotted = true;
+            }
+        }
+        if (!dotted) {
+            return false;
+        }
+        for (int i = start; i + 1 < to; i++) {
+            char next = s.charAt(i + 1);
+            if ((i == start || s.charAt(i - 1) == '.') && s.charAt(i) == '0' && next >= '0' && next <= '9') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** s for a message: control characters and non-ASCII as escapes (bytes as the decoder read them), clipped. */

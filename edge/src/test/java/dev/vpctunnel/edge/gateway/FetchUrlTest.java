@@ -153,6 +153,16 @@ class FetchUrlTest {
                 origin("/x", "[fd00::1%lo]:8080"));
         assertRefused(FetchError.Code.NO_ROUTE, "the URL's host has an IPv6 zone id ('%25eth0'), which a URL cannot carry: give the address without it",
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://[fe80::1%25eth0]/"));
+        // fetch() reads 010 as octal (8), the gateway's address parser as decimal (10): such a URL is never dialed
+        String ambiguous = "has an IPv4 octet with a leading zero, which is ambiguous (octal to some software, decimal to"
+                + " others): write each octet in decimal without leading zeros";
+        assertRefused(FetchError.Code.NO_ROUTE, "Host '10.0.0.010' " + ambiguous, origin("/x", "10.0.0.010:8080"));
+        assertRefused(FetchError.Code.NO_ROUTE, "the URL's host '010.0.0.1' " + ambiguous,
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://010.0.0.1/"));
+        assertRefused(FetchError.Code.NO_ROUTE, "Host '::ffff:10.0.00.1' " + ambiguous, origin("/x", "[::ffff:10.0.00.1]"));
+        assertEquals(new FetchUrl("http", "10.0.0.100", -1, "/x"), FetchUrl.parse(origin("/x", "10.0.0.100")));
+        assertEquals(new FetchUrl("http", "fd00::0010", -1, "/x"), FetchUrl.parse(origin("/x", "[fd00::0010]")));
+        assertEquals(new FetchUrl("http", "a.01.internal", -1, "/x"), FetchUrl.parse(origin("/x", "a.01.internal")));
         assertRefused(FetchError.Code.NO_ROUTE, "Host 'a..b' is neither a valid host name nor an IPv4 address", origin("/x", "a..b"));
         assertRefused(FetchError.Code.NO_ROUTE, "Host must be host[:port] (a name, an IPv4 address or an [IPv6] address), got 'a b'",
                 origin("/x", "a b"));
