@@ -180,6 +180,14 @@ class GatewayTest {
     }
 
     @Test
+    void aMeshRouteWrittenIpv4MappedHoldsItsIpv4Addresses() throws Exception {
+        // the route goes to the tunnel nobody serves: no_connector shows it matched (no_route: it did not)
+        f.directory.addRoute(f.account, dev.vpctunnel.edge.directory.Cidr.parse("::ffff:10.254.0.0/112"), empty.id(), null);
+        assertError(f.fetch(token, "MESH", "http://10.254.0.1/m", "", null), 502, "no_connector");
+        assertError(f.fetch(token, "MESH", "http://[::ffff:10.254.0.1]/m", "", null), 502, "no_connector");
+    }
+
+    @Test
     void aResponseCutOffMidBodyIsNeverDeliveredComplete() throws Exception {
         RawHttp.Response r = f.fetch(token, "CUT", "http://a/", "", null);
         assertEquals(200, r.status());

@@ -16,7 +16,10 @@ public final class Cidr {
         this.prefix = prefix;
     }
 
-    /** Parses "10.0.0.0/24", "fd00::/64", or a bare address (a /32 or /128). */
+    /**
+     * Parses "10.0.0.0/24", "fd00::/64", or a bare address (a /32 or /128). An IPv4-mapped network of /96 or longer
+     * ("::ffff:10.0.0.0/120") is the IPv4 network it maps (10.0.0.0/24).
+     */
     public static Cidr parse(String s) {
         if (s == null || s.isBlank()) {
             throw new IllegalArgumentException("a CIDR is required, as 10.0.0.0/24 or fd00::/64");
@@ -43,7 +46,24 @@ public final class Cidr {
                 throw new IllegalArgumentException("'" + s + "' is not a CIDR (prefix length above " + max + ")");
             }
         }
+        if (prefix >= 96 && ipv4Mapped(bytes)) {
+            // the gateway matches an IPv4-mapped destination as its IPv4 address: so must the route, or it never matches
+            return new Cidr(mask(Arrays.copyOfRange(bytes, 12, 16), prefix - 96), prefix - 96);
+        }
         return new Cidr(mask(bytes, prefix), prefix);
+    }
+
+    /** ::ffff:a.b.c.d */
+    private static boolean ipv4Mapped(byte[] b) {
+        if (b.length != 16 || b[10] != (byte) 0xff || b[11] != (byte) 0xff) {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The bytes of an IPv4 or IPv6 literal, or null; zone ids and IPv4 octets with a leading zero are refused. */

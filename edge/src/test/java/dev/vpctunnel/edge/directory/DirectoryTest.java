@@ -34,6 +34,11 @@ class DirectoryTest {
         assertEquals("192.168.1.1/32", Cidr.parse("192.168.1.1").toString());
         assertEquals("fd00::/8", Cidr.parse("fdff::1/8").toString());
         assertEquals("0.0.0.0/0", Cidr.parse("1.2.3.4/0").toString());
+        // IPv4-mapped: the IPv4 network it maps, as the gateway matches a mapped destination by its IPv4 address
+        assertEquals("10.78.0.0/24", Cidr.parse("::ffff:10.78.0.9/120").toString());
+        assertEquals("10.78.0.9/32", Cidr.parse("::ffff:a4e:9").toString());
+        assertEquals("0.0.0.0/0", Cidr.parse("::ffff:0:0/96").toString());
+        assertEquals("::fffe:0:0/95", Cidr.parse("::ffff:0:0/95").toString()); // wider: an IPv6 network
         for (String bad : List.of("10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "host.internal/8", "fe80::1%eth0/64", "1.2.3.4/-1",
                 "1.2.3.4/8/8")) {
             assertThrows(IllegalArgumentException.class, () -> Cidr.parse(bad), bad);
