@@ -5,7 +5,10 @@ import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.util.Arrays;
 
-/** One IPv4 or IPv6 network in CIDR notation. A bare address is a /32 or /128. */
+/**
+ * One IPv4 or IPv6 network in CIDR notation. A bare address is a /32 or /128; an IPv4-mapped network of /96 or longer
+ * (::ffff:10.0.0.0/104) is the IPv4 network it maps (10.0.0.0/8).
+ */
 public record Cidr(byte[] network, int prefix, String text) {
 
     /** Throws IllegalArgumentException naming the bad value. */
@@ -32,7 +35,24 @@ public record Cidr(byte[] network, int prefix, String text) {
                 throw new IllegalArgumentException("invalid CIDR '" + s + "': prefix length must be 0-" + max);
             }
         }
+        if (prefix >= 96 && ipv4Mapped(bytes)) {
+            // an IPv4-mapped destination is dialed (and checked) as its IPv4 address: so the network must be IPv4 too
+            return new Cidr(mask(Arrays.copyOfRange(bytes, 12, 16), prefix - 96), prefix - 96, v);
+        }
         return new Cidr(mask(bytes, prefix), prefix, v);
+    }
+
+    /** ::ffff:a.b.c.d */
+    private static boolean ipv4Mapped(byte[] b) {
+        if (b.length != 16 || b[10] != (byte) 0xff || b[11] != (byte) 0xff) {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public boolean contains(InetAddress address) {

@@ -154,4 +154,18 @@ class OriginDnsPolicyTest {
             assertEquals(before, origin6.connections.get(), "the origin on ::1 was never connected to");
         }
     }
+
+    @Test
+    void aDenyWrittenIpv4MappedDeniesTheIpv4Addresses() throws Exception {
+        // IPv4-mapped destinations are dialed as IPv4: a --deny in mapped form must hold the IPv4 addresses
+        try (TestLink mappedDeny = new TestLink(new OriginConfig(List.of(), List.of(), List.of("::ffff:127.0.0.0/104")))) {
+            for (String literal : List.of("127.0.0.1", "::ffff:127.0.0.1")) {
+                ConnectRequest cr = ConnectRequest.newBuilder().addAddresses(literal).setPort(origin.port())
+                        .setScheme(Scheme.HTTP).setServerName("a.internal").build();
+                ConnectError e = TestLink.error(mappedDeny.get(cr, "/hello").response());
+                assertNotNull(e, literal + " was dialed past --deny ::ffff:127.0.0.0/104");
+                assertEquals(ErrorCode.DESTINATION_DENIED, e.getCode(), literal + ": " + e.getMessage());
+            }
+        }
+    }
 }
