@@ -5,6 +5,8 @@ import dev.vpctunnel.edge.directory.HostnameRoutes;
 import dev.vpctunnel.edge.directory.ServiceSpec;
 import tools.jackson.databind.JsonNode;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -69,6 +71,12 @@ final class ServiceBody {
         if (ipv6 != null && !Cidr.isIpv6(ipv6)) {
             throw ApiException.invalid("host.ipv6: '" + ipv6 + "' is not an IPv6 address");
         }
+        for (String[] a : new String[][] {{"host.ipv4", ipv4}, {"host.ipv6", ipv6}}) {
+            if (a[1] != null && unspecified(a[1])) {
+                throw ApiException.invalid(a[0] + ": '" + a[1] + "' is the unspecified address, not a destination (the"
+                        + " connector never dials it); for a service on the connector's own host use 127.0.0.1 or ::1");
+            }
+        }
         JsonNode network = Json.optObject(host, "host", "network");
         if (network == null) {
             throw ApiException.invalid("host.network: is required with ipv4/ipv6 ({\"tunnel_id\": …})");
@@ -76,6 +84,15 @@ final class ServiceBody {
         Json.onlyFields(network, "host.network", Set.of("tunnel_id"));
         UUID tunnel = Json.reqUuid(network, "host.network", "tunnel_id");
         return new ServiceSpec(name, http, https, ipv4, ipv6, null, tunnel, List.of());
+    }
+
+    /** 0.0.0.0, :: or ::ffff:0.0.0.0 (ip is a valid literal). */
+    private static boolean unspecified(String ip) {
+        try {
+            return InetAddress.getByAddress(Cidr.parseIp(ip)).isAnyLocalAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static ServiceSpec hostnameSpec(String name, Integer http, Integer https, JsonNode host) {

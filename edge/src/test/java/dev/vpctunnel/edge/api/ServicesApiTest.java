@@ -205,6 +205,18 @@ class ServicesApiTest {
     }
 
     @Test
+    void theUnspecifiedAddressIsNoServiceAddress() {
+        // the connector never dials 0.0.0.0 or :: (the kernel would connect them to its own host): refused up front
+        int before = f.directory.data().services(f.account).size();
+        for (String[] a : new String[][] {{"ipv4", "0.0.0.0"}, {"ipv6", "::"}, {"ipv6", "::ffff:0.0.0.0"}}) {
+            Resp r = f.post(path, ipBody("", "{\"" + a[0] + "\":\"" + a[1] + "\"," + net() + "}"));
+            assertEquals(400, r.status(), r.toString());
+            assertTrue(r.error().startsWith("host." + a[0] + ": ") && r.error().contains("unspecified address"), r.error());
+        }
+        assertEquals(before, f.directory.data().services(f.account).size(), "nothing written");
+    }
+
+    @Test
     void zeroOctetsWithoutLeadingZerosStillWork() {
         Resp r = f.post(path, ipBody("", "{\"ipv4\":\"10.0.0.0\",\"ipv6\":\"::ffff:10.0.0.1\"," + net() + "}"));
         assertEquals(200, r.status(), r.toString());
