@@ -191,7 +191,12 @@ final class HappyEyeballsConnector {
 
     static String message(Throwable t) {
         String m = t.getMessage();
-        if (m == null) {
+        // Netty throws ENETUNREACH as a NoRouteToHostException without a text, which its address annotation turns
+        // into "null: /10.0.0.8:80"
+        if (t instanceof java.net.NoRouteToHostException && (m == null || m.startsWith("null: "))) {
+            return "network unreachable";
+        }
+        if (m == null || m.startsWith("null: ")) {
             return t.getClass().getSimpleName();
         }
         // Netty's native messages look like "connect(..) failed: Connection refused: /127.0.0.1:1"

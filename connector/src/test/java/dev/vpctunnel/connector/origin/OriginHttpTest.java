@@ -142,6 +142,16 @@ class OriginHttpTest {
     }
 
     @Test
+    void anUnreachableNetworkIsConnectFailedSayingSo() throws Exception {
+        // the kernel refuses a TCP connect to a multicast address with ENETUNREACH, which Netty reports without a text
+        ConnectError e = TestLink.error(link.get(to("224.0.0.1", 80).build(), "/").response());
+        assertNotNull(e);
+        assertEquals(ErrorCode.CONNECT_FAILED, e.getCode());
+        assertTrue(e.getMessage().startsWith("cannot connect to 224.0.0.1:80: ") && e.getMessage().toLowerCase().contains("unreachable")
+                && !e.getMessage().contains("null"), e.getMessage());
+    }
+
+    @Test
     void badConnectHeaderIsBadRequest() throws Exception {
         HttpRequest req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         req.headers().set(LinkHeaders.CONNECT, "!!notbase64");
