@@ -105,7 +105,9 @@ final class ServiceBody {
         if (Cidr.hasLeadingZeroOctet(hostname)) {
             throw ApiException.invalid("host.hostname: " + Cidr.leadingZero(hostname));
         }
-        if (!HostnameRoutes.isHostname(hostname)) {
+        // an absolute name ("db.internal.", no search domains) is a hostname too, as in hostname routes
+        String relative = hostname.endsWith(".") ? hostname.substring(0, hostname.length() - 1) : hostname;
+        if (!HostnameRoutes.isHostname(relative)) {
             throw ApiException.invalid("host.hostname: '" + hostname + "' is not a valid hostname"
                     + (Cidr.parseIp(hostname) != null ? " (use host.ipv4 or host.ipv6 for addresses)" : ""));
         }

@@ -83,6 +83,22 @@ class ServicesApiTest {
     }
 
     @Test
+    void anAbsoluteHostnameWithItsTrailingDotIsAHostname() {
+        // as hostname routes take "db.internal.": the connector resolves it as the absolute name (no search domains)
+        String body = "{\"type\":\"http\",\"name\":\"fqdn\",\"host\":{\"hostname\":\"NAME\",\"resolver_network\":{\"tunnel_id\":\""
+                + tunnel + "\"}}}";
+        Resp r = f.post(path, body.replace("NAME", "db.internal."));
+        assertEquals(200, r.status(), r.toString());
+        assertEquals("db.internal.", r.result().path("host").path("hostname").asString());
+        assertEquals(200, f.call("DELETE", path + "/" + r.result().path("service_id").asString(), null).status());
+        for (String bad : new String[] {"db.internal..", ".", "10.0.0.1."}) {
+            Resp b = f.post(path, body.replace("NAME", bad));
+            assertEquals(400, b.status(), bad + ": " + b);
+            assertTrue(b.error().startsWith("host.hostname: "), b.error());
+        }
+    }
+
+    @Test
     void defaultsPortsTo80And443() {
         Resp r = f.post(path, ipBody("", "{\"ipv4\":\"10.0.0.2\"," + net() + "}"));
         assertEquals(200, r.status(), r.toString());
