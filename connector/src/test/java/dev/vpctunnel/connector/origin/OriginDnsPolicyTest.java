@@ -168,4 +168,20 @@ class OriginDnsPolicyTest {
             }
         }
     }
+
+    @Test
+    void dnsRebindingBetweenTwoFetchesIsCheckedOnTheNewAddress() throws Exception {
+        // TTL 0 ("ttl0." names): each fetch resolves again; the policy applies to what the name says now
+        String name = "ttl0.rebind.vpc.test";
+        dns.records.put(name, List.of(InetAddress.getByName("127.0.0.1")));
+        assertEquals(201, link.get(host(name, origin.port()).build(), "/hello").response().status().code());
+        int connections = origin.connections.get();
+        for (String rebound : List.of("127.0.0.3", "0.0.0.0")) {
+            dns.records.put(name, List.of(InetAddress.getByName(rebound)));
+            ConnectError e = failure(host(name, origin.port()).build());
+            assertEquals(ErrorCode.DESTINATION_DENIED, e.getCode(), e.getMessage());
+            assertTrue(e.getMessage().contains(rebound), e.getMessage());
+        }
+        assertEquals(connections, origin.connections.get(), "the pooled connection to the old address was not reused");
+    }
 }

@@ -91,7 +91,7 @@ public final class TestDns implements AutoCloseable {
                 for (InetAddress a : addrs) {
                     boolean v4 = a instanceof Inet4Address;
                     if (q.type() == (v4 ? DnsRecordType.A : DnsRecordType.AAAA)) {
-                        response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), q.type(), 60,
+                        response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), q.type(), key.startsWith("ttl0.") ? 0 : 60,
                                 Unpooled.wrappedBuffer(a.getAddress())));
                     }
                 }
