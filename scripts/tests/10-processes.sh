@@ -129,16 +129,19 @@ code=$(net http://127.0.0.1:$((P+1))/after-delete)
 [ "$code" = 502 ] && grep -qi "cf-vpc-error: no_connector" "$W/nh.txt" || fail "fetch after the tunnel was deleted: got $code"
 pass "tunnel delete: links closed at once, its connector exits $rc ('unknown tunnel'), the binding answers no_connector"
 
-# SIGTERM on the edge with a slow fetch in flight: it finishes, the edge exits 0
+# SIGTERM on the edge with a slow fetch in flight: /ready turns 503 at once, the fetch finishes, the edge exits 0
 $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) > "$W/conn2.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready && break; sleep 0.2; done
 fetch http://api.internal/slow2 > "$W/slow2.out" & F2=$!
 sleep 1
 kill -TERM $EDGE_PID
+sleep 0.5
+ready=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$((P+90))/ready)
 wait $F2 || true
 [ "$(cat "$W/slow2.out")" = "origin saw /slow2 host=api.internal" ] || fail "slow fetch during edge drain: $(cat "$W/slow2.out")"
 wait $EDGE_PID; rc=$?
 [ $rc -eq 0 ] || fail "edge exit code after SIGTERM: $rc"
-pass "edge SIGTERM: in-flight slow fetch finished, exit 0"
+[ "$ready" = 503 ] || fail "edge /ready while draining: $ready"
+pass "edge SIGTERM: /ready 503 while draining, in-flight slow fetch finished, exit 0"
 echo "10-processes: all passed"
