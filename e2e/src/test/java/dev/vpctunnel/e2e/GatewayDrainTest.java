@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +48,33 @@ class GatewayDrainTest {
                     + " is shutting down)"), r.text());
             drained.get(10, TimeUnit.SECONDS);
             stuck.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Once the edge's gateway stops accepting (SIGTERM), a worker's keep-alive connection is told to go: its next
+     * response carries Connection: close and the connection closes, so the client reconnects (to another edge).
+     */
+    @Test
+    void aKeepAliveConnectionIsClosedAfterItsNextResponseOnceTheGatewayCloses() throws Exception {
+        try (GatewayFixture f = new GatewayFixture()) {
+            TunnelRecord t = f.tunnel("keep");
+            f.connect(t, 1, List.of());
+            ServiceRecord s = f.service("k", 1, null, "127.0.0.1", null, t.id());
+            String tok = f.worker("k", List.of(new ServiceBinding("K", s.id())));
+            try (Socket c = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+                c.setSoTimeout(10_000);
+                String head = "GET http://x/ HTTP/1.1\r\nProxy-Authorization: Bearer " + tok + "\r\ncf-vpc-binding: K\r\n\r\n";
+                c.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+                RawHttp.Response before = RawHttp.read(c.getInputStream());
+                assertEquals("connect_failed", before.header("cf-vpc-error"), before.text());
+                assertEquals(null, before.header("connection"), "keep-alive before the gateway closes");
+                f.gateway.close();
+                c.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+                RawHttp.Response after = RawHttp.read(c.getInputStream());
+                assertEquals("close", after.header("connection"), after.text());
+                assertEquals(-1, c.getInputStream().read(), "the gateway closed the connection");
+            }
         }
     }
 
