@@ -77,16 +77,22 @@ printf 'GET / HTTP/1.1\r\n\r\n' | timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$(
 [ "$(fetch http://api.internal/after-garbage)" = "origin saw /after-garbage host=api.internal" ] || fail "links survive garbage"
 pass "garbage on the tunnel port does not disturb the links"
 
-# SIGTERM on the connector while a slow fetch is in flight: the fetch completes, the connector exits 0
+# SIGTERM on the connector while a slow fetch is in flight: its /ready turns 503 and new fetches get no_connector at
+# once, the fetch in flight completes, the connector exits 0
 fetch http://api.internal/slow1 > "$W/slow1.out" & F1=$!
 sleep 1
 kill -TERM $CONN_PID
+sleep 0.5
+ready=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$((P+91))/ready)
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -D "$W/hd.txt" -x http://127.0.0.1:$((P+87)) -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: API" http://api.internal/during-drain)
 wait $F1 || true
+[ "$ready" = 503 ] || fail "connector /ready while draining: $ready"
+[ "$code" = 502 ] && grep -qi "cf-vpc-error: no_connector" "$W/hd.txt" || fail "a new fetch during the connector's drain: got $code"
 [ "$(cat "$W/slow1.out")" = "origin saw /slow1 host=api.internal" ] || fail "slow fetch during connector drain: $(cat "$W/slow1.out")"
 wait $CONN_PID; rc=$?
 [ $rc -eq 0 ] || fail "connector exit code after SIGTERM: $rc"
 grep -q "draining" "$W/edge.log" || fail "edge did not log the link draining"
-pass "connector SIGTERM: in-flight slow fetch finished, exit 0"
+pass "connector SIGTERM: /ready 503 and new fetches no_connector while draining, in-flight slow fetch finished, exit 0"
 code=$(curl -s -o /dev/null -w '%{http_code}' -D "$W/h.txt" -x http://127.0.0.1:$((P+87)) -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: API" http://api.internal/x)
 [ "$code" = 502 ] && grep -qi "cf-vpc-error: no_connector" "$W/h.txt" || fail "no connector left: got $code"
 pass "no connector left: 502 no_connector"
@@ -129,16 +135,19 @@ code=$(net http://127.0.0.1:$((P+1))/after-delete)
 [ "$code" = 502 ] && grep -qi "cf-vpc-error: no_connector" "$W/nh.txt" || fail "fetch after the tunnel was deleted: got $code"
 pass "tunnel delete: links closed at once, its connector exits $rc ('unknown tunnel'), the binding answers no_connector"
 
-# SIGTERM on the edge with a slow fetch in flight: it finishes, the edge exits 0
+# SIGTERM on the edge with a slow fetch in flight: /ready turns 503 at once, the fetch finishes, the edge exits 0
 $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) > "$W/conn2.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready && break; sleep 0.2; done
 fetch http://api.internal/slow2 > "$W/slow2.out" & F2=$!
 sleep 1
 kill -TERM $EDGE_PID
+sleep 0.5
+ready=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$((P+90))/ready)
 wait $F2 || true
 [ "$(cat "$W/slow2.out")" = "origin saw /slow2 host=api.internal" ] || fail "slow fetch during edge drain: $(cat "$W/slow2.out")"
 wait $EDGE_PID; rc=$?
 [ $rc -eq 0 ] || fail "edge exit code after SIGTERM: $rc"
-pass "edge SIGTERM: in-flight slow fetch finished, exit 0"
+[ "$ready" = 503 ] || fail "edge /ready while draining: $ready"
+pass "edge SIGTERM: /ready 503 while draining, in-flight slow fetch finished, exit 0"
 echo "10-processes: all passed"

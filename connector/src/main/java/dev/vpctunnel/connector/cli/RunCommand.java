@@ -109,7 +109,7 @@ public final class RunCommand implements Callable<Integer> {
                     .callback(cb -> cb.call(links.activeStreams())).register(registry);
             try {
                 metrics = MetricsServer.start(RunSettings.listenAddress(metricsListen, "--metrics-listen"), group, registry,
-                        () -> links.registeredLinks() > 0);
+                        () -> links.servingLinks() > 0); // a draining link was unregistered: it takes no new fetch
             } catch (Exception e) { // BindException and the like come out of Netty's sync() undeclared
                 String why = e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getMessage().replaceFirst("^bind\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", ""); // Netty's native prefix

@@ -7,12 +7,17 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.logging.Logger;
 
 /** Pipeline of a link: TLS to the edge (its name verified), then HTTP/2 as server, heartbeats, streams. */
@@ -29,13 +34,34 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         SslHandler ssl = slot.config().sslContext().newHandler(ch.alloc(), edge.getHostString(), edge.getPort());
-        ssl.setHandshakeTimeoutMillis(10_000);
+        ssl.setHandshakeTimeoutMillis(slot.config().connectTimeout().toMillis());
         ch.pipeline().addLast("tls", ssl).addLast("alpn", new Alpn());
     }
 
+    /**
+     * Waits for the handshake, then installs HTTP/2. Every way the handshake can fail is logged once here: Netty's
+     * base class only reports failures that arrive as an SSLException, so an address that accepts and never answers
+     * (timeout) or closes the connection was retried in silence, and a reset came out as Netty's generic warnings.
+     */
     private final class Alpn extends ApplicationProtocolNegotiationHandler {
+        private boolean reported;
+
         Alpn() {
             super("none");
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
+                handshakeFailure(ctx, e.cause());
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        /** Only reached before the handshake completed: this handler leaves the pipeline once it has. */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            handshakeFailure(ctx, cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause);
         }
 
         @Override
@@ -53,8 +79,11 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
 
         @Override
         protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warning(() -> slot + ": TLS handshake with edge " + LinkConfig.hostPort(edge) + " failed: "
-                    + whyHandshakeFailed(cause, edge.getHostString()));
+            if (!reported && !slot.stopping()) {
+                reported = true;
+                LOG.warning(() -> slot + ": TLS handshake with edge " + LinkConfig.hostPort(edge) + " failed: "
+                        + whyHandshakeFailed(cause, edge.getHostString()));
+            }
             ctx.close();
         }
     }
@@ -64,6 +93,17 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
      * ("General OpenSslEngine problem", "certificate_unknown(46)"), so the reason is taken from the cause chain.
      */
     static String whyHandshakeFailed(Throwable cause, String host) {
+        String notAnEdge = " (is this the address of an edge's --tunnel-listen?)";
+        if (cause instanceof SslHandshakeTimeoutException) {
+            return "no answer, " + message(cause) + notAnEdge;
+        }
+        if (cause instanceof ClosedChannelException) {
+            return "the connection was closed before the handshake completed" + notAnEdge;
+        }
+        if (cause instanceof NotSslRecordException || !(cause instanceof javax.net.ssl.SSLException)
+                && cause instanceof java.io.IOException) {
+            return message(cause) + notAnEdge;
+        }
         Throwable root = cause;
         boolean pathProblem = false;
         boolean certificateProblem = false;

@@ -234,6 +234,11 @@ final class LinkSlot {
         return registered;
     }
 
+    /** The link is being closed for good (connector shutdown or a permanent refusal). */
+    boolean stopping() {
+        return stopped;
+    }
+
     int activeStreams() {
         return activeStreams.get();
     }

@@ -79,6 +79,11 @@ public final class LinkSupervisor {
         return (int) slots.stream().filter(LinkSlot::registered).count();
     }
 
+    /** Links that take new fetches: registered and not draining (the connector's or the edge's shutdown). */
+    public int servingLinks() {
+        return (int) slots.stream().filter(LinkSlot::acceptsFetches).count();
+    }
+
     public int activeStreams() {
         return slots.stream().mapToInt(LinkSlot::activeStreams).sum();
     }

@@ -38,11 +38,13 @@ class EdgeTlsFailureTest {
     private static final Pki.Issued CA = Pki.newCa("edge CA", Duration.ofDays(1));
     private static final Pki.Issued OTHER_CA = Pki.newCa("someone else's CA", Duration.ofDays(1));
     private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final List<String> nettyWarnings = new CopyOnWriteArrayList<>();
     private final Logger log = Logger.getLogger(ConnectorLinkInitializer.class.getName());
+    private final Logger nettyLog = Logger.getLogger("io.netty");
     private final Handler capture = new Handler() {
         @Override
         public void publish(LogRecord r) {
-            warnings.add(r.getMessage());
+            (r.getLoggerName().startsWith("io.netty") ? nettyWarnings : warnings).add(r.getMessage());
         }
 
         @Override
@@ -58,25 +60,33 @@ class EdgeTlsFailureTest {
     @BeforeEach
     void setUp() {
         log.addHandler(capture);
+        nettyLog.addHandler(capture);
         group = Transports.group(1, "test-tls");
     }
 
     @AfterEach
     void tearDown() {
         log.removeHandler(capture);
+        nettyLog.removeHandler(capture);
         System.clearProperty("vpctunnel.linkTls");
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /** A TLS listener presenting {@code cert}, a connector trusting {@code trusted} dialing it as {@code host}: the log line. */
     private String handshakeWarning(Pki.Issued cert, Pki.Issued trusted, String host) throws Exception {
-        warnings.clear();
         SslContext server = LinkTls.server(cert.key(), List.of(cert.certificate(), CA.certificate()));
+        return handshakeWarning(ch -> ch.pipeline().addLast(server.newHandler(ch.alloc())), trusted, host);
+    }
+
+    /** A listener whose accepted connections get {@code accepted}, dialed by a connector trusting {@code trusted}. */
+    private String handshakeWarning(java.util.function.Consumer<SocketChannel> accepted, Pki.Issued trusted, String host)
+            throws Exception {
+        warnings.clear();
         Channel listener = new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(server.newHandler(ch.alloc()));
+                        accepted.accept(ch);
                     }
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         int port = ((InetSocketAddress) listener.localAddress()).getPort();
@@ -122,6 +132,23 @@ class EdgeTlsFailureTest {
         String byName = handshakeWarning(cert, CA, "localhost");
         assertTrue(byName.contains("failed: the edge's certificate does not cover 'localhost': "), byName);
         assertTrue(byName.contains("localhost"), byName);
+    }
+
+    /** An --edge entry that is not an edge: each attempt that fails says so, instead of retrying in silence. */
+    @Test
+    void anAddressThatAcceptsAndNeverAnswersIsReported() throws Exception {
+        long start = System.nanoTime();
+        String m = handshakeWarning(ch -> { }, CA, "127.0.0.1");
+        assertTrue(m.contains(" failed: no answer, handshake timed out after 5000ms (is this the address of an edge's"
+                + " --tunnel-listen?)"), m);
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(12), "the handshake timeout is the connect timeout");
+    }
+
+    @Test
+    void anAddressThatAcceptsAndClosesIsReported() throws Exception {
+        String m = handshakeWarning(ch -> ch.eventLoop().execute(ch::close), CA, "127.0.0.1");
+        assertTrue(m.endsWith("(is this the address of an edge's --tunnel-listen?)"), m);
+        assertEquals(List.of(), nettyWarnings, "Netty's generic warnings");
     }
 
     @Test

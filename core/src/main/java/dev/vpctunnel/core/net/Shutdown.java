@@ -27,6 +27,11 @@ public final class Shutdown {
         requested.await();
     }
 
+    /** True once a signal (or {@link #request}) started the drain. */
+    public boolean requested() {
+        return requested.getCount() == 0;
+    }
+
     public void request() {
         if (once.compareAndSet(false, true)) {
             requested.countDown();

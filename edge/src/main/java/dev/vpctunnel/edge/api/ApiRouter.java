@@ -45,11 +45,26 @@ final class ApiRouter {
         } catch (ApiException e) {
             return Envelope.error(e);
         } catch (DirectoryException e) {
+            if (e.kind() == DirectoryException.Kind.UNAVAILABLE) {
+                // the client only sees 503 "directory store unavailable": the operator needs the store's reason
+                LOG.warning(() -> "admin API: " + req + ": " + storeReason(e));
+            }
             return Envelope.error(map(e));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "admin API: " + req + " failed", e);
             return Envelope.error(500, ApiException.CODE_INTERNAL, "internal error");
         }
+    }
+
+    /** The first line of the store's message, and the root cause's when it says more (No space left on device). */
+    static String storeReason(DirectoryException e) {
+        String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceFirst("; SQL statement:$", "");
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String rootWhy = root == e || root.getMessage() == null ? "" : root.getMessage().lines().findFirst().orElse("");
+        return rootWhy.isEmpty() || why.contains(rootWhy) ? why : why + " (" + rootWhy + ")";
     }
 
     static ApiException map(DirectoryException e) {

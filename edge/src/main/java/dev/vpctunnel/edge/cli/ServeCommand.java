@@ -144,7 +144,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         started.add(gateway::close);
         LOG.info(() -> "worker gateway ready on " + gatewayAddr.getHostString() + ":" + gateway.port());
         MetricsServer metricsServer = started.start("--metrics-listen", metricsAddr,
-                () -> MetricsServer.start(metricsAddr, group, metrics.registry(), () -> true));
+                // ready until SIGTERM: while draining, the gateway and the tunnel listener take nothing new
+                () -> MetricsServer.start(metricsAddr, group, metrics.registry(), () -> !shutdown.requested()));
         LOG.info(() -> "metrics ready on http://" + metricsAddr.getHostString() + ":" + metricsServer.port() + "/metrics");
 
         shutdown.await();

@@ -110,7 +110,11 @@ final class Exchange {
     void start() {
         EdgeLink l = gateway.links().pick(route.tunnelId(), null, client.executor()).orElse(null);
         if (l == null) {
-            failBeforeResponse(FetchError.of(FetchError.Code.NO_CONNECTOR, "no connector is connected for tunnel " + route.tunnelId()));
+            // links that are there but draining (their connector or this edge is shutting down) take no new fetch
+            boolean draining = !gateway.links().links(route.tunnelId()).isEmpty();
+            failBeforeResponse(FetchError.of(FetchError.Code.NO_CONNECTOR, draining
+                    ? "every link of tunnel " + route.tunnelId() + " is draining (its connector or this edge is shutting down)"
+                    : "no connector is connected for tunnel " + route.tunnelId()));
             return;
         }
         open(l);

@@ -128,7 +128,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
 
     private void start(ChannelHandlerContext ctx, HttpRequest req) {
         boolean h2 = ctx.channel() instanceof Http2StreamChannel;
-        boolean keepAlive = HttpUtil.isKeepAlive(req) && !h2;
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !h2 && !gateway.closing().get();
         boolean closeWhenDone = !keepAlive && !h2;
         closeAfterResponse = closeWhenDone;
         boolean expectContinue = HttpUtil.is100ContinueExpected(req);

@@ -16,9 +16,11 @@ import java.util.function.Supplier;
 /** The worker gateway listener: HTTP/1.1 and h2c (prior knowledge) on one port. */
 public final class GatewayServer implements AutoCloseable {
     private final Channel channel;
+    private final GatewayContext context;
 
-    private GatewayServer(Channel channel) {
+    private GatewayServer(Channel channel, GatewayContext context) {
         this.channel = channel;
+        this.context = context;
     }
 
     public static GatewayServer start(InetSocketAddress bind, EventLoopGroup group, Supplier<DirectorySnapshot> directory,
@@ -32,16 +34,20 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new GatewayInitializer(ctx))
                 .bind(bind).sync().channel();
-        return new GatewayServer(ch);
+        return new GatewayServer(ch, ctx);
     }
 
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
-    /** Stops accepting new worker connections. */
+    /**
+     * Stops accepting new worker connections; an HTTP/1.1 connection already open gets Connection: close on its next
+     * response and is closed after it, so its client reconnects (to another edge) instead of reusing a draining one.
+     */
     @Override
     public void close() {
+        context.closing().set(true);
         channel.close().syncUninterruptibly();
     }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -114,6 +115,35 @@ class DirectoryTest {
             assertTrue(seen.get(seen.size() - 1).tunnel(t.id()).isPresent());
             d.deleteTunnel(account, t.id());
             assertTrue(seen.get(seen.size() - 1).tunnel(t.id()).isEmpty());
+        }
+    }
+
+    /** What the admin API acknowledged (the write returned) is in the store after the edge was killed with -9. */
+    @Test
+    void aKilledWriterLosesNoAcknowledgedWrite() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path store = tmp.resolve("store");
+        Path out = tmp.resolve("acknowledged.txt");
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), AckWriter.class.getName(),
+                store.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(out.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.readAllLines(out).size() < 20 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(500);
+        } finally {
+            p.destroyForcibly(); // SIGKILL while it writes
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        List<String> lines = Files.readAllLines(out);
+        String account = lines.get(0);
+        List<String> acknowledged = lines.subList(1, lines.size());
+        try (Directory d = Directory.open(store, null)) {
+            assertTrue(acknowledged.size() > 10, "the writer made progress: " + acknowledged.size());
+            List<String> lost = acknowledged.stream().filter(id -> id.length() == 36)
+                    .filter(id -> d.data().tunnel(account, UUID.fromString(id)).isEmpty()).toList();
+            assertEquals(0, lost.size(), lost.size() + " of " + acknowledged.size() + " acknowledged tunnels lost");
         }
     }
 
