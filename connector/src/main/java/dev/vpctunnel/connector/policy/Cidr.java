@@ -1,5 +1,6 @@
 package dev.vpctunnel.connector.policy;
 
+import dev.vpctunnel.core.net.Ipv4Mapped;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
@@ -35,24 +36,11 @@ public record Cidr(byte[] network, int prefix, String text) {
                 throw new IllegalArgumentException("invalid CIDR '" + s + "': prefix length must be 0-" + max);
             }
         }
-        if (prefix >= 96 && ipv4Mapped(bytes)) {
+        if (prefix >= 96 && Ipv4Mapped.is(bytes)) {
             // an IPv4-mapped destination is dialed (and checked) as its IPv4 address: so the network must be IPv4 too
-            return new Cidr(mask(Arrays.copyOfRange(bytes, 12, 16), prefix - 96), prefix - 96, v);
+            return new Cidr(mask(Ipv4Mapped.unmap(bytes), prefix - 96), prefix - 96, v);
         }
         return new Cidr(mask(bytes, prefix), prefix, v);
-    }
-
-    /** ::ffff:a.b.c.d */
-    private static boolean ipv4Mapped(byte[] b) {
-        if (b.length != 16 || b[10] != (byte) 0xff || b[11] != (byte) 0xff) {
-            return false;
-        }
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     public boolean contains(InetAddress address) {

@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.directory;
 
+import dev.vpctunnel.core.net.Ipv4Mapped;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
@@ -46,24 +47,11 @@ public final class Cidr {
                 throw new IllegalArgumentException("'" + s + "' is not a CIDR (prefix length above " + max + ")");
             }
         }
-        if (prefix >= 96 && ipv4Mapped(bytes)) {
+        if (prefix >= 96 && Ipv4Mapped.is(bytes)) {
             // the gateway matches an IPv4-mapped destination as its IPv4 address: so must the route, or it never matches
-            return new Cidr(mask(Arrays.copyOfRange(bytes, 12, 16), prefix - 96), prefix - 96);
+            return new Cidr(mask(Ipv4Mapped.unmap(bytes), prefix - 96), prefix - 96);
         }
         return new Cidr(mask(bytes, prefix), prefix);
-    }
-
-    /** ::ffff:a.b.c.d */
-    private static boolean ipv4Mapped(byte[] b) {
-        if (b.length != 16 || b[10] != (byte) 0xff || b[11] != (byte) 0xff) {
-            return false;
-        }
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The bytes of an IPv4 or IPv6 literal, or null; zone ids and IPv4 octets with a leading zero are refused. */

@@ -1,5 +1,7 @@
 package dev.vpctunnel.edge.directory;
 
+import dev.vpctunnel.core.net.Ipv4Mapped;
+
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -157,20 +159,14 @@ public final class DirectoryData implements DirectorySnapshot {
 
     private static InetAddress unmapV4(InetAddress a) {
         byte[] b = a.getAddress();
-        if (b.length == 16 && b[10] == (byte) 0xff && b[11] == (byte) 0xff) {
-            boolean zeros = true;
-            for (int i = 0; i < 10; i++) {
-                zeros &= b[i] == 0;
-            }
-            if (zeros) {
-                try {
-                    return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16));
-                } catch (java.net.UnknownHostException e) {
-                    return a;
-                }
-            }
+        if (!Ipv4Mapped.is(b)) {
+            return a;
         }
-        return a;
+        try {
+            return InetAddress.getByAddress(Ipv4Mapped.unmap(b));
+        } catch (java.net.UnknownHostException e) {
+            return a;
+        }
     }
 
     @Override
