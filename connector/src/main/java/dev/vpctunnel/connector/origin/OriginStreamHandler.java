@@ -275,19 +275,13 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.flush();
         last.addListener(f -> {
-            if (!f.isSuccess()) {
-                onStreamWritten(f);
-            } else if (origin == conn && state == State.RELAYING) {
+            if (!f.isSuccess() && state != State.DONE) {
+                abort("writing to the stream failed: " + f.cause());
+                ctx.close();
+            } else if (f.isSuccess() && origin == conn && state == State.RELAYING) {
                 conn.channel().read();
             }
         });
-    }
-
-    private void onStreamWritten(Future<? super Void> f) {
-        if (!f.isSuccess() && state != State.DONE) {
-            abort("writing to the stream failed: " + f.cause());
-            ctx.close();
-        }
     }
 
     /** The origin's response is complete: its connection goes back to the pool first, then the end goes to the edge. */
@@ -302,26 +296,27 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             closeOrigin();
         }
         pump.stop();
-        writeEnd(last);
+        ChannelFuture end = writeEnd(last);
         if (!requestComplete) {
-            // The response is complete; tell the edge to stop sending the rest of the body.
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+            // The response is complete: the edge may stop sending the body (RFC 9113 8.1). Only once the end went out: a
+            // reset drops DATA still waiting for flow-control window, and the edge would see the response cut off.
+            // The channel is closed then: nothing reads it any more, and what the edge sent meanwhile is released.
+            end.addListener(f -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(x -> ctx.close()));
         }
     }
 
     /** The end of the response: a DATA frame that ends the stream, or the trailers after the last data. */
-    private void writeEnd(LastHttpContent last) {
+    private ChannelFuture writeEnd(LastHttpContent last) {
         Http2Headers trailers = last.trailingHeaders().isEmpty() ? null : HopHeaders.trailersToLink(last.trailingHeaders());
         if (trailers == null || trailers.isEmpty()) {
-            ctx.writeAndFlush(new DefaultHttp2DataFrame(last.content(), true));
-            return;
+            return ctx.writeAndFlush(new DefaultHttp2DataFrame(last.content(), true));
         }
         if (last.content().isReadable()) {
             ctx.write(new DefaultHttp2DataFrame(last.content(), false));
         } else {
             last.release();
         }
-        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(trailers, true));
+        return ctx.writeAndFlush(new DefaultHttp2HeadersFrame(trailers, true));
     }
 
     // ---- failure and cancellation ----

@@ -140,7 +140,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             // not a fetch at all: HTTP's own 400 (no cf-vpc-error), and the connection cannot go on
             closeAfterResponse = true;
             ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), req.decoderResult().cause()))
-                    .addListener(ChannelFutureListener.CLOSE);
+                    .addListener(f -> closeAfter(ctx, f.isSuccess()));
             return;
         }
         HttpVersion version = req.protocolVersion();
@@ -218,7 +218,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         LOG.fine(() -> "request refused with " + status.code() + ": " + text);
         closeAfterResponse = true;
         discardingBody = true;
-        ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), status, text)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), status, text)).addListener(f -> closeAfter(ctx, f.isSuccess()));
     }
 
     private Optional<WorkerRecord> workerOf(DirectorySnapshot dir, String token) {
@@ -237,7 +237,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         discardingBody = true;
         ctx.writeAndFlush(error.toResponse(ctx.alloc(), !closeAfterResponse)).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || closeAfterResponse) {
-                ctx.close();
+                closeAfter(ctx, f.isSuccess());
             } else {
                 resume(ctx);
             }
@@ -249,9 +249,18 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         if (!reusable || closeAfterResponse) {
             releaseHeld();
-            ctx.close();
+            closeAfter(ctx, true);
         } else {
             resume(ctx);
+        }
+    }
+
+    /** The connection (stream) ends after an answer: its whole answer, when it went out, stays readable. */
+    private void closeAfter(ChannelHandlerContext ctx, boolean answered) {
+        if (answered) {
+            AnswerClose.close(ctx);
+        } else {
+            ctx.close();
         }
     }
 

@@ -36,11 +36,14 @@ public final class EdgeLink {
     /**
      * Opens a fetch stream with {@code handler} as its pipeline (AUTO_READ off). The open-stream count covers the
      * stream until its channel closes. Fails when the link is closing or the peer refuses more streams.
+     * AUTO_CLOSE off: a write that fails because the connector ended the stream (RST_STREAM(NO_ERROR) after a complete
+     * response, while the request body was still going up) must not close the channel and drop the end of that
+     * response still queued in it; the stream's channel closes once the stream is closed and what it holds was read.
      */
     public Future<Http2StreamChannel> openStream(ChannelHandler handler) {
         openStreams.incrementAndGet();
         Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(channel).option(ChannelOption.AUTO_READ, false)
-                .handler(handler).open();
+                .option(ChannelOption.AUTO_CLOSE, false).handler(handler).open();
         opened.addListener((Future<Http2StreamChannel> f) -> {
             if (f.isSuccess()) {
                 f.getNow().closeFuture().addListener(c -> openStreams.decrementAndGet());

@@ -1,0 +1,78 @@
+package dev.vpctunnel.edge.gateway;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ends a worker's connection (HTTP/1.1) or stream (h2c) after a complete answer, while the worker may still be sending
+ * the request's body, without destroying that answer:
+ * <ul>
+ * <li>HTTP/1.1 (RFC 9112 9.6): closed in stages. A plain close with unread bytes makes the kernel answer with a TCP
+ * reset, which discards whatever of the answer the worker had not read yet. So the write side is shut (FIN after the
+ * answer), what the worker still sends is read and dropped, never decoded, and the connection closes when the worker
+ * closes or after {@link #LINGER_MS}.</li>
+ * <li>h2c (RFC 9113 8.1): RST_STREAM(NO_ERROR) asks the worker to stop sending, and a client must not discard the
+ * complete response for it; closing the stream channel instead would send CANCEL, which clients take as a failed
+ * fetch.</li>
+ * </ul>
+ * Call once the answer's last write succeeded (shutting the output earlier would drop the rest of it).
+ */
+final class AnswerClose {
+    /** How long an HTTP/1.1 worker may go on sending after the answer before the connection is closed anyway. */
+    static final long LINGER_MS = 2_000;
+
+    private AnswerClose() {
+    }
+
+    static void close(ChannelHandlerContext ctx) {
+        Channel ch = ctx.channel();
+        if (ch instanceof Http2StreamChannel s) {
+            if (s.isActive() && s.stream().state() != Http2Stream.State.CLOSED) {
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ctx.close();
+            }
+            return;
+        }
+        if (!(ch instanceof DuplexChannel d) || !ch.isActive() || d.isInputShutdown() || d.isOutputShutdown()) {
+            ctx.close();
+            return;
+        }
+        // from here on nothing read is decoded: the drain sits in front of the HTTP codec
+        ch.pipeline().addFirst("drain", new Drain());
+        d.shutdownOutput().addListener(f -> {
+            if (!f.isSuccess()) {
+                ch.close();
+            }
+        });
+        ch.eventLoop().schedule((Runnable) ch::close, LINGER_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Reads and drops everything until the worker closes (the channel then closes itself). */
+    private static final class Drain extends ChannelInboundHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.channel().config().setAutoRead(true);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
