@@ -40,7 +40,8 @@ final class WorkersResource {
             case "PUT" -> put(call, name);
             case "DELETE" -> {
                 WorkerRecord w = find(call, name);
-                requireFor(call, new ArrayList<>(w.bindings().values()));
+                call.require(Role.BIND, Role.ADMIN);
+                requireAdminForExisting(call, w, "deleting it");
                 directory.deleteWorker(call.account(), name);
                 yield Envelope.ok(Json.object().put("id", name));
             }
@@ -53,11 +54,23 @@ final class WorkersResource {
                 .orElseThrow(() -> ApiException.notFound("worker " + name + " not found"));
     }
 
-    private static void requireFor(Call call, List<BindingRecord> bindings) {
-        if (bindings.stream().anyMatch(b -> b instanceof NetworkBinding)) {
-            call.require(Role.ADMIN);
-        } else {
-            call.require(Role.BIND, Role.ADMIN);
+    /** 403 naming the first vpc_network binding of the body, unless the token is Admin (Bind binds services only). */
+    private static void requireAdminForNetworks(Call call, List<BindingRecord> bindings) {
+        for (int i = 0; i < bindings.size(); i++) {
+            if (bindings.get(i) instanceof NetworkBinding && !call.token().has(Role.ADMIN)) {
+                throw ApiException.forbidden("bindings[" + i + "]: a vpc_network binding needs " + Role.ADMIN.label()
+                        + " (" + Role.BIND.label() + " binds vpc_service bindings only)");
+            }
+        }
+    }
+
+    /** 403 naming the worker's existing vpc_network binding, unless the token is Admin. */
+    private static void requireAdminForExisting(Call call, WorkerRecord w, String action) {
+        for (BindingRecord b : w.bindings().values()) {
+            if (b instanceof NetworkBinding n && !call.token().has(Role.ADMIN)) {
+                throw ApiException.forbidden("worker " + w.name() + " has vpc_network binding " + n.name() + ": "
+                        + action + " needs " + Role.ADMIN.label());
+            }
         }
     }
 
@@ -67,9 +80,9 @@ final class WorkersResource {
             throw ApiException.invalid("name: '" + name + "' is not a valid worker name (letters, digits, '-', '_'; 1-63)");
         }
         List<BindingRecord> bindings = parse(call.json());
-        requireFor(call, bindings);
+        requireAdminForNetworks(call, bindings);
         // replacing a worker's vpc_network bindings needs the role they needed
-        call.data().worker(call.account(), name).ifPresent(w -> requireFor(call, new ArrayList<>(w.bindings().values())));
+        call.data().worker(call.account(), name).ifPresent(w -> requireAdminForExisting(call, w, "replacing it"));
         String token = directory.putWorker(call.account(), name, bindings);
         WorkerRecord w = directory.data().worker(call.account(), name)
                 .orElseGet(() -> new WorkerRecord(call.account(), name, java.util.Map.of()));

@@ -206,6 +206,38 @@ class CliTest {
     }
 
     @Test
+    void aBindTokenDeployingAVpcNetworkBindingIsToldWhichBindingNeedsAdmin() throws Exception {
+        String tunnel = f.tunnel("t");
+        String sid = f.service("api", tunnel);
+        String bind = f.token("Connectivity Directory Bind");
+        Path p = tmp.resolve("wrangler.jsonc");
+        Run net = deploy("wrangler.jsonc", """
+                {
+                  "name": "w",
+                  "vpc_services": [{ "binding": "PRIVATE_API", "service_id": "SID", "remote": true }],
+                  "vpc_networks": [{ "binding": "MY_VPC", "tunnel_id": "TID", "remote": true }],
+                }
+                """.replace("SID", sid).replace("TID", tunnel), bind);
+        assertEquals(1, net.code(), net.err());
+        assertEquals("edge: " + p + ": vpc_networks (binding MY_VPC): a vpc_network binding needs Connectivity"
+                + " Directory Admin (Connectivity Directory Bind binds vpc_service bindings only) (HTTP 403)",
+                net.err().strip());
+        assertTrue(f.directory.data().worker(f.account, "w").isEmpty(), "nothing registered");
+
+        assertEquals(0, deploy("wrangler.jsonc", "{\"name\":\"w\",\"vpc_networks\":[{\"binding\":\"MESH\","
+                + "\"network_id\":\"cf1:network\"}]}", f.token).code());
+        Run replace = deploy("wrangler.jsonc", "{\"name\":\"w\",\"vpc_services\":[{\"binding\":\"PRIVATE_API\","
+                + "\"service_id\":\"" + sid + "\"}]}", bind);
+        assertEquals(1, replace.code(), replace.err());
+        assertEquals("edge: " + p + ": worker w has vpc_network binding MESH: replacing it needs Connectivity"
+                + " Directory Admin (HTTP 403)", replace.err().strip());
+        Run delete = run("worker", "delete", "w", "--api", f.base(), "--token", bind);
+        assertEquals(1, delete.code(), delete.err());
+        assertEquals("edge: worker w has vpc_network binding MESH: deleting it needs Connectivity Directory Admin"
+                + " (HTTP 403)", delete.err().strip());
+    }
+
+    @Test
     void serviceFileThatIsHugeBinaryOrNotAFileIsRefusedInOneLine() throws Exception {
         Path big = tmp.resolve("big.json");
         Files.writeString(big, "{\"type\":\"http\",\"name\":\"" + "a".repeat(2 << 20) + "\"}");
