@@ -11,6 +11,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -100,14 +101,21 @@ public final class DeployCommand implements Callable<Integer> {
         return "vpc_network " + (n.tunnelId() != null ? "tunnel " + n.tunnelId() : n.networkId());
     }
 
-    /** Maps the API's "bindings[i]..." to the binding's name in the file. */
+    /**
+     * Maps the API's "bindings[i].field: reason" to the file's "vpc_services[k] (binding NAME): field: reason", the
+     * form the file's own checks use.
+     */
     static String explain(String message, WranglerConfig cfg) {
-        for (int i = cfg.bindings().size() - 1; i >= 0; i--) {
+        List<WranglerConfig.Binding> all = cfg.bindings();
+        for (int i = all.size() - 1; i >= 0; i--) {
             String prefix = "bindings[" + i + "]";
             if (message.startsWith(prefix)) {
-                WranglerConfig.Binding b = cfg.bindings().get(i);
-                String list = b instanceof WranglerConfig.VpcService ? "vpc_services" : "vpc_networks";
-                return list + " (binding " + b.binding() + ")" + message.substring(prefix.length());
+                WranglerConfig.Binding b = all.get(i);
+                boolean service = b instanceof WranglerConfig.VpcService;
+                long before = all.subList(0, i).stream().filter(x -> x instanceof WranglerConfig.VpcService == service).count();
+                String rest = message.substring(prefix.length());
+                return (service ? "vpc_services[" : "vpc_networks[") + before + "] (binding " + b.binding() + ")"
+                        + (rest.startsWith(".") ? ": " + rest.substring(1) : rest);
             }
         }
         return message;

@@ -206,6 +206,24 @@ class CliTest {
     }
 
     @Test
+    void anUnknownIdIsNamedAsTheFileNamesItsBinding() throws Exception {
+        String tunnel = f.tunnel("t");
+        String sid = f.service("api", tunnel);
+        String nope = UUID.randomUUID().toString();
+        Path p = tmp.resolve("wrangler.toml");
+        Run svc = deploy("wrangler.toml", "name = \"w\"\n[[vpc_services]]\nbinding = \"A\"\nservice_id = \"" + sid
+                + "\"\n[[vpc_services]]\nbinding = \"B\"\nservice_id = \"" + nope + "\"\n", f.token);
+        assertEquals(1, svc.code(), svc.err());
+        assertEquals("edge: " + p + ": vpc_services[1] (binding B): service_id: service " + nope
+                + " does not exist in this account (HTTP 400)", svc.err().strip());
+        Run net = deploy("wrangler.toml", "name = \"w\"\n[[vpc_networks]]\nbinding = \"N\"\ntunnel_id = \"" + nope
+                + "\"\n[[vpc_services]]\nbinding = \"A\"\nservice_id = \"" + sid + "\"\n", f.token);
+        assertEquals(1, net.code(), net.err());
+        assertEquals("edge: " + p + ": vpc_networks[0] (binding N): tunnel_id: tunnel " + nope
+                + " does not exist in this account (HTTP 400)", net.err().strip());
+    }
+
+    @Test
     void aBindTokenDeployingAVpcNetworkBindingIsToldWhichBindingNeedsAdmin() throws Exception {
         String tunnel = f.tunnel("t");
         String sid = f.service("api", tunnel);
@@ -219,7 +237,7 @@ class CliTest {
                 }
                 """.replace("SID", sid).replace("TID", tunnel), bind);
         assertEquals(1, net.code(), net.err());
-        assertEquals("edge: " + p + ": vpc_networks (binding MY_VPC): a vpc_network binding needs Connectivity"
+        assertEquals("edge: " + p + ": vpc_networks[0] (binding MY_VPC): a vpc_network binding needs Connectivity"
                 + " Directory Admin (Connectivity Directory Bind binds vpc_service bindings only) (HTTP 403)",
                 net.err().strip());
         assertTrue(f.directory.data().worker(f.account, "w").isEmpty(), "nothing registered");
