@@ -7,15 +7,26 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** edge service create|update|list|get|delete. */
 @Command(name = "service", mixinStandardHelpOptions = true,
         description = "Manage VPC services (REST client of the admin API).")
 public final class ServiceCommand {
     private static final String PATH = "/connectivity/directory/services";
+
+    /** Read as the API reads a body: a key given twice is refused (by default the last one would win, unseen). */
+    private static final ObjectMapper STRICT = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
 
     /** The service body: inline JSON or a file. */
     static final class Body {
@@ -36,9 +47,12 @@ public final class ServiceCommand {
                 source = "--json";
             }
             try {
-                return ApiClient.JSON.readTree(text);
+                return STRICT.readTree(text);
             } catch (JacksonException e) {
-                throw new IllegalArgumentException(source + ": not valid JSON (" + e.getOriginalMessage() + ")");
+                Matcher twice = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+                throw new IllegalArgumentException(source + ": " + (twice.matches()
+                        ? twice.group(1) + ": the key is given twice"
+                        : "not valid JSON (" + e.getOriginalMessage() + ")"));
             }
         }
     }
