@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,18 +23,22 @@ import java.util.regex.Pattern;
 public final class ServiceCommand {
     private static final String PATH = "/connectivity/directory/services";
 
-    /** Read as the API reads a body: a key given twice is refused (by default the last one would win, unseen). */
+    /**
+     * Read as the API reads a body (a key given twice is refused: by default the last one would win, unseen), except
+     * that the comments and trailing commas of the seed's examples are allowed: the API gets the plain JSON.
+     */
     private static final ObjectMapper STRICT = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
             .build();
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
 
     /** The service body: inline JSON or a file. */
     static final class Body {
-        @Option(names = "--json", paramLabel = "JSON", required = true, description = "The service as JSON (the seed's schema).")
+        @Option(names = "--json", paramLabel = "JSON", required = true, description = "The service as JSON (the seed's schema; // and /* */ comments and trailing commas allowed).")
         String inline;
 
-        @Option(names = "--file", paramLabel = "FILE", required = true, description = "A file holding the service JSON.")
+        @Option(names = "--file", paramLabel = "FILE", required = true, description = "A file holding the service JSON (as --json).")
         Path file;
 
         JsonNode read() {

@@ -256,22 +256,6 @@ class CliTest {
     }
 
     @Test
-    void aServiceKeyGivenTwiceIsRefusedNotSilentlyTheLastOne() throws Exception {
-        String tunnel = f.tunnel("t");
-        String body = "{\"type\":\"http\",\"name\":\"api\",\"http_port\":8080,\"http_port\":1,"
-                + "\"host\":{\"ipv4\":\"10.0.0.5\",\"network\":{\"tunnel_id\":\"" + tunnel + "\"}}}";
-        Run inline = admin("service", "create", "--json", body);
-        assertEquals(2, inline.code(), inline.out());
-        assertEquals("edge: --json: http_port: the key is given twice", inline.err().strip());
-        Path file = tmp.resolve("svc.json");
-        Files.writeString(file, body);
-        Run fromFile = admin("service", "create", "--file", file.toString());
-        assertEquals(2, fromFile.code(), fromFile.out());
-        assertEquals("edge: " + file + ": http_port: the key is given twice", fromFile.err().strip());
-        assertEquals(0, f.get(f.acct("/connectivity/directory/services")).result().size(), "nothing created");
-    }
-
-    @Test
     void serviceFileThatIsHugeBinaryOrNotAFileIsRefusedInOneLine() throws Exception {
         Path big = tmp.resolve("big.json");
         Files.writeString(big, "{\"type\":\"http\",\"name\":\"" + "a".repeat(2 << 20) + "\"}");
