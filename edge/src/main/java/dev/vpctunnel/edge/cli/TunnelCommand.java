@@ -11,7 +11,7 @@ import tools.jackson.databind.JsonNode;
 public final class TunnelCommand {
     private static final String PATH = "/cfd_tunnel";
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a tunnel; prints its id and its token (for 'connector run --token').")
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a tunnel; prints its id and its token (for 'connector run --token-file FILE').")
     int create(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json,
                @Parameters(paramLabel = "NAME") String name) {
         return o.run(() -> {

@@ -328,6 +328,13 @@ class CliTest {
     }
 
     @Test
+    void tunnelCreateHelpPointsAtTheTokenFileNotTheCommandLine() {
+        Run r = run("tunnel", "create", "--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().replaceAll("\\s+", " ").contains("(for 'connector run --token-file FILE')"), r.out());
+    }
+
+    @Test
     void accountDiscoveryAndErrors() {
         Run wrong = run("tunnel", "list", "--api", f.base(), "--token", f.token, "--account", "0".repeat(32));
         assertEquals(1, wrong.code());
