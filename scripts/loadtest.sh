@@ -16,7 +16,7 @@
 #   --url URL             the fetch URL (scheme, host and path); or --host H [--path /p] [--scheme http|https]
 #   --duration D          e.g. 10s, 2m (default 10s, at least 1s)
 #   --connections N       concurrent connections (default 50)
-#   --threads N           load-generator threads (default: min(cores, connections))
+#   --threads N           load-generator threads (default: cores; never more than --connections)
 #   --h2c                 HTTP/2 cleartext (prior knowledge) with h2load instead of HTTP/1.1 with wrk
 #   --streams N           with --h2c: concurrent streams per connection (default 10)
 #   --method M --body FILE  (wrk only) send M with FILE as the body
@@ -109,7 +109,9 @@ fi
 [ -n "$TOKEN" ] || bad "no gateway token: set VPC_GATEWAY_TOKEN (or --token)"
 [ -n "$BINDING" ] || bad "--binding is required"
 [ -n "$HOST" ] || bad "--url or --host is required"
-[ -n "$THREADS" ] || THREADS=$(( $(nproc) < CONNS ? $(nproc) : CONNS ))
+[ -n "$THREADS" ] || THREADS=$(nproc)
+# a thread without a connection has nothing to do (wrk refuses it, h2load too): at most one thread per connection
+THREADS=$(( THREADS < CONNS ? THREADS : CONNS ))
 TIMEOUT=$(( secs < 10 ? secs : 10 ))
 
 progress() { # pid seconds: one updating line on stderr, bounded by the run's length + 30 s
@@ -170,8 +172,7 @@ if kv["requests"] == 0:
 sys.exit(1 if failed > 0 else 0)
 PY
 else
-  h2_threads=$(( THREADS < CONNS ? THREADS : CONNS ))
-  h2load -D "$secs" -N "$TIMEOUT" -c "$CONNS" -t "$h2_threads" -m "$STREAMS" --log-file="$T/log" \
+  h2load -D "$secs" -N "$TIMEOUT" -c "$CONNS" -t "$THREADS" -m "$STREAMS" --log-file="$T/log" \
       -H ":authority: $HOST" -H "cf-vpc-scheme: $SCHEME" -H "proxy-authorization: Bearer $TOKEN" -H "cf-vpc-binding: $BINDING" \
       "http://$GATEWAY$PATH_Q" > "$T/out" 2>&1 & PID=$!
   progress $PID "$secs"; wait $PID || true; PID=""
