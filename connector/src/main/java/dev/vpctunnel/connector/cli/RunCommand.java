@@ -36,35 +36,38 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",
             description = "YAML file with the same keys as these flags (edges, edge-ca, token-file, ...); flags override it.")
     Path configFile;
-    @Option(names = "--token", description = "Tunnel token (shows in ps and shell history: prefer --token-file or TUNNEL_TOKEN).")
+    @Option(names = "--token", paramLabel = "TUNNEL_TOKEN", description = "Tunnel token (shows in ps and shell history: prefer --token-file or TUNNEL_TOKEN).")
     String token;
-    @Option(names = "--token-file", description = "File holding the tunnel token (chmod 600).")
+    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the tunnel token (chmod 600).")
     Path tokenFile;
-    @Option(names = "--edge", split = ",", description = "Edge tunnel address HOST:PORT; several, comma-separated or repeated.")
+    @Option(names = "--edge", split = ",", paramLabel = "HOST:PORT", description = "Edge tunnel address HOST:PORT; several, comma-separated or repeated.")
     List<String> edges = new ArrayList<>();
-    @Option(names = "--edge-ca", description = "PEM file of the edge CA (DIR/edge-ca.pem from 'edge init').")
+    @Option(names = "--edge-ca", paramLabel = "FILE", description = "PEM file of the edge CA (DIR/edge-ca.pem from 'edge init').")
     Path edgeCa;
-    @Option(names = "--ha-connections", description = "Links to keep up (default 4).")
+    @Option(names = "--ha-connections", paramLabel = "N", description = "Links to keep up (default 4).")
     Integer haConnections;
-    @Option(names = "--origin-ca", description = "Extra PEM CA(s) trusted for https origins; repeatable.")
+    @Option(names = "--origin-ca", arity = "1..*", paramLabel = "FILE",
+            description = "Extra PEM CA(s) trusted for https origins; several after one flag, or repeated.")
     List<Path> originCas = new ArrayList<>();
-    @Option(names = "--allow", split = ",", description = "Only these CIDRs may be dialed; repeatable.")
+    @Option(names = "--allow", split = ",", arity = "1..*", paramLabel = "CIDR",
+            description = "Only these CIDRs may be dialed; several after one flag, comma-separated or repeated.")
     List<String> allow = new ArrayList<>();
-    @Option(names = "--deny", split = ",", description = "These CIDRs are never dialed (wins over --allow); repeatable.")
+    @Option(names = "--deny", split = ",", arity = "1..*", paramLabel = "CIDR",
+            description = "These CIDRs are never dialed (wins over --allow); several, comma-separated or repeated.")
     List<String> deny = new ArrayList<>();
-    @Option(names = "--metrics-listen", description = "Serve /metrics and /ready here, e.g. 127.0.0.1:20241.")
+    @Option(names = "--metrics-listen", paramLabel = "ADDR:PORT", description = "Serve /metrics and /ready here, e.g. 127.0.0.1:20241.")
     String metricsListen;
-    @Option(names = "--grace-period", description = "How long SIGTERM lets streams finish (default 30s).")
+    @Option(names = "--grace-period", paramLabel = "DURATION", description = "How long SIGTERM lets streams finish (default 30s).")
     String gracePeriod;
-    @Option(names = "--heartbeat-interval", description = "PING a link after this much silence (default 5s).")
+    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", description = "PING a link after this much silence (default 5s).")
     String heartbeatInterval;
-    @Option(names = "--heartbeat-timeout", description = "Replace a link silent this long (default 15s).")
+    @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", description = "Replace a link silent this long (default 15s).")
     String heartbeatTimeout;
-    @Option(names = "--threads", description = "Event loop threads (default: one per core).")
+    @Option(names = "--threads", paramLabel = "N", description = "Event loop threads (default: one per core).")
     Integer threads;
-    @Option(names = "--log-level", description = "debug, info, warn or error (default info).")
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "debug, info, warn or error (default info).")
     String logLevel;
-    @Option(names = "--log-format", description = "text or json (default text).")
+    @Option(names = "--log-format", paramLabel = "FORMAT", description = "text or json (default text).")
     String logFormat;
 
     @Override

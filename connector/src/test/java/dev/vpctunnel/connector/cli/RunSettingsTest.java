@@ -119,6 +119,18 @@ class RunSettingsTest {
     }
 
     @Test
+    void listFlagsTakeSeveralValuesAsTheContractWritesThem() {
+        // CONTRACT.md: [--origin-ca FILE…] [--allow CIDR…] [--deny CIDR…]; commas and repeating work too
+        RunSettings s = settings(null, "--edge", "e:7844", "--edge-ca", "ca.pem", "--token", "t",
+                "--allow", "10.0.0.0/8", "192.168.0.0/16,172.16.0.0/12", "--deny", "10.9.0.0/16", "10.8.0.0/16",
+                "--origin-ca", "a.pem", "b.pem", "--origin-ca", "c.pem", "--allow", "fd00::/8");
+        assertEquals(List.of("10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12", "fd00::/8"), s.allow());
+        assertEquals(List.of("10.9.0.0/16", "10.8.0.0/16"), s.deny());
+        assertEquals(List.of(Path.of("a.pem"), Path.of("b.pem"), Path.of("c.pem")), s.originCas());
+        assertEquals(Duration.ofSeconds(30), s.gracePeriod());
+    }
+
+    @Test
     void tokenOrder_flagThenEnvironmentThenFile() {
         assertEquals("flag", settings("env", "--config", config.toString(), "--token", "flag").token());
         RunSettings env = settings("env", "--config", config.toString());
