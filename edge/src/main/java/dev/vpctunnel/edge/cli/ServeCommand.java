@@ -37,33 +37,46 @@ import java.util.logging.Logger;
 public final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
 
-    @Option(names = "--data", required = true, description = "Data directory made by 'edge init'.")
+    @Option(names = "--data", paramLabel = "DIR", required = true, description = "Data directory made by 'edge init'.")
     Path data;
-    @Option(names = "--store", description = "JDBC URL of the directory store (default: the H2 file in --data), e.g. jdbc:postgresql://host/db?user=u&password=p")
+    @Option(names = "--store", paramLabel = "JDBC_URL",
+            description = "JDBC URL of the directory store (default: the H2 file in --data), e.g. jdbc:postgresql://host/db?user=u&password=p")
     String store;
-    @Option(names = "--tunnel-listen", defaultValue = "0.0.0.0:7844", description = "Where connectors dial in (default ${DEFAULT-VALUE}).")
+    @Option(names = "--tunnel-listen", paramLabel = "ADDR:PORT", defaultValue = "0.0.0.0:7844",
+            description = "Where connectors dial in (default ${DEFAULT-VALUE}).")
     String tunnelListen;
-    @Option(names = "--api-listen", defaultValue = "127.0.0.1:8080", description = "Admin REST API (default ${DEFAULT-VALUE}).")
+    @Option(names = "--api-listen", paramLabel = "ADDR:PORT", defaultValue = "127.0.0.1:8080",
+            description = "Admin REST API (default ${DEFAULT-VALUE}).")
     String apiListen;
-    @Option(names = "--gateway-listen", defaultValue = "127.0.0.1:8787", description = "Worker gateway (default ${DEFAULT-VALUE}).")
+    @Option(names = "--gateway-listen", paramLabel = "ADDR:PORT", defaultValue = "127.0.0.1:8787",
+            description = "Worker gateway (default ${DEFAULT-VALUE}).")
     String gatewayListen;
-    @Option(names = "--metrics-listen", defaultValue = "127.0.0.1:9090", description = "Prometheus /metrics and /ready (default ${DEFAULT-VALUE}).")
+    @Option(names = "--metrics-listen", paramLabel = "ADDR:PORT", defaultValue = "127.0.0.1:9090",
+            description = "Prometheus /metrics and /ready (default ${DEFAULT-VALUE}).")
     String metricsListen;
-    @Option(names = "--grace-period", defaultValue = "30s", description = "How long SIGTERM waits for links to drain (default ${DEFAULT-VALUE}).")
+    @Option(names = "--grace-period", paramLabel = "DURATION", defaultValue = "30s",
+            description = "How long SIGTERM waits for links to drain (default ${DEFAULT-VALUE}).")
     String gracePeriod;
-    @Option(names = "--heartbeat-interval", defaultValue = "5s", description = "PING a link after this much silence (default ${DEFAULT-VALUE}).")
+    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "5s",
+            description = "PING a link after this much silence (default ${DEFAULT-VALUE}).")
     String heartbeatInterval;
-    @Option(names = "--heartbeat-timeout", defaultValue = "15s", description = "Close a link silent this long (default ${DEFAULT-VALUE}).")
+    @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", defaultValue = "15s",
+            description = "Close a link silent this long (default ${DEFAULT-VALUE}).")
     String heartbeatTimeout;
-    @Option(names = "--connect-timeout", defaultValue = "10s", description = "Connectors' connect timeout to origins (default ${DEFAULT-VALUE}).")
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Connectors' connect timeout to origins (default ${DEFAULT-VALUE}).")
     String connectTimeout;
-    @Option(names = "--tls-timeout", defaultValue = "10s", description = "Connectors' TLS handshake timeout to origins (default ${DEFAULT-VALUE}).")
+    @Option(names = "--tls-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Connectors' TLS handshake timeout to origins (default ${DEFAULT-VALUE}).")
     String tlsTimeout;
-    @Option(names = "--threads", defaultValue = "0", description = "Event loop threads (default: one per core).")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Event loop threads (default: one per core).")
     int threads;
-    @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error (default ${DEFAULT-VALUE}).")
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "debug, info, warn or error (default ${DEFAULT-VALUE}).")
     String logLevel;
-    @Option(names = "--log-format", defaultValue = "text", description = "text or json (default ${DEFAULT-VALUE}).")
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json (default ${DEFAULT-VALUE}).")
     String logFormat;
 
     @Override

@@ -335,6 +335,15 @@ class CliTest {
     }
 
     @Test
+    void serveHelpNamesTheValuesAsTheContractDoes() {
+        String help = run("serve", "--help").out();
+        for (String v : List.of("--data=DIR", "--tunnel-listen=ADDR:PORT", "--api-listen=ADDR:PORT",
+                "--gateway-listen=ADDR:PORT", "--metrics-listen=ADDR:PORT", "--grace-period=DURATION")) {
+            assertTrue(help.contains(v), v + " in " + help);
+        }
+    }
+
+    @Test
     void accountDiscoveryAndErrors() {
         Run wrong = run("tunnel", "list", "--api", f.base(), "--token", f.token, "--account", "0".repeat(32));
         assertEquals(1, wrong.code());
