@@ -70,8 +70,10 @@ secs=$(python3 -c "import sys,re;m=re.fullmatch(r'(\d{1,7})(ms|s|m|h)?',sys.argv
 [ "$secs" -ge 1 ] || bad "--duration must be at least 1s, got '$DURATION'"
 [ -z "$BODY" ] || [ -r "$BODY" ] || bad "--body: cannot read $BODY"
 if [ -n "$URL" ]; then
-  [[ "$URL" =~ ^(https?)://([^/]+)(/.*)?$ ]] || bad "--url must look like http://host[:port]/path"
-  SCHEME=${BASH_REMATCH[1]}; HOST=${BASH_REMATCH[2]}; PATH_Q=${BASH_REMATCH[3]:-/}
+  [[ "$URL" =~ ^(https?)://([^/?#]+)([/?#].*)?$ ]] || bad "--url must look like http://host[:port]/path"
+  # the host ends at the first / ? or #: http://api.internal?x=1 is the path /?x=1; a fragment is never sent
+  SCHEME=${BASH_REMATCH[1]}; HOST=${BASH_REMATCH[2]}; PATH_Q=${BASH_REMATCH[3]%%#*}
+  [[ "$PATH_Q" == /* ]] || PATH_Q=/$PATH_Q
 fi
 case "$SCHEME" in http|https) ;; *) bad "--scheme must be http or https" ;; esac
 

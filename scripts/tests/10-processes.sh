@@ -65,14 +65,17 @@ pass "edge /metrics counts fetches per binding and links per tunnel"
 lt() { VPC_GATEWAY_TOKEN=$GW timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 127.0.0.1:$((P+87)) --url http://api.internal/lt \
   --duration 2s --connections 4 "$@" 2> "$W/lt.err"; }
 set +e; lt --binding API > "$W/lt1.out"; rc1=$?; lt --binding NOPE > "$W/lt2.out"; rc2=$?; lt --binding API --h2c > "$W/lt3.out"; rc3=$?
-lt --binding API --connections 1 --threads 4 > "$W/lt4.out"; rc4=$?; set -e
+lt --binding API --connections 1 --threads 4 > "$W/lt4.out"; rc4=$?
+lt --binding API --connections 1 --url 'http://api.internal?x=1#top' > "$W/lt5.out"; rc5=$?; set -e
 [ $rc1 = 0 ] && grep -q 'requests/s' "$W/lt1.out" && grep -q 'p99' "$W/lt1.out" && grep -q 'failed:     0 ' "$W/lt1.out" \
   || fail "loadtest.sh (rc $rc1): $(cat "$W/lt1.out" "$W/lt.err")"
 [ $rc2 = 1 ] && grep -Eq '^  binding_not_found +[0-9]+' "$W/lt2.out" || fail "loadtest.sh, wrong binding (rc $rc2): $(cat "$W/lt2.out")"
 [ $rc3 = 0 ] && grep -q 'h2load' "$W/lt3.out" && grep -q 'failed:     0 ' "$W/lt3.out" || fail "loadtest.sh --h2c (rc $rc3): $(cat "$W/lt3.out")"
 [ $rc4 = 0 ] && grep -q ' 1 connections, 1 threads' "$W/lt4.out" && grep -q 'failed:     0 ' "$W/lt4.out" \
   || fail "loadtest.sh --connections 1 --threads 4 (rc $rc4): $(cat "$W/lt4.out" "$W/lt.err")"
-pass "loadtest.sh: $(awk '/requests\/s/{print $NF, $(NF-1)}' "$W/lt1.out" | head -1); a wrong binding exits 1 with its binding_not_found count; --h2c works; more --threads than --connections runs"
+[ $rc5 = 0 ] && grep -q '^loadtest: http://api.internal/?x=1 through' "$W/lt5.out" && grep -q 'failed:     0 ' "$W/lt5.out" \
+  || fail "loadtest.sh --url with a query and no path (rc $rc5): $(cat "$W/lt5.out" "$W/lt.err")"
+pass "loadtest.sh: $(awk '/requests\/s/{print $NF, $(NF-1)}' "$W/lt1.out" | head -1); a wrong binding exits 1 with its binding_not_found count; --h2c works; more --threads than --connections runs; a URL with ?query and no path"
 
 # garbage on the tunnel port: the links stay up
 head -c 65536 /dev/urandom | timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$((P+44))" 2>/dev/null || true
