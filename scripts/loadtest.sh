@@ -19,7 +19,7 @@
 #   --threads N           load-generator threads (default: cores; never more than --connections)
 #   --h2c                 HTTP/2 cleartext (prior knowledge) with h2load instead of HTTP/1.1 with wrk
 #   --streams N           with --h2c: concurrent streams per connection (default 10)
-#   --method M --body FILE  (wrk only) send M with FILE as the body
+#   --method M --body FILE  send M with FILE as the body (wrk only: refused with --h2c)
 #
 # Prints requests/s, latency p50/p90/p99/max, bytes/s and failed requests counted by their cf-vpc-error code (wrk;
 # h2load cannot read response headers, so with --h2c failures are counted by status, and the codes of a few requests
@@ -69,6 +69,7 @@ secs=$(python3 -c "import sys,re;m=re.fullmatch(r'(\d{1,7})(ms|s|m|h)?',sys.argv
 [ "$secs" -ge 0 ] || bad "--duration must look like 10s or 2m, got '$DURATION'"
 [ "$secs" -ge 1 ] || bad "--duration must be at least 1s, got '$DURATION'"
 [ -z "$BODY" ] || [ -r "$BODY" ] || bad "--body: cannot read $BODY"
+[ $H2C = 0 ] || [ -z "$METHOD$BODY" ] || bad "--method and --body work with wrk only: with --h2c, h2load would send GET without a body"
 if [ -n "$URL" ]; then
   [[ "$URL" =~ ^(https?)://([^/?#]+)([/?#].*)?$ ]] || bad "--url must look like http://host[:port]/path"
   # the host ends at the first / ? or #: http://api.internal?x=1 is the path /?x=1; a fragment is never sent

@@ -66,7 +66,8 @@ lt() { VPC_GATEWAY_TOKEN=$GW timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 12
   --duration 2s --connections 4 "$@" 2> "$W/lt.err"; }
 set +e; lt --binding API > "$W/lt1.out"; rc1=$?; lt --binding NOPE > "$W/lt2.out"; rc2=$?; lt --binding API --h2c > "$W/lt3.out"; rc3=$?
 lt --binding API --connections 1 --threads 4 > "$W/lt4.out"; rc4=$?
-lt --binding API --connections 1 --url 'http://api.internal?x=1#top' > "$W/lt5.out"; rc5=$?; set -e
+lt --binding API --connections 1 --url 'http://api.internal?x=1#top' > "$W/lt5.out"; rc5=$?
+lt --binding API --h2c --method POST > "$W/lt6.out"; rc6=$?; set -e
 [ $rc1 = 0 ] && grep -q 'requests/s' "$W/lt1.out" && grep -q 'p99' "$W/lt1.out" && grep -q 'failed:     0 ' "$W/lt1.out" \
   || fail "loadtest.sh (rc $rc1): $(cat "$W/lt1.out" "$W/lt.err")"
 [ $rc2 = 1 ] && grep -Eq '^  binding_not_found +[0-9]+' "$W/lt2.out" || fail "loadtest.sh, wrong binding (rc $rc2): $(cat "$W/lt2.out")"
@@ -75,7 +76,9 @@ lt --binding API --connections 1 --url 'http://api.internal?x=1#top' > "$W/lt5.o
   || fail "loadtest.sh --connections 1 --threads 4 (rc $rc4): $(cat "$W/lt4.out" "$W/lt.err")"
 [ $rc5 = 0 ] && grep -q '^loadtest: http://api.internal/?x=1 through' "$W/lt5.out" && grep -q 'failed:     0 ' "$W/lt5.out" \
   || fail "loadtest.sh --url with a query and no path (rc $rc5): $(cat "$W/lt5.out" "$W/lt.err")"
-pass "loadtest.sh: $(awk '/requests\/s/{print $NF, $(NF-1)}' "$W/lt1.out" | head -1); a wrong binding exits 1 with its binding_not_found count; --h2c works; more --threads than --connections runs; a URL with ?query and no path"
+[ $rc6 = 2 ] && grep -q 'with --h2c, h2load would send GET' "$W/lt.err" \
+  || fail "loadtest.sh --h2c --method POST (rc $rc6): $(cat "$W/lt6.out" "$W/lt.err")"
+pass "loadtest.sh: $(awk '/requests\/s/{print $NF, $(NF-1)}' "$W/lt1.out" | head -1); a wrong binding exits 1 with its binding_not_found count; --h2c works; more --threads than --connections runs; a URL with ?query and no path; --h2c refuses --method/--body"
 
 # garbage on the tunnel port: the links stay up
 head -c 65536 /dev/urandom | timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$((P+44))" 2>/dev/null || true
