@@ -40,8 +40,8 @@ final class WorkersResource {
             case "PUT" -> put(call, name);
             case "DELETE" -> {
                 WorkerRecord w = find(call, name);
-                call.require(Role.BIND, Role.ADMIN);
                 requireAdminForExisting(call, w, "deleting it");
+                call.require(Role.BIND, Role.ADMIN);
                 directory.deleteWorker(call.account(), name);
                 yield Envelope.ok(Json.object().put("id", name));
             }

@@ -116,6 +116,8 @@ class AdminApiTest {
         assertEquals(200, f.call("GET", w, read, null).status());
         assertEquals(403, f.call("PUT", w, bind, sbind).status(), "Bind cannot replace an Admin's network bindings");
         assertEquals(403, f.call("DELETE", w, bind, null).status(), "network bindings need Admin to delete");
+        assertEquals("worker w1 has vpc_network binding NET: deleting it needs Connectivity Directory Admin",
+                f.call("DELETE", w, read, null).error(), "Read is told what the deletion needs: Admin, not Bind");
         assertEquals(200, f.call("DELETE", w, admin, null).status());
     }
 
