@@ -50,7 +50,7 @@ public final class Directory implements AutoCloseable {
         String url = storeUrl == null || storeUrl.isBlank() ? h2Url(dataDir) : storeUrl;
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new SQLException("unsupported store URL (use jdbc:postgresql://… or the default embedded H2): "
-                    + redact(url));
+                    + StoreErrors.redact(url));
         }
         Directory d = new Directory(url);
         synchronized (d.lock) {
@@ -62,7 +62,7 @@ public final class Directory implements AutoCloseable {
                 } catch (SQLException e) {
                     d.dropConnection();
                     if (attempt == 3 || url.startsWith("jdbc:h2:")) {
-                        throw e;
+                        throw new SQLException(StoreErrors.describe(e, url), e.getSQLState());
                     }
                     // several edges creating the schema of a fresh PostgreSQL at once: the loser retries
                     try {
@@ -74,10 +74,6 @@ public final class Directory implements AutoCloseable {
                 }
             }
         }
-    }
-
-    static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
     public DirectorySnapshot snapshot() {
@@ -148,7 +144,7 @@ public final class Directory implements AutoCloseable {
             } catch (SQLException e) {
                 dropConnection();
                 throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory store unavailable: "
-                        + e.getMessage(), e);
+                        + StoreErrors.describe(e, url), e);
             }
         }
     }
@@ -206,7 +202,7 @@ public final class Directory implements AutoCloseable {
             } catch (SQLException e) {
                 dropConnection();
                 throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory store unavailable: "
-                        + e.getMessage(), e);
+                        + StoreErrors.describe(e, url), e);
             }
             T result;
             try {
@@ -219,14 +215,14 @@ public final class Directory implements AutoCloseable {
                     throw de;
                 }
                 dropConnection();
-                throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory write failed: "
-                        + e.getMessage(), e);
+                String why = e instanceof SQLException se ? StoreErrors.describe(se, url) : String.valueOf(e.getMessage());
+                throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory write failed: " + why, e);
             }
             try {
                 reloadLocked();
             } catch (SQLException e) {
                 dropConnection();
-                LOG.log(Level.WARNING, "directory reload after a write failed: " + e.getMessage());
+                LOG.log(Level.WARNING, "directory reload after a write failed: " + StoreErrors.describe(e, url));
             }
             return result;
         }
