@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,7 +46,8 @@ final class LinkHarness implements AutoCloseable {
                 .withHeartbeat(heartbeatInterval, heartbeatTimeout);
         edge = new TunnelServer(cfg, (id, account) -> {
             registrationLookups.incrementAndGet();
-            return ACCOUNT.equals(account) ? Optional.ofNullable(secrets.get(id)) : Optional.empty();
+            return CompletableFuture.completedFuture(ACCOUNT.equals(account) ? Optional.ofNullable(secrets.get(id))
+                    : Optional.empty());
         }, edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
     }
 
@@ -56,8 +58,8 @@ final class LinkHarness implements AutoCloseable {
     /** One more edge sharing this one's CA, certificate and tunnels (closed by the caller). */
     TunnelServer secondEdge() throws Exception {
         EdgeLinkConfig cfg = EdgeLinkConfig.defaults("edge-test-2", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate())));
-        return new TunnelServer(cfg, (id, account) -> ACCOUNT.equals(account) ? Optional.ofNullable(secrets.get(id))
-                : Optional.empty(), edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
+        return new TunnelServer(cfg, (id, account) -> CompletableFuture.completedFuture(ACCOUNT.equals(account)
+                ? Optional.ofNullable(secrets.get(id)) : Optional.empty()), edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
     }
 
     /** A loopback port nothing listens on: connecting to it is refused. */

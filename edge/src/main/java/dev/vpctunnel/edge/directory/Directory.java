@@ -30,6 +30,7 @@ public final class Directory implements AutoCloseable {
     private final Object lock = new Object();
     private Connection connection;
     private volatile DirectoryData data = DirectoryData.EMPTY;
+    private final CatchUp catchUp = new CatchUp(this::refresh);
     private ScheduledExecutorService refresher;
     private final List<java.util.function.Consumer<DirectoryData>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -81,17 +82,17 @@ public final class Directory implements AutoCloseable {
     }
 
     /**
-     * The secret of the account's tunnel, for a connector's registration. A tunnel not in the snapshot is looked up
-     * once more in the store (another edge sharing it may have created it since the last refresh); a store that
-     * cannot be read throws DirectoryException (the registration is then refused as retryable, not as unknown).
+     * The secret of the account's tunnel, for a connector's registration; never blocks the caller (an event loop). A
+     * tunnel not in the snapshot is looked up once more in the store, on a thread of the directory's own (another edge
+     * sharing it may have created it since the last refresh); a store that cannot be read fails the stage with a
+     * DirectoryException (the registration is then refused as retryable, not as unknown).
      */
-    public java.util.Optional<byte[]> tunnelSecret(UUID id, String accountId) {
+    public java.util.concurrent.CompletableFuture<java.util.Optional<byte[]>> tunnelSecret(UUID id, String accountId) {
         java.util.Optional<byte[]> secret = data.tunnel(accountId, id).map(TunnelRecord::secret);
-        if (secret.isEmpty()) {
-            refresh();
-            secret = data.tunnel(accountId, id).map(TunnelRecord::secret);
+        if (secret.isPresent()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(secret);
         }
-        return secret;
+        return catchUp.request().thenApply(v -> data.tunnel(accountId, id).map(TunnelRecord::secret));
     }
 
     /** The snapshot with the admin API's listing methods. */
@@ -374,6 +375,7 @@ public final class Directory implements AutoCloseable {
 
     @Override
     public void close() {
+        catchUp.close();
         synchronized (lock) {
             if (refresher != null) {
                 refresher.shutdownNow();
