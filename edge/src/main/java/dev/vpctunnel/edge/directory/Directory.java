@@ -152,7 +152,7 @@ public final class Directory implements AutoCloseable {
 
     private Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
-            connection = DriverManager.getConnection(url);
+            connection = DriverManager.getConnection(url, StoreTimeouts.forUrl(url));
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,28 @@ class PostgresDirectoryTest {
             b.createTunnel(account, "from-b", null);
             a.refresh();
             assertEquals(2, a.data().tunnels(account).size());
+        }
+    }
+
+    @Test
+    void aStoreThatStopsAnsweringGetsA503AndTheNextWriteWorksOnceItAnswersAgain() throws Exception {
+        String url = database();
+        try (ApiFixture f = new ApiFixture(tmp, url); Connection other = DriverManager.getConnection(url)) {
+            String kept = f.tunnel("kept");
+            other.setAutoCommit(false); // every read and write of the directory now waits for this session
+            other.createStatement().execute("LOCK TABLE change_counter IN ACCESS EXCLUSIVE MODE");
+            long start = System.nanoTime();
+            ApiFixture.Resp r = f.post(f.acct("/cfd_tunnel"), "{\"name\":\"lost\"}"); // the client gives up at 20 s
+            long took = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertEquals(503, r.status(), "after " + took + " s: " + r);
+            assertEquals("directory store unavailable", r.error());
+            other.rollback();
+
+            assertEquals(200, f.post(f.acct("/cfd_tunnel"), "{\"name\":\"after\"}").status());
+            List<String> names = new java.util.ArrayList<>();
+            f.get(f.acct("/cfd_tunnel")).result().forEach(t -> names.add(t.path("name").asString()));
+            assertEquals(List.of("after", "kept"), names.stream().sorted().toList());
+            assertEquals(200, f.get(f.acct("/cfd_tunnel/" + kept)).status());
         }
     }
 }
