@@ -32,6 +32,7 @@ public final class Directory implements AutoCloseable {
     private volatile DirectoryData data = DirectoryData.EMPTY;
     private final CatchUp catchUp = new CatchUp(this::refresh);
     private ScheduledExecutorService refresher;
+    private String refreshFailure; // only the refresher thread reads and writes it
     private final List<java.util.function.Consumer<DirectoryData>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Directory(String url) {
@@ -124,11 +125,22 @@ public final class Directory implements AutoCloseable {
         }
     }
 
+    /**
+     * One warning when the store stops answering (and again when its reason changes), one line when it is back: not a
+     * warning every refresh period for as long as the outage lasts.
+     */
     private void refreshQuietly() {
         try {
             refresh();
+            if (refreshFailure != null) {
+                refreshFailure = null;
+                LOG.info("directory store reachable again; refreshes resumed");
+            }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "directory refresh failed: " + e.getMessage());
+            String why = String.valueOf(e.getMessage());
+            LOG.log(why.equals(refreshFailure) ? Level.FINE : Level.WARNING, "directory refresh failed: " + why
+                    + (refreshFailure == null ? " (serving the last directory read; retrying every refresh period)" : ""));
+            refreshFailure = why;
         }
     }
 
