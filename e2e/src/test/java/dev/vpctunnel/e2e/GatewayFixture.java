@@ -36,7 +36,7 @@ final class GatewayFixture implements AutoCloseable {
     final String account;
     final Pki.Issued ca = Pki.newCa("test edge CA", Duration.ofDays(1));
     final Pki.Issued cert = Pki.issue(ca, "edge", List.of("localhost", "127.0.0.1"), Duration.ofDays(1));
-    final EventLoopGroup edgeGroup = Transports.group(2, "t-edge");
+    final EventLoopGroup edgeGroup;
     final EventLoopGroup connectorGroup = Transports.group(2, "t-conn");
     final TunnelServer tunnels;
     final GatewayServer gateway;
@@ -45,8 +45,14 @@ final class GatewayFixture implements AutoCloseable {
     final List<OriginService> originServices = new ArrayList<>();
 
     GatewayFixture() throws Exception {
+        this("", 2);
+    }
+
+    /** h2Options: appended to the embedded store's URL (";LOCK_TIMEOUT=…"); edgeThreads: the edge's event loops. */
+    GatewayFixture(String h2Options, int edgeThreads) throws Exception {
         dir = Files.createTempDirectory("gw-test");
-        directory = Directory.open(dir, null);
+        edgeGroup = Transports.group(edgeThreads, "t-edge");
+        directory = Directory.open(dir, Directory.h2Url(dir) + h2Options);
         account = directory.initialize().accountId();
         tunnels = new TunnelServer(EdgeLinkConfig.defaults("edge-test", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate()))),
                 directory::tunnelSecret, edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
@@ -60,6 +66,14 @@ final class GatewayFixture implements AutoCloseable {
     }
 
     LinkSupervisor connect(TunnelRecord t, int links, List<String> deny) throws Exception {
+        LinkSupervisor s = startConnector(t, links, deny);
+        LinkHarness.await("links of " + t.name(), Duration.ofSeconds(20), () -> s.registeredLinks() == links
+                && tunnels.router().links(t.id()).size() >= links);
+        return s;
+    }
+
+    /** A connector for t (its id and secret; t need not exist in the directory), not waiting for its links. */
+    LinkSupervisor startConnector(TunnelRecord t, int links, List<String> deny) throws Exception {
         OriginService origins = new OriginService(new OriginConfig(List.of(), List.of(), deny), connectorGroup);
         originServices.add(origins);
         LinkConfig cfg = new LinkConfig(new TunnelToken(account, t.id(), t.secret()),
@@ -69,8 +83,6 @@ final class GatewayFixture implements AutoCloseable {
         LinkSupervisor s = new LinkSupervisor(cfg, connectorGroup, origins::newStreamHandler);
         connectors.add(s);
         s.start();
-        LinkHarness.await("links of " + t.name(), Duration.ofSeconds(20), () -> s.registeredLinks() == links
-                && tunnels.router().links(t.id()).size() >= links);
         return s;
     }
 

@@ -30,7 +30,9 @@ public final class Directory implements AutoCloseable {
     private final Object lock = new Object();
     private Connection connection;
     private volatile DirectoryData data = DirectoryData.EMPTY;
+    private final CatchUp catchUp = new CatchUp(this::refresh);
     private ScheduledExecutorService refresher;
+    private String refreshFailure; // only the refresher thread reads and writes it
     private final List<java.util.function.Consumer<DirectoryData>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Directory(String url) {
@@ -50,7 +52,7 @@ public final class Directory implements AutoCloseable {
         String url = storeUrl == null || storeUrl.isBlank() ? h2Url(dataDir) : storeUrl;
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new SQLException("unsupported store URL (use jdbc:postgresql://… or the default embedded H2): "
-                    + redact(url));
+                    + StoreErrors.redact(url));
         }
         Directory d = new Directory(url);
         synchronized (d.lock) {
@@ -62,7 +64,7 @@ public final class Directory implements AutoCloseable {
                 } catch (SQLException e) {
                     d.dropConnection();
                     if (attempt == 3 || url.startsWith("jdbc:h2:")) {
-                        throw e;
+                        throw new SQLException(StoreErrors.describe(e, url), e.getSQLState());
                     }
                     // several edges creating the schema of a fresh PostgreSQL at once: the loser retries
                     try {
@@ -76,26 +78,22 @@ public final class Directory implements AutoCloseable {
         }
     }
 
-    static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
-    }
-
     public DirectorySnapshot snapshot() {
         return data;
     }
 
     /**
-     * The secret of the account's tunnel, for a connector's registration. A tunnel not in the snapshot is looked up
-     * once more in the store (another edge sharing it may have created it since the last refresh); a store that
-     * cannot be read throws DirectoryException (the registration is then refused as retryable, not as unknown).
+     * The secret of the account's tunnel, for a connector's registration; never blocks the caller (an event loop). A
+     * tunnel not in the snapshot is looked up once more in the store, on a thread of the directory's own (another edge
+     * sharing it may have created it since the last refresh); a store that cannot be read fails the stage with a
+     * DirectoryException (the registration is then refused as retryable, not as unknown).
      */
-    public java.util.Optional<byte[]> tunnelSecret(UUID id, String accountId) {
+    public java.util.concurrent.CompletableFuture<java.util.Optional<byte[]>> tunnelSecret(UUID id, String accountId) {
         java.util.Optional<byte[]> secret = data.tunnel(accountId, id).map(TunnelRecord::secret);
-        if (secret.isEmpty()) {
-            refresh();
-            secret = data.tunnel(accountId, id).map(TunnelRecord::secret);
+        if (secret.isPresent()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(secret);
         }
-        return secret;
+        return catchUp.request().thenApply(v -> data.tunnel(accountId, id).map(TunnelRecord::secret));
     }
 
     /** The snapshot with the admin API's listing methods. */
@@ -127,11 +125,22 @@ public final class Directory implements AutoCloseable {
         }
     }
 
+    /**
+     * One warning when the store stops answering (and again when its reason changes), one line when it is back: not a
+     * warning every refresh period for as long as the outage lasts.
+     */
     private void refreshQuietly() {
         try {
             refresh();
+            if (refreshFailure != null) {
+                refreshFailure = null;
+                LOG.info("directory store reachable again; refreshes resumed");
+            }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "directory refresh failed: " + e.getMessage());
+            String why = String.valueOf(e.getMessage());
+            LOG.log(why.equals(refreshFailure) ? Level.FINE : Level.WARNING, "directory refresh failed: " + why
+                    + (refreshFailure == null ? " (serving the last directory read; retrying every refresh period)" : ""));
+            refreshFailure = why;
         }
     }
 
@@ -148,14 +157,14 @@ public final class Directory implements AutoCloseable {
             } catch (SQLException e) {
                 dropConnection();
                 throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory store unavailable: "
-                        + e.getMessage(), e);
+                        + StoreErrors.describe(e, url), e);
             }
         }
     }
 
     private Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
-            connection = DriverManager.getConnection(url);
+            connection = DriverManager.getConnection(url, StoreTimeouts.forUrl(url));
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }
@@ -206,7 +215,7 @@ public final class Directory implements AutoCloseable {
             } catch (SQLException e) {
                 dropConnection();
                 throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory store unavailable: "
-                        + e.getMessage(), e);
+                        + StoreErrors.describe(e, url), e);
             }
             T result;
             try {
@@ -219,14 +228,14 @@ public final class Directory implements AutoCloseable {
                     throw de;
                 }
                 dropConnection();
-                throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory write failed: "
-                        + e.getMessage(), e);
+                String why = e instanceof SQLException se ? StoreErrors.describe(se, url) : String.valueOf(e.getMessage());
+                throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, "directory write failed: " + why, e);
             }
             try {
                 reloadLocked();
             } catch (SQLException e) {
                 dropConnection();
-                LOG.log(Level.WARNING, "directory reload after a write failed: " + e.getMessage());
+                LOG.log(Level.WARNING, "directory reload after a write failed: " + StoreErrors.describe(e, url));
             }
             return result;
         }
@@ -378,6 +387,7 @@ public final class Directory implements AutoCloseable {
 
     @Override
     public void close() {
+        catchUp.close();
         synchronized (lock) {
             if (refresher != null) {
                 refresher.shutdownNow();

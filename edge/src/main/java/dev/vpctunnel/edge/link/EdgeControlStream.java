@@ -35,6 +35,7 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
     private final TunnelAuthority authority;
     private final DelimitedFrames<ConnectorFrame> decoder = EdgeLinkSession.newDecoder();
     private final String challenge = LinkProof.newChallenge();
+    private boolean registering;
 
     EdgeControlStream(EdgeLinkSession session, TunnelAuthority authority) {
         this.session = session;
@@ -85,7 +86,7 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
     }
 
     private void register(ChannelHandlerContext ctx, RegisterConnection r) {
-        if (session.link() != null) {
+        if (session.link() != null || registering) {
             LOG.info(() -> session + ": registered twice, closing");
             session.channel().close();
             return;
@@ -109,11 +110,34 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
             refuse(ctx, FailureKind.RETRYABLE, "edge is overloaded (link limit reached), try again later");
             return;
         }
-        Optional<byte[]> secret;
+        registering = true;
+        java.util.concurrent.CompletionStage<Optional<byte[]>> lookup;
         try {
-            secret = authority.secret(tunnelId, r.getAccountId());
+            lookup = authority.secret(tunnelId, r.getAccountId());
         } catch (RuntimeException e) {
+            lookup = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        // a tunnel this edge's snapshot lacks is looked up in the store on another thread: never block the event loop
+        lookup.whenComplete((secret, error) -> {
+            if (ctx.executor().inEventLoop()) {
+                verify(ctx, r, tunnelId, secret, error);
+            } else {
+                ctx.executor().execute(() -> verify(ctx, r, tunnelId, secret, error));
+            }
+        });
+    }
+
+    private void verify(ChannelHandlerContext ctx, RegisterConnection r, UUID tunnelId, Optional<byte[]> secret,
+                        Throwable error) {
+        if (!session.channel().isActive()) {
+            return;
+        }
+        if (error != null) {
             refuse(ctx, FailureKind.RETRYABLE, "the edge cannot read its directory now, try again");
+            return;
+        }
+        if (session.serverDraining()) {
+            refuse(ctx, FailureKind.RETRYABLE, "edge is shutting down, try again");
             return;
         }
         if (secret.isEmpty()) {

@@ -120,4 +120,22 @@ class InitCommandTest {
             assertEquals("edge init: cannot create directory /proc/1/nope: no such file or directory", proc.err().strip());
         }
     }
+
+    @Test
+    void aStoreUrlThatCannotBeUsedIsRefusedWithoutItsPassword() {
+        // the PostgreSQL driver quotes a URL it cannot parse whole, password included; a user:password@ URL makes it
+        // look the whole authority up as a host name
+        for (String url : List.of("jdbc:postgresql://127.0.0.1:5432:x/db?user=edge&password=Hunter2-secret",
+                "jdbc:postgresql://edge:Hunter2-secret@127.0.0.1:1/db")) {
+            CliTest.Run r = CliTest.run("init", "--data", tmp.resolve("pg").toString(), "--store", url);
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().startsWith("edge init: cannot open the directory store: "), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(!(r.out() + r.err()).contains("Hunter2"), "no password in " + r.err());
+            // edge serve prints the same message
+            java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> Directory.open(tmp.resolve("pg"), url));
+            assertTrue(!e.getMessage().contains("Hunter2"), e.getMessage());
+        }
+    }
 }

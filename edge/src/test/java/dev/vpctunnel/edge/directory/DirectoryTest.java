@@ -99,9 +99,9 @@ class DirectoryTest {
             b.refresh();
             TunnelRecord t = a.createTunnel(account, "new", null); // b has no refresh timer: its snapshot lags
             assertTrue(b.snapshot().tunnel(t.id()).isEmpty());
-            assertArrayEquals(t.secret(), b.tunnelSecret(t.id(), account).orElseThrow());
-            assertTrue(b.tunnelSecret(t.id(), "0".repeat(32)).isEmpty(), "another account's tunnel");
-            assertTrue(b.tunnelSecret(UUID.randomUUID(), account).isEmpty());
+            assertArrayEquals(t.secret(), b.tunnelSecret(t.id(), account).join().orElseThrow());
+            assertTrue(b.tunnelSecret(t.id(), "0".repeat(32)).join().isEmpty(), "another account's tunnel");
+            assertTrue(b.tunnelSecret(UUID.randomUUID(), account).join().isEmpty());
         }
     }
 

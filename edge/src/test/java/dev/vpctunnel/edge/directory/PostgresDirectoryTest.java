@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -70,5 +72,70 @@ class PostgresDirectoryTest {
             a.refresh();
             assertEquals(2, a.data().tunnels(account).size());
         }
+    }
+
+    @Test
+    void aStoreThatStopsAnsweringGetsA503AndTheNextWriteWorksOnceItAnswersAgain() throws Exception {
+        String url = database();
+        try (ApiFixture f = new ApiFixture(tmp, url); Connection other = DriverManager.getConnection(url)) {
+            String kept = f.tunnel("kept");
+            other.setAutoCommit(false); // every read and write of the directory now waits for this session
+            other.createStatement().execute("LOCK TABLE change_counter IN ACCESS EXCLUSIVE MODE");
+            long start = System.nanoTime();
+            ApiFixture.Resp r = f.post(f.acct("/cfd_tunnel"), "{\"name\":\"lost\"}"); // the client gives up at 20 s
+            long took = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertEquals(503, r.status(), "after " + took + " s: " + r);
+            assertEquals("directory store unavailable", r.error());
+            other.rollback();
+
+            assertEquals(200, f.post(f.acct("/cfd_tunnel"), "{\"name\":\"after\"}").status());
+            List<String> names = new java.util.ArrayList<>();
+            f.get(f.acct("/cfd_tunnel")).result().forEach(t -> names.add(t.path("name").asString()));
+            assertEquals(List.of("after", "kept"), names.stream().sorted().toList());
+            assertEquals(200, f.get(f.acct("/cfd_tunnel/" + kept)).status());
+        }
+    }
+
+    @Test
+    void anOutageIsLoggedOnceAndItsEndToo() throws Exception {
+        String url = database();
+        List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(Directory.class.getName());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        log.setLevel(java.util.logging.Level.ALL); // the repeated failures are logged at FINE: count them too
+        try (Directory d = Directory.open(tmp, url + "&socketTimeout=1"); Connection other = DriverManager.getConnection(url)) {
+            d.initialize();
+            other.setAutoCommit(false); // the store stops answering the edge: each refresh times out after 1 s
+            other.createStatement().execute("LOCK TABLE change_counter IN ACCESS EXCLUSIVE MODE");
+            d.startRefresh(Duration.ofMillis(50));
+            Thread.sleep(4000);
+            other.rollback();
+            Thread.sleep(1500);
+        } finally {
+            log.removeHandler(capture);
+            log.setLevel(null);
+        }
+        List<String> warnings = logged.stream().filter(r -> r.getLevel() == java.util.logging.Level.WARNING)
+                .map(java.util.logging.LogRecord::getMessage).toList();
+        long failures = logged.stream().filter(r -> r.getMessage().startsWith("directory refresh failed")).count();
+        assertTrue(failures >= 3, "several refreshes failed: " + failures);
+        assertEquals(1, warnings.size(), "one warning for the outage: " + warnings);
+        assertTrue(warnings.get(0).startsWith("directory refresh failed: directory store unavailable: "), warnings.get(0));
+        assertTrue(logged.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.INFO
+                && r.getMessage().equals("directory store reachable again; refreshes resumed")), "its end is logged");
     }
 }

@@ -1,0 +1,46 @@
+package dev.vpctunnel.edge.directory;
+
+import java.sql.SQLException;
+import java.util.List;
+
+/** Store URLs and errors fit for a message or a log line: never a password. */
+final class StoreErrors {
+    private StoreErrors() {
+    }
+
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("(//[^/@:]*:)[^/@]*@", "$1***@");
+    }
+
+    /**
+     * The store's error fit for a message or a log line: one line, the cause's reason appended when the driver only
+     * says that something failed ("The connection attempt failed."), and no secret of the URL in it: PostgreSQL's
+     * driver quotes the whole URL, password included, in "Unable to parse URL …".
+     */
+    static String describe(SQLException e, String url) {
+        String m = String.valueOf(e.getMessage());
+        m = m.lines().findFirst().orElse(m);
+        Throwable cause = e.getCause();
+        while (cause != null && cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        if (cause != null && cause.getMessage() != null && !m.contains(cause.getMessage())) {
+            m = m + " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage().lines().findFirst().orElse("") + ")";
+        }
+        for (String secret : secrets(url)) {
+            m = m.replace(secret, "***");
+        }
+        return redact(m);
+    }
+
+    private static List<String> secrets(String url) {
+        List<String> out = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)password=([^&;]+)|//[^/@:]*:([^/@]+)@").matcher(url);
+        while (m.find()) {
+            String s = m.group(1) != null ? m.group(1) : m.group(2);
+            out.add(s);
+            out.add(java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+}
