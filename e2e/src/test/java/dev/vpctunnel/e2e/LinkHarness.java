@@ -57,14 +57,9 @@ final class LinkHarness implements AutoCloseable {
 
     /** One more edge sharing this one's CA, certificate and tunnels (closed by the caller). */
     TunnelServer secondEdge() throws Exception {
-        return secondEdge(0);
-    }
-
-    /** {@link #secondEdge()} on a given loopback port (an edge coming back where it was). */
-    TunnelServer secondEdge(int port) throws Exception {
         EdgeLinkConfig cfg = EdgeLinkConfig.defaults("edge-test-2", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate())));
         return new TunnelServer(cfg, (id, account) -> CompletableFuture.completedFuture(ACCOUNT.equals(account)
-                ? Optional.ofNullable(secrets.get(id)) : Optional.empty()), edgeGroup).bind(new InetSocketAddress("127.0.0.1", port));
+                ? Optional.ofNullable(secrets.get(id)) : Optional.empty()), edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
     }
 
     /** A loopback port nothing listens on: connecting to it is refused. */
@@ -94,15 +89,10 @@ final class LinkHarness implements AutoCloseable {
 
     LinkSupervisor connect(TunnelToken token, int links, List<Integer> ports, Duration hbInterval, Duration hbTimeout,
                            Supplier<ChannelHandler> handlers) throws Exception {
-        return connect(token, links, ports, hbInterval, hbTimeout, handlers, LinkConfig.FAILBACK_INTERVAL);
-    }
-
-    LinkSupervisor connect(TunnelToken token, int links, List<Integer> ports, Duration hbInterval, Duration hbTimeout,
-                           Supplier<ChannelHandler> handlers, Duration failback) throws Exception {
         List<InetSocketAddress> edges = ports.stream().map(p -> InetSocketAddress.createUnresolved("127.0.0.1", p)).toList();
         LinkConfig cfg = new LinkConfig(token, edges,
                 LinkTls.client(List.of(ca.certificate())), links, UUID.randomUUID().toString(), "test",
-                hbInterval, hbTimeout, Duration.ofSeconds(5), 10_000, failback);
+                hbInterval, hbTimeout, Duration.ofSeconds(5), 10_000);
         LinkSupervisor s = new LinkSupervisor(cfg, connectorGroup, handlers);
         connectors.add(s);
         s.start();

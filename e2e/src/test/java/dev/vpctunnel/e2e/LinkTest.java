@@ -146,28 +146,6 @@ class LinkTest {
     }
 
     @Test
-    void aLinkAwayFromItsOwnEdgeMovesBackOnceThatEdgeIsUpAgain() throws Exception {
-        try (LinkHarness h = new LinkHarness()) {
-            int port = LinkHarness.deadPort(); // link #0's own edge is down when the connector starts
-            TunnelToken t = h.newTunnel();
-            h.connect(t, 2, List.of(port, h.edge.port()), Duration.ofSeconds(5), Duration.ofSeconds(15),
-                    EchoFetchHandler::onStream, Duration.ofMillis(300));
-            await("both links on the live edge", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 2);
-            dev.vpctunnel.edge.link.TunnelServer back = h.secondEdge(port); // the edge restarts where it was
-            try {
-                await("link #0 back on its own edge", WAIT, () -> back.router().links(t.tunnelId()).size() == 1
-                        && h.edge.router().links(t.tunnelId()).size() == 1);
-                assertEquals(Set.of(0), back.router().links(t.tunnelId()).stream().map(LinkInfo::linkIndex)
-                        .collect(Collectors.toSet()));
-                assertEquals(Set.of(1), h.edge.router().links(t.tunnelId()).stream().map(LinkInfo::linkIndex)
-                        .collect(Collectors.toSet()));
-            } finally {
-                back.close();
-            }
-        }
-    }
-
-    @Test
     void silentLinkIsNoticedByHeartbeatAndComesBack() throws Exception {
         Duration interval = Duration.ofMillis(200);
         Duration timeout = Duration.ofMillis(1200);

@@ -10,21 +10,7 @@ import java.util.List;
 /** What the connector's links need: whom to dial, how to prove the tunnel, and the timings. */
 public record LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslContext sslContext, int haConnections,
                          String connectorId, String version, Duration heartbeatInterval, Duration heartbeatTimeout,
-                         Duration connectTimeout, int maxStreamsPerLink, Duration failbackInterval) {
-    /**
-     * How often a link registered with another edge than its own (link i's is edge i mod n, see {@link #edgeFor})
-     * checks whether its own edge is back, and then moves there: edges do not pass fetches to each other, so an edge
-     * that restarted would otherwise keep no link of this connector, and its gateway would answer no_connector.
-     */
-    public static final Duration FAILBACK_INTERVAL = Duration.ofSeconds(30);
-
-    public LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslContext sslContext, int haConnections,
-                      String connectorId, String version, Duration heartbeatInterval, Duration heartbeatTimeout,
-                      Duration connectTimeout, int maxStreamsPerLink) {
-        this(token, edges, sslContext, haConnections, connectorId, version, heartbeatInterval, heartbeatTimeout,
-                connectTimeout, maxStreamsPerLink, FAILBACK_INTERVAL);
-    }
-
+                         Duration connectTimeout, int maxStreamsPerLink) {
     public LinkConfig {
         if (edges.isEmpty()) {
             throw new IllegalArgumentException("--edge: at least one HOST:PORT is required");

@@ -27,8 +27,7 @@ import java.util.logging.Logger;
  * i mod n; an attempt that ends without a registration (the edge cannot be reached, the TLS handshake fails, the
  * link closes or is refused before registering) moves the link to the next edge in the list for its next attempt,
  * so a dead edge does not hold links down while others are up. A registered link that later drops dials the same
- * edge again first. A link registered away from its own edge dials that edge every failback interval and, once it
- * answers, drains and moves back: else an edge that restarted would keep none of this connector's links.
+ * edge again first.
  */
 final class LinkSlot {
     private static final Logger LOG = Logger.getLogger(LinkSlot.class.getName());
@@ -149,43 +148,6 @@ final class LinkSlot {
         registered = true;
         backoff.reset();
         LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(edge()));
-        scheduleFailback(channel);
-    }
-
-    /** A link away from its own edge (it was unreachable) looks every failback interval whether that edge is back. */
-    private void scheduleFailback(Channel link) {
-        int home = config.edgeIndexFor(index);
-        if (edgeIndex != home && link != null) {
-            link.eventLoop().schedule(() -> probeHome(link, home), config.failbackInterval().toMillis(),
-                    TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Dials the link's own edge (TCP only); when it answers, this link drains and its next attempt goes there. */
-    private void probeHome(Channel link, int home) {
-        if (stopped || draining || link != channel || !link.isActive() || edgeIndex == home) {
-            return;
-        }
-        InetSocketAddress edge = config.edges().get(home);
-        new Bootstrap().group(group).channel(Transports.socket()).resolver(resolver)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
-                .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
-                .connect(edge.getHostString(), edge.getPort()).addListener((ChannelFuture probe) -> {
-                    if (!probe.isSuccess()) {
-                        scheduleFailback(link);
-                        return;
-                    }
-                    probe.channel().close();
-                    link.eventLoop().execute(() -> {
-                        if (stopped || draining || link != channel || !link.isActive()) {
-                            return;
-                        }
-                        edgeIndex = home;
-                        LOG.info(() -> this + ": its own edge " + LinkConfig.hostPort(edge) + " is reachable again;"
-                                + " draining this link and moving it there");
-                        drainThenReconnect();
-                    });
-                });
     }
 
     void refused(boolean permanent, String message, int retryAfterMs) {
@@ -206,11 +168,6 @@ final class LinkSlot {
     /** The edge asks this link to drain (it is shutting down): GOAWAY, finish in-flight streams, then reconnect. */
     void edgeDraining(String reason) {
         LOG.info(() -> this + ": edge asks to drain (" + reason + ")");
-        drainThenReconnect();
-    }
-
-    /** GOAWAY, close once the in-flight streams are done (at most EDGE_DRAIN_LIMIT), then the usual reconnect. */
-    private void drainThenReconnect() {
         Channel ch = channel;
         if (ch == null) {
             return;
