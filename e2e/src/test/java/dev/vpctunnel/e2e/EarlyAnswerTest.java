@@ -179,9 +179,12 @@ class EarlyAnswerTest {
         }
     }
 
-    /** Read at once, and read late (a second after the answer went out) then slowly, while the worker keeps sending. */
+    /**
+     * Read at once, and read late then slowly, while the worker keeps sending: a second late, and three seconds late
+     * with the body trickling in (past AnswerClose's quiet period, which must not run while the worker still sends).
+     */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1_000})
+    @ValueSource(ints = {0, 1_000, 3_000})
     void anHttp1WorkerStillUploadingGetsTheWholeEarlyAnswer(int readAfterMs) throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
             s.setSoTimeout(20_000);
@@ -194,8 +197,11 @@ class EarlyAnswerTest {
                 try {
                     for (long sent = 0; sent < total; sent += piece.length) {
                         out.write(piece);
+                        if (readAfterMs > 2_000) { // a trickle: the worker is still sending when it starts reading
+                            Thread.sleep(5);
+                        }
                     }
-                } catch (IOException e) {
+                } catch (InterruptedException | IOException e) {
                     // the gateway closed its side: the worker stops
                 }
             }, "early-sender");
@@ -221,5 +227,40 @@ class EarlyAnswerTest {
         RawHttp.Response next = f.fetch(token, "EARLY", "http://api.internal/again", "", null);
         assertEquals(413, next.status());
         assertTrue(next.complete());
+    }
+
+    /**
+     * A worker that sends its whole body before it reads anything (a simple client), 64 MiB against an early answer of
+     * 4 MiB: the upload must not wait on the unread answer (nor the answer's end on the upload), and the answer is then
+     * read whole.
+     */
+    @Test
+    void anHttp1WorkerThatUploadsEverythingBeforeReadingGetsTheEarlyAnswer() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            long total = 64L * 1024 * 1024;
+            out.write(("POST http://api.internal/upload HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                    + "\r\ncf-vpc-binding: EARLY\r\nContent-Length: " + total + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            java.util.concurrent.atomic.AtomicBoolean uploaded = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread sender = new Thread(() -> {
+                byte[] piece = new byte[64 * 1024];
+                try {
+                    for (long sent = 0; sent < total; sent += piece.length) {
+                        out.write(piece);
+                    }
+                    uploaded.set(true);
+                } catch (IOException e) {
+                    // the gateway closed its side
+                }
+            }, "early-uploader");
+            sender.setDaemon(true);
+            sender.start();
+            sender.join(20_000);
+            assertTrue(uploaded.get(), "the whole body went up before the worker read anything");
+            RawHttp.Response r = RawHttp.read(s.getInputStream());
+            assertEquals(413, r.status(), () -> "the origin's answer, not: " + r.text());
+            assertTrue(r.complete(), "the whole answer arrived: " + r.body().length + " of " + ANSWER + " bytes");
+        }
     }
 }

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * <li>HTTP/1.1 (RFC 9112 9.6): closed in stages. A plain close with unread bytes makes the kernel answer with a TCP
  * reset, which discards whatever of the answer the worker had not read yet. So the write side is shut (FIN after the
  * answer), what the worker still sends is read and dropped, never decoded, and the connection closes when the worker
- * closes or after {@link #LINGER_MS}.</li>
+ * closes, once it has sent nothing for {@link #LINGER_MS} (a worker still uploading may still be reading the answer:
+ * closing under it would make the kernel reset the connection), or after {@link #MAX_LINGER_MS} in all.</li>
  * <li>h2c (RFC 9113 8.1): RST_STREAM(NO_ERROR) asks the worker to stop sending, and a client must not discard the
  * complete response for it; closing the stream channel instead would send CANCEL, which clients take as a failed
  * fetch.</li>
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class AnswerClose {
     /** How long an HTTP/1.1 worker may go on sending after the answer before the connection is closed anyway. */
     static final long LINGER_MS = 2_000;
+    /** The longest an HTTP/1.1 worker that keeps sending may keep its connection after the answer. */
+    static final long MAX_LINGER_MS = 60_000;
 
     private AnswerClose() {
     }
@@ -49,17 +52,35 @@ final class AnswerClose {
             return;
         }
         // from here on nothing read is decoded: the drain sits in front of the HTTP codec
-        ch.pipeline().addFirst("drain", new Drain());
+        Drain drain = new Drain();
+        ch.pipeline().addFirst("drain", drain);
         d.shutdownOutput().addListener(f -> {
             if (!f.isSuccess()) {
                 ch.close();
             }
         });
-        ch.eventLoop().schedule((Runnable) ch::close, LINGER_MS, TimeUnit.MILLISECONDS);
+        drain.closeWhenQuiet(ch, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_LINGER_MS));
     }
 
-    /** Reads and drops everything until the worker closes (the channel then closes itself). */
+    /** Reads and drops everything until the worker closes (the channel then closes itself) or goes quiet. */
     private static final class Drain extends ChannelInboundHandlerAdapter {
+        private boolean readSinceCheck;
+
+        /** Closes the channel once a LINGER_MS period passes with nothing read, or at the deadline. */
+        void closeWhenQuiet(Channel ch, long deadline) {
+            ch.eventLoop().schedule(() -> {
+                if (!ch.isOpen()) {
+                    return;
+                }
+                if (readSinceCheck && System.nanoTime() < deadline) {
+                    readSinceCheck = false;
+                    closeWhenQuiet(ch, deadline);
+                } else {
+                    ch.close();
+                }
+            }, LINGER_MS, TimeUnit.MILLISECONDS);
+        }
+
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             ctx.channel().config().setAutoRead(true);
@@ -67,6 +88,7 @@ final class AnswerClose {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            readSinceCheck = true;
             ReferenceCountUtil.release(msg);
         }
 
