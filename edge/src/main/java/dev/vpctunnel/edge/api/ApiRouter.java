@@ -4,6 +4,7 @@ import dev.vpctunnel.edge.directory.ApiTokenRecord;
 import dev.vpctunnel.edge.directory.Directory;
 import dev.vpctunnel.edge.directory.DirectoryData;
 import dev.vpctunnel.edge.directory.DirectoryException;
+import dev.vpctunnel.edge.directory.StoreErrors;
 import dev.vpctunnel.edge.routing.LinkRegistry;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -63,7 +64,8 @@ final class ApiRouter {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String rootWhy = root == e || root.getMessage() == null ? "" : root.getMessage().lines().findFirst().orElse("");
+        String rootWhy = root == e || root.getMessage() == null ? ""
+                : StoreErrors.redact(root.getMessage().lines().findFirst().orElse(""));
         return rootWhy.isEmpty() || why.contains(rootWhy) ? why : why + " (" + rootWhy + ")";
     }
 

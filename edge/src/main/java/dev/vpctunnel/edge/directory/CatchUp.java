@@ -43,8 +43,8 @@ final class CatchUp {
             try {
                 refresh.run();
                 f.complete(null);
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
+            } catch (Throwable e) {
+                f.completeExceptionally(e); // an Error too: the registrations sharing f must not wait for ever
             }
         });
         return f;

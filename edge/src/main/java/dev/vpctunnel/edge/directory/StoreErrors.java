@@ -4,11 +4,11 @@ import java.sql.SQLException;
 import java.util.List;
 
 /** Store URLs and errors fit for a message or a log line: never a password. */
-final class StoreErrors {
+public final class StoreErrors {
     private StoreErrors() {
     }
 
-    static String redact(String url) {
+    public static String redact(String url) {
         return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("(//[^/@:]*:)[^/@]*@", "$1***@");
     }
 

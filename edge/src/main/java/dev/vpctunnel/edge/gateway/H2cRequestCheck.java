@@ -78,6 +78,9 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
      * would reach the worker as a bare RST_STREAM(CANCEL); this names both values in a 400 instead.
      */
     static String hostsDiffer(Http2Headers h) {
+        if (!h.contains(HttpHeaderNames.HOST)) {
+            return null; // most requests: no host field, and no list allocated for one
+        }
         CharSequence first = h.authority();
         for (CharSequence host : h.getAll(HttpHeaderNames.HOST)) {
             if (first == null) {

@@ -120,11 +120,22 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
         // a tunnel this edge's snapshot lacks is looked up in the store on another thread: never block the event loop
         lookup.whenComplete((secret, error) -> {
             if (ctx.executor().inEventLoop()) {
-                verify(ctx, r, tunnelId, secret, error);
+                verifyOrClose(ctx, r, tunnelId, secret, error);
             } else {
-                ctx.executor().execute(() -> verify(ctx, r, tunnelId, secret, error));
+                ctx.executor().execute(() -> verifyOrClose(ctx, r, tunnelId, secret, error));
             }
         });
+    }
+
+    /** verify, where a failure cannot reach the pipeline (it runs from the lookup's future): logged, the link closed. */
+    private void verifyOrClose(ChannelHandlerContext ctx, RegisterConnection r, UUID tunnelId, Optional<byte[]> secret,
+                               Throwable error) {
+        try {
+            verify(ctx, r, tunnelId, secret, error);
+        } catch (RuntimeException | Error e) {
+            LOG.log(java.util.logging.Level.WARNING, "registration for tunnel " + tunnelId + " failed", e);
+            session.channel().close();
+        }
     }
 
     private void verify(ChannelHandlerContext ctx, RegisterConnection r, UUID tunnelId, Optional<byte[]> secret,
@@ -138,6 +149,11 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
         }
         if (session.serverDraining()) {
             refuse(ctx, FailureKind.RETRYABLE, "edge is shutting down, try again");
+            return;
+        }
+        if (session.overLinkLimit()) {
+            // checked again: registrations that waited on the store all passed the first check before any registered
+            refuse(ctx, FailureKind.RETRYABLE, "edge is overloaded (link limit reached), try again later");
             return;
         }
         if (secret.isEmpty()) {
