@@ -102,12 +102,7 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
             refuse(ctx, FailureKind.PERMANENT, "connector id and version must be 1-64 characters");
             return;
         }
-        if (session.serverDraining()) {
-            refuse(ctx, FailureKind.RETRYABLE, "edge is shutting down, try again");
-            return;
-        }
-        if (session.overLinkLimit()) {
-            refuse(ctx, FailureKind.RETRYABLE, "edge is overloaded (link limit reached), try again later");
+        if (refusedForNow(ctx)) {
             return;
         }
         registering = true;
@@ -125,6 +120,19 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> verifyOrClose(ctx, r, tunnelId, secret, error));
             }
         });
+    }
+
+    /** Refuses the registration as retryable while the edge drains or holds as many links as it takes; true if so. */
+    private boolean refusedForNow(ChannelHandlerContext ctx) {
+        if (session.serverDraining()) {
+            refuse(ctx, FailureKind.RETRYABLE, "edge is shutting down, try again");
+            return true;
+        }
+        if (session.overLinkLimit()) {
+            refuse(ctx, FailureKind.RETRYABLE, "edge is overloaded (link limit reached), try again later");
+            return true;
+        }
+        return false;
     }
 
     /** verify, where a failure cannot reach the pipeline (it runs from the lookup's future): logged, the link closed. */
@@ -147,13 +155,9 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
             refuse(ctx, FailureKind.RETRYABLE, "the edge cannot read its directory now, try again");
             return;
         }
-        if (session.serverDraining()) {
-            refuse(ctx, FailureKind.RETRYABLE, "edge is shutting down, try again");
-            return;
-        }
-        if (session.overLinkLimit()) {
-            // checked again: registrations that waited on the store all passed the first check before any registered
-            refuse(ctx, FailureKind.RETRYABLE, "edge is overloaded (link limit reached), try again later");
+        if (refusedForNow(ctx)) {
+            // checked again: the edge may have begun draining, or registrations that waited on the store all passed the
+            // first check before any of them registered
             return;
         }
         if (secret.isEmpty()) {
