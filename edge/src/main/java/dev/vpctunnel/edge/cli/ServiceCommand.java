@@ -1,21 +1,16 @@
 package dev.vpctunnel.edge.cli;
 
 import dev.vpctunnel.core.InputFiles;
+import dev.vpctunnel.edge.config.Jsonc;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** edge service create|update|list|get|delete. */
 @Command(name = "service", mixinStandardHelpOptions = true,
@@ -23,15 +18,6 @@ import java.util.regex.Pattern;
 public final class ServiceCommand {
     private static final String PATH = "/connectivity/directory/services";
 
-    /**
-     * Read as the API reads a body (a key given twice is refused: by default the last one would win, unseen), except
-     * that the comments and trailing commas of the seed's examples are allowed: the API gets the plain JSON.
-     */
-    private static final ObjectMapper STRICT = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
-            .build();
-    private static final Pattern DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
 
     /** The service body: inline JSON or a file. */
     static final class Body {
@@ -52,11 +38,13 @@ public final class ServiceCommand {
                 source = "--json";
             }
             try {
-                return STRICT.readTree(text);
+                // read as the API reads a body (a key given twice refused), with the comments and trailing commas of
+                // the seed's examples allowed: the API gets the plain JSON
+                return Jsonc.MAPPER.readTree(text);
             } catch (JacksonException e) {
-                Matcher twice = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
-                throw new IllegalArgumentException(source + ": " + (twice.matches()
-                        ? twice.group(1) + ": the key is given twice"
+                String twice = Jsonc.duplicateKey(e);
+                throw new IllegalArgumentException(source + ": " + (twice != null
+                        ? twice + ": the key is given twice"
                         : "not valid JSON (" + e.getOriginalMessage() + ")"));
             }
         }

@@ -5,10 +5,8 @@ import dev.vpctunnel.edge.directory.Names;
 import dev.vpctunnel.edge.directory.NetworkBinding;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
-import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.toml.TomlMapper;
 
 import java.nio.file.Path;
@@ -46,16 +44,10 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
     public record VpcNetwork(String binding, UUID tunnelId, String networkId, boolean remote) implements Binding {
     }
 
-    /** A key given twice is refused (by default the last one wins: a second "vpc_services": [] dropped them all). */
-    private static final ObjectMapper JSONC = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
     /** TOML forbids duplicate keys and its parser refuses them itself; the flag is set for the same intent. */
     private static final ObjectMapper TOML = TomlMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
-    private static final Pattern JSON_DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
     private static final Pattern TOML_KEY = Pattern.compile("^\\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_.\\-]+))\\s*=");
 
     /** How the commands that read this file (deploy, workerd-config) take it; read errors start with it. */
@@ -98,7 +90,7 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
             text = text.substring(1);
         }
         try {
-            return (toml ? TOML : JSONC).readTree(text);
+            return (toml ? TOML : Jsonc.MAPPER).readTree(text);
         } catch (JacksonException e) {
             Duplicate twice = duplicateKey(e, text, toml);
             if (twice != null) {
@@ -121,8 +113,9 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
         String m = String.valueOf(e.getOriginalMessage());
         int line = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
         if (!toml) {
-            Matcher d = JSON_DUPLICATE.matcher(m);
-            return d.matches() ? new Duplicate(d.group(1), line) : null;
+            // JSONC: a key given twice is refused (by default the last one wins: a second "vpc_services": [] dropped them all)
+            String key = Jsonc.duplicateKey(e);
+            return key == null ? null : new Duplicate(key, line);
         }
         if (!m.startsWith("Duplicate key")) {
             return null;
