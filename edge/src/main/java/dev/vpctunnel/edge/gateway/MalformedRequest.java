@@ -26,7 +26,7 @@ final class MalformedRequest {
     static FullHttpResponse response(ByteBufAllocator alloc, Throwable cause) {
         if (cause instanceof TooLongHttpHeaderException) {
             return response(alloc, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-                    "request header fields too large: " + reason(cause));
+                    RequestHeaders.TOO_LARGE + reason(cause));
         }
         if (cause instanceof TooLongHttpLineException) {
             return response(alloc, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long: " + reason(cause));
