@@ -39,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -188,25 +189,8 @@ class EarlyAnswerTest {
     void anHttp1WorkerStillUploadingGetsTheWholeEarlyAnswer(int readAfterMs) throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
             s.setSoTimeout(20_000);
-            OutputStream out = s.getOutputStream();
-            long total = 256L * 1024 * 1024;
-            out.write(("POST http://api.internal/upload HTTP/1.1\r\nProxy-Authorization: Bearer " + token
-                    + "\r\ncf-vpc-binding: EARLY\r\nContent-Length: " + total + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            Thread sender = new Thread(() -> {
-                byte[] piece = new byte[64 * 1024];
-                try {
-                    for (long sent = 0; sent < total; sent += piece.length) {
-                        out.write(piece);
-                        if (readAfterMs > 2_000) { // a trickle: the worker is still sending when it starts reading
-                            Thread.sleep(5);
-                        }
-                    }
-                } catch (InterruptedException | IOException e) {
-                    // the gateway closed its side: the worker stops
-                }
-            }, "early-sender");
-            sender.setDaemon(true);
-            sender.start();
+            // past 2 s a trickle: the worker is still sending when it starts reading
+            upload(s, 256L * 1024 * 1024, readAfterMs > 2_000 ? 5 : 0, new AtomicBoolean());
             Thread.sleep(readAfterMs);
             InputStream in = readAfterMs == 0 ? s.getInputStream() : new java.io.FilterInputStream(s.getInputStream()) {
                 @Override
@@ -238,29 +222,39 @@ class EarlyAnswerTest {
     void anHttp1WorkerThatUploadsEverythingBeforeReadingGetsTheEarlyAnswer() throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
             s.setSoTimeout(20_000);
-            OutputStream out = s.getOutputStream();
-            long total = 64L * 1024 * 1024;
-            out.write(("POST http://api.internal/upload HTTP/1.1\r\nProxy-Authorization: Bearer " + token
-                    + "\r\ncf-vpc-binding: EARLY\r\nContent-Length: " + total + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            java.util.concurrent.atomic.AtomicBoolean uploaded = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread sender = new Thread(() -> {
-                byte[] piece = new byte[64 * 1024];
-                try {
-                    for (long sent = 0; sent < total; sent += piece.length) {
-                        out.write(piece);
-                    }
-                    uploaded.set(true);
-                } catch (IOException e) {
-                    // the gateway closed its side
-                }
-            }, "early-uploader");
-            sender.setDaemon(true);
-            sender.start();
-            sender.join(20_000);
+            AtomicBoolean uploaded = new AtomicBoolean();
+            upload(s, 64L * 1024 * 1024, 0, uploaded).join(20_000);
             assertTrue(uploaded.get(), "the whole body went up before the worker read anything");
             RawHttp.Response r = RawHttp.read(s.getInputStream());
             assertEquals(413, r.status(), () -> "the origin's answer, not: " + r.text());
             assertTrue(r.complete(), "the whole answer arrived: " + r.body().length + " of " + ANSWER + " bytes");
         }
+    }
+
+    /**
+     * Sends a POST's head through the EARLY binding, then its body of {@code total} bytes in 64 KiB pieces from a
+     * thread of its own, {@code pauseMs} apart; {@code done} is set once all of it went out (not if the gateway closed).
+     */
+    private static Thread upload(Socket s, long total, long pauseMs, AtomicBoolean done) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(("POST http://api.internal/upload HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                + "\r\ncf-vpc-binding: EARLY\r\nContent-Length: " + total + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        Thread sender = new Thread(() -> {
+            byte[] piece = new byte[64 * 1024];
+            try {
+                for (long sent = 0; sent < total; sent += piece.length) {
+                    out.write(piece);
+                    if (pauseMs > 0) {
+                        Thread.sleep(pauseMs);
+                    }
+                }
+                done.set(true);
+            } catch (InterruptedException | IOException e) {
+                // the gateway closed its side: the worker stops
+            }
+        }, "early-uploader");
+        sender.setDaemon(true);
+        sender.start();
+        return sender;
     }
 }
