@@ -57,9 +57,19 @@ final class LinkHarness implements AutoCloseable {
 
     /** One more edge sharing this one's CA, certificate and tunnels (closed by the caller). */
     TunnelServer secondEdge() throws Exception {
+        return secondEdge(0, authority());
+    }
+
+    /** {@link #secondEdge()} on a given loopback port (an edge coming back where it was), with its own directory. */
+    TunnelServer secondEdge(int port, dev.vpctunnel.edge.link.TunnelAuthority authority) throws Exception {
         EdgeLinkConfig cfg = EdgeLinkConfig.defaults("edge-test-2", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate())));
-        return new TunnelServer(cfg, (id, account) -> CompletableFuture.completedFuture(ACCOUNT.equals(account)
-                ? Optional.ofNullable(secrets.get(id)) : Optional.empty()), edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
+        return new TunnelServer(cfg, authority, edgeGroup).bind(new InetSocketAddress("127.0.0.1", port));
+    }
+
+    /** The secrets this harness's edges know, as a directory an edge reads. */
+    dev.vpctunnel.edge.link.TunnelAuthority authority() {
+        return (id, account) -> CompletableFuture.completedFuture(ACCOUNT.equals(account)
+                ? Optional.ofNullable(secrets.get(id)) : Optional.empty());
     }
 
     /** A loopback port nothing listens on: connecting to it is refused. */
@@ -89,10 +99,21 @@ final class LinkHarness implements AutoCloseable {
 
     LinkSupervisor connect(TunnelToken token, int links, List<Integer> ports, Duration hbInterval, Duration hbTimeout,
                            Supplier<ChannelHandler> handlers) throws Exception {
+        return connect(token, links, ports, handlers, LinkConfig.FAILBACK_INTERVAL);
+    }
+
+    /** A connector given several edges whose links try their own edge again after {@code failback}. */
+    LinkSupervisor connect(TunnelToken token, int links, List<Integer> ports, Supplier<ChannelHandler> handlers,
+                           Duration failback) throws Exception {
+        return connect(token, links, ports, Duration.ofSeconds(5), Duration.ofSeconds(15), handlers, failback);
+    }
+
+    private LinkSupervisor connect(TunnelToken token, int links, List<Integer> ports, Duration hbInterval, Duration hbTimeout,
+                                   Supplier<ChannelHandler> handlers, Duration failback) throws Exception {
         List<InetSocketAddress> edges = ports.stream().map(p -> InetSocketAddress.createUnresolved("127.0.0.1", p)).toList();
         LinkConfig cfg = new LinkConfig(token, edges,
                 LinkTls.client(List.of(ca.certificate())), links, UUID.randomUUID().toString(), "test",
-                hbInterval, hbTimeout, Duration.ofSeconds(5), 10_000);
+                hbInterval, hbTimeout, Duration.ofSeconds(5), 10_000, failback);
         LinkSupervisor s = new LinkSupervisor(cfg, connectorGroup, handlers);
         connectors.add(s);
         s.start();

@@ -10,7 +10,20 @@ import java.util.List;
 /** What the connector's links need: whom to dial, how to prove the tunnel, and the timings. */
 public record LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslContext sslContext, int haConnections,
                          String connectorId, String version, Duration heartbeatInterval, Duration heartbeatTimeout,
-                         Duration connectTimeout, int maxStreamsPerLink) {
+                         Duration connectTimeout, int maxStreamsPerLink, Duration failbackInterval) {
+    /**
+     * How long a link registered away from its own edge (link i's is edge i mod n) waits before it tries that edge
+     * again; each failed try doubles it, up to 5 min (see LinkSlot).
+     */
+    public static final Duration FAILBACK_INTERVAL = Duration.ofSeconds(10);
+
+    public LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslContext sslContext, int haConnections,
+                      String connectorId, String version, Duration heartbeatInterval, Duration heartbeatTimeout,
+                      Duration connectTimeout, int maxStreamsPerLink) {
+        this(token, edges, sslContext, haConnections, connectorId, version, heartbeatInterval, heartbeatTimeout,
+                connectTimeout, maxStreamsPerLink, FAILBACK_INTERVAL);
+    }
+
     public LinkConfig {
         if (edges.isEmpty()) {
             throw new IllegalArgumentException("--edge: at least one HOST:PORT is required");

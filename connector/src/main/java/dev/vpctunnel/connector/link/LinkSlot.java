@@ -28,6 +28,9 @@ import java.util.logging.Logger;
  * link closes or is refused before registering) moves the link to the next edge in the list for its next attempt,
  * so a dead edge does not hold links down while others are up. A registered link that later drops dials the same
  * edge again first.
+ *
+ * <p>A link registered away from its own edge (link i's is edge i mod n) moves back through {@link LinkFailback}: a
+ * probe, another LinkSlot of the same index, registers there first and then takes this slot's place.
  */
 final class LinkSlot {
     private static final Logger LOG = Logger.getLogger(LinkSlot.class.getName());
@@ -50,6 +53,11 @@ final class LinkSlot {
     private volatile int edgeIndex;
     /** What the edge's last retryable refusal asked us to wait before the next attempt. */
     private volatile Duration retryAfter = Duration.ZERO;
+    /** Set while this slot is a probe: the slot it replaces once it registers with its own edge. */
+    private volatile LinkSlot replacing;
+    /** Why this probe ended without registering, when the edge said so. */
+    private volatile String refusal;
+    private final LinkFailback failback;
 
     LinkSlot(int index, LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
              LinkSupervisor supervisor, AddressResolverGroup<InetSocketAddress> resolver) {
@@ -60,6 +68,13 @@ final class LinkSlot {
         this.fetchHandlers = fetchHandlers;
         this.supervisor = supervisor;
         this.edgeIndex = config.edgeIndexFor(index);
+        this.failback = new LinkFailback(this, config.failbackInterval());
+    }
+
+    /** A probe: a second link of {@code parent}'s index to its own edge, which takes parent's place once registered. */
+    LinkSlot(LinkSlot parent) {
+        this(parent.index, parent.config, parent.group, parent.fetchHandlers, parent.supervisor, parent.resolver);
+        this.replacing = parent;
     }
 
     void start() {
@@ -82,6 +97,11 @@ final class LinkSlot {
         channel = f.channel();
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
+                LinkSlot parent = replacing;
+                if (parent != null) {
+                    parent.failback.failed(this, "cannot be reached: " + c.cause().getMessage());
+                    return;
+                }
                 LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": " + c.cause().getMessage());
                 nextEdge();
                 scheduleReconnect(Duration.ZERO);
@@ -96,6 +116,13 @@ final class LinkSlot {
         boolean was = registered;
         registered = false;
         control = null;
+        LinkSlot parent = replacing;
+        if (parent != null) {
+            String r = refusal;
+            parent.failback.failed(this, r != null ? r : "closed the link before it registered" + why);
+            return;
+        }
+        failback.cancel();
         if (stopped) {
             if (was) {
                 LOG.info(() -> this + " closed" + why);
@@ -146,11 +173,61 @@ final class LinkSlot {
 
     void registeredWith(String edgeId) {
         registered = true;
+        LinkSlot parent = replacing;
+        if (parent != null) {
+            if (!parent.failback.handOver(this)) {
+                stop(); // the connector is shutting down, or the probe was given up: this link is not wanted
+                return;
+            }
+            replacing = null;
+        }
         backoff.reset();
-        LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(edge()));
+        LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(edge())
+                + (parent != null ? " (back on its own edge)" : ""));
+        failback.schedule();
+    }
+
+    boolean awayFromHome() {
+        return edgeIndex != config.edgeIndexFor(index);
+    }
+
+    /** Drains this slot's link for good (never reconnects): GOAWAY, in-flight streams finish, at most 60 s. */
+    void retire(LinkSlot successor) {
+        stopped = true;
+        draining = true;
+        closeWhenIdle = true;
+        Channel ch = channel;
+        Channel ctl = control;
+        boolean wasRegistered = registered;
+        LOG.info(() -> this + " leaves edge " + LinkConfig.hostPort(edge()) + " for its own edge "
+                + LinkConfig.hostPort(successor.edge()) + ", draining " + activeStreams.get() + " streams");
+        if (ch == null) {
+            supervisor.retired(this);
+            return;
+        }
+        ch.closeFuture().addListener(f -> supervisor.retired(this));
+        ch.eventLoop().execute(() -> {
+            if (wasRegistered && ctl != null && ctl.isActive()) {
+                ConnectorControlStream.send(ctl, ConnectorFrame.newBuilder().setDrain(Drain.newBuilder()
+                        .setReason("link moves back to its own edge")).build());
+            }
+            if (ch.isActive()) {
+                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+            }
+            closeIfIdle();
+        });
+        ch.eventLoop().schedule(() -> ch.close(), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     void refused(boolean permanent, String message, int retryAfterMs) {
+        if (replacing != null) { // a probe: its own edge does not take it (yet); the working link stays where it is
+            refusal = "refused the link" + (permanent ? " (permanent)" : "") + ": " + message;
+            Channel ch = channel;
+            if (ch != null) {
+                ch.close();
+            }
+            return;
+        }
         if (permanent) {
             LOG.severe(() -> this + ": registration refused (permanent, not retrying): " + message);
             supervisor.permanent(message);
@@ -182,6 +259,7 @@ final class LinkSlot {
     /** Connector shutdown: tell the edge, stop taking streams; the supervisor closes the link after the grace. */
     void beginDrain() {
         draining = true;
+        failback.stopProbe();
         Channel ch = channel;
         Channel ctl = control;
         if (ch == null || !ch.isActive()) {
@@ -220,6 +298,7 @@ final class LinkSlot {
     void stop() {
         stopped = true;
         draining = true; // streams arriving from now on are refused, so the edge may retry them elsewhere
+        failback.stopProbe();
         Channel ch = channel;
         if (ch != null) {
             if (ch.isActive() && registered) {
@@ -232,6 +311,18 @@ final class LinkSlot {
 
     boolean registered() {
         return registered;
+    }
+
+    InetSocketAddress currentEdge() {
+        return edge();
+    }
+
+    EventLoopGroup group() {
+        return group;
+    }
+
+    LinkSupervisor supervisor() {
+        return supervisor;
     }
 
     /** The link is being closed for good (connector shutdown or a permanent refusal). */
@@ -257,6 +348,6 @@ final class LinkSlot {
 
     @Override
     public String toString() {
-        return "link #" + index;
+        return replacing != null ? "link #" + index + " (new, to its own edge)" : "link #" + index;
     }
 }

@@ -11,8 +11,10 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -21,7 +23,12 @@ import java.util.logging.Logger;
 public final class LinkSupervisor {
     private static final Logger LOG = Logger.getLogger(LinkSupervisor.class.getName());
     private final LinkConfig config;
-    private final List<LinkSlot> slots = new ArrayList<>();
+    /** Slot i holds link i; a link that moves back to its own edge puts a new slot in its place (read from any thread). */
+    private final List<LinkSlot> slots = new CopyOnWriteArrayList<>();
+    /** Slots whose links drain after a new link of theirs registered with its own edge; gone once closed. */
+    private final Set<LinkSlot> retiring = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+    private volatile boolean stopping;
     private final CompletableFuture<String> permanentFailure = new CompletableFuture<>();
     /**
      * Edge host names are resolved by the system resolver (hosts file, nsswitch, DNS) on a thread of their own: it
@@ -60,7 +67,9 @@ public final class LinkSupervisor {
     }
 
     private void stopAll() {
+        stopping = true;
         slots.forEach(LinkSlot::stop);
+        retiring.forEach(LinkSlot::stop);
         edgeResolver.close();
         resolverThread.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
@@ -85,7 +94,31 @@ public final class LinkSupervisor {
     }
 
     public int activeStreams() {
-        return slots.stream().mapToInt(LinkSlot::activeStreams).sum();
+        return slots.stream().mapToInt(LinkSlot::activeStreams).sum()
+                + retiring.stream().mapToInt(LinkSlot::activeStreams).sum();
+    }
+
+    /**
+     * {@code now}, registered with its own edge, takes {@code old}'s place, whose link then drains; false if the
+     * connector stops. Checked after the swap as well: a drain or stop that ran through the slots meanwhile missed it.
+     */
+    boolean replace(LinkSlot old, LinkSlot now) {
+        int i = slots.indexOf(old);
+        if (i < 0 || stopping) {
+            return false;
+        }
+        retiring.add(old);
+        slots.set(i, now);
+        if (stopping) {
+            now.stop();
+        } else if (draining) {
+            now.beginDrain();
+        }
+        return true;
+    }
+
+    void retired(LinkSlot s) {
+        retiring.remove(s);
     }
 
     /**
@@ -95,6 +128,7 @@ public final class LinkSupervisor {
     public void drain(Duration grace) throws InterruptedException {
         LOG.info(() -> "draining " + registeredLinks() + " links, " + activeStreams() + " streams in flight (grace "
                 + grace.toSeconds() + " s)");
+        draining = true;
         slots.forEach(LinkSlot::beginDrain);
         long deadline = System.nanoTime() + grace.toNanos();
         while (activeStreams() > 0 && System.nanoTime() < deadline) {

@@ -1,0 +1,100 @@
+package dev.vpctunnel.connector.link;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Brings one slot's link back to its own edge (link i's is edge i mod n) after it had to move: edges do not pass
+ * fetches to each other, so an edge that restarted needs links of its own again. While the slot is registered away
+ * from home, a probe (a second link of the same index, itself a {@link LinkSlot}) dials the home edge after a wait
+ * that starts at {@link LinkConfig#failbackInterval()} and doubles, up to 5 min, each time a probe fails. Only a probe
+ * that registered takes the slot's place; then the slot's link drains. A probe that cannot reach, is refused by or
+ * hangs on its edge just goes away, and the working link never notices. Any thread; guarded by this.
+ */
+final class LinkFailback {
+    private static final Logger LOG = Logger.getLogger(LinkFailback.class.getName());
+    private static final Duration MAX_WAIT = Duration.ofMinutes(5);
+    /** A probe that has not registered by then is given up (an edge that takes TCP and TLS, then never answers). */
+    private static final Duration PROBE_LIMIT = Duration.ofSeconds(30);
+    private final LinkSlot slot;
+    private Duration wait;
+    private ScheduledFuture<?> timer;
+    private LinkSlot probe;
+
+    LinkFailback(LinkSlot slot, Duration firstWait) {
+        this.slot = slot;
+        this.wait = firstWait;
+    }
+
+    /** The slot registered: if away from home, a probe goes out after the current wait. */
+    synchronized void schedule() {
+        if (slot.stopping() || !slot.awayFromHome() || timer != null || probe != null) {
+            return;
+        }
+        timer = slot.group().schedule(this::probeNow, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    synchronized void cancel() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private synchronized void probeNow() {
+        timer = null;
+        if (slot.stopping() || !slot.acceptsFetches() || probe != null || !slot.awayFromHome()) {
+            return;
+        }
+        LinkSlot p = new LinkSlot(slot);
+        probe = p;
+        LOG.fine(() -> slot + ": trying its own edge " + LinkConfig.hostPort(p.currentEdge()) + " again");
+        p.start();
+        slot.group().schedule(() -> {
+            if (!p.registered()) {
+                p.stop();
+            }
+        }, PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Probe {@code p} ended without registering: the next one waits twice as long. */
+    synchronized void failed(LinkSlot p, String why) {
+        if (probe != p) {
+            return; // given up on purpose (the connector stops)
+        }
+        probe = null;
+        Duration next = wait.multipliedBy(2);
+        wait = next.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : next;
+        long ms = wait.toMillis();
+        LOG.info(() -> slot + " stays with edge " + LinkConfig.hostPort(slot.currentEdge()) + ": its own edge "
+                + LinkConfig.hostPort(p.currentEdge()) + " " + why + "; trying again in "
+                + (ms < 1000 ? ms + " ms" : ms / 1000 + " s"));
+        schedule();
+    }
+
+    /** Probe {@code p} registered: it takes the slot's place and the slot's link drains; false if not wanted now. */
+    synchronized boolean handOver(LinkSlot p) {
+        if (probe != p || slot.stopping() || !slot.awayFromHome()) {
+            return false; // given up, the connector stops, or the slot's own reconnect found its edge first
+        }
+        probe = null;
+        cancel();
+        if (!slot.supervisor().replace(slot, p)) {
+            return false;
+        }
+        slot.retire(p);
+        return true;
+    }
+
+    /** The connector drains or stops: a probe in flight is not wanted. */
+    synchronized void stopProbe() {
+        cancel();
+        LinkSlot p = probe;
+        probe = null;
+        if (p != null) {
+            p.stop();
+        }
+    }
+}
