@@ -142,7 +142,7 @@ final class LinkHarness implements AutoCloseable {
     public void close() {
         connectors.forEach(LinkSupervisor::stop);
         edge.close();
-        connectorGroup.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        edgeGroup.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        connectorGroup.shutdownGracefully(50, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
+        edgeGroup.shutdownGracefully(50, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }

@@ -19,18 +19,24 @@ final class LinkFailback {
     /** A probe that has not registered by then is given up (an edge that takes TCP and TLS, then never answers). */
     private static final Duration PROBE_LIMIT = Duration.ofSeconds(30);
     private final LinkSlot slot;
+    private final Duration firstWait;
     private Duration wait;
     private ScheduledFuture<?> timer;
     private LinkSlot probe;
 
     LinkFailback(LinkSlot slot, Duration firstWait) {
         this.slot = slot;
+        this.firstWait = firstWait;
         this.wait = firstWait;
     }
 
-    /** The slot registered: if away from home, a probe goes out after the current wait. */
+    /** The slot registered: if away from home, a probe goes out after the current wait; at home the wait starts over. */
     synchronized void schedule() {
-        if (slot.stopping() || !slot.awayFromHome() || timer != null || probe != null) {
+        if (!slot.awayFromHome()) {
+            wait = firstWait;
+            return;
+        }
+        if (slot.stopping() || timer != null || probe != null) {
             return;
         }
         timer = slot.group().schedule(this::probeNow, wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -52,11 +58,14 @@ final class LinkFailback {
         probe = p;
         LOG.fine(() -> slot + ": trying its own edge " + LinkConfig.hostPort(p.currentEdge()) + " again");
         p.start();
-        slot.group().schedule(() -> {
-            if (!p.registered()) {
-                p.stop();
-            }
-        }, PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        slot.group().schedule(() -> giveUp(p), PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Probe {@code p} has not registered in time: it goes (and {@link #failed} doubles the wait), unless it took over. */
+    private synchronized void giveUp(LinkSlot p) {
+        if (probe == p) {
+            p.abandon("has not taken it within " + PROBE_LIMIT.toSeconds() + " s");
+        }
     }
 
     /** Probe {@code p} ended without registering: the next one waits twice as long. */
@@ -76,8 +85,8 @@ final class LinkFailback {
 
     /** Probe {@code p} registered: it takes the slot's place and the slot's link drains; false if not wanted now. */
     synchronized boolean handOver(LinkSlot p) {
-        if (probe != p || slot.stopping() || !slot.awayFromHome()) {
-            return false; // given up, the connector stops, or the slot's own reconnect found its edge first
+        if (probe != p || p.stopping() || slot.stopping() || !slot.awayFromHome() && slot.registered()) {
+            return false; // given up, the connector stops, or the slot's own reconnect registered at home first
         }
         probe = null;
         cancel();

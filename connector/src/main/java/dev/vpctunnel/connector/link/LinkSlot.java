@@ -55,7 +55,7 @@ final class LinkSlot {
     private volatile Duration retryAfter = Duration.ZERO;
     /** Set while this slot is a probe: the slot it replaces once it registers with its own edge. */
     private volatile LinkSlot replacing;
-    /** Why this probe ended without registering, when the edge said so. */
+    /** Why this probe ended without registering, when the edge said so or it was given up. */
     private volatile String refusal;
     private final LinkFailback failback;
 
@@ -95,11 +95,18 @@ final class LinkSlot {
                 .handler(new ConnectorLinkInitializer(this, edge))
                 .connect(edge.getHostString(), edge.getPort());
         channel = f.channel();
+        if (stopped) { // retired meanwhile (LinkFailback.handOver on another thread): retire() may have missed this channel
+            f.channel().close();
+        }
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
                 LinkSlot parent = replacing;
                 if (parent != null) {
-                    parent.failback.failed(this, "cannot be reached: " + c.cause().getMessage());
+                    String r = refusal;
+                    parent.failback.failed(this, r != null ? r : "cannot be reached: " + c.cause().getMessage());
+                    return;
+                }
+                if (stopped) {
                     return;
                 }
                 LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": " + c.cause().getMessage());
@@ -185,6 +192,12 @@ final class LinkSlot {
         LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(edge())
                 + (parent != null ? " (back on its own edge)" : ""));
         failback.schedule();
+    }
+
+    /** Gives up this probe ({@code why} for the log). */
+    void abandon(String why) {
+        refusal = why;
+        stop();
     }
 
     boolean awayFromHome() {
