@@ -407,8 +407,13 @@ else
 fi
 fetch WEB http://web.internal/drop
 check "service: origin closes without answering -> stream_reset" status=502 err=stream_reset
+t0=$(date +%s%N)
 fetch_of NET_T1 https 10.250.2.10:8080 /plain
-check "network: https to a plain-HTTP port -> tls_failed" status=502 err=tls_failed
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# the plain-HTTP origin waits for a request line that the ClientHello never completes: the handshake runs out of time
+check "network: https to a plain-HTTP port that never answers the handshake -> 504 tls_failed (edge --tls-timeout 3s; took ${ms} ms)" \
+  status=504 err=tls_failed
+if [ "$ms" -gt 9000 ]; then fail "tls_failed on a timeout honours --tls-timeout 3s" "took $ms ms"; fi
 
 fetch_of TLS https secure.internal /tls
 check "service https: SNI = URL host, cert from --origin-ca verified" status=200 err=none json.id=tls-ok \

@@ -31,7 +31,7 @@ final class ErrorMapper {
             return new FetchFailure(ErrorCode.DNS_FAILED, d.getMessage());
         }
         if (t instanceof SslHandshakeTimeoutException) {
-            return new FetchFailure(ErrorCode.TLS_FAILED, "TLS handshake timed out: " + t.getMessage());
+            return new FetchFailure(ErrorCode.TLS_FAILED, "TLS handshake timed out: " + t.getMessage(), true);
         }
         if (t instanceof SSLException || t.getCause() instanceof SSLException) {
             return new FetchFailure(ErrorCode.TLS_FAILED, "TLS handshake failed: " + OriginTls.reason(t));
@@ -54,7 +54,7 @@ final class ErrorMapper {
         if (message.length() > MAX_MESSAGE) {
             message = message.substring(0, MAX_MESSAGE);
         }
-        ConnectError e = ConnectError.newBuilder().setCode(f.code()).setMessage(message).build();
+        ConnectError e = ConnectError.newBuilder().setCode(f.code()).setMessage(message).setTimedOut(f.timedOut()).build();
         return new DefaultHttp2Headers()
                 .status(HttpResponseStatus.BAD_GATEWAY.codeAsText())
                 .set(LinkHeaders.ERROR, Base64.getEncoder().encodeToString(e.toByteArray()))

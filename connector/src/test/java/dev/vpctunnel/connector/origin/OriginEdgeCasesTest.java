@@ -173,7 +173,7 @@ class OriginEdgeCasesTest {
     }
 
     @Test
-    void tlsHandshakeTimeoutIsTlsFailed() throws Exception {
+    void tlsHandshakeTimeoutIsTlsFailedAndTimedOut() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             ConnectRequest cr = to(silent.getLocalPort()).setScheme(Scheme.HTTPS).setTlsTimeoutMs(300).build();
             long t0 = System.nanoTime();
@@ -181,6 +181,7 @@ class OriginEdgeCasesTest {
             ConnectError e = TestLink.error(r);
             assertEquals(ErrorCode.TLS_FAILED, e.getCode());
             assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+            assertTrue(e.getTimedOut(), "the gateway answers a timeout with 504");
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
         }
     }

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -145,6 +146,7 @@ class OriginTlsTest {
         ConnectError e = failure(https(untrusted.port(), "api.internal"));
         assertEquals(ErrorCode.TLS_FAILED, e.getCode());
         assertTrue(e.getMessage().contains("untrusted issuer"), e.getMessage());
+        assertFalse(e.getTimedOut(), "a refused certificate is no timeout (502)");
     }
 
     @Test

@@ -39,6 +39,6 @@ final class ConnectErrors {
             case BAD_REQUEST -> FetchError.Code.NO_ROUTE;
             default -> FetchError.Code.STREAM_RESET;
         };
-        return FetchError.of(code, e.getMessage());
+        return e.getTimedOut() ? FetchError.timedOut(code, e.getMessage()) : FetchError.of(code, e.getMessage());
     }
 }

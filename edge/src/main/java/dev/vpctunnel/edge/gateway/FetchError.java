@@ -12,7 +12,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /** Why a fetch could not be made, as the contract's error codes: status, cf-vpc-error header and JSON body. */
-public record FetchError(Code code, String message) {
+public record FetchError(Code code, String message, int status) {
     public enum Code {
         UNAUTHORIZED("unauthorized", 401),
         BINDING_NOT_FOUND("binding_not_found", 403),
@@ -46,14 +46,19 @@ public record FetchError(Code code, String message) {
     public static final String HEADER = "cf-vpc-error";
 
     public static FetchError of(Code code, String message) {
-        return new FetchError(code, message);
+        return new FetchError(code, message, code.status);
+    }
+
+    /** A step that ran out of time: 504, as the contract gives timeouts, with the code of the step (tls_failed). */
+    public static FetchError timedOut(Code code, String message) {
+        return new FetchError(code, message, 504);
     }
 
     /** The response the worker sees: fetch() rejects with the code and message. */
     public FullHttpResponse toResponse(ByteBufAllocator alloc, boolean keepAlive) {
         String json = "{\"error\":{\"code\":\"" + code.wire + "\",\"message\":\"" + Logs.escape(message) + "\"}}";
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code.status),
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
                 alloc.buffer(body.length).writeBytes(body));
         r.headers().set(HEADER, code.wire)
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)

@@ -97,10 +97,35 @@ class FetchErrorTest {
         }
     }
 
+    /** "502 (504 for a timeout)": a TLS handshake that ran out of time keeps its code and answers 504. */
+    @Test
+    void aTimedOutStepAnswers504WithItsOwnCode() {
+        FetchError e = ConnectErrors.fromResponse(linkError(ErrorCode.TLS_FAILED, "TLS handshake timed out", true));
+        assertEquals(FetchError.Code.TLS_FAILED, e.code());
+        FullHttpResponse r = e.toResponse(UnpooledByteBufAllocator.DEFAULT, true);
+        try {
+            assertEquals(504, r.status().code());
+            assertEquals("tls_failed", r.headers().get(FetchError.HEADER));
+        } finally {
+            r.release();
+        }
+        FullHttpResponse refused = ConnectErrors.fromResponse(linkError(ErrorCode.TLS_FAILED, "untrusted issuer"))
+                .toResponse(UnpooledByteBufAllocator.DEFAULT, true);
+        try {
+            assertEquals(502, refused.status().code());
+        } finally {
+            refused.release();
+        }
+    }
+
     private static HttpResponse linkError(ErrorCode code, String message) {
+        return linkError(code, message, false);
+    }
+
+    private static HttpResponse linkError(ErrorCode code, String message, boolean timedOut) {
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY);
-        r.headers().set(LinkHeaders.ERROR, Base64.getEncoder().encodeToString(
-                ConnectError.newBuilder().setCode(code).setMessage(message).build().toByteArray()));
+        r.headers().set(LinkHeaders.ERROR, Base64.getEncoder().encodeToString(ConnectError.newBuilder().setCode(code)
+                .setMessage(message).setTimedOut(timedOut).build().toByteArray()));
         return r;
     }
 }
