@@ -40,7 +40,9 @@ public final class ApiClient {
     private String account;
 
     public ApiClient(String baseUrl, String token, String account) {
-        this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        String b = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        // the API's base as Cloudflare's clients write it (https://api.cloudflare.com/client/v4) names the same API
+        this.base = b.endsWith("/client/v4") ? b.substring(0, b.length() - "/client/v4".length()) : b;
         this.token = token;
         this.account = account;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1)

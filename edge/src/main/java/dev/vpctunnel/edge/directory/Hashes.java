@@ -47,8 +47,15 @@ public final class Hashes {
         return HexFormat.of().formatHex(randomBytes(16));
     }
 
-    /** A bearer secret: a prefix then 32 random bytes in base64url. */
+    /**
+     * A bearer secret: a prefix then 32 random bytes in base64url, never starting with '-' (one in 64 did: then
+     * {@code edge deploy --token TOKEN} read it as options, "Expected parameter for option '--token'").
+     */
     public static String newToken(String prefix) {
-        return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+        String t;
+        do {
+            t = prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+        } while (t.startsWith("-"));
+        return t;
     }
 }

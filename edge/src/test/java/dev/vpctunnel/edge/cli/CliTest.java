@@ -357,6 +357,14 @@ class CliTest {
     }
 
     @Test
+    void theApiUrlMayEndInClientV4AsCloudflaresDoes() {
+        for (String suffix : List.of("/client/v4", "/client/v4/", "/")) {
+            Run r = run("tunnel", "list", "--api", f.base() + suffix, "--token", f.token);
+            assertEquals(0, r.code(), suffix + ": " + r.err());
+        }
+    }
+
+    @Test
     void aBadApiUrlIsBadInputWhateverIsWrongWithIt() {
         // "ht!tp://x" was exit 1 ("bad API URL"), "ftp://x" exit 2 with the HTTP client's wording
         for (String url : List.of("ht!tp://x", "ftp://127.0.0.1/", "127.0.0.1:8080", "http://")) {
