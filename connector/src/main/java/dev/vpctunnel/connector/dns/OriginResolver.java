@@ -9,7 +9,6 @@ import io.netty.resolver.dns.DefaultDnsCnameCache;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
-import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -130,12 +129,15 @@ public final class OriginResolver implements AutoCloseable {
         final DefaultDnsCnameCache cnames = new DefaultDnsCnameCache();
         final DefaultAuthoritativeDnsServerCache authorities = new DefaultAuthoritativeDnsServerCache();
         final Map<EventLoop, DnsNameResolver> resolvers = new HashMap<>();
+        /** The order of {@code servers}: one that failed goes last for a while. */
+        final ResolverHealth health;
         final AtomicInteger inFlight = new AtomicInteger();
         volatile boolean evicted;
         private final AtomicBoolean isClosed = new AtomicBoolean();
 
         ResolverSet(List<InetSocketAddress> servers) {
             this.servers = servers;
+            this.health = new ResolverHealth(servers);
         }
 
         void queryEnded() {
@@ -182,7 +184,8 @@ public final class OriginResolver implements AutoCloseable {
             b.nameServerProvider(DnsServerAddressStreamProviders.platformDefault());
         } else {
             // The private network's resolvers answer for its names; the local hosts file does not override them.
-            b.nameServerProvider(new SequentialDnsServerAddressStreamProvider(servers.toArray(InetSocketAddress[]::new)))
+            b.nameServerProvider(set.health)
+                    .dnsQueryLifecycleObserverFactory(set.health)
                     .hostsFileEntriesResolver((name, types) -> null)
                     .searchDomains(List.of())
                     .ndots(1);
