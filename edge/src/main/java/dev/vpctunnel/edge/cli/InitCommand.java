@@ -69,6 +69,9 @@ public final class InitCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        boolean dirExisted = Files.isDirectory(data);
+        List<Path> certFiles = List.of(data.resolve(CA_CERT), data.resolve(CA_KEY), data.resolve(CERT), data.resolve(KEY));
+        List<Path> before = certFiles.stream().filter(Files::exists).toList();
         try {
             createDir(data);
             boolean certsExisted = ensureCertificates();
@@ -79,12 +82,14 @@ public final class InitCommand implements Callable<Integer> {
             print(out, r, certsExisted && !r.created());
             return 0;
         } catch (SQLException e) {
+            undo(dirExisted, certFiles, before); // a store that cannot be used leaves the data dir as it was
             String m = String.valueOf(e.getMessage());
             if (m.contains("locked") || m.contains("already in use")) {
                 err.println("edge init: the directory in " + data + " is in use by another edge process (is 'edge serve'"
                         + " running on it?); nothing changed");
             } else {
-                err.println("edge init: cannot open the directory store: " + m.lines().findFirst().orElse(m));
+                err.println("edge init: cannot open the directory store: " + m.lines().findFirst().orElse(m)
+                        + "; nothing changed");
             }
         } catch (FileSystemException e) { // its message is the path alone
             err.println("edge init: " + e.getFile() + ": " + InputFiles.reason(e));
@@ -93,6 +98,26 @@ public final class InitCommand implements Callable<Integer> {
         }
         err.flush();
         return 1;
+    }
+
+    /** Removes the certificate files this run wrote (not those there before), and the data dir if this run made it. */
+    private void undo(boolean dirExisted, List<Path> certFiles, List<Path> before) {
+        try {
+            for (Path p : certFiles) {
+                if (!before.contains(p)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            if (!dirExisted) {
+                try (var left = Files.list(data)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.delete(data);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // best effort: what is left is what a later 'edge init' reuses
+        }
     }
 
     private static void createDir(Path dir) throws IOException {

@@ -122,6 +122,17 @@ class InitCommandTest {
     }
 
     @Test
+    void aStoreThatCannotBeOpenedLeavesAnInitialisedDirAsItWas() throws Exception {
+        Path d = tmp.resolve("kept");
+        assertEquals(0, CliTest.run("init", "--data", d.toString()).code());
+        String ca = Files.readString(d.resolve("edge-ca.pem"));
+        CliTest.Run r = CliTest.run("init", "--data", d.toString(), "--store", "jdbc:postgresql://127.0.0.1:1/db?user=u");
+        assertEquals(1, r.code(), r.err());
+        assertEquals(ca, Files.readString(d.resolve("edge-ca.pem")), "the CA connectors trust is kept");
+        assertTrue(Files.exists(d.resolve("edge-key.pem")));
+    }
+
+    @Test
     void aStoreUrlThatCannotBeUsedIsRefusedWithoutItsPassword() {
         // the PostgreSQL driver quotes a URL it cannot parse whole, password included; a user:password@ URL makes it
         // look the whole authority up as a host name
@@ -132,6 +143,8 @@ class InitCommandTest {
             assertTrue(r.err().startsWith("edge init: cannot open the directory store: "), r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(!(r.out() + r.err()).contains("Hunter2"), "no password in " + r.err());
+            assertTrue(r.err().strip().endsWith("; nothing changed"), r.err());
+            assertTrue(!Files.exists(tmp.resolve("pg")), "a refused store leaves no data dir with a CA behind");
             // edge serve prints the same message
             java.sql.SQLException e = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
                     () -> Directory.open(tmp.resolve("pg"), url));
