@@ -30,6 +30,12 @@ class StalledReadersTest {
     private static final int BIG = 16 * 1024 * 1024;
     private static final int STALLED = 20;
 
+    private static void closeAll(List<Socket> sockets) throws java.io.IOException {
+        for (Socket w : sockets) {
+            w.close();
+        }
+    }
+
     @Test
     void twentyWorkersThatStopReadingDoNotFreezeTheLink() throws Exception {
         ExecutorService pool = Executors.newCachedThreadPool();
@@ -55,7 +61,7 @@ class StalledReadersTest {
         });
         origin.start();
         List<Socket> stalled = new ArrayList<>();
-        try (GatewayFixture f = new GatewayFixture()) {
+        try (GatewayFixture f = new GatewayFixture(); AutoCloseable closeWorkers = () -> closeAll(stalled)) {
             TunnelRecord tunnel = f.tunnel("stall");
             f.connect(tunnel, 1, List.of()); // one link: every fetch shares it
             ServiceRecord s = f.service("stall", origin.getAddress().getPort(), null, "127.0.0.1", null, tunnel.id());
@@ -68,23 +74,22 @@ class StalledReadersTest {
                         + "\r\ncf-vpc-binding: WEB\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 stalled.add(w);
             }
+            LinkHarness.await(STALLED + " responses streaming", java.time.Duration.ofSeconds(20),
+                    () -> f.tunnels.router().all().stream().mapToInt(l -> l.openStreams()).sum() == STALLED);
             // the stalled responses fill what they may: the kernel's buffers first, then the edge's
             Thread.sleep(Long.getLong("stall.ms", 6000));
+            assertEquals(STALLED, f.tunnels.router().all().stream().mapToInt(l -> l.openStreams()).sum(),
+                    "the stalled fetches are still open");
             long t0 = System.nanoTime();
             RawHttp.Response r = f.fetch(token, "WEB", "http://stall.internal/small", "", null);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(200, r.status(), r.text());
             assertEquals("small", r.text());
             assertTrue(ms < 5000, "the fetch beside " + STALLED + " stalled readers took " + ms + " ms");
-            for (Socket w : stalled) {
-                w.close();
-            }
+            closeAll(stalled);
             LinkHarness.await("the stalled fetches cancelled", java.time.Duration.ofSeconds(20),
                     () -> f.tunnels.router().all().stream().allMatch(l -> l.openStreams() == 0));
         } finally {
-            for (Socket w : stalled) {
-                w.close();
-            }
             origin.stop(0);
             pool.shutdownNow();
         }

@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class OriginResolver implements AutoCloseable {
     static final long DEFAULT_QUERY_TIMEOUT_MS = 5_000;
+    private static final String TIMED_OUT = "DNS query timed out";
     /** Distinct resolver sets kept; each has a cache and one resolver per event loop. */
     static final int MAX_RESOLVER_SETS = 256;
 
@@ -88,7 +89,8 @@ public final class OriginResolver implements AutoCloseable {
             } else if (f.isSuccess()) {
                 promise.tryFailure(new DnsFailure("cannot resolve " + hostname + ": no A or AAAA records"));
             } else {
-                promise.tryFailure(new DnsFailure("cannot resolve " + hostname + ": " + reason(f.cause())));
+                String why = reason(f.cause());
+                promise.tryFailure(new DnsFailure("cannot resolve " + hostname + ": " + why, TIMED_OUT.equals(why)));
             }
         });
         return promise;
@@ -113,7 +115,7 @@ public final class OriginResolver implements AutoCloseable {
             return "SERVFAIL";
         }
         if (all.contains("Timeout") || all.contains("timed out") || all.contains("timeout")) {
-            return "DNS query timed out";
+            return TIMED_OUT;
         }
         String m = t.getMessage();
         return m == null ? t.toString() : m;
@@ -206,8 +208,20 @@ public final class OriginResolver implements AutoCloseable {
 
     /** A name that could not be resolved; the message names it. */
     public static final class DnsFailure extends Exception {
+        private final boolean timedOut;
+
         public DnsFailure(String message) {
+            this(message, false);
+        }
+
+        /** {@code timedOut}: no resolver answered in time (the gateway answers 504). */
+        public DnsFailure(String message, boolean timedOut) {
             super(message, null, false, false);
+            this.timedOut = timedOut;
+        }
+
+        public boolean timedOut() {
+            return timedOut;
         }
     }
 }

@@ -3,8 +3,8 @@ package dev.vpctunnel.connector.dns;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.dns.DnsQuestion;
 import io.netty.handler.codec.dns.DnsResponseCode;
-import io.netty.resolver.dns.DnsQueryLifecycleObserver;
 import io.netty.resolver.dns.DnsNameResolverTimeoutException;
+import io.netty.resolver.dns.DnsQueryLifecycleObserver;
 import io.netty.resolver.dns.DnsQueryLifecycleObserverFactory;
 import io.netty.resolver.dns.DnsServerAddressStream;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
@@ -12,25 +12,39 @@ import io.netty.resolver.dns.DnsServerAddresses;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The order in which a service's {@code resolver_ips} are asked: as configured, except that a server whose last query
- * failed (no answer within the query timeout, or an error reaching it) goes last for {@link #DEMOTION_NANOS}, so a dead
- * first resolver costs one query timeout, not one per lookup. An answer (NXDOMAIN included) from a server restores it.
- * Shared by the per-event-loop resolvers of one resolver set; thread-safe.
+ * The order in which a service's {@code resolver_ips} are asked: as configured, except that a server is demoted (asked
+ * last) for a while when its query failed (no answer within the query timeout, or it could not be sent) and another
+ * server answered after that. So [dead, good] costs one query timeout, not one per lookup, while a lost packet to a good
+ * first server does not put a dead second one in front. When a demotion ends, one lookup asks that server first again
+ * (the others keep it last meanwhile): an answer restores it, a failure demotes it again. Shared by the per-event-loop
+ * resolvers of one resolver set; thread-safe.
  */
 final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLifecycleObserverFactory {
     static final long DEMOTION_NANOS = 30_000_000_000L;
     private final List<InetSocketAddress> servers;
-    /** Per server: System.nanoTime() of its last failure, or 0 while it answers. */
-    private final AtomicLongArray failedAt;
+    private final long demotionNanos;
+    private final long base = System.nanoTime();
+    /** Per server: when it last answered / last failed (nanos since {@link #base}, plus one), 0 for never. */
+    private final AtomicLongArray lastOk;
+    private final AtomicLongArray lastFail;
+    /** Per server: when a lookup last asked it first although demoted (one such probe per demotion period). */
+    private final AtomicLongArray probedAt;
 
     ResolverHealth(List<InetSocketAddress> servers) {
-        this.servers = List.copyOf(servers);
-        this.failedAt = new AtomicLongArray(servers.size());
+        this(servers, DEMOTION_NANOS);
+    }
+
+    ResolverHealth(List<InetSocketAddress> servers, long demotionNanos) {
+        this.servers = List.copyOf(new LinkedHashSet<>(servers)); // the same address twice is one server
+        this.demotionNanos = demotionNanos;
+        this.lastOk = new AtomicLongArray(this.servers.size());
+        this.lastFail = new AtomicLongArray(this.servers.size());
+        this.probedAt = new AtomicLongArray(this.servers.size());
     }
 
     @Override
@@ -38,30 +52,56 @@ final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLi
         return DnsServerAddresses.sequential(order()).stream();
     }
 
-    /** Servers in the order the next lookup asks them: answering ones as configured, then failed ones, oldest failure first. */
+    /** Servers in the order the next lookup asks them: those in good standing as configured, then demoted ones. */
     List<InetSocketAddress> order() {
-        long now = System.nanoTime();
-        List<Integer> idx = new ArrayList<>(servers.size());
+        long now = now();
+        List<InetSocketAddress> first = new ArrayList<>(servers.size());
+        List<InetSocketAddress> last = new ArrayList<>(servers.size());
         for (int i = 0; i < servers.size(); i++) {
-            idx.add(i);
+            (demoted(i, now) ? last : first).add(servers.get(i));
         }
-        idx.sort(Comparator.comparingLong((Integer i) -> demotedSince(i, now)));
-        List<InetSocketAddress> out = new ArrayList<>(idx.size());
-        idx.forEach(i -> out.add(servers.get(i)));
-        return out;
+        first.addAll(last);
+        return first;
     }
 
-    /** 0 for a server in good standing (sorts first, ties keep the configured order), else when it failed. */
-    private long demotedSince(int i, long now) {
-        long t = failedAt.get(i);
-        return t == 0 || now - t > DEMOTION_NANOS ? Long.MIN_VALUE : t;
+    private boolean demoted(int i, long now) {
+        long failed = lastFail.get(i);
+        if (failed == 0 || lastOk.get(i) >= failed || !anotherAnsweredSince(i, failed)) {
+            return false;
+        }
+        long probed = probedAt.get(i);
+        if (now - Math.max(failed, probed) <= demotionNanos) {
+            return true;
+        }
+        // the demotion is over: the lookup that wins this swap asks the server first, the others keep it last
+        return !probedAt.compareAndSet(i, probed, now);
     }
 
-    private void record(InetSocketAddress server, boolean failed) {
+    private boolean anotherAnsweredSince(int i, long failed) {
+        for (int j = 0; j < servers.size(); j++) {
+            if (j != i && lastOk.get(j) > failed) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void answered(InetSocketAddress server) {
         int i = servers.indexOf(server);
         if (i >= 0) {
-            failedAt.set(i, failed ? Math.max(1, System.nanoTime()) : 0);
+            lastOk.set(i, now());
         }
+    }
+
+    void failed(InetSocketAddress server) {
+        int i = servers.indexOf(server);
+        if (i >= 0) {
+            lastFail.set(i, now());
+        }
+    }
+
+    private long now() {
+        return System.nanoTime() - base + 1;
     }
 
     @Override
@@ -69,7 +109,7 @@ final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLi
         return new Observer();
     }
 
-    /** One query, to one server after another (Netty reuses the observer for the next server): the last one asked. */
+    /** One query to one server (Netty asks for a new observer for each server it tries). */
     private final class Observer implements DnsQueryLifecycleObserver {
         private InetSocketAddress server;
 
@@ -102,15 +142,16 @@ final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLi
 
         @Override
         public void queryFailed(Throwable cause) {
-            // no answer in time, or the server could not be reached (port unreachable...); anything else (e.g. "no
-            // matching record type") came from an answer
-            if (cause instanceof DnsNameResolverTimeoutException || cause instanceof java.io.IOException
-                    || cause.getCause() instanceof java.io.IOException) {
-                if (server != null) {
-                    record(server, true);
+            // no answer in time, or the query could not be sent; anything else ("no matching record type") came from
+            // an answer
+            boolean silent = cause instanceof DnsNameResolverTimeoutException || cause instanceof java.io.IOException
+                    || cause.getCause() instanceof java.io.IOException;
+            if (server != null) {
+                if (silent) {
+                    failed(server);
+                } else {
+                    ResolverHealth.this.answered(server);
                 }
-            } else {
-                answered();
             }
         }
 
@@ -121,7 +162,7 @@ final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLi
 
         private void answered() {
             if (server != null) {
-                record(server, false);
+                ResolverHealth.this.answered(server);
             }
         }
     }

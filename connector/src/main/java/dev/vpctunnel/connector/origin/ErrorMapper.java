@@ -28,7 +28,7 @@ final class ErrorMapper {
             return f;
         }
         if (t instanceof OriginResolver.DnsFailure d) {
-            return new FetchFailure(ErrorCode.DNS_FAILED, d.getMessage());
+            return new FetchFailure(ErrorCode.DNS_FAILED, d.getMessage(), d.timedOut());
         }
         if (t instanceof SslHandshakeTimeoutException) {
             return new FetchFailure(ErrorCode.TLS_FAILED, "TLS handshake timed out: " + t.getMessage(), true);

@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +27,7 @@ class OriginResolverTest {
 
     @BeforeAll
     static void start() throws Exception {
-        group = Transports.group(1, "resolver-test");
+        group = Transports.group(2, "resolver-test"); // two loops: a resolver set is shared by both
         dns = new TestDns();
         otherDns = new TestDns();
         dns.records.put("both.vpc.test", List.of(InetAddress.getByName("10.1.2.3"), InetAddress.getByName("fd00::5")));
@@ -71,6 +72,7 @@ class OriginResolverTest {
             assertTrue(f.cause().getMessage().contains("servfail.vpc.test"), f.cause().getMessage());
             assertTrue(f.cause().getMessage().contains("SERVFAIL"), f.cause().getMessage());
             assertEquals(dev.vpctunnel.proto.ErrorCode.DNS_FAILED, ErrorMapper.toFailure(f.cause()).code());
+            assertFalse(ErrorMapper.toFailure(f.cause()).timedOut(), "an answer is no timeout: 502");
         }
     }
 
@@ -107,6 +109,7 @@ class OriginResolverTest {
             assertInstanceOf(OriginResolver.DnsFailure.class, f.cause());
             assertTrue(f.cause().getMessage().contains("slow.vpc.test"), f.cause().getMessage());
             assertTrue(f.cause().getMessage().contains("timed out"), f.cause().getMessage());
+            assertTrue(ErrorMapper.toFailure(f.cause()).timedOut(), "504 for a timeout");
             assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
         }
     }
