@@ -13,7 +13,7 @@ public record LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslCo
                          Duration connectTimeout, int maxStreamsPerLink, Duration failbackInterval) {
     /**
      * How long a link registered away from its own edge (link i's is edge i mod n) waits before it tries that edge
-     * again; each failed try doubles it, up to 5 min (see LinkSlot).
+     * again; each failed try doubles it, up to 60 s (see LinkFailback).
      */
     public static final Duration FAILBACK_INTERVAL = Duration.ofSeconds(10);
 
