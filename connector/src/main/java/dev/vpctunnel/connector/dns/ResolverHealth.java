@@ -28,7 +28,8 @@ final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLi
     static final long DEMOTION_NANOS = 30_000_000_000L;
     private final List<InetSocketAddress> servers;
     private final long demotionNanos;
-    private final long base = System.nanoTime();
+    private final java.util.function.LongSupplier clock;
+    private final long base;
     /** Per server: when it last answered / last failed (nanos since {@link #base}, plus one), 0 for never. */
     private final AtomicLongArray lastOk;
     private final AtomicLongArray lastFail;
@@ -36,12 +37,15 @@ final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLi
     private final AtomicLongArray probedAt;
 
     ResolverHealth(List<InetSocketAddress> servers) {
-        this(servers, DEMOTION_NANOS);
+        this(servers, DEMOTION_NANOS, System::nanoTime);
     }
 
-    ResolverHealth(List<InetSocketAddress> servers, long demotionNanos) {
+    /** {@code clock}: nanoseconds, as System.nanoTime (tests step one by hand). */
+    ResolverHealth(List<InetSocketAddress> servers, long demotionNanos, java.util.function.LongSupplier clock) {
         this.servers = List.copyOf(new LinkedHashSet<>(servers)); // the same address twice is one server
         this.demotionNanos = demotionNanos;
+        this.clock = clock;
+        this.base = clock.getAsLong();
         this.lastOk = new AtomicLongArray(this.servers.size());
         this.lastFail = new AtomicLongArray(this.servers.size());
         this.probedAt = new AtomicLongArray(this.servers.size());
@@ -101,7 +105,7 @@ final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLi
     }
 
     private long now() {
-        return System.nanoTime() - base + 1;
+        return clock.getAsLong() - base + 1;
     }
 
     @Override

@@ -86,10 +86,13 @@ final class LinkFailback {
 
     /** Probe {@code p} registered: it takes the slot's place and the slot's link drains; false if not wanted now. */
     synchronized boolean handOver(LinkSlot p) {
-        if (probe != p || p.stopping() || slot.stopping() || !slot.awayFromHome() && slot.registered()) {
-            return false; // given up, the connector stops, or the slot's own reconnect registered at home first
+        if (probe != p) {
+            return false; // given up
         }
-        probe = null;
+        probe = null; // from here on its end is no failed try: nothing to log or double
+        if (p.stopping() || slot.stopping() || !slot.awayFromHome() && slot.registered()) {
+            return false; // the connector stops, or the slot's own reconnect registered at home first
+        }
         cancel();
         if (!slot.supervisor().replace(slot, p)) {
             return false;

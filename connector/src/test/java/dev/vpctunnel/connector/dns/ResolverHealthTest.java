@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -33,17 +34,24 @@ class ResolverHealthTest {
     }
 
     @Test
-    void whenTheDemotionEndsOneLookupAsksTheServerFirstAndTheOthersDoNot() throws Exception {
-        ResolverHealth h = new ResolverHealth(List.of(A, B), 50_000_000L);
+    void whenTheDemotionEndsOneLookupAsksTheServerFirstAndTheOthersDoNot() {
+        AtomicLong clock = new AtomicLong(-5_000_000_000L); // any origin, negative included
+        ResolverHealth h = new ResolverHealth(List.of(A, B), 30_000_000_000L, clock::get);
+        clock.addAndGet(1_000);
         h.failed(A);
+        clock.addAndGet(1_000);
         h.answered(B);
-        assertEquals(List.of(B, A), h.order());
-        Thread.sleep(80);
+        clock.addAndGet(29_000_000_000L);
+        assertEquals(List.of(B, A), h.order(), "still demoted after 29 s");
+        clock.addAndGet(2_000_000_000L);
         assertEquals(List.of(A, B), h.order(), "the probe");
         assertEquals(List.of(B, A), h.order(), "everyone else while the probe runs");
-        h.failed(A);
+        clock.addAndGet(5_000_000_000L);
+        h.failed(A); // the probe timed out, and the lookup got its answer from B
+        clock.addAndGet(1_000);
         h.answered(B);
-        assertEquals(List.of(B, A), h.order());
+        clock.addAndGet(29_000_000_000L);
+        assertEquals(List.of(B, A), h.order(), "demoted again");
     }
 
     @Test

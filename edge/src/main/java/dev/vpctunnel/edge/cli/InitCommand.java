@@ -22,11 +22,14 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -69,20 +72,23 @@ public final class InitCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        boolean dirExisted = Files.isDirectory(data);
-        List<Path> certFiles = List.of(data.resolve(CA_CERT), data.resolve(CA_KEY), data.resolve(CERT), data.resolve(KEY));
-        List<Path> before = certFiles.stream().filter(Files::exists).toList();
+        Path created = firstMissing(data.toAbsolutePath()); // what createDir makes, to take back on failure
+        Map<Path, Path> staged = new LinkedHashMap<>(); // new certificate files, written aside until the store is ready
         try {
             createDir(data);
-            boolean certsExisted = ensureCertificates();
+            boolean certsExisted = stageCertificates(staged);
             InitResult r;
             try (Directory d = Directory.open(data, store)) {
                 r = d.initialize();
             }
+            for (Map.Entry<Path, Path> e : staged.entrySet()) {
+                Files.move(e.getKey(), e.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            staged.clear();
             print(out, r, certsExisted && !r.created());
             return 0;
         } catch (SQLException e) {
-            undo(dirExisted, certFiles, before); // a store that cannot be used leaves the data dir as it was
+            discard(staged, created); // a store that cannot be used leaves the certificates as they were
             String m = String.valueOf(e.getMessage());
             if (m.contains("locked") || m.contains("already in use")) {
                 err.println("edge init: the directory in " + data + " is in use by another edge process (is 'edge serve'"
@@ -92,28 +98,38 @@ public final class InitCommand implements Callable<Integer> {
                         + "; nothing changed");
             }
         } catch (FileSystemException e) { // its message is the path alone
+            discard(staged, created);
             err.println("edge init: " + e.getFile() + ": " + InputFiles.reason(e));
         } catch (IOException | RuntimeException e) {
+            discard(staged, created);
             err.println("edge init: " + e.getMessage());
         }
         err.flush();
         return 1;
     }
 
-    /** Removes the certificate files this run wrote (not those there before), and the data dir if this run made it. */
-    private void undo(boolean dirExisted, List<Path> certFiles, List<Path> before) {
+    /** The outermost of {@code dir} and its parents that does not exist yet, or null when dir exists. */
+    private static Path firstMissing(Path dir) {
+        Path missing = null;
+        for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        return missing;
+    }
+
+    /** Removes this run's staged certificate files, and the directories this run made while they are empty. */
+    private void discard(Map<Path, Path> staged, Path created) {
         try {
-            for (Path p : certFiles) {
-                if (!before.contains(p)) {
-                    Files.deleteIfExists(p);
-                }
+            for (Path p : staged.keySet()) {
+                Files.deleteIfExists(p);
             }
-            if (!dirExisted) {
-                try (var left = Files.list(data)) {
-                    if (left.findAny().isEmpty()) {
-                        Files.delete(data);
+            for (Path p = data.toAbsolutePath(); created != null && p != null && p.startsWith(created); p = p.getParent()) {
+                try (var left = Files.list(p)) {
+                    if (left.findAny().isPresent()) {
+                        break;
                     }
                 }
+                Files.delete(p);
             }
         } catch (IOException e) {
             // best effort: what is left is what a later 'edge init' reuses
@@ -135,8 +151,11 @@ public final class InitCommand implements Callable<Integer> {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
 
-    /** Creates the CA and the server certificate when missing; true when both were already there. */
-    private boolean ensureCertificates() throws IOException {
+    /**
+     * Writes the CA and the server certificate that are missing to files of this run's own (staged: their temporary
+     * file to their final path), which become the real ones once the store is ready; true when all were there.
+     */
+    private boolean stageCertificates(Map<Path, Path> staged) throws IOException {
         Path caCert = data.resolve(CA_CERT);
         Path caKey = data.resolve(CA_KEY);
         Path cert = data.resolve(CERT);
@@ -150,13 +169,20 @@ public final class InitCommand implements Callable<Integer> {
             ca = new Pki.Issued(Pki.readCertificates(caCert).get(0), Pki.readPrivateKey(caKey));
         } else {
             ca = Pki.newCa("vpc-tunnel edge CA", Duration.ofDays(3650));
-            Pki.writePrivate(caKey, pkcs8(ca.key()));
-            Files.writeString(caCert, ca.certificatePem());
+            Pki.writePrivate(stage(staged, caKey), pkcs8(ca.key()));
+            Files.writeString(stage(staged, caCert), ca.certificatePem());
         }
         Pki.Issued leaf = Pki.issue(ca, "vpc-tunnel edge", Pki.defaultSans(sans), Duration.ofDays(825));
-        Pki.writePrivate(key, pkcs8(leaf.key()));
-        Files.writeString(cert, leaf.certificatePem() + ca.certificatePem());
+        Pki.writePrivate(stage(staged, key), pkcs8(leaf.key()));
+        Files.writeString(stage(staged, cert), leaf.certificatePem() + ca.certificatePem());
         return false;
+    }
+
+    /** A temporary name of this process for {@code target}, in the same directory (so the final move is atomic). */
+    private static Path stage(Map<Path, Path> staged, Path target) {
+        Path tmp = target.resolveSibling(target.getFileName() + ".init-" + ProcessHandle.current().pid());
+        staged.put(tmp, target);
+        return tmp;
     }
 
     /** PEM "PRIVATE KEY" (PKCS#8), which Netty, OpenSSL and Pki.readPrivateKey all read. */

@@ -130,6 +130,16 @@ class InitCommandTest {
         assertEquals(1, r.code(), r.err());
         assertEquals(ca, Files.readString(d.resolve("edge-ca.pem")), "the CA connectors trust is kept");
         assertTrue(Files.exists(d.resolve("edge-key.pem")));
+        // half a set of certificates (the CA's key missing): nothing is overwritten or added when the store fails
+        Path half = tmp.resolve("half");
+        Files.createDirectories(half);
+        Files.writeString(half.resolve("edge-ca.pem"), "the operator's file");
+        CliTest.Run h = CliTest.run("init", "--data", half.toString(), "--store", "jdbc:postgresql://127.0.0.1:1/db?user=u");
+        assertEquals(1, h.code(), h.err());
+        assertEquals("the operator's file", Files.readString(half.resolve("edge-ca.pem")));
+        try (var left = Files.list(half)) {
+            assertEquals(List.of(half.resolve("edge-ca.pem")), left.toList());
+        }
     }
 
     @Test
@@ -138,7 +148,7 @@ class InitCommandTest {
         // look the whole authority up as a host name
         for (String url : List.of("jdbc:postgresql://127.0.0.1:5432:x/db?user=edge&password=Hunter2-secret",
                 "jdbc:postgresql://edge:Hunter2-secret@127.0.0.1:1/db")) {
-            CliTest.Run r = CliTest.run("init", "--data", tmp.resolve("pg").toString(), "--store", url);
+            CliTest.Run r = CliTest.run("init", "--data", tmp.resolve("pg").resolve("a").resolve("b").toString(), "--store", url);
             assertEquals(1, r.code(), r.err());
             assertTrue(r.err().startsWith("edge init: cannot open the directory store: "), r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
