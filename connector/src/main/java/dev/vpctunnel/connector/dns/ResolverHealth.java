@@ -150,12 +150,10 @@ final class ResolverHealth implements DnsServerAddressStreamProvider, DnsQueryLi
             // an answer
             boolean silent = cause instanceof DnsNameResolverTimeoutException || cause instanceof java.io.IOException
                     || cause.getCause() instanceof java.io.IOException;
-            if (server != null) {
-                if (silent) {
-                    failed(server);
-                } else {
-                    ResolverHealth.this.answered(server);
-                }
+            if (!silent) {
+                answered();
+            } else if (server != null) {
+                failed(server);
             }
         }
 

@@ -11,8 +11,8 @@ import java.util.logging.Logger;
  * from home, a probe (a second link of the same index, itself a {@link LinkSlot}) dials the home edge after a wait
  * that starts at {@link LinkConfig#failbackInterval()} and doubles each time a probe fails, up to 60 s (the reconnect
  * backoff's cap: a probe costs a connection attempt). Only a probe that registered takes the slot's place; then the
- * slot's link drains. A probe that cannot reach, is refused by or
- * hangs on its edge just goes away, and the working link never notices. Any thread; guarded by this.
+ * slot's link drains. A probe that cannot reach, is refused by or hangs on its edge just goes away, and the working
+ * link never notices. Any thread; guarded by this.
  */
 final class LinkFailback {
     private static final Logger LOG = Logger.getLogger(LinkFailback.class.getName());

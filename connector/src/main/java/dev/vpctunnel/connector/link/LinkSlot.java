@@ -100,10 +100,8 @@ final class LinkSlot {
         }
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
-                LinkSlot parent = replacing;
-                if (parent != null) {
-                    String r = refusal;
-                    parent.failback.failed(this, r != null ? r : "cannot be reached: " + c.cause().getMessage());
+                if (replacing != null) {
+                    probeEnded("cannot be reached: " + c.cause().getMessage());
                     return;
                 }
                 if (stopped) {
@@ -123,10 +121,8 @@ final class LinkSlot {
         boolean was = registered;
         registered = false;
         control = null;
-        LinkSlot parent = replacing;
-        if (parent != null) {
-            String r = refusal;
-            parent.failback.failed(this, r != null ? r : "closed the link before it registered" + why);
+        if (replacing != null) {
+            probeEnded("closed the link before it registered" + why);
             return;
         }
         failback.cancel();
@@ -194,6 +190,12 @@ final class LinkSlot {
         failback.schedule();
     }
 
+    /** This probe ended without registering: why the edge refused it or it was given up, else {@code otherwise}. */
+    private void probeEnded(String otherwise) {
+        String r = refusal;
+        replacing.failback.failed(this, r != null ? r : otherwise);
+    }
+
     /** Gives up this probe ({@code why} for the log). */
     void abandon(String why) {
         refusal = why;
@@ -220,25 +222,41 @@ final class LinkSlot {
         }
         ch.closeFuture().addListener(f -> supervisor.retired(this));
         ch.eventLoop().execute(() -> {
-            if (wasRegistered && ctl != null && ctl.isActive()) {
-                ConnectorControlStream.send(ctl, ConnectorFrame.newBuilder().setDrain(Drain.newBuilder()
-                        .setReason("link moves back to its own edge")).build());
+            if (wasRegistered) {
+                sendDrain(ctl, "link moves back to its own edge");
             }
-            if (ch.isActive()) {
-                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
-            }
-            closeIfIdle();
+            goAwayAndCloseWhenIdle(ch);
         });
+    }
+
+    /** Tells the edge this link drains (it then opens no stream on it), if the control stream is up. */
+    private static void sendDrain(Channel ctl, String reason) {
+        if (ctl != null && ctl.isActive()) {
+            ConnectorControlStream.send(ctl, ConnectorFrame.newBuilder().setDrain(Drain.newBuilder().setReason(reason)).build());
+        }
+    }
+
+    /** On the link's loop: GOAWAY, then the link closes once its streams are done, or after EDGE_DRAIN_LIMIT. */
+    private void goAwayAndCloseWhenIdle(Channel ch) {
+        closeWhenIdle = true;
+        if (ch.isActive()) {
+            ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        }
+        closeIfIdle();
         ch.eventLoop().schedule(() -> ch.close(), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void closeLink() {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
     }
 
     void refused(boolean permanent, String message, int retryAfterMs) {
         if (replacing != null) { // a probe: its own edge does not take it (yet); the working link stays where it is
             refusal = "refused the link" + (permanent ? " (permanent)" : "") + ": " + message;
-            Channel ch = channel;
-            if (ch != null) {
-                ch.close();
-            }
+            closeLink();
             return;
         }
         if (permanent) {
@@ -248,10 +266,7 @@ final class LinkSlot {
             retryAfter = Duration.ofMillis(Math.min(Math.max(0, retryAfterMs), 300_000)); // capped at 5 min
             LOG.warning(() -> this + ": registration refused (retryable" + (retryAfterMs > 0 ? ", edge asks to wait "
                     + retryAfterMs + " ms" : "") + "): " + message);
-            Channel ch = channel;
-            if (ch != null) {
-                ch.close();
-            }
+            closeLink();
         }
     }
 
@@ -263,10 +278,7 @@ final class LinkSlot {
             return;
         }
         draining = true;
-        closeWhenIdle = true;
-        ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
-        closeIfIdle();
-        ch.eventLoop().schedule(() -> ch.close(), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        goAwayAndCloseWhenIdle(ch);
     }
 
     /** Connector shutdown: tell the edge, stop taking streams; the supervisor closes the link after the grace. */
@@ -280,10 +292,7 @@ final class LinkSlot {
             return;
         }
         ch.eventLoop().execute(() -> {
-            if (ctl != null && ctl.isActive()) {
-                ConnectorFrame f = ConnectorFrame.newBuilder().setDrain(Drain.newBuilder().setReason("connector shutting down")).build();
-                ConnectorControlStream.send(ctl, f);
-            }
+            sendDrain(ctl, "connector shutting down");
             ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
         });
     }
