@@ -74,6 +74,7 @@ public final class InitCommand implements Callable<Integer> {
         }
         Path created = firstMissing(data.toAbsolutePath()); // what createDir makes, to take back on failure
         Map<Path, Path> staged = new LinkedHashMap<>(); // new certificate files, written aside until the store is ready
+        boolean done = false;
         try {
             createDir(data);
             boolean certsExisted = stageCertificates(staged);
@@ -84,11 +85,10 @@ public final class InitCommand implements Callable<Integer> {
             for (Map.Entry<Path, Path> e : staged.entrySet()) {
                 Files.move(e.getKey(), e.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
-            staged.clear();
+            done = true;
             print(out, r, certsExisted && !r.created());
             return 0;
         } catch (SQLException e) {
-            discard(staged, created); // a store that cannot be used leaves the certificates as they were
             String m = String.valueOf(e.getMessage());
             if (m.contains("locked") || m.contains("already in use")) {
                 err.println("edge init: the directory in " + data + " is in use by another edge process (is 'edge serve'"
@@ -98,11 +98,13 @@ public final class InitCommand implements Callable<Integer> {
                         + "; nothing changed");
             }
         } catch (FileSystemException e) { // its message is the path alone
-            discard(staged, created);
             err.println("edge init: " + e.getFile() + ": " + InputFiles.reason(e));
         } catch (IOException | RuntimeException e) {
-            discard(staged, created);
             err.println("edge init: " + e.getMessage());
+        } finally {
+            if (!done) {
+                discard(staged, created); // a failed init leaves the certificates and directories as they were
+            }
         }
         err.flush();
         return 1;

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 public final class ServiceCommand {
     private static final String PATH = "/connectivity/directory/services";
 
-
     /** The service body: inline JSON or a file. */
     static final class Body {
         @Option(names = "--json", paramLabel = "JSON", required = true, description = "The service as JSON (the seed's schema; // and /* */ comments and trailing commas allowed).")
