@@ -92,6 +92,12 @@ final class Json {
         return s;
     }
 
+    /** A value as an error message shows it: a string in quotes, anything else as its JSON, cut at 100 characters. */
+    static String shown(JsonNode v) {
+        String s = v.isString() ? "'" + v.stringValue() + "'" : v.toString();
+        return s.length() > 100 ? s.substring(0, 100) + "…" : s;
+    }
+
     static String reqString(JsonNode n, String path, String name) {
         String s = optString(n, path, name);
         if (s == null || s.isBlank()) {

@@ -133,8 +133,8 @@ final class ServiceBody {
                             + Cidr.leadingZero(ip.stringValue()));
                 }
                 if (!ip.isString() || Cidr.parseIp(ip.stringValue()) == null) {
-                    throw ApiException.invalid("host.resolver_network.resolver_ips[" + i + "]: '" + ip.asString()
-                            + "' is not an IP address");
+                    throw ApiException.invalid("host.resolver_network.resolver_ips[" + i + "]: "
+                            + Json.shown(ip) + " is not an IP address");
                 }
                 resolvers.add(ip.stringValue());
             }

@@ -60,7 +60,7 @@ final class TokensResource {
             Role role = r.isString() ? Role.parse(r.stringValue()).filter(x -> x.label().equals(r.stringValue()))
                     .orElse(null) : null;
             if (role == null) {
-                throw ApiException.invalid("roles[" + i + "]: '" + r.asString() + "' is not a role (one of "
+                throw ApiException.invalid("roles[" + i + "]: " + Json.shown(r) + " is not a role (one of "
                         + Role.allLabels() + ")");
             }
             set.add(role);

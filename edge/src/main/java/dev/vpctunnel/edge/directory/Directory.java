@@ -280,8 +280,12 @@ public final class Directory implements AutoCloseable {
         return new CreatedToken(t, secret);
     }
 
+    /** Refused (CONFLICT) for the account's last Admin token: nothing could create another one afterwards. */
     public void deleteApiToken(String accountId, String id) {
-        deleteOne("api_tokens", "token", accountId, id);
+        write(c -> {
+            DirectoryWrites.deleteApiToken(c, accountId, id);
+            return null;
+        });
     }
 
     /** A new tunnel; secret null draws 32 random bytes. */

@@ -59,6 +59,17 @@ final class DirectoryWrites {
                 t.id(), t.accountId(), t.name(), roles, HexFormat.of().formatHex(t.hash()), t.createdAt().toEpochMilli());
     }
 
+    static void deleteApiToken(Connection c, String account, String id) throws SQLException {
+        String admin = "%" + Role.ADMIN.name() + "%"; // roles holds sorted role names joined by commas
+        if (count(c, "SELECT COUNT(*) FROM api_tokens WHERE id = ? AND account_id = ? AND roles LIKE ?", id, account,
+                admin) > 0 && count(c, "SELECT COUNT(*) FROM api_tokens WHERE id <> ? AND account_id = ? AND roles LIKE ?",
+                id, account, admin) == 0) {
+            throw DirectoryException.conflict("token " + id + " is the account's last token with the "
+                    + Role.ADMIN.label() + " role; create another one first (nothing could create tokens after it)");
+        }
+        deleteOne(c, "api_tokens", "token", account, id);
+    }
+
     static void requireTunnel(Connection c, String account, UUID tunnel, String field) throws SQLException {
         if (count(c, "SELECT COUNT(*) FROM tunnels WHERE id = ? AND account_id = ?", tunnel.toString(), account) == 0) {
             throw DirectoryException.invalid(field + ": tunnel " + tunnel + " does not exist in this account");

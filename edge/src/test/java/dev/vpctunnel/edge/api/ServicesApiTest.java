@@ -132,6 +132,8 @@ class ServicesApiTest {
             "ip with resolver_network|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv4\":\"10.0.0.1\",RNET}}|host.resolver_network",
             "bad hostname|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"bad host!\",RNET}}|host.hostname",
             "bad resolver ip|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"x.internal\",\"resolver_network\":{\"tunnel_id\":\"TID\",\"resolver_ips\":[\"dns.google\"]}}}|resolver_ips[0]",
+            "resolver ip an object|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"x.internal\",\"resolver_network\":{\"tunnel_id\":\"TID\",\"resolver_ips\":[{}]}}}|resolver_ips[0]",
+            "resolver ip an array|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"x.internal\",\"resolver_network\":{\"tunnel_id\":\"TID\",\"resolver_ips\":[\"10.0.0.1\",[1]]}}}|resolver_ips[1]",
             "resolver_ips not array|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"x.internal\",\"resolver_network\":{\"tunnel_id\":\"TID\",\"resolver_ips\":\"10.0.0.1\"}}}|resolver_ips",
             "tunnel not uuid|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv4\":\"10.0.0.1\",\"network\":{\"tunnel_id\":\"nope\"}}}|host.network.tunnel_id",
             "tunnel missing|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv4\":\"10.0.0.1\",\"network\":{}}}|host.network.tunnel_id",
@@ -186,8 +188,12 @@ class ServicesApiTest {
         assertEquals(404, f.get(path + "/" + id).status());
         assertEquals(404, f.call("DELETE", path + "/" + id, null).status());
         assertEquals(404, f.get(path + "/not-a-uuid").status());
-        assertEquals(405, f.call("PATCH", path + "/" + id, "{}").status());
-        assertEquals(405, f.call("DELETE", path, null).status());
+        Resp patch = f.call("PATCH", path + "/" + id, "{}");
+        assertEquals(405, patch.status());
+        assertEquals("GET, PUT, DELETE", patch.allow(), "RFC 9110: a 405 names what the path takes");
+        Resp delete = f.call("DELETE", path, null);
+        assertEquals(405, delete.status());
+        assertEquals("GET, POST", delete.allow());
     }
 
     @ParameterizedTest(name = "{0}")
