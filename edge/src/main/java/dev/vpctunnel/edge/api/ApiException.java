@@ -16,11 +16,22 @@ final class ApiException extends RuntimeException {
 
     private final int status;
     private final int code;
+    private final String allow;
 
     ApiException(int status, int code, String message) {
+        this(status, code, message, null);
+    }
+
+    /** allow: the methods a 405 names in its Allow header. */
+    ApiException(int status, int code, String message, String allow) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.allow = allow;
+    }
+
+    String allow() {
+        return allow;
     }
 
     int status() {

@@ -118,6 +118,9 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 Unpooled.wrappedBuffer(r.body()));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+        if (r.allow() != null) {
+            res.headers().set(HttpHeaderNames.ALLOW, r.allow());
+        }
         if (!keepAlive) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

@@ -123,7 +123,7 @@ final class ApiRouter {
             throw ApiException.forbidden("this token is not valid for account " + account);
         }
         List<String> rest = seg.subList(4, seg.size());
-        Call call = new Call(req.method(), List.copyOf(rest), token, account, req.body(), data);
+        Call call = new Call(req.method(), List.copyOf(rest), token, account, req.body(), data, req.query());
         if (rest.size() >= 3 && rest.get(0).equals("connectivity") && rest.get(1).equals("directory")
                 && rest.get(2).equals("services")) {
             return services.handle(call, rest.subList(3, rest.size()));

@@ -7,10 +7,18 @@ import tools.jackson.databind.JsonNode;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /** One authenticated call on an account: the resource handlers' input. */
-record Call(String method, List<String> rest, ApiTokenRecord token, String account, byte[] body, DirectoryData data) {
+record Call(String method, List<String> rest, ApiTokenRecord token, String account, byte[] body, DirectoryData data,
+            Map<String, List<String>> query) {
+    /** The query parameter's last value, or null. */
+    String param(String name) {
+        List<String> v = query.get(name);
+        return v == null || v.isEmpty() ? null : v.get(v.size() - 1);
+    }
+
     /** 403 unless the token has one of the roles (Admin implies every role). */
     void require(Role... anyOf) {
         for (Role r : anyOf) {
@@ -50,6 +58,6 @@ record Call(String method, List<String> rest, ApiTokenRecord token, String accou
     /** 405 for method, naming the methods this path accepts. */
     static ApiException methodNotAllowed(String method, String... allowed) {
         return new ApiException(405, ApiException.CODE_METHOD, "method " + method + " not allowed here (allowed: "
-                + String.join(", ", allowed) + ")");
+                + String.join(", ", allowed) + ")", String.join(", ", allowed));
     }
 }

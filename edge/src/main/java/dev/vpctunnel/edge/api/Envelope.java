@@ -59,6 +59,7 @@ final class Envelope {
     }
 
     static ApiResponse error(ApiException e) {
-        return error(e.status(), e.code(), e.getMessage());
+        ApiResponse r = error(e.status(), e.code(), e.getMessage());
+        return new ApiResponse(r.status(), r.body(), e.allow());
     }
 }

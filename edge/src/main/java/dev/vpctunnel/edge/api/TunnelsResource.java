@@ -35,7 +35,7 @@ final class TunnelsResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.READ, Role.ADMIN);
-                    yield Envelope.list(call.data().tunnels(call.account()), this::tunnel);
+                    yield Envelope.list(listed(call), this::tunnel);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);
@@ -116,6 +116,26 @@ final class TunnelsResource {
 
     static String token(TunnelRecord t) {
         return new TunnelToken(t.accountId(), t.id(), t.secret()).encode();
+    }
+
+    /**
+     * The account's tunnels, filtered as Cloudflare's list filters them: name (exact), uuid, and is_deleted (deleted
+     * tunnels are gone here, so is_deleted=true lists none). Other parameters are ignored, as there.
+     */
+    private static List<TunnelRecord> listed(Call call) {
+        String name = call.param("name");
+        String uuid = call.param("uuid");
+        String deleted = call.param("is_deleted");
+        if (deleted != null && !deleted.equals("true") && !deleted.equals("false")) {
+            throw ApiException.invalid("is_deleted: must be true or false");
+        }
+        if ("true".equals(deleted)) {
+            return List.of();
+        }
+        return call.data().tunnels(call.account()).stream()
+                .filter(t -> name == null || t.name().equals(name))
+                .filter(t -> uuid == null || t.id().toString().equalsIgnoreCase(uuid))
+                .toList();
     }
 
     private ObjectNode tunnel(TunnelRecord t) {

@@ -170,6 +170,27 @@ class AdminApiTest {
     }
 
     @Test
+    void tunnelListFiltersAsCloudflaresDo() {
+        String tun = f.acct("/cfd_tunnel");
+        String office = f.tunnel("office");
+        f.tunnel("office-2");
+        f.tunnel("lab");
+        Resp byName = f.get(tun + "?name=office");
+        assertEquals(1, byName.result().size(), byName.toString());
+        assertEquals(office, byName.result().path(0).path("id").asString());
+        assertEquals(1, byName.body().path("result_info").path("count").asInt());
+        assertEquals(0, f.get(tun + "?name=offic").result().size(), "an exact name, not a prefix");
+        assertEquals(office, f.get(tun + "?uuid=" + office + "&is_deleted=false").result().path(0).path("id").asString());
+        assertEquals(3, f.get(tun + "?is_deleted=false&per_page=50").result().size(), "unknown filters are ignored");
+        assertEquals(0, f.get(tun + "?is_deleted=true").result().size(), "deleted tunnels are gone");
+        Resp bad = f.get(tun + "?is_deleted=maybe");
+        assertEquals(400, bad.status());
+        assertTrue(bad.error().contains("is_deleted"), bad.error());
+        assertEquals(1, f.get(tun + "?name=" + java.net.URLEncoder.encode("office-2", java.nio.charset.StandardCharsets.UTF_8))
+                .result().size());
+    }
+
+    @Test
     void tunnelSecretLongerThanTheStoreHoldsIsRefused() {
         String tun = f.acct("/cfd_tunnel");
         String tooLong = java.util.Base64.getEncoder().encodeToString(new byte[97]);
@@ -251,6 +272,27 @@ class AdminApiTest {
         assertEquals(200, f.call("DELETE", tokens + "/" + c.result().path("id").asString(), null).status());
         assertEquals(401, f.call("GET", f.acct("/cfd_tunnel"), secret, null).status());
         assertEquals(404, f.call("DELETE", tokens + "/nope", null).status());
+    }
+
+    @Test
+    void theLastAdminTokenCannotBeRevoked() {
+        String tokens = f.acct("/tokens");
+        String first = f.get(tokens).result().path(0).path("id").asString(); // init's token, every role
+        Resp refused = f.call("DELETE", tokens + "/" + first, null);
+        assertEquals(409, refused.status(), refused.toString());
+        assertTrue(refused.error().contains("last token with the " + ADMIN), refused.error());
+        assertEquals(200, f.get(tokens).status(), "the token still works");
+        Resp read = f.post(tokens, "{\"name\":\"ro\",\"roles\":[\"" + READ + "\"]}");
+        assertEquals(409, f.call("DELETE", tokens + "/" + first, null).status(), "a Read token does not count");
+        Resp admin = f.post(tokens, "{\"name\":\"ops\",\"roles\":[\"" + ADMIN + "\"]}");
+        assertEquals(200, f.call("DELETE", tokens + "/" + first, null).status(), "another Admin token exists now");
+        String second = admin.result().path("value").asString();
+        Resp last = f.call("DELETE", tokens + "/" + admin.result().path("id").asString(), second, null);
+        assertEquals(409, last.status(), "and that one is the last now: " + last);
+        assertEquals(200, f.call("DELETE", tokens + "/" + read.result().path("id").asString(), second, null).status());
+        Resp notAString = f.call("POST", tokens, second, "{\"name\":\"x\",\"roles\":[\"" + READ + "\",{}]}");
+        assertEquals(400, notAString.status(), "a role that is not a string: " + notAString);
+        assertTrue(notAString.error().startsWith("roles[1]: {} is not a role"), notAString.error());
     }
 
     @Test

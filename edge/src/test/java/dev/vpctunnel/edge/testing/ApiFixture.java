@@ -39,8 +39,8 @@ public final class ApiFixture implements AutoCloseable {
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /** A response: status and parsed envelope. */
-    public record Resp(int status, JsonNode body) {
+    /** A response: status, parsed envelope and its Allow header (null when absent). */
+    public record Resp(int status, JsonNode body, String allow) {
         public JsonNode result() {
             return body.path("result");
         }
@@ -109,7 +109,7 @@ public final class ApiFixture implements AutoCloseable {
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Resp(r.statusCode(), JSON.readTree(r.body()));
+            return new Resp(r.statusCode(), JSON.readTree(r.body()), r.headers().firstValue("allow").orElse(null));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
