@@ -58,6 +58,11 @@ public final class ApiClient {
     }
 
     /** "/client/v4/accounts/{account}" + suffix. */
+    /** s as one path segment: percent-encoded, so an id with '/', '?' or a space cannot change the path. */
+    public static String seg(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
     public String accountPath(String suffix) {
         return "/client/v4/accounts/" + account() + suffix;
     }

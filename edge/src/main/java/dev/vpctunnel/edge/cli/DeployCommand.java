@@ -56,7 +56,7 @@ public final class DeployCommand implements Callable<Integer> {
             ApiClient c = admin.client();
             JsonNode res;
             try {
-                res = c.put(c.accountPath("/workers/scripts/" + worker), body(cfg));
+                res = c.put(c.accountPath("/workers/scripts/" + ApiClient.seg(worker)), body(cfg));
             } catch (ApiClient.ApiClientException e) {
                 throw new ApiClient.ApiClientException(e.status(), config + ": " + explain(e.getMessage(), cfg));
             }

@@ -44,7 +44,7 @@ public final class RouteCommand {
     int delete(@Mixin AdminOptions o, @Parameters(paramLabel = "ROUTE_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
-            c.delete(c.accountPath(PATH + "/" + id));
+            c.delete(c.accountPath(PATH + "/" + ApiClient.seg(id)));
             o.out().println("Deleted route " + id);
             o.out().flush();
             return 0;
@@ -88,7 +88,7 @@ public final class RouteCommand {
         int delete(@Mixin AdminOptions o, @Parameters(paramLabel = "ROUTE_ID") String id) {
             return o.run(() -> {
                 ApiClient c = o.client();
-                c.delete(c.accountPath(HPATH + "/" + id));
+                c.delete(c.accountPath(HPATH + "/" + ApiClient.seg(id)));
                 o.out().println("Deleted hostname route " + id);
                 o.out().flush();
                 return 0;

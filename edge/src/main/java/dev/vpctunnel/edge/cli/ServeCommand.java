@@ -146,20 +146,20 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         Listeners started = new Listeners(group);
         started.add(tunnels::close);
         started.start("--tunnel-listen", tunnelAddr, () -> tunnels.bind(tunnelAddr));
-        LOG.info(() -> "tunnel listener ready on " + tunnelAddr.getHostString() + ":" + tunnels.port() + " (edge " + edgeId + ")");
+        LOG.info(() -> "tunnel listener ready on " + at(tunnelAddr, tunnels.port()) + " (edge " + edgeId + ")");
         AdminApiServer api = started.start("--api-listen", apiAddr,
                 () -> AdminApiServer.start(apiAddr, directory, tunnels.router(), blocking));
         started.add(api::close);
-        LOG.info(() -> "admin API ready on http://" + apiAddr.getHostString() + ":" + api.port());
+        LOG.info(() -> "admin API ready on http://" + at(apiAddr, api.port()));
         GatewayServer gateway = started.start("--gateway-listen", gatewayAddr,
                 () -> GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
                         originConnect, originTls));
         started.add(gateway::close);
-        LOG.info(() -> "worker gateway ready on " + gatewayAddr.getHostString() + ":" + gateway.port());
+        LOG.info(() -> "worker gateway ready on " + at(gatewayAddr, gateway.port()));
         MetricsServer metricsServer = started.start("--metrics-listen", metricsAddr,
                 // ready until SIGTERM: while draining, the gateway and the tunnel listener take nothing new
                 () -> MetricsServer.start(metricsAddr, group, metrics.registry(), () -> !shutdown.requested()));
-        LOG.info(() -> "metrics ready on http://" + metricsAddr.getHostString() + ":" + metricsServer.port() + "/metrics");
+        LOG.info(() -> "metrics ready on http://" + at(metricsAddr, metricsServer.port()) + "/metrics");
 
         shutdown.await();
         gateway.close();
@@ -225,4 +225,10 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         }
         return host + ":" + tunnelAddr.getPort();
     }
+
+    /** HOST:PORT as a URL writes it: an IPv6 address in brackets. */
+    private static String at(InetSocketAddress addr, int port) {
+        return io.netty.util.NetUtil.toSocketAddressString(addr.getHostString(), port);
+    }
+
 }

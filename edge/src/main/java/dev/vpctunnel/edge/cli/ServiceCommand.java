@@ -66,7 +66,7 @@ public final class ServiceCommand {
         return o.run(() -> {
             JsonNode b = body.read();
             ApiClient c = o.client();
-            o.print(c.put(c.accountPath(PATH + "/" + id), b));
+            o.print(c.put(c.accountPath(PATH + "/" + ApiClient.seg(id)), b));
             return 0;
         });
     }
@@ -84,7 +84,7 @@ public final class ServiceCommand {
     int get(@Mixin AdminOptions o, @Parameters(paramLabel = "SERVICE_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
-            o.print(c.get(c.accountPath(PATH + "/" + id)));
+            o.print(c.get(c.accountPath(PATH + "/" + ApiClient.seg(id))));
             return 0;
         });
     }
@@ -93,7 +93,7 @@ public final class ServiceCommand {
     int delete(@Mixin AdminOptions o, @Parameters(paramLabel = "SERVICE_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
-            c.delete(c.accountPath(PATH + "/" + id));
+            c.delete(c.accountPath(PATH + "/" + ApiClient.seg(id)));
             o.out().println("Deleted service " + id);
             o.out().flush();
             return 0;

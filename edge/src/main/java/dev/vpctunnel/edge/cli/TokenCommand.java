@@ -57,7 +57,7 @@ public final class TokenCommand {
     int delete(@Mixin AdminOptions o, @Parameters(paramLabel = "TOKEN_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
-            c.delete(c.accountPath(PATH + "/" + id));
+            c.delete(c.accountPath(PATH + "/" + ApiClient.seg(id)));
             o.out().println("Revoked token " + id);
             o.out().flush();
             return 0;

@@ -34,7 +34,7 @@ public final class TunnelCommand {
                @Parameters(paramLabel = "TUNNEL_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
-            JsonNode t = c.get(c.accountPath(PATH + "/" + id + "/token"));
+            JsonNode t = c.get(c.accountPath(PATH + "/" + ApiClient.seg(id) + "/token"));
             if (json) {
                 o.print(t);
             } else {
@@ -69,7 +69,7 @@ public final class TunnelCommand {
     int get(@Mixin AdminOptions o, @Parameters(paramLabel = "TUNNEL_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
-            o.print(c.get(c.accountPath(PATH + "/" + id)));
+            o.print(c.get(c.accountPath(PATH + "/" + ApiClient.seg(id))));
             return 0;
         });
     }
@@ -78,7 +78,7 @@ public final class TunnelCommand {
     int connections(@Mixin AdminOptions o, @Parameters(paramLabel = "TUNNEL_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
-            o.print(c.get(c.accountPath(PATH + "/" + id + "/connections")));
+            o.print(c.get(c.accountPath(PATH + "/" + ApiClient.seg(id) + "/connections")));
             return 0;
         });
     }
@@ -88,7 +88,7 @@ public final class TunnelCommand {
                @Parameters(paramLabel = "TUNNEL_ID") String id) {
         return o.run(() -> {
             ApiClient c = o.client();
-            JsonNode r = c.delete(c.accountPath(PATH + "/" + id));
+            JsonNode r = c.delete(c.accountPath(PATH + "/" + ApiClient.seg(id)));
             if (json) {
                 o.print(r);
             } else {

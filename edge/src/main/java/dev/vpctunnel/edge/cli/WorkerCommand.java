@@ -14,7 +14,7 @@ public final class WorkerCommand {
     int get(@Mixin AdminOptions o, @Parameters(paramLabel = "NAME") String name) {
         return o.run(() -> {
             ApiClient c = o.client();
-            o.print(c.get(c.accountPath(PATH + name)));
+            o.print(c.get(c.accountPath(PATH + ApiClient.seg(name))));
             return 0;
         });
     }
@@ -23,7 +23,7 @@ public final class WorkerCommand {
     int delete(@Mixin AdminOptions o, @Parameters(paramLabel = "NAME") String name) {
         return o.run(() -> {
             ApiClient c = o.client();
-            c.delete(c.accountPath(PATH + name));
+            c.delete(c.accountPath(PATH + ApiClient.seg(name)));
             o.out().println("Deleted worker " + name);
             o.out().flush();
             return 0;
