@@ -327,10 +327,21 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         return scheme.equals("http") || scheme.equals("https") ? null : scheme;
     }
 
+    /**
+     * Any absolute http(s) URL. java.net.URI reads only its scheme and authority: its path and query are taken as
+     * they came (a Worker's fetch() sends '{', '|', '^', '`' and lone '%' there, which URI refuses), see
+     * {@link #pathAndQuery}.
+     */
     static FetchUrl fromAbsolute(String url) throws FetchException {
+        int sep = url.indexOf("://");
+        int end = sep < 0 ? url.length() : authorityEnd(url, sep + 3);
+        if (sep >= 0 && end == sep + 3) {
+            throw noRoute("the URL has no host: " + clip(url));
+        }
+        String path = pathAndQuery(url.substring(end));
         URI u;
         try {
-            u = new URI(url);
+            u = new URI(url.substring(0, end));
         } catch (URISyntaxException e) {
             throw noRoute("not a valid URL: " + clip(url));
         }
@@ -362,11 +373,50 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        String path = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
-        if (u.getRawQuery() != null) {
-            path = path + "?" + u.getRawQuery();
-        }
         return new FetchUrl(scheme, host.toLowerCase(Locale.ROOT), port, path);
+    }
+
+    /**
+     * The request target for the rest of a URL after its authority: the fragment dropped, "/" for an empty path;
+     * what an HTTP/1.1 request line cannot carry %-escaped as fetch() escapes it (a space; a non-ASCII character, as
+     * the bytes the HTTP decoder read it from, or UTF-8 beyond those); control characters refused.
+     */
+    private static String pathAndQuery(String rest) throws FetchException {
+        int hash = rest.indexOf('#');
+        String t = hash >= 0 ? rest.substring(0, hash) : rest;
+        if (t.isEmpty() || t.charAt(0) != '/') {
+            t = "/" + t;
+        }
+        StringBuilder b = null;
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw noRoute("the URL has a control character: '" + printable(t) + "'");
+            }
+            boolean escape = c == ' ' || c >= 0x80;
+            if (escape && b == null) {
+                b = new StringBuilder(t.length() + 16).append(t, 0, i);
+            }
+            if (!escape) {
+                if (b != null) {
+                    b.append(c);
+                }
+            } else if (c <= 0xff) {
+                escapeByte(b, c);
+            } else {
+                int cp = t.codePointAt(i);
+                for (byte x : new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                    escapeByte(b, x & 0xff);
+                }
+                i += Character.charCount(cp) - 1;
+            }
+        }
+        return b == null ? t : b.toString();
+    }
+
+    private static void escapeByte(StringBuilder b, int v) {
+        b.append('%').append(Character.toUpperCase(Character.forDigit(v >> 4, 16)))
+                .append(Character.toUpperCase(Character.forDigit(v & 15, 16)));
     }
 
     /** The port of a registry-based authority as URI reads a server's: digits (none: -1); -2 when not a port. */
