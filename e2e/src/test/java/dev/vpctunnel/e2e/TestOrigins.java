@@ -39,7 +39,8 @@ final class TestOrigins implements AutoCloseable {
             if (ex.getRequestURI().getPath().contains("fake-error")) {
                 ex.getResponseHeaders().set("cf-vpc-error", "connect_failed");
             }
-            ex.sendResponseHeaders(200, out.length);
+            // "unsized" in the path: no Content-Length (the JDK's server then sends HTTP/1.1 chunks)
+            ex.sendResponseHeaders(200, ex.getRequestURI().getPath().contains("unsized") ? 0 : out.length);
             try (OutputStream os = ex.getResponseBody()) {
                 os.write(out);
             }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -40,6 +41,8 @@ final class Exchange {
     private final Http2Headers head;
     private final long started;
     private final boolean keepAlive;
+    /** The response's end is the connection's (an HTTP/1.0 worker and a body of unknown length). */
+    private boolean closeAfterResponse;
     private final boolean h2Client;
     /** The request has no body: its head goes out as one HEADERS frame that ends the stream. */
     private final boolean bodyless;
@@ -254,11 +257,19 @@ final class Exchange {
         boolean full = r instanceof FullHttpResponse;
         int code = r.status().code();
         boolean bodyless = code < 200 || code == 204 || code == 304 || io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method());
+        boolean http10 = !h2Client && HttpVersion.HTTP_1_0.equals(request.protocolVersion());
         if (!h2Client && !full && !bodyless && !HttpUtil.isContentLengthSet(r)) {
-            HttpUtil.setTransferEncodingChunked(r, true);
+            if (http10) {
+                // HTTP/1.0 has no chunked coding (RFC 9112 6.1): the body ends where the connection does
+                closeAfterResponse = true;
+            } else {
+                HttpUtil.setTransferEncodingChunked(r, true);
+            }
         }
-        if (!h2Client && !keepAlive) {
+        if (!h2Client && (!keepAlive || closeAfterResponse)) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE); // 1.0 closes unless told
         }
         if (full) {
             responseEnded = true;
@@ -320,7 +331,7 @@ final class Exchange {
         if (stream != null) {
             stream.close();
         }
-        owner.exchangeDone(client, requestFinished);
+        owner.exchangeDone(client, requestFinished && !closeAfterResponse);
     }
 
     /** The tunnel stream ended (reset, or the link died) before the response was complete. */
