@@ -123,7 +123,8 @@ grep -q "invalid tunnel secret" "$W/bad.log" || fail "wrong secret: no clear mes
 pass "wrong secret: connector exits $rc with 'invalid tunnel secret'"
 
 # deleting a tunnel revokes it at once: its connector's links close, the connector exits non-zero (its registrations
-# are refused as an unknown tunnel), and a network binding to it answers no_connector
+# are refused as an unknown tunnel), and a network binding to it answers binding_not_found (403), as one to a deleted
+# service does
 $EDGE tunnel create doomed --api $API > "$W/t2.txt"
 TID2=$(awk '/^id:/{print $2}' "$W/t2.txt"); awk '/^token:/{print $2}' "$W/t2.txt" > "$W/tok2"; chmod 600 "$W/tok2"
 $CONN run --token-file "$W/tok2" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+92)) \
@@ -141,8 +142,8 @@ set +e; wait $DOOMED_PID; rc=$?; set -e
 [ $rc -ne 0 ] || fail "the deleted tunnel's connector exited 0"
 grep -q "unknown tunnel" "$W/doomed.log" || fail "no clear message in the deleted tunnel's connector log"
 code=$(net http://127.0.0.1:$((P+1))/after-delete)
-[ "$code" = 502 ] && grep -qi "cf-vpc-error: no_connector" "$W/nh.txt" || fail "fetch after the tunnel was deleted: got $code"
-pass "tunnel delete: links closed at once, its connector exits $rc ('unknown tunnel'), the binding answers no_connector"
+[ "$code" = 403 ] && grep -qi "cf-vpc-error: binding_not_found" "$W/nh.txt" || fail "fetch after the tunnel was deleted: got $code"
+pass "tunnel delete: links closed at once, its connector exits $rc ('unknown tunnel'), the binding answers binding_not_found"
 
 # SIGTERM on the edge with a slow fetch in flight: /ready turns 503 at once, the fetch finishes, the edge exits 0
 $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) > "$W/conn2.log" 2>&1 &

@@ -67,6 +67,30 @@ class GatewayTest {
         assertEquals("echo", r.header("x-origin"));
     }
 
+    /** RFC 9112 6.1: no chunked coding for an HTTP/1.0 client; a body of unknown length ends with the connection. */
+    @Test
+    void anHttp10WorkerGetsNoChunksAndKeepAliveOnlyWhenTheLengthIsKnown() throws Exception {
+        java.util.function.Function<String, String> get = path -> "GET http://api.internal" + path + " HTTP/1.0\r\n"
+                + "Proxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: WEB\r\nConnection: keep-alive\r\n\r\n";
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(get.apply("/sized").getBytes());
+            RawHttp.Response sized = RawHttp.read(s.getInputStream());
+            assertEquals(200, sized.status(), sized.text());
+            assertEquals("keep-alive", sized.header("connection"), "an HTTP/1.0 client closes unless told");
+            s.getOutputStream().write(get.apply("/unsized").getBytes());
+            java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+            s.getInputStream().transferTo(raw); // returns at the close that ends the body
+            String text = raw.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+            String head = text.substring(0, text.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+            assertTrue(head.startsWith("http/1.1 200"), text);
+            assertFalse(head.contains("transfer-encoding"), "no chunks for HTTP/1.0: " + head);
+            assertTrue(head.contains("connection: close"), head);
+            assertTrue(text.endsWith("body=0\n"), "the body as the origin sent it, unframed: " + text);
+            assertTrue(text.contains("\r\n\r\nmethod=GET\npath=/unsized\n"), text);
+        }
+    }
+
     @Test
     void nothingTheWorkerSendsCanMoveAServiceFetchOrLeakRoutingHeaders() throws Exception {
         RawHttp.Response r = f.fetch(token, "WEB", "http://127.0.0.1:1/other",
@@ -262,10 +286,11 @@ class GatewayTest {
         f.directory.deleteTunnel(f.account, doomed.id());
         LinkHarness.await("links of the deleted tunnel closed", java.time.Duration.ofSeconds(10),
                 () -> f.tunnels.router().links(doomed.id()).isEmpty());
-        assertError(f.fetch(tok, "NET", url, "", null), 502, "no_connector");
+        // the binding now points at nothing, as one to a deleted service: refused, not "no connector (yet)"
+        assertError(f.fetch(tok, "NET", url, "", null), 403, "binding_not_found");
         Thread.sleep(1500); // the connector's reconnect attempts are refused: the tunnel's secret is gone
         assertTrue(f.tunnels.router().links(doomed.id()).isEmpty());
-        assertError(f.fetch(tok, "NET", url, "", null), 502, "no_connector");
+        assertError(f.fetch(tok, "NET", url, "", null), 403, "binding_not_found");
     }
 
     @Test

@@ -72,6 +72,10 @@ final class FetchRouter {
         ConnectRequest.Builder c = base(url).setPort(url.portOrDefault());
         InetAddress literal = NetUtil.createInetAddressFromIpAddressString(url.host());
         UUID tunnel = nb.tunnelId();
+        if (tunnel != null && dir.tunnel(tunnel).filter(t -> t.accountId().equals(worker.accountId())).isEmpty()) {
+            throw new FetchException(FetchError.Code.BINDING_NOT_FOUND,
+                    "binding " + nb.name() + " points at tunnel " + tunnel + ", which no longer exists");
+        }
         if (literal != null) {
             c.addAddresses(url.host());
             if (tunnel == null) {
