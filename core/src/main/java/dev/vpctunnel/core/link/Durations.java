@@ -2,20 +2,41 @@ package dev.vpctunnel.core.link;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Parses the durations operators type: 30s, 500ms, 2m, 1h, or a bare number of seconds. At most {@link #MAX}
- * (365 days): no grace period, heartbeat or timeout needs more, and larger numbers would overflow.
+ * Parses the durations operators type: 30s, 500ms, 2m, 1h, a bare number of seconds, or several with units one
+ * after the other as Go (and so cloudflared) writes them: 1h30m, 1m30s. At most {@link #MAX} (365 days): no grace
+ * period, heartbeat or timeout needs more, and larger numbers would overflow.
  */
 public final class Durations {
     /** The largest duration accepted. */
     public static final Duration MAX = Duration.ofDays(365);
+    private static final Pattern PART = Pattern.compile("[0-9]+(?:\\.[0-9]+)?(?:ms|h|m|s)");
+    private static final Pattern COMPOUND = Pattern.compile("(?:" + PART.pattern() + "){2,}");
 
     private Durations() {
     }
 
     public static Duration parse(String s, String what) {
         String v = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+        if (!COMPOUND.matcher(v).matches()) {
+            return single(v, what, s);
+        }
+        long total = 0;
+        Matcher part = PART.matcher(v);
+        while (part.find()) {
+            total += single(part.group(), what, s).toMillis();
+            if (total > MAX.toMillis()) {
+                throw tooLarge(what, s);
+            }
+        }
+        return Duration.ofMillis(total);
+    }
+
+    /** One number and its unit (or none: seconds); s is what the operator typed, for messages. */
+    private static Duration single(String v, String what, String s) {
         String number = v;
         long unitMillis = 1000;
         if (v.endsWith("ms")) {

@@ -22,6 +22,20 @@ class DurationsTest {
     }
 
     @Test
+    void severalUnitsAsGoWritesThem() {
+        assertEquals(Duration.ofMinutes(90), Durations.parse("1h30m", "--x"));
+        assertEquals(Duration.ofSeconds(90), Durations.parse("1m30s", "--x"));
+        assertEquals(Duration.ofMillis(2_500), Durations.parse("2s500ms", "--x"));
+        assertEquals(Duration.ofMillis(3_723_500), Durations.parse("1h2m3.5s", "--x"));
+        assertEquals("--x: too large, at most 365 days (8760h), got '8760h1s'",
+                assertThrows(IllegalArgumentException.class, () -> Durations.parse("8760h1s", "--x")).getMessage());
+        for (String s : new String[] {"1h30", "1.5m30s", "1h 30m", "h30m"}) {
+            assertEquals("--x: expected a duration like 30s, 500ms or 2m, got '" + s + "'",
+                    assertThrows(IllegalArgumentException.class, () -> Durations.parse(s, "--x")).getMessage(), s);
+        }
+    }
+
+    @Test
     void theMaximumItselfIsAccepted() {
         for (String s : new String[] {"8760h", "525600m", "31536000s", "31536000", "31536000000ms"}) {
             assertEquals(Duration.ofDays(365), Durations.parse(s, "--x"), s);
