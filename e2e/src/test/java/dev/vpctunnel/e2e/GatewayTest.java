@@ -311,8 +311,24 @@ class GatewayTest {
             }
             String text = got.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
             assertFalse(text.contains("body=5"), "the origin answered a truncated body as a whole request: " + text);
-            assertFalse(text.startsWith("HTTP/1.1 200"), text);
+            assertTrue(text.startsWith("HTTP/1.1 400 Bad Request") && text.contains("bad request:"),
+                    "nothing was answered yet: HTTP's own 400 says why: " + text);
             assertTrue(closed, "the connection, whose framing is lost, is closed");
+        }
+    }
+
+    /** A body that cannot be read after an early answer (401) ends the connection: nothing after it can be read. */
+    @Test
+    void aMalformedBodyAfterAnEarlyAnswerClosesTheConnection() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST http://api.internal/m HTTP/1.1\r\ncf-vpc-binding: WEB\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n").getBytes());
+            assertError(RawHttp.read(s.getInputStream()), 401, "unauthorized");
+            s.getOutputStream().write("GET http://api.internal/next HTTP/1.1\r\n\r\n".getBytes());
+            long t0 = System.nanoTime();
+            assertEquals(-1, s.getInputStream().read(), "closed, not left open and deaf");
+            assertTrue(System.nanoTime() - t0 < 8_000_000_000L);
         }
     }
 

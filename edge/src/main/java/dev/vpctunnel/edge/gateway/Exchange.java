@@ -178,9 +178,16 @@ final class Exchange {
             // so far must not reach the origin as a whole request. The stream is reset (the connector aborts the
             // origin's request) and the worker's connection, whose framing is lost, is closed.
             LOG.fine(() -> "fetch through " + binding + ": malformed request body: " + content.decoderResult().cause());
+            Throwable cause = content.decoderResult().cause();
             content.release();
             clientGone();
-            client.close();
+            if (responseStarted || h2Client) {
+                client.close();
+            } else {
+                // nothing answered yet: HTTP's own 400 says why, then the connection closes
+                client.writeAndFlush(MalformedRequest.response(client.alloc(), cause))
+                        .addListener(f -> AnswerClose.close(client));
+            }
             return;
         }
         HttpContent c = content instanceof HttpRequest ? new DefaultLastHttpContent(content.content()) : content;
@@ -237,6 +244,10 @@ final class Exchange {
             c.release();
         }
         return stream.write(new DefaultHttp2HeadersFrame(t, true));
+    }
+
+    boolean awaitingResponse() {
+        return !done && !responseStarted;
     }
 
     // ---- from the tunnel stream (already on the client's event loop) ----

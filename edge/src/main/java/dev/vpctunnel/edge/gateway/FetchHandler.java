@@ -111,7 +111,15 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             boolean last = content instanceof LastHttpContent;
+            boolean malformed = content.decoderResult().isFailure();
             content.release();
+            if (malformed) {
+                // the body of a request already answered could not be read (a bad chunk): the decoder drops all
+                // that follows, so nothing more can be answered on this connection
+                LOG.fine(() -> "gateway connection " + ctx.channel() + ": malformed body after an answer");
+                AnswerClose.close(ctx); // the answer already sent stays readable
+                return;
+            }
             if (discardingBody && last) {
                 discardingBody = false;
                 if (closeAfterResponse) {
@@ -242,6 +250,11 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                 resume(ctx);
             }
         });
+    }
+
+    /** Whether a fetch on this connection waits for its origin's answer to begin. */
+    boolean awaitingOrigin() {
+        return exchange != null && exchange.awaitingResponse();
     }
 
     /** The exchange is over (response fully written, request fully read); the connection may take the next one. */
