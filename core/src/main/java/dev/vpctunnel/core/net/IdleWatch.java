@@ -75,6 +75,15 @@ public class IdleWatch extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
+    /**
+     * Counts now as activity: every idle period starts over. For an {@link #idle} that finds the channel busy after
+     * all (waiting on something other than its peer).
+     */
+    protected final void restart() {
+        lastRead = lastWrite = System.nanoTime();
+        readerFired = writerFired = allFired = false;
+    }
+
     /** Called on the channel's loop when a kind of idleness is reached. */
     protected void idle(ChannelHandlerContext ctx, IdleStateEvent evt) {
         ctx.fireUserEventTriggered(evt);

@@ -10,6 +10,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -26,6 +27,10 @@ import java.util.logging.Logger;
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private static final Logger LOG = Logger.getLogger(GatewayInitializer.class.getName());
     private static final int MAX_HEADER = 64 * 1024;
+    /** How long an HTTP/1.1 request head may take to arrive (from its first byte); a property for tests only. */
+    private static final String HEAD_TIMEOUT_MS = "vpctunnel.gateway.headTimeoutMs";
+    /** How long a worker connection may be idle; a property for tests only. */
+    private static final String IDLE_MS = "vpctunnel.gateway.idleMs";
     private final GatewayContext gateway;
 
     GatewayInitializer(GatewayContext gateway) {
@@ -66,8 +71,11 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 }));
                 p.addAfter("mux", "h2-read", new AlwaysRead());
             } else {
-                p.addAfter(ctx.name(), "http", new HttpServerCodec(8192, MAX_HEADER, 64 * 1024));
-                p.addAfter("http", "fetch", new FetchHandler(gateway));
+                HeadDeadline deadline = new HeadDeadline(Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000)));
+                p.addAfter(ctx.name(), "head-bytes", deadline.bytes());
+                p.addAfter("head-bytes", "http", new HttpServerCodec(8192, MAX_HEADER, 64 * 1024));
+                p.addAfter("http", "heads", deadline.heads());
+                p.addAfter("heads", "fetch", new FetchHandler(gateway));
             }
             p.remove(this);
         }
@@ -93,14 +101,24 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         }
     }
 
-    /** A worker connection with nothing read or written for 300 s is closed. */
+    /**
+     * A worker connection with nothing read or written for 300 s is closed, unless a fetch on it is still waiting for
+     * its origin's answer (a long poll; on h2c: any open stream): that is not the worker's idleness, and closing would
+     * cut the fetch off without an answer. The worker ends such a fetch by going away.
+     */
     private static final class IdleClose extends IdleWatch {
         IdleClose() {
-            super(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(300));
+            super(Duration.ZERO, Duration.ZERO, Duration.ofMillis(Long.getLong(IDLE_MS, 300_000)));
         }
 
         @Override
         protected void idle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+            FetchHandler h1 = ctx.pipeline().get(FetchHandler.class);
+            Http2FrameCodec h2 = ctx.pipeline().get(Http2FrameCodec.class);
+            if (h1 != null && h1.awaitingOrigin() || h2 != null && h2.connection().numActiveStreams() > 0) {
+                restart();
+                return;
+            }
             ctx.close();
         }
     }

@@ -1,0 +1,150 @@
+package dev.vpctunnel.e2e;
+
+import dev.vpctunnel.edge.directory.ServiceBinding;
+import dev.vpctunnel.edge.directory.ServiceRecord;
+import dev.vpctunnel.edge.directory.TunnelRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The gateway's two clocks on a worker connection, shortened for the test (300 s idle, 30 s per request head in
+ * production): a fetch waiting for a slow origin is not idleness, a trickled request head is cut off with 408, a
+ * slowly streamed body is not timed.
+ */
+class GatewayTimeoutsTest {
+    private static final long IDLE_MS = 1_000;
+    private static final long HEAD_MS = 1_000;
+    private static final long ORIGIN_DELAY_MS = 3_000;
+    private static GatewayFixture f;
+    private static TestOrigins origins;
+    private static ServerSocket slowOrigin;
+    private static String token;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        // read per connection: only connections opened while they are set use them
+        System.setProperty("vpctunnel.gateway.idleMs", Long.toString(IDLE_MS));
+        System.setProperty("vpctunnel.gateway.headTimeoutMs", Long.toString(HEAD_MS));
+        origins = new TestOrigins();
+        slowOrigin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!slowOrigin.isClosed()) {
+                try (Socket s = slowOrigin.accept()) {
+                    InputStream in = s.getInputStream();
+                    if (in.read(new byte[8192]) <= 0) {
+                        continue;
+                    }
+                    Thread.sleep(ORIGIN_DELAY_MS); // a long poll: nothing at all until then
+                    OutputStream out = s.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nlater".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    in.read(); // until the connector closes or pools it away
+                } catch (Exception e) {
+                    // next
+                }
+            }
+        }, "slow-origin");
+        t.setDaemon(true);
+        t.start();
+        f = new GatewayFixture();
+        TunnelRecord tunnel = f.tunnel("t");
+        f.connect(tunnel, 1, List.of());
+        ServiceRecord slow = f.service("slow", slowOrigin.getLocalPort(), null, "127.0.0.1", null, tunnel.id());
+        ServiceRecord echo = f.service("echo", origins.echoPort(), null, "127.0.0.1", null, tunnel.id());
+        token = f.worker("w", List.of(new ServiceBinding("SLOW", slow.id()), new ServiceBinding("ECHO", echo.id())));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        System.clearProperty("vpctunnel.gateway.idleMs");
+        System.clearProperty("vpctunnel.gateway.headTimeoutMs");
+        f.close();
+        origins.close();
+        slowOrigin.close();
+    }
+
+    @Test
+    void aFetchWaitingForItsOriginOutlivesTheIdleTimeout() throws Exception {
+        long t0 = System.nanoTime();
+        RawHttp.Response r = f.fetch(token, "SLOW", "http://slow.internal/poll", "", null);
+        assertEquals(200, r.status(), r.text());
+        assertEquals("later", r.text());
+        assertTrue(System.nanoTime() - t0 >= ORIGIN_DELAY_MS * 1_000_000, "the origin's delay was waited out");
+    }
+
+    @Test
+    void anIdleConnectionIsStillClosed() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            long t0 = System.nanoTime();
+            assertEquals(-1, s.getInputStream().read());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= IDLE_MS - 100 && ms < IDLE_MS + 4_000, "closed after " + ms + " ms");
+        }
+    }
+
+    @Test
+    void aTrickledRequestHeadGets408() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(200);
+            OutputStream out = s.getOutputStream();
+            byte[] head = ("GET http://echo.internal/x HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                    + "\r\ncf-vpc-binding: ECHO\r\nx-pad: " + "a".repeat(100)).getBytes(StandardCharsets.US_ASCII);
+            StringBuilder got = new StringBuilder();
+            long t0 = System.nanoTime();
+            int eof = 0;
+            // a byte every 200 ms (the read timeout) keeps the idle clock (1 s) away; the head's own clock (1 s) is what ends it
+            for (int i = 0; i < head.length && eof == 0 && System.nanoTime() - t0 < 8_000_000_000L; i++) {
+                try {
+                    out.write(head[i]);
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+                try {
+                    int n;
+                    byte[] buf = new byte[1024];
+                    while ((n = s.getInputStream().read(buf)) > 0) {
+                        got.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                    }
+                    eof = n < 0 ? 1 : 0;
+                } catch (java.net.SocketTimeoutException nothingYet) {
+                    // 200 ms passed
+                }
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(got.toString().startsWith("HTTP/1.1 408 Request Timeout"), "after " + ms + " ms: " + got);
+            assertTrue(got.toString().contains("request head not received within"), got.toString());
+            assertTrue(ms >= HEAD_MS - 100 && ms < HEAD_MS + 3_000, "cut off after " + ms + " ms");
+        }
+    }
+
+    @Test
+    void aSlowlyStreamedBodyIsNotTimed() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST http://echo.internal/upload HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                    + "\r\ncf-vpc-binding: ECHO\r\nContent-Length: 6\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < 6; i++) {
+                Thread.sleep(400); // 2.4 s in all: longer than the head's clock, each gap shorter than the idle one
+                out.write('x');
+                out.flush();
+            }
+            RawHttp.Response r = RawHttp.read(s.getInputStream());
+            assertEquals(200, r.status(), r.text());
+            assertTrue(r.text().contains("body=6"), r.text());
+        }
+    }
+}

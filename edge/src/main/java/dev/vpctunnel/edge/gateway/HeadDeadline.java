@@ -1,0 +1,138 @@
+package dev.vpctunnel.edge.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A deadline for an HTTP/1.1 worker's request head: from the first byte of a request until its head is decoded. A
+ * client that trickles a head (a byte every few seconds keeps the idle timeout away) gets 408 and the connection
+ * closes. Only the head: a body may stream as slowly as the Worker sends it. Not the client's delay, and so never
+ * timed: while earlier requests on the connection still wait for their answers (a pipelined head is not read on).
+ *
+ * <p>Two handlers share it: {@link #bytes()} before the HTTP codec (bytes arrive, answers go out) and
+ * {@link #heads()} right after it (a head or a body's end was decoded). One instance per connection.
+ */
+final class HeadDeadline {
+    private final long timeoutNanos;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> timer;
+    private boolean inHead;
+    private boolean inBody;
+    /** Requests whose head was decoded and whose answer has not fully gone out yet. */
+    private int unanswered;
+    private boolean closed;
+
+    HeadDeadline(Duration timeout) {
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    ChannelHandler bytes() {
+        return new Bytes();
+    }
+
+    ChannelHandler heads() {
+        return new Heads();
+    }
+
+    private void arm() {
+        if (timer == null && !closed) {
+            timer = ctx.executor().schedule(this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void disarm() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void expired() {
+        timer = null;
+        if (closed || !inHead || !ctx.channel().isActive()) {
+            return;
+        }
+        if (unanswered > 0) {
+            arm(); // the connection is still busy with earlier requests: the head waits for us, not the worker
+            return;
+        }
+        closed = true;
+        // through the whole pipeline: this handler sits before the HTTP codec that encodes the answer
+        ctx.channel().writeAndFlush(MalformedRequest.response(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
+                "request head not received within " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s"))
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        AnswerClose.close(ctx); // the worker may still be sending: a plain close would reset the 408 away
+                    } else {
+                        ctx.close();
+                    }
+                });
+    }
+
+    private final class Bytes extends ChannelDuplexHandler {
+        @Override
+        public void handlerAdded(ChannelHandlerContext c) {
+            ctx = c;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext c, Object msg) {
+            if (msg instanceof ByteBuf b && b.isReadable() && !inBody && !inHead) {
+                inHead = true;
+                arm();
+            }
+            c.fireChannelRead(msg);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
+            boolean informational = msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+            if (msg instanceof LastHttpContent && !informational && unanswered > 0) {
+                unanswered--; // a FullHttpResponse is one too; a 100 Continue is not the answer
+            }
+            c.write(msg, promise);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext c) {
+            closed = true;
+            disarm();
+            c.fireChannelInactive();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext c) {
+            closed = true;
+            disarm();
+        }
+    }
+
+    private final class Heads extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext c, Object msg) {
+            if (msg instanceof HttpRequest) {
+                inHead = false;
+                inBody = true;
+                unanswered++;
+                disarm();
+            }
+            if (msg instanceof LastHttpContent) {
+                inBody = false; // the next bytes start the next head (a FullHttpRequest ends here at once)
+            }
+            c.fireChannelRead(msg);
+        }
+    }
+}
