@@ -54,13 +54,14 @@ public class GatewayBench {
     @Setup
     public void setup() throws Exception {
         router = new FetchRouter(10_000, 10_000);
+        TunnelRecord tun = new TunnelRecord(tunnel, ACCOUNT, "bench", new byte[32], Instant.now());
         ServiceRecord svc = new ServiceRecord(serviceId, ACCOUNT, "web", 8080, 8443, "10.0.0.5", null, null, tunnel,
                 List.of(), Instant.now(), Instant.now());
         service = new ServiceBinding("WEB", serviceId);
         network = new NetworkBinding("NET", tunnel);
         worker = new WorkerRecord(ACCOUNT, "bench", Map.of("WEB", service, "NET", network));
         dir = new DirectorySnapshot() {
-            public Optional<TunnelRecord> tunnel(UUID id) { return Optional.empty(); }
+            public Optional<TunnelRecord> tunnel(UUID id) { return id.equals(tunnel) ? Optional.of(tun) : Optional.empty(); }
             public Optional<WorkerRecord> workerByGatewayToken(String token) { return Optional.of(worker); }
             public Optional<ServiceRecord> service(UUID id) { return id.equals(serviceId) ? Optional.of(svc) : Optional.empty(); }
             public Optional<UUID> routeTunnel(String accountId, InetAddress address) { return Optional.of(tunnel); }
