@@ -8,7 +8,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
 /**
- * The last handler of an origin connection's pipeline (after the HttpClientCodec). While a fetch uses the connection
+ * The last handler of an origin connection's pipeline (after its {@link OriginCodec}). While a fetch uses the connection
  * it hands every event to that fetch's {@link Listener}; while idle in the pool any data or close evicts it.
  */
 final class OriginConnection extends ChannelInboundHandlerAdapter {
@@ -30,6 +30,7 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
     boolean reused;
     /** Set while idle in the pool. */
     ScheduledFuture<?> idleTimer;
+    private OriginCodec codec;
 
     OriginConnection(PoolKey key, OriginPool pool) {
         this.key = key;
@@ -51,6 +52,20 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
 
     void listener(Listener l) {
         this.listener = l;
+    }
+
+    void codec(OriginCodec c) {
+        this.codec = c;
+    }
+
+    /** No fetch uses it (in the pool, or not handed out yet). Call on the connection's loop. */
+    boolean idle() {
+        return listener == null;
+    }
+
+    /** Nothing beyond the last response is buffered: the next response will be the next request's. On its loop. */
+    boolean clean() {
+        return codec == null || codec.clean();
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.vpctunnel.connector.policy.CidrPolicy;
 import dev.vpctunnel.proto.ErrorCode;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -92,7 +91,9 @@ final class OriginDialer {
     private void setUp(OriginTarget t, Channel ch, Promise<OriginConnection> promise) {
         InetAddress remote = ((java.net.InetSocketAddress) ch.remoteAddress()).getAddress();
         OriginConnection conn = new OriginConnection(key(t, remote), pool);
-        ch.pipeline().addLast("http", new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK));
+        OriginCodec codec = new OriginCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK, conn::idle);
+        conn.codec(codec);
+        ch.pipeline().addLast("http", codec);
         ch.pipeline().addLast("origin", conn);
         if (!t.https()) {
             promise.trySuccess(conn);

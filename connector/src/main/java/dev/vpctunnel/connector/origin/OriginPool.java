@@ -57,7 +57,7 @@ final class OriginPool implements AutoCloseable {
         EventLoop loop = c.channel().eventLoop();
         Map<PoolKey, ArrayDeque<OriginConnection>> byKey = idle(loop);
         ArrayDeque<OriginConnection> idle = byKey.get(c.key());
-        if (closed || !c.channel().isActive() || (idle == null ? 0 : idle.size()) >= maxIdlePerKey) {
+        if (closed || !c.channel().isActive() || !c.clean() || (idle == null ? 0 : idle.size()) >= maxIdlePerKey) {
             c.channel().close();
             return;
         }
