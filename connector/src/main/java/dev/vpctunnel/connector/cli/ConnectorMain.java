@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 
 /** The connector command line. */
 @Command(name = "connector", mixinStandardHelpOptions = true, versionProvider = ConnectorMain.Version.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = "Runs inside the private network: dials out to edges and reaches private origins for them.",
-        subcommands = {RunCommand.class})
+        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
 public final class ConnectorMain {
     public static void main(String[] args) {
         System.exit(new CommandLine(new ConnectorMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("connector")).execute(args));

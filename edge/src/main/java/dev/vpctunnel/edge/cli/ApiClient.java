@@ -63,6 +63,22 @@ public final class ApiClient {
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /**
+     * A tunnel's id from what the user typed: an id as it is, else the name of one of the account's tunnels (as
+     * cloudflared takes a name or a UUID).
+     */
+    public String tunnelId(String idOrName) {
+        try {
+            return java.util.UUID.fromString(idOrName).toString();
+        } catch (IllegalArgumentException notAnId) {
+            JsonNode found = get(accountPath("/cfd_tunnel?name=" + seg(idOrName)));
+            if (found.size() != 1) {
+                throw new ApiClientException(0, "no tunnel has the id or name '" + idOrName + "' (see 'edge tunnel list')");
+            }
+            return found.path(0).path("id").asString();
+        }
+    }
+
     public String accountPath(String suffix) {
         return "/client/v4/accounts/" + account() + suffix;
     }

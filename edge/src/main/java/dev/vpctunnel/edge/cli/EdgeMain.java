@@ -5,11 +5,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The edge command line: subcommands only. */
+// scope INHERIT: every subcommand's --version prints the version too (it printed nothing)
 @Command(name = "edge", mixinStandardHelpOptions = true, versionProvider = EdgeMain.Version.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = "The public side of the VPC tunnel: connector links, directory API and worker gateway.",
         subcommands = {InitCommand.class, ServeCommand.class, TunnelCommand.class, ServiceCommand.class,
                 RouteCommand.class, TokenCommand.class, WorkerCommand.class, DeployCommand.class,
-                WorkerdConfigCommand.class})
+                WorkerdConfigCommand.class, CommandLine.HelpCommand.class})
 public final class EdgeMain {
     public static void main(String[] args) {
         System.exit(new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge")).execute(args));

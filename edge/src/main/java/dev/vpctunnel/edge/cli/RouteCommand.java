@@ -15,11 +15,11 @@ public final class RouteCommand {
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Route a CIDR (IPv4 or IPv6) of the private network to a tunnel.")
     int add(@Mixin AdminOptions o, @Parameters(paramLabel = "CIDR") String cidr,
-            @Parameters(paramLabel = "TUNNEL_ID") String tunnel,
+            @Parameters(paramLabel = "TUNNEL", description = "The tunnel's id or name.") String tunnel,
             @Option(names = "--comment", paramLabel = "TEXT") String comment) {
         return o.run(() -> {
             ApiClient c = o.client();
-            ObjectNode body = ApiClient.JSON.createObjectNode().put("network", cidr).put("tunnel_id", tunnel);
+            ObjectNode body = ApiClient.JSON.createObjectNode().put("network", cidr).put("tunnel_id", c.tunnelId(tunnel));
             if (comment != null) {
                 body.put("comment", comment);
             }
@@ -59,11 +59,11 @@ public final class RouteCommand {
 
         @Command(name = "add", mixinStandardHelpOptions = true, description = "Route a hostname (db.internal) or a wildcard (*.corp.internal) to a tunnel.")
         int add(@Mixin AdminOptions o, @Parameters(paramLabel = "HOSTNAME") String hostname,
-                @Parameters(paramLabel = "TUNNEL_ID") String tunnel,
+                @Parameters(paramLabel = "TUNNEL", description = "The tunnel's id or name.") String tunnel,
                 @Option(names = "--comment", paramLabel = "TEXT") String comment) {
             return o.run(() -> {
                 ApiClient c = o.client();
-                ObjectNode body = ApiClient.JSON.createObjectNode().put("hostname", hostname).put("tunnel_id", tunnel);
+                ObjectNode body = ApiClient.JSON.createObjectNode().put("hostname", hostname).put("tunnel_id", c.tunnelId(tunnel));
                 if (comment != null) {
                     body.put("comment", comment);
                 }

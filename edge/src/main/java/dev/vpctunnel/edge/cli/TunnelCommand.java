@@ -31,10 +31,11 @@ public final class TunnelCommand {
 
     @Command(name = "token", mixinStandardHelpOptions = true, description = "Print the token of a tunnel.")
     int token(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json,
-               @Parameters(paramLabel = "TUNNEL_ID") String id) {
+               @Parameters(paramLabel = "TUNNEL", description = "The tunnel's id or name.") String tunnel) {
         return o.run(() -> {
             ApiClient c = o.client();
-            JsonNode t = c.get(c.accountPath(PATH + "/" + ApiClient.seg(id) + "/token"));
+            String id = c.tunnelId(tunnel);
+            JsonNode t = c.get(c.accountPath(PATH + "/" + id + "/token"));
             if (json) {
                 o.print(t);
             } else {
@@ -66,33 +67,34 @@ public final class TunnelCommand {
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a tunnel.")
-    int get(@Mixin AdminOptions o, @Parameters(paramLabel = "TUNNEL_ID") String id) {
+    int get(@Mixin AdminOptions o, @Parameters(paramLabel = "TUNNEL", description = "The tunnel's id or name.") String tunnel) {
         return o.run(() -> {
             ApiClient c = o.client();
-            o.print(c.get(c.accountPath(PATH + "/" + ApiClient.seg(id))));
+            o.print(c.get(c.accountPath(PATH + "/" + c.tunnelId(tunnel))));
             return 0;
         });
     }
 
     @Command(name = "connections", mixinStandardHelpOptions = true, description = "Show the live links of a tunnel, per connector.")
-    int connections(@Mixin AdminOptions o, @Parameters(paramLabel = "TUNNEL_ID") String id) {
+    int connections(@Mixin AdminOptions o, @Parameters(paramLabel = "TUNNEL", description = "The tunnel's id or name.") String tunnel) {
         return o.run(() -> {
             ApiClient c = o.client();
-            o.print(c.get(c.accountPath(PATH + "/" + ApiClient.seg(id) + "/connections")));
+            o.print(c.get(c.accountPath(PATH + "/" + c.tunnelId(tunnel) + "/connections")));
             return 0;
         });
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a tunnel (refused while a service uses it); its routes go too.")
     int delete(@Mixin AdminOptions o, @Option(names = "--json", description = "Print the result as JSON.") boolean json,
-               @Parameters(paramLabel = "TUNNEL_ID") String id) {
+               @Parameters(paramLabel = "TUNNEL", description = "The tunnel's id or name.") String tunnel) {
         return o.run(() -> {
             ApiClient c = o.client();
-            JsonNode r = c.delete(c.accountPath(PATH + "/" + ApiClient.seg(id)));
+            String id = c.tunnelId(tunnel);
+            JsonNode r = c.delete(c.accountPath(PATH + "/" + id));
             if (json) {
                 o.print(r);
             } else {
-                o.out().println("Deleted tunnel " + id);
+                o.out().println("Deleted tunnel " + id + (id.equals(tunnel) ? "" : " (" + tunnel + ")"));
                 o.out().flush();
             }
             return 0;

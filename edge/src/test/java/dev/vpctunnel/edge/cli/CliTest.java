@@ -121,6 +121,28 @@ class CliTest {
         assertEquals(0, admin("tunnel", "delete", id).code());
     }
 
+    /** As cloudflared: a tunnel by its name wherever one is asked for; ids with odd characters stay one path segment. */
+    @Test
+    void tunnelsByNameAndIdsThatAreNotIds() throws Exception {
+        String id = field(admin("tunnel", "create", "office").out(), "id:");
+        admin("tunnel", "create", "office-2");
+        assertEquals(admin("tunnel", "token", id).out(), admin("tunnel", "token", "office").out());
+        assertTrue(admin("tunnel", "get", "office").out().contains(id));
+        Run r = admin("route", "add", "10.9.0.0/16", "office");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(id, f.get(f.acct("/teamnet/routes")).result().path(0).path("tunnel_id").asString());
+        assertEquals(0, admin("route", "hostname", "add", "db.internal", "office").code());
+        Run none = admin("tunnel", "token", "offic");
+        assertEquals(1, none.code());
+        assertEquals("edge: no tunnel has the id or name 'offic' (see 'edge tunnel list')", none.err().strip());
+        Run odd = admin("service", "get", "a b?c");
+        assertEquals(1, odd.code());
+        assertTrue(odd.err().contains("404") && !odd.err().contains("bad API URL"), odd.err());
+        Run deleted = admin("tunnel", "delete", "office-2");
+        assertEquals(0, deleted.code(), deleted.err());
+        assertTrue(deleted.out().contains("(office-2)"), deleted.out());
+    }
+
     Run deploy(String file, String text, String token) throws Exception {
         Path p = tmp.resolve(file);
         Files.writeString(p, text);
