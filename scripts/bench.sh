@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     --idle-only) IDLE_ONLY=1 ;;
     --quick) QUICK=1 ;;
     --setup-only) SETUP_ONLY=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift

@@ -4,6 +4,11 @@
 #   scripts/install-workerd.sh              # the pinned version below
 #   WORKERD_VERSION=1.2026xxxx.x scripts/install-workerd.sh
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,5{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+  "") ;;
+  *) echo "install-workerd.sh: takes no arguments (got '$1'; try --help)" >&2; exit 2 ;;
+esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VERSION=${WORKERD_VERSION:-1.20261117.1}
 PREFIX="$ROOT/.tools/workerd"

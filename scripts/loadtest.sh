@@ -10,8 +10,9 @@
 #                         origin), load-test its binding PRIVATE_API (URL http://api.internal/data unless --url), and
 #                         stop it all afterwards; without this option the script starts nothing
 #   --gateway HOST:PORT   the edge's --gateway-listen address (default 127.0.0.1:8787)
-#   --token TOKEN         the worker's gateway token; prefer the env var VPC_GATEWAY_TOKEN (tokens on a command
-#                         line show up in `ps`)
+#   --token TOKEN         the worker's gateway token; prefer --token-file FILE or the env var VPC_GATEWAY_TOKEN
+#                         (or EDGE_GATEWAY_TOKEN, as `edge workerd-config` reads it): tokens on a command line
+#                         show up in `ps`
 #   --binding NAME        the binding (header cf-vpc-binding)
 #   --url URL             the fetch URL (scheme, host and path); or --host H [--path /p] [--scheme http|https]
 #   --duration D          e.g. 10s, 2m (default 10s, at least 1s)
@@ -30,7 +31,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-GATEWAY=127.0.0.1:8787 TOKEN=${VPC_GATEWAY_TOKEN:-} BINDING="" URL="" HOST="" PATH_Q="/" SCHEME=http
+GATEWAY=127.0.0.1:8787 TOKEN=${VPC_GATEWAY_TOKEN:-${EDGE_GATEWAY_TOKEN:-}} BINDING="" URL="" HOST="" PATH_Q="/" SCHEME=http
 DURATION=10s CONNS=50 THREADS="" H2C=0 STREAMS=10 METHOD="" BODY="" QUICKSTART=0
 # the header above, without the leading '# '
 header() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; }
@@ -40,13 +41,14 @@ while [ $# -gt 0 ]; do
     --h2c) H2C=1; shift; continue ;;
     --quickstart) QUICKSTART=1; shift; continue ;;
     -h|--help) header; exit 0 ;;
-    --gateway|--token|--binding|--url|--host|--path|--scheme|--duration|--connections|-c|--threads|-t|--streams|--method|--body)
+    --gateway|--token|--token-file|--binding|--url|--host|--path|--scheme|--duration|--connections|-c|--threads|-t|--streams|--method|--body)
       [ $# -ge 2 ] && [ -n "$2" ] || bad "$1 needs a value (try --help)" ;;
     *) bad "unknown option $1 (try --help)" ;;
   esac
   case "$1" in
     --gateway) GATEWAY=$2 ;;
     --token) TOKEN=$2 ;;
+    --token-file) [ -r "$2" ] || bad "--token-file $2: cannot read it"; TOKEN=$(tr -d ' \r\n' < "$2") ;;
     --binding) BINDING=$2 ;;
     --url) URL=$2 ;;
     --host) HOST=$2 ;;
@@ -109,7 +111,7 @@ if [ $QUICKSTART = 1 ]; then
   GATEWAY=127.0.0.1:$((QBASE + 3)) TOKEN=$(cat "$(dirname "$QS_STOP")/gateway.token") BINDING=${BINDING:-PRIVATE_API}
   [ -n "$URL$HOST" ] || { SCHEME=http HOST=api.internal PATH_Q=/data; }
 fi
-[ -n "$TOKEN" ] || bad "no gateway token: set VPC_GATEWAY_TOKEN (or --token)"
+[ -n "$TOKEN" ] || bad "no gateway token: set VPC_GATEWAY_TOKEN or EDGE_GATEWAY_TOKEN (or --token-file, --token)"
 [ -n "$BINDING" ] || bad "--binding is required"
 [ -n "$HOST" ] || bad "--url or --host is required"
 [ -n "$THREADS" ] || THREADS=$(nproc)
@@ -140,7 +142,7 @@ wrk.method = "${METHOD:-POST}"
 local f = io.open("$BODY", "rb"); if f then wrk.body = f:read("*a"); f:close() end
 dofile("$here/wrk/report.lua")
 EOF
-    args[5]="$T/req.lua"
+    args[6]="$T/req.lua" # the value after -s
   fi
   WRK_COUNT_ERRORS=1 wrk "${args[@]}" "http://$GATEWAY$PATH_Q" > "$T/out" 2>&1 & PID=$!
   progress $PID "$secs"; wait $PID || true; PID=""
@@ -159,7 +161,9 @@ secs = kv["duration_us"] / 1e6
 sock = kv["err_connect"] + kv["err_read"] + kv["err_write"] + kv["err_timeout"]
 print(f"requests:   {kv['requests']:.0f} in {secs:.1f} s = {kv['requests']/secs:.0f} requests/s")
 print(f"latency:    p50 {kv['p50']/1000:.2f} ms  p90 {kv['p90']/1000:.2f} ms  p99 {kv['p99']/1000:.2f} ms  max {kv['max']/1000:.2f} ms")
-print(f"throughput: {kv['bytes']/secs/1e6:.2f} MB/s ({kv['bytes']:.0f} bytes read)")
+rate = kv['bytes'] / secs
+unit = next((u for u, d in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)) if rate >= d), "B")
+print(f"throughput: {rate / {'GB': 1e9, 'MB': 1e6, 'kB': 1e3, 'B': 1}[unit]:.2f} {unit}/s = {rate:.0f} bytes/s ({kv['bytes']:.0f} bytes read)")
 failed = kv["non2xx"] + sock
 print(f"failed:     {failed:.0f} ({kv['non2xx']:.0f} non-2xx/3xx answers, {kv['err_connect']:.0f} connect, {kv['err_read']:.0f} read, {kv['err_write']:.0f} write errors, {kv['err_timeout']:.0f} timeouts)")
 if codes:
@@ -199,7 +203,9 @@ done = int(m.group(3)) if m else len(lat)
 print(f"requests:   {done} in {secs:.1f} s = {done/secs:.0f} requests/s")
 print(f"latency:    p50 {pct(50):.2f} ms  p90 {pct(90):.2f} ms  p99 {pct(99):.2f} ms  max {(lat[-1]/1000 if lat else 0):.2f} ms")
 if traffic:
-    print(f"throughput: {int(traffic.group(1))/secs/1e6:.2f} MB/s")
+    rate = int(traffic.group(1)) / secs
+    unit = next((u for u, d in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)) if rate >= d), "B")
+    print(f"throughput: {rate / {'GB': 1e9, 'MB': 1e6, 'kB': 1e3, 'B': 1}[unit]:.2f} {unit}/s = {rate:.0f} bytes/s ({traffic.group(1)} bytes in all)")
 bad = sum(n for k, n in st.items() if k not in ("2xx", "3xx"))
 # h2load: "failed" = answered but not 2xx/3xx, "errored" = stream errors, "timeout"
 failed = int(m.group(5)) + int(m.group(6)) + int(m.group(7)) if m else bad

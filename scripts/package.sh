@@ -15,7 +15,7 @@ for a in "$@"; do
   case "$a" in
     --no-build) build=0 ;;
     connector|edge) pieces+=("$a") ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "package.sh: unknown argument '$a'" >&2; exit 2 ;;
   esac
 done

@@ -3,6 +3,11 @@
 # builds, runs the Java tests (unit, real-socket, e2e), then every suite in scripts/tests/ (network namespaces,
 # workerd, packaging). Exits non-zero when anything fails.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,4{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+  "") ;;
+  *) echo "test.sh: takes no arguments (got '$1'; try --help)" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 

@@ -32,6 +32,10 @@ class H(http.server.BaseHTTPRequestHandler):
             time.sleep(3)
         body = ('origin saw ' + self.path + ' host=' + str(self.headers.get('Host'))).encode()
         self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+    def do_POST(self):
+        n = len(self.rfile.read(int(self.headers.get('Content-Length', '0'))))
+        body = ('origin saw POST ' + self.path + ' with ' + str(n) + ' bytes').encode()
+        self.send_response(200 if n > 0 else 400); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
 PY
@@ -67,7 +71,11 @@ lt() { VPC_GATEWAY_TOKEN=$GW timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 12
 set +e; lt --binding API > "$W/lt1.out"; rc1=$?; lt --binding NOPE > "$W/lt2.out"; rc2=$?; lt --binding API --h2c > "$W/lt3.out"; rc3=$?
 lt --binding API --connections 1 --threads 4 > "$W/lt4.out"; rc4=$?
 lt --binding API --connections 1 --url 'http://api.internal?x=1#top' > "$W/lt5.out"; rc5=$?
-lt --binding API --h2c --method POST > "$W/lt6.out"; rc6=$?; set -e
+lt --binding API --h2c --method POST > "$W/lt6.out"; rc6=$?
+printf '{"n":1}' > "$W/lt-body.json"; printf '%s\n' "$GW" > "$W/lt-token"
+# POST with a body (the origin answers 400 to an empty one), the token from a file
+timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 127.0.0.1:$((P+87)) --url http://api.internal/lt --duration 2s --connections 2 \
+  --binding API --method POST --body "$W/lt-body.json" --token-file "$W/lt-token" > "$W/lt7.out" 2> "$W/lt.err"; rc7=$?; set -e
 [ $rc1 = 0 ] && grep -q 'requests/s' "$W/lt1.out" && grep -q 'p99' "$W/lt1.out" && grep -q 'failed:     0 ' "$W/lt1.out" \
   || fail "loadtest.sh (rc $rc1): $(cat "$W/lt1.out" "$W/lt.err")"
 [ $rc2 = 1 ] && grep -Eq '^  binding_not_found +[0-9]+' "$W/lt2.out" || fail "loadtest.sh, wrong binding (rc $rc2): $(cat "$W/lt2.out")"
@@ -78,7 +86,9 @@ lt --binding API --h2c --method POST > "$W/lt6.out"; rc6=$?; set -e
   || fail "loadtest.sh --url with a query and no path (rc $rc5): $(cat "$W/lt5.out" "$W/lt.err")"
 [ $rc6 = 2 ] && grep -q 'with --h2c, h2load would send GET' "$W/lt.err" \
   || fail "loadtest.sh --h2c --method POST (rc $rc6): $(cat "$W/lt6.out" "$W/lt.err")"
-pass "loadtest.sh: $(awk '/requests\/s/{print $NF, $(NF-1)}' "$W/lt1.out" | head -1); a wrong binding exits 1 with its binding_not_found count; --h2c works; more --threads than --connections runs; a URL with ?query and no path; --h2c refuses --method/--body"
+[ $rc7 = 0 ] && grep -q 'failed:     0 ' "$W/lt7.out" && grep -Eq 'bytes/s' "$W/lt7.out" \
+  || fail "loadtest.sh --method POST --body --token-file (rc $rc7): $(cat "$W/lt7.out" "$W/lt.err")"
+pass "loadtest.sh: $(awk '/requests\/s/{print $NF, $(NF-1)}' "$W/lt1.out" | head -1); a wrong binding exits 1 with its binding_not_found count; --h2c works; more --threads than --connections runs; a URL with ?query and no path; --h2c refuses --method/--body; POST with --body and --token-file"
 
 # garbage on the tunnel port: the links stay up
 head -c 65536 /dev/urandom | timeout 5 bash -c "cat > /dev/tcp/127.0.0.1/$((P+44))" 2>/dev/null || true
