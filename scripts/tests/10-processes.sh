@@ -75,7 +75,7 @@ lt --binding API --h2c --method POST > "$W/lt6.out"; rc6=$?
 printf '{"n":1}' > "$W/lt-body.json"; printf '%s\n' "$GW" > "$W/lt-token"
 # POST with a body (the origin answers 400 to an empty one), the token from a file
 timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 127.0.0.1:$((P+87)) --url http://api.internal/lt --duration 2s --connections 2 \
-  --binding API --method POST --body "$W/lt-body.json" --token-file "$W/lt-token" > "$W/lt7.out" 2> "$W/lt.err"; rc7=$?; set -e
+  --binding API --method POST --body "$W/lt-body.json" --token-file "$W/lt-token" > "$W/lt7.out" 2> "$W/lt7.err"; rc7=$?; set -e
 [ $rc1 = 0 ] && grep -q 'requests/s' "$W/lt1.out" && grep -q 'p99' "$W/lt1.out" && grep -q 'failed:     0 ' "$W/lt1.out" \
   || fail "loadtest.sh (rc $rc1): $(cat "$W/lt1.out" "$W/lt.err")"
 [ $rc2 = 1 ] && grep -Eq '^  binding_not_found +[0-9]+' "$W/lt2.out" || fail "loadtest.sh, wrong binding (rc $rc2): $(cat "$W/lt2.out")"
@@ -87,7 +87,7 @@ timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 127.0.0.1:$((P+87)) --url http:
 [ $rc6 = 2 ] && grep -q 'with --h2c, h2load would send GET' "$W/lt.err" \
   || fail "loadtest.sh --h2c --method POST (rc $rc6): $(cat "$W/lt6.out" "$W/lt.err")"
 [ $rc7 = 0 ] && grep -q 'failed:     0 ' "$W/lt7.out" && grep -Eq 'bytes/s' "$W/lt7.out" \
-  || fail "loadtest.sh --method POST --body --token-file (rc $rc7): $(cat "$W/lt7.out" "$W/lt.err")"
+  || fail "loadtest.sh --method POST --body --token-file (rc $rc7): $(cat "$W/lt7.out" "$W/lt7.err")"
 pass "loadtest.sh: $(awk '/requests\/s/{print $NF, $(NF-1)}' "$W/lt1.out" | head -1); a wrong binding exits 1 with its binding_not_found count; --h2c works; more --threads than --connections runs; a URL with ?query and no path; --h2c refuses --method/--body; POST with --body and --token-file"
 
 # garbage on the tunnel port: the links stay up

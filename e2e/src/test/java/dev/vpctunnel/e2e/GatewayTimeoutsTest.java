@@ -130,6 +130,35 @@ class GatewayTimeoutsTest {
         }
     }
 
+    /** Only a fetch that sent its whole request waits on the origin: an upload the worker stopped is its idleness. */
+    @Test
+    void aStalledUploadIsStillClosedWhenIdle() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("POST http://echo.internal/stalled HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                    + "\r\ncf-vpc-binding: ECHO\r\nContent-Length: 1000\r\n\r\n0123456789").getBytes(StandardCharsets.US_ASCII));
+            long t0 = System.nanoTime();
+            byte[] rest = s.getInputStream().readAllBytes(); // until the gateway closes
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < IDLE_MS + 4_000, "closed after " + ms + " ms");
+            assertTrue(!new String(rest, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 200"), "no answer to half a body");
+        }
+    }
+
+    /** The empty lines a client may send after a request (RFC 9112 2.2) start no head: no 408, just the idle close. */
+    @Test
+    void emptyLinesBetweenRequestsAreNoHead() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET http://echo.internal/first HTTP/1.1\r\nProxy-Authorization: Bearer " + token
+                    + "\r\ncf-vpc-binding: ECHO\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertEquals(200, RawHttp.read(s.getInputStream()).status());
+            s.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] after = s.getInputStream().readAllBytes();
+            assertEquals("", new String(after, StandardCharsets.ISO_8859_1), "closed as idle, without a 408");
+        }
+    }
+
     @Test
     void aSlowlyStreamedBodyIsNotTimed() throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {

@@ -199,8 +199,7 @@ final class HappyEyeballsConnector {
         if (m == null || m.startsWith("null: ")) {
             return t.getClass().getSimpleName();
         }
-        // Netty's native messages look like "connect(..) failed: Connection refused: /127.0.0.1:1"
-        int i = m.indexOf("failed: ");
-        return i >= 0 ? m.substring(i + 8) : m;
+        // Netty's native messages look like "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:1"
+        return dev.vpctunnel.core.net.NativeErrors.text(m);
     }
 }

@@ -57,9 +57,12 @@ public final class ApiClient {
         return account;
     }
 
-    /** "/client/v4/accounts/{account}" + suffix. */
-    /** s as one path segment: percent-encoded, so an id with '/', '?' or a space cannot change the path. */
+    /** s as one path segment: percent-encoded, so an id with '?' or a space cannot change the path; '/' is refused. */
     public static String seg(String s) {
+        if (s.indexOf('/') >= 0) {
+            // the API decodes %2F back into a path separator: 'a/b' or '/' would name another resource
+            throw new IllegalArgumentException("'" + s + "' is not an id or a name (it contains '/')");
+        }
         return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
@@ -79,6 +82,7 @@ public final class ApiClient {
         }
     }
 
+    /** "/client/v4/accounts/{account}" + suffix. */
     public String accountPath(String suffix) {
         return "/client/v4/accounts/" + account() + suffix;
     }

@@ -24,7 +24,8 @@ public final class DeployCommand implements Callable<Integer> {
     @Mixin
     AdminOptions admin;
 
-    @Option(names = "--config", paramLabel = "FILE", required = true, description = "wrangler.jsonc, wrangler.json or wrangler.toml")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "wrangler.jsonc, wrangler.json or wrangler.toml (default: the one in the current folder, as wrangler looks).")
     Path config;
 
     @Option(names = "--name", paramLabel = "NAME", description = "Worker name (default: 'name' in the file).")
@@ -38,6 +39,7 @@ public final class DeployCommand implements Callable<Integer> {
         WranglerConfig cfg;
         String worker;
         try {
+            config = WranglerConfig.find(config);
             cfg = WranglerConfig.read(config);
             worker = name != null ? name : cfg.requireName();
             if (!Names.isWorkerName(worker)) {

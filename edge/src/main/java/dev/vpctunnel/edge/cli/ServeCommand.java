@@ -179,7 +179,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         }
         String why = addr.isUnresolved() || root instanceof java.nio.channels.UnresolvedAddressException
                 ? "cannot resolve host '" + addr.getHostString() + "' (give an address of this machine)"
-                : root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+                : root.getMessage() != null ? dev.vpctunnel.core.net.NativeErrors.text(root.getMessage())
+                : root.getClass().getSimpleName();
         return new java.io.IOException(flag + " " + addr.getHostString() + ":" + addr.getPort() + ": " + why, e);
     }
 

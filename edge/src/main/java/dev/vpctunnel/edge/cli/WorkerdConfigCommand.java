@@ -31,7 +31,8 @@ public final class WorkerdConfigCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", required = true, description = "wrangler.jsonc, wrangler.json or wrangler.toml")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "wrangler.jsonc, wrangler.json or wrangler.toml (default: the one in the current folder, as wrangler looks).")
     Path config;
 
     @Option(names = "--gateway", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8787",
@@ -61,7 +62,7 @@ public final class WorkerdConfigCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         try {
-            WorkerSource source = WorkerSource.read(config);
+            WorkerSource source = WorkerSource.read(WranglerConfig.find(config));
             String service = name != null ? name : source.wrangler().name() != null ? source.wrangler().name() : "worker";
             WorkerdConfig cfg = new WorkerdConfig(service, source, gateway, token(), listen);
             List<Path> written = WorkerdConfigWriter.write(cfg, this.out);

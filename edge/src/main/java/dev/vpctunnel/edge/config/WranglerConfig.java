@@ -61,6 +61,23 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
         return name;
     }
 
+    /**
+     * file, or when null the wrangler.json, wrangler.jsonc or wrangler.toml of the current folder (the first that
+     * exists, in wrangler's order), as wrangler finds its configuration.
+     */
+    public static Path find(Path file) {
+        if (file != null) {
+            return file;
+        }
+        for (String n : List.of("wrangler.json", "wrangler.jsonc", "wrangler.toml")) {
+            if (java.nio.file.Files.isRegularFile(Path.of(n))) {
+                return Path.of(n);
+            }
+        }
+        throw new WranglerConfigException("no --config given, and no wrangler.json, wrangler.jsonc or wrangler.toml in "
+                + Path.of("").toAbsolutePath());
+    }
+
     public static WranglerConfig read(Path file) {
         return of(tree(file), file);
     }

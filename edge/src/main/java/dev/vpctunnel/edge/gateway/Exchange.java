@@ -246,8 +246,9 @@ final class Exchange {
         return stream.write(new DefaultHttp2HeadersFrame(t, true));
     }
 
+    /** The whole request went out and the origin's answer has not begun: waiting on the origin, not the worker. */
     boolean awaitingResponse() {
-        return !done && !responseStarted;
+        return !done && !responseStarted && requestFinished;
     }
 
     // ---- from the tunnel stream (already on the client's event loop) ----
@@ -365,6 +366,10 @@ final class Exchange {
         done = true;
         gateway.metrics().fetchDone(binding, FetchError.Code.STREAM_RESET.wire(), seconds());
         LOG.fine(() -> "fetch through " + binding + " cut off mid-response" + (reset == null ? "" : " (" + reset + ")"));
+        if (closeAfterResponse) {
+            // an unframed body (HTTP/1.0) ends with the connection: a plain close would read as its complete end
+            client.channel().config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+        }
         client.close();
     }
 

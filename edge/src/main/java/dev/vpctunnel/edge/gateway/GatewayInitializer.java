@@ -10,7 +10,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -102,9 +101,10 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     /**
-     * A worker connection with nothing read or written for 300 s is closed, unless a fetch on it is still waiting for
-     * its origin's answer (a long poll; on h2c: any open stream): that is not the worker's idleness, and closing would
-     * cut the fetch off without an answer. The worker ends such a fetch by going away.
+     * A worker connection with nothing read or written for 300 s is closed, unless (HTTP/1.1) its fetch has sent the
+     * whole request and waits for the origin's answer (a long poll): that is not the worker's idleness, and closing
+     * would cut the fetch off without an answer. The worker ends such a fetch by going away. An h2c connection closes
+     * after 300 s of silence either way (its streams cannot be told apart from one whose worker stopped reading).
      */
     private static final class IdleClose extends IdleWatch {
         IdleClose() {
@@ -114,8 +114,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void idle(ChannelHandlerContext ctx, IdleStateEvent evt) {
             FetchHandler h1 = ctx.pipeline().get(FetchHandler.class);
-            Http2FrameCodec h2 = ctx.pipeline().get(Http2FrameCodec.class);
-            if (h1 != null && h1.awaitingOrigin() || h2 != null && h2.connection().numActiveStreams() > 0) {
+            if (h1 != null && h1.awaitingOrigin()) {
                 restart();
                 return;
             }

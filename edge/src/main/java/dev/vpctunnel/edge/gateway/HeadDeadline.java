@@ -90,11 +90,16 @@ final class HeadDeadline {
 
         @Override
         public void channelRead(ChannelHandlerContext c, Object msg) {
-            if (msg instanceof ByteBuf b && b.isReadable() && !inBody && !inHead) {
+            if (msg instanceof ByteBuf b && !inBody && !inHead && startsHead(b)) {
                 inHead = true;
                 arm();
             }
             c.fireChannelRead(msg);
+        }
+
+        /** Bytes other than the empty lines a client may send between requests (RFC 9112 2.2), which are no head. */
+        private boolean startsHead(ByteBuf b) {
+            return b.forEachByte(x -> x == '\r' || x == '\n' || x == ' ' || x == '\t') >= 0;
         }
 
         @Override

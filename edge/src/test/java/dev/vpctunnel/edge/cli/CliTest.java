@@ -143,6 +143,20 @@ class CliTest {
         assertTrue(deleted.out().contains("(office-2)"), deleted.out());
     }
 
+    @Test
+    void deployWithoutConfigLooksInTheCurrentFolderAsWranglerDoes() throws Exception {
+        // the tests run in the module's folder, which has no wrangler file: the message says where it looked
+        Run none = run("deploy", "--api", f.base(), "--token", f.token);
+        assertEquals(2, none.code(), none.err());
+        assertTrue(none.err().contains("no --config given, and no wrangler.json, wrangler.jsonc or wrangler.toml in "),
+                none.err());
+        String sid = f.service("api", f.tunnel("t"));
+        Path p = tmp.resolve("w.jsonc");
+        Files.writeString(p, "{\"name\":\"short\",\"vpc_services\":[{\"binding\":\"B\",\"service_id\":\"" + sid + "\"}]}");
+        Run shortFlag = run("deploy", "-c", p.toString(), "--api", f.base(), "--token", f.token);
+        assertEquals(0, shortFlag.code(), shortFlag.err());
+    }
+
     Run deploy(String file, String text, String token) throws Exception {
         Path p = tmp.resolve(file);
         Files.writeString(p, text);
