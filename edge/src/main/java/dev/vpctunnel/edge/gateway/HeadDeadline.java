@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
 final class HeadDeadline {
     private final long timeoutNanos;
     private ChannelHandlerContext ctx;
+    /** At most one pending check per connection, not one per request: it looks at the head under way when it runs. */
     private ScheduledFuture<?> timer;
+    private long headStarted;
     private boolean inHead;
     private boolean inBody;
     /** Requests whose head was decoded and whose answer has not fully gone out yet. */
@@ -47,9 +49,9 @@ final class HeadDeadline {
         return new Heads();
     }
 
-    private void arm() {
+    private void arm(long delayNanos) {
         if (timer == null && !closed) {
-            timer = ctx.executor().schedule(this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
+            timer = ctx.executor().schedule(this::expired, delayNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -63,10 +65,16 @@ final class HeadDeadline {
     private void expired() {
         timer = null;
         if (closed || !inHead || !ctx.channel().isActive()) {
+            return; // the next head arms it again
+        }
+        long left = headStarted + timeoutNanos - System.nanoTime();
+        if (left > 0) {
+            arm(left); // a later head than the one this check was set for
             return;
         }
         if (unanswered > 0) {
-            arm(); // the connection is still busy with earlier requests: the head waits for us, not the worker
+            headStarted = System.nanoTime();
+            arm(timeoutNanos); // the connection is still busy with earlier requests: the head waits for us, not the worker
             return;
         }
         closed = true;
@@ -92,7 +100,8 @@ final class HeadDeadline {
         public void channelRead(ChannelHandlerContext c, Object msg) {
             if (msg instanceof ByteBuf b && !inBody && !inHead && startsHead(b)) {
                 inHead = true;
-                arm();
+                headStarted = System.nanoTime();
+                arm(timeoutNanos); // no-op while a check is pending: it will see this head
             }
             c.fireChannelRead(msg);
         }
@@ -129,10 +138,9 @@ final class HeadDeadline {
         @Override
         public void channelRead(ChannelHandlerContext c, Object msg) {
             if (msg instanceof HttpRequest) {
-                inHead = false;
+                inHead = false; // the pending check, if any, finds nothing to do
                 inBody = true;
                 unanswered++;
-                disarm();
             }
             if (msg instanceof LastHttpContent) {
                 inBody = false; // the next bytes start the next head (a FullHttpRequest ends here at once)
