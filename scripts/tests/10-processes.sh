@@ -137,7 +137,8 @@ pass "wrong secret: connector exits $rc with 'invalid tunnel secret'"
 # service does
 $EDGE tunnel create doomed --api $API > "$W/t2.txt"
 TID2=$(awk '/^id:/{print $2}' "$W/t2.txt"); awk '/^token:/{print $2}' "$W/t2.txt" > "$W/tok2"; chmod 600 "$W/tok2"
-$CONN run --token-file "$W/tok2" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+92)) \
+# (its token from TUNNEL_TOKEN_FILE, as cloudflared users set it)
+TUNNEL_TOKEN_FILE="$W/tok2" $CONN run --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+92)) \
   > "$W/doomed.log" 2>&1 &
 DOOMED_PID=$!; PIDS+=($DOOMED_PID)
 for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+92))/ready && break; sleep 0.2; done

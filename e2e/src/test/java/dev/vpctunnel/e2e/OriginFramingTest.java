@@ -91,6 +91,8 @@ class OriginFramingTest {
                     case "/head-body" -> "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"; // a body after HEAD
                     case "/not-modified" -> "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\nhello";
                     case "/bare-lf" -> "HTTP/1.1 200 OK\nContent-Length: 2\nX-Lf: yes\n\nlf";
+                    case "/status-099" -> "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n";
+                    case "/status-1000" -> "HTTP/1.1 1000 Odd\r\nContent-Length: 0\r\n\r\n";
                     default -> "HTTP/1.1 200 OK\r\nContent-Length: " + (path.length() + 6) + "\r\n\r\nfresh " + path;
                 };
                 out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
@@ -166,6 +168,16 @@ class OriginFramingTest {
         assertEquals(200, fetch("GET", "/late-byte").status());
         Thread.sleep(600);
         assertNextFetchesAreClean("-late");
+    }
+
+    @Test
+    void aStatusOutside100To599IsNoAnswer() throws Exception {
+        for (String path : new String[] {"/status-099", "/status-1000"}) {
+            RawHttp.Response r = fetch("GET", path);
+            assertEquals(502, r.status(), path + ": " + r.text());
+            assertEquals("stream_reset", r.header("cf-vpc-error"), path);
+        }
+        assertNextFetchesAreClean("-status");
     }
 
     @Test

@@ -38,7 +38,8 @@ public final class RunCommand implements Callable<Integer> {
     Path configFile;
     @Option(names = "--token", paramLabel = "TUNNEL_TOKEN", description = "Tunnel token (shows in ps and shell history: prefer --token-file or TUNNEL_TOKEN).")
     String token;
-    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the tunnel token (chmod 600).")
+    @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:TUNNEL_TOKEN_FILE}",
+            description = "File holding the tunnel token (chmod 600); default: the environment variable TUNNEL_TOKEN_FILE, as cloudflared reads it.")
     Path tokenFile;
     @Option(names = "--edge", split = ",", paramLabel = "HOST:PORT", description = "Edge tunnel address HOST:PORT; several, comma-separated or repeated.")
     List<String> edges = new ArrayList<>();

@@ -236,6 +236,13 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpResponse r) {
             int code = r.status().code();
+            if (code < 100 || code > 599) {
+                ReferenceCountUtil.release(msg);
+                // "099" or "1000" would reach the worker as 99 or 1000, which no HTTP client takes (fetch() throws)
+                fail(new FetchFailure(ErrorCode.STREAM_RESET, "origin answered with status " + code
+                        + ", which is not an HTTP status (100-599)"));
+                return;
+            }
             if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
                 String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
                 ReferenceCountUtil.release(msg);
