@@ -78,6 +78,61 @@ class GatewayDrainTest {
         }
     }
 
+    /**
+     * An h2c worker connection gets GOAWAY(NO_ERROR) once the gateway stops accepting: its stream in flight still gets
+     * the whole answer, and it opens no new stream there (before, new streams were taken and failed while draining).
+     */
+    @Test
+    void anH2cConnectionGetsGoAwayAndItsStreamInFlightFinishes() throws Exception {
+        try (GatewayFixture f = new GatewayFixture();
+             ServerSocket origin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!origin.isClosed()) {
+                    try (Socket s = origin.accept()) {
+                        s.getInputStream().read(new byte[8192]);
+                        Thread.sleep(1_500);
+                        s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate".getBytes(StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                        s.getInputStream().read();
+                    } catch (Exception e) {
+                        // next
+                    }
+                }
+            }, "slow-h2c-origin");
+            t.setDaemon(true);
+            t.start();
+            TunnelRecord tun = f.tunnel("h2c");
+            f.connect(tun, 1, List.of());
+            ServiceRecord s = f.service("slow", origin.getLocalPort(), null, "127.0.0.1", null, tun.id());
+            String tok = f.worker("h2c", List.of(new ServiceBinding("SLOW", s.id())));
+            java.util.function.Supplier<io.netty.handler.codec.http2.Http2Headers> req = () -> H2cProbe
+                    .request("GET", "http", "slow.internal", "/x").add("proxy-authorization", "Bearer " + tok)
+                    .add("cf-vpc-binding", "SLOW");
+            try (H2cProbe probe = new H2cProbe(f.gateway.port())) {
+                CompletableFuture<H2cProbe.Answer> inFlight = CompletableFuture
+                        .supplyAsync(() -> {
+                            try {
+                                return probe.send(req.get(), null, 10_000);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                Thread.sleep(500); // at the origin by now
+                f.gateway.close();
+                H2cProbe.Answer a = inFlight.get(15, TimeUnit.SECONDS);
+                assertEquals("200", a.status(), a.toString());
+                assertEquals("late", a.body());
+                H2cProbe.Answer after;
+                try {
+                    after = probe.send(req.get(), null, 3_000);
+                } catch (Exception refusedByTheClient) {
+                    return; // the client knows the connection is going away: no new stream (Netty's client)
+                }
+                assertTrue(!"200".equals(after.status()), "a new stream after GOAWAY was served: " + after);
+            }
+        }
+    }
+
     private static void fetchQuietly(GatewayFixture f, String tok, String url) {
         try {
             f.fetch(tok, "DR", url, "", null);

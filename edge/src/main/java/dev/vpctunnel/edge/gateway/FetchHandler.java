@@ -181,7 +181,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         if (binding == null) {
             fail(ctx, FetchError.of(FetchError.Code.BINDING_NOT_FOUND, bindingName == null
                     ? "header cf-vpc-binding is required" : "worker " + worker.get().name() + " has no binding named " + bindingName),
-                    bindingName == null ? "-" : bindingName);
+                    "-"); // a metrics label: never a name the client made up (one series per made-up name)
             return;
         }
         FetchRouter.Route route;

@@ -10,6 +10,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -69,6 +71,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                     }
                 }));
                 p.addAfter("mux", "h2-read", new AlwaysRead());
+                gateway.h2cConnections().add(ctx.channel()); // leaves the group when it closes
             } else {
                 HeadDeadline deadline = new HeadDeadline(Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000)));
                 p.addAfter(ctx.name(), "head-bytes", deadline.bytes());
@@ -95,6 +98,12 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof Http2FrameStreamException || cause instanceof Http2Exception.StreamException) {
+                // one stream's error (a frame for a stream the codec just reset as malformed): that stream is reset
+                // already, the connection and the other fetches on it go on (RFC 9113 5.4.2)
+                LOG.fine(() -> "h2c stream error on " + ctx.channel().remoteAddress() + ": " + cause);
+                return;
+            }
             LOG.fine(() -> "h2c connection " + ctx.channel().remoteAddress() + " failed: " + cause);
             ctx.close();
         }

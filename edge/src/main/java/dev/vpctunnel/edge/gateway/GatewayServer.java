@@ -8,6 +8,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -44,10 +46,13 @@ public final class GatewayServer implements AutoCloseable {
     /**
      * Stops accepting new worker connections; an HTTP/1.1 connection already open gets Connection: close on its next
      * response and is closed after it, so its client reconnects (to another edge) instead of reusing a draining one.
+     * An h2c connection gets GOAWAY(NO_ERROR) at once, so the worker opens no new stream on it (and retries elsewhere)
+     * while the streams in flight finish; the connection itself ends with the edge.
      */
     @Override
     public void close() {
         context.closing().set(true);
         channel.close().syncUninterruptibly();
+        context.h2cConnections().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
     }
 }
