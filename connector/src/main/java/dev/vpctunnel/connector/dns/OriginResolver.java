@@ -117,7 +117,14 @@ public final class OriginResolver implements AutoCloseable {
         if (all.contains("Timeout") || all.contains("timed out") || all.contains("timeout")) {
             return TIMED_OUT;
         }
+        if (all.contains("Exceeded max queries")) {
+            return "the name's CNAME chain is too long or loops";
+        }
         String m = t.getMessage();
+        if (t instanceof java.net.UnknownHostException && t.getCause() == null && m != null
+                && m.startsWith("Failed to resolve")) {
+            return "no A or AAAA records"; // Netty's answer to NODATA: the name exists, without an address
+        }
         return m == null ? t.toString() : m;
     }
 
