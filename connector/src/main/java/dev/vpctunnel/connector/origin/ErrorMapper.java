@@ -6,6 +6,7 @@ import dev.vpctunnel.proto.ConnectError;
 import dev.vpctunnel.proto.ErrorCode;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -59,5 +60,22 @@ final class ErrorMapper {
                 .status(HttpResponseStatus.BAD_GATEWAY.codeAsText())
                 .set(LinkHeaders.ERROR, Base64.getEncoder().encodeToString(e.toByteArray()))
                 .set(HttpHeaderNames.CONTENT_LENGTH, "0");
+    }
+
+    /**
+     * Why the origin's answer cannot go to the worker, or null: a status outside 100-599 ("099", "1000": no HTTP
+     * client takes it; fetch() throws), or 101 (the tunnel carries HTTP exchanges, not upgraded connections).
+     */
+    static String notCarried(HttpResponse r) {
+        int code = r.status().code();
+        if (code < 100 || code > 599) {
+            return "origin answered with status " + code + ", which is not an HTTP status (100-599)";
+        }
+        if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+            String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
+            return "origin answered 101 Switching Protocols" + (protocol == null ? "" : " (to " + protocol + ")")
+                    + ": protocol upgrades are not carried";
+        }
+        return null;
     }
 }

@@ -8,11 +8,9 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -236,20 +234,10 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpResponse r) {
             int code = r.status().code();
-            if (code < 100 || code > 599) {
+            String notCarried = ErrorMapper.notCarried(r);
+            if (notCarried != null) {
                 ReferenceCountUtil.release(msg);
-                // "099" or "1000" would reach the worker as 99 or 1000, which no HTTP client takes (fetch() throws)
-                fail(new FetchFailure(ErrorCode.STREAM_RESET, "origin answered with status " + code
-                        + ", which is not an HTTP status (100-599)"));
-                return;
-            }
-            if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
-                String protocol = r.headers().get(HttpHeaderNames.UPGRADE);
-                ReferenceCountUtil.release(msg);
-                // The tunnel carries HTTP exchanges, not upgraded connections; the connection now speaks another
-                // protocol, so fail() closes it (never pooled).
-                fail(new FetchFailure(ErrorCode.STREAM_RESET, "origin answered 101 Switching Protocols"
-                        + (protocol == null ? "" : " (to " + protocol + ")") + ": protocol upgrades are not carried"));
+                fail(new FetchFailure(ErrorCode.STREAM_RESET, notCarried)); // closes the connection: never pooled
                 return;
             }
             informational = code >= 100 && code < 200;
