@@ -206,6 +206,18 @@ public final class Directory implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    private interface Update {
+        void run(Connection c) throws SQLException;
+    }
+
+    /** {@link #write} of a transaction that returns nothing. */
+    private void update(Update u) {
+        write(c -> {
+            u.run(c);
+            return null;
+        });
+    }
+
     /** One write transaction, then a fresh snapshot. A DirectoryException rolls everything back. */
     private <T> T write(Tx<T> tx) {
         synchronized (lock) {
@@ -273,38 +285,26 @@ public final class Directory implements AutoCloseable {
     public CreatedToken createApiToken(String accountId, String name, Set<Role> roles) {
         String secret = Hashes.newToken("");
         ApiTokenRecord t = new ApiTokenRecord(Hashes.randomHexId(), accountId, name, roles, Hashes.sha256(secret), now());
-        write(c -> {
-            DirectoryWrites.insertApiToken(c, t);
-            return null;
-        });
+        update(c -> DirectoryWrites.insertApiToken(c, t));
         return new CreatedToken(t, secret);
     }
 
     /** Refused (CONFLICT) for the account's last Admin token: nothing could create another one afterwards. */
     public void deleteApiToken(String accountId, String id) {
-        write(c -> {
-            DirectoryWrites.deleteApiToken(c, accountId, id);
-            return null;
-        });
+        update(c -> DirectoryWrites.deleteApiToken(c, accountId, id));
     }
 
     /** A new tunnel; secret null draws 32 random bytes. */
     public TunnelRecord createTunnel(String accountId, String name, byte[] secret) {
         TunnelRecord t = new TunnelRecord(UUID.randomUUID(), accountId, name,
                 secret == null ? Hashes.randomBytes(32) : secret.clone(), now());
-        write(c -> {
-            DirectoryWrites.insertTunnel(c, t);
-            return null;
-        });
+        update(c -> DirectoryWrites.insertTunnel(c, t));
         return t;
     }
 
     /** Refused (CONFLICT) while a service uses the tunnel; its routes go with it. */
     public void deleteTunnel(String accountId, UUID id) {
-        write(c -> {
-            DirectoryWrites.deleteTunnel(c, accountId, id);
-            return null;
-        });
+        update(c -> DirectoryWrites.deleteTunnel(c, accountId, id));
     }
 
     public ServiceRecord createService(String accountId, ServiceSpec spec) {
@@ -366,27 +366,19 @@ public final class Directory implements AutoCloseable {
     /** Creates or replaces a worker's bindings; returns a fresh gateway token (earlier ones stay valid). */
     public String putWorker(String accountId, String name, List<BindingRecord> bindings) {
         String token = Hashes.newToken("gw_");
-        write(c -> {
-            DirectoryWrites.putWorker(c, accountId, name, List.copyOf(bindings), Hashes.sha256Hex(token), now());
-            return null;
-        });
+        update(c -> DirectoryWrites.putWorker(c, accountId, name, List.copyOf(bindings), Hashes.sha256Hex(token),
+                now()));
         return token;
     }
 
     /** Deletes the worker, its bindings and every gateway token it had. */
     public void deleteWorker(String accountId, String name) {
-        write(c -> {
-            DirectoryWrites.deleteWorker(c, accountId, name);
-            return null;
-        });
+        update(c -> DirectoryWrites.deleteWorker(c, accountId, name));
     }
 
     /** Deletes one row of the account in its own transaction; not found is a DirectoryException. */
     private void deleteOne(String table, String what, String accountId, String id) {
-        write(c -> {
-            DirectoryWrites.deleteOne(c, table, what, accountId, id);
-            return null;
-        });
+        update(c -> DirectoryWrites.deleteOne(c, table, what, accountId, id));
     }
 
     @Override
