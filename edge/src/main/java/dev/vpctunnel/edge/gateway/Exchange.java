@@ -7,12 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -92,22 +88,7 @@ final class Exchange {
         this.started = started;
         this.keepAlive = keepAlive;
         this.h2Client = client.channel() instanceof Http2StreamChannel;
-        this.bodyless = hasNoBody(request, h2Client);
-    }
-
-    /** HTTP/1.1 without Content-Length or Transfer-Encoding (or with Content-Length 0), or h2c ended by HEADERS. */
-    private static boolean hasNoBody(HttpRequest request, boolean h2Client) {
-        if (request instanceof LastHttpContent last) {
-            return !last.content().isReadable() && last.trailingHeaders().isEmpty();
-        }
-        if (h2Client || HttpUtil.isTransferEncodingChunked(request)) {
-            return false;
-        }
-        try {
-            return HttpUtil.getContentLength(request, 0L) == 0;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        this.bodyless = WorkerFraming.requestHasNoBody(request, h2Client);
     }
 
     void start() {
@@ -267,21 +248,8 @@ final class Exchange {
         responseStarted = true;
         RequestHeaders.cleanResponse(r);
         boolean full = r instanceof FullHttpResponse;
-        int code = r.status().code();
-        boolean bodyless = code < 200 || code == 204 || code == 304 || io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method());
-        boolean http10 = !h2Client && HttpVersion.HTTP_1_0.equals(request.protocolVersion());
-        if (!h2Client && !full && !bodyless && !HttpUtil.isContentLengthSet(r)) {
-            if (http10) {
-                // HTTP/1.0 has no chunked coding (RFC 9112 6.1): the body ends where the connection does
-                closeAfterResponse = true;
-            } else {
-                HttpUtil.setTransferEncodingChunked(r, true);
-            }
-        }
-        if (!h2Client && (!keepAlive || closeAfterResponse)) {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10) {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE); // 1.0 closes unless told
+        if (!h2Client) {
+            closeAfterResponse = WorkerFraming.responseHead(r, request, keepAlive);
         }
         if (full) {
             responseEnded = true;

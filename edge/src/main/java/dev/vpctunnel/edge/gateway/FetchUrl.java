@@ -1,10 +1,8 @@
 package dev.vpctunnel.edge.gateway;
 
-import dev.vpctunnel.edge.directory.Cidr;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.HttpConversionUtil;
-import io.netty.util.NetUtil;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -40,9 +38,9 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
             int start = lower.startsWith("http://") ? 7 : 8;
             int slash = target.indexOf('/', start);
-            int end = authorityEnd(target, start);
+            int end = UrlAuthority.end(target, start);
             if (end > start) {
-                checkAuthority(target.substring(start, end), "the URL's host");
+                UrlAuthority.check(target.substring(start, end), "the URL's host");
             }
             FetchUrl fast = slash < 0 ? fast(lower.substring(0, start - 3), target.substring(start), "/")
                     : fast(lower.substring(0, start - 3), target.substring(start, slash), target.substring(slash));
@@ -74,126 +72,9 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
             throw noRoute("origin-form requests need a Host header (or send an absolute URL)");
         }
         String authority = hostHeader.trim();
-        checkAuthority(authority, h2 ? ":authority" : "Host");
+        UrlAuthority.check(authority, h2 ? ":authority" : "Host");
         FetchUrl fast = fast(scheme, authority, target);
         return fast != null ? fast : fromAbsolute(scheme + "://" + authority + target);
-    }
-
-    /** Where an absolute URL's authority ends: at the first '/', '?' or '#' after {@code start}, else the end. */
-    private static int authorityEnd(String url, int start) {
-        for (int i = start; i < url.length(); i++) {
-            char c = url.charAt(i);
-            if (c == '/' || c == '?' || c == '#') {
-                return i;
-            }
-        }
-        return url.length();
-    }
-
-    /**
-     * An authority must be exactly {@code host[:port]}: a host name (see {@link #dnsName}, a trailing dot allowed), an
-     * IPv4 address or a bracketed IPv6 address (without a zone id), and a port of 1-65535 (or none). Anything else (a path, query or
-     * fragment inside Host, credentials, other characters) is refused here, before the authority and the path are put
-     * together: "Host: a.internal/evil?q=1" must never become the URL http://a.internal/evil?q=1/x. A char loop, no
-     * allocation for a valid authority.
-     */
-    static void checkAuthority(String a, String what) throws FetchException {
-        if (a.isEmpty()) {
-            throw noRoute(what + " is empty");
-        }
-        int at = a.indexOf('@');
-        if (at >= 0 && authorityEnd(a, 0) > at) {
-            throw noRoute("credentials in the URL are not allowed");
-        }
-        int hostEnd;
-        int portStart;
-        if (a.charAt(0) == '[') {
-            int close = a.indexOf(']');
-            int zone = a.indexOf('%');
-            if (zone > 0 && (close < 0 || zone < close)) {
-                // fetch() (the WHATWG URL parser) refuses zone ids; Netty's check would take one and drop it on the way
-                throw noRoute(what + " has an IPv6 zone id ('" + printable(a.substring(zone, close < 0 ? a.length() : close))
-                        + "'), which a URL cannot carry: give the address without it");
-            }
-            if (close < 0 || !NetUtil.isValidIpV6Address(a.substring(1, close))) {
-                throw noRoute(what + " must be host[:port] with an IPv6 address in brackets, got '" + printable(a) + "'");
-            }
-            if (close + 1 < a.length() && a.charAt(close + 1) != ':') {
-                throw noRoute(what + " must be host[:port], got '" + printable(a) + "'");
-            }
-            if (leadingZeroOctet(a, 1, close)) {
-                throw noRoute(what + " " + Cidr.leadingZero(printable(a.substring(1, close))));
-            }
-            hostEnd = close + 1;
-            portStart = close + 2;
-        } else {
-            hostEnd = a.length();
-            for (int i = 0; i < a.length(); i++) {
-                char c = a.charAt(i);
-                if (c == ':') {
-                    hostEnd = i;
-                    break;
-                }
-                if (c >= 0x80) {
-                    throw noRoute(what + " must be ASCII (an international name in its xn-- form), got '" + printable(a) + "'");
-                }
-                if (!letter(c) && !(c >= '0' && c <= '9') && c != '-' && c != '.' && c != '_') {
-                    throw noRoute(what + " must be host[:port] (a name, an IPv4 address or an [IPv6] address), got '"
-                            + printable(a) + "'");
-                }
-            }
-            portStart = hostEnd + 1;
-            String host = a.substring(0, hostEnd);
-            if (host.isEmpty()) {
-                throw noRoute(what + " has no host: '" + printable(a) + "'");
-            }
-            if (!dnsName(host.endsWith(".") ? host.substring(0, host.length() - 1) : host) && !NetUtil.isValidIpV4Address(host)) {
-                throw noRoute(what + " '" + printable(host) + "' is neither a valid host name nor an IPv4 address");
-            }
-            if (leadingZeroOctet(a, 0, hostEnd) && NetUtil.isValidIpV4Address(host)) {
-                throw noRoute(what + " " + Cidr.leadingZero(printable(host)));
-            }
-        }
-        if (portStart <= a.length()) {
-            int port = 0;
-            int digits = a.length() - portStart;
-            for (int i = portStart; i < a.length(); i++) {
-                char c = a.charAt(i);
-                if (c < '0' || c > '9' || digits > 5) {
-                    port = -1;
-                    break;
-                }
-                port = port * 10 + (c - '0');
-            }
-            if (digits > 0 && (port < 1 || port > 65535)) {
-                throw noRoute(what + " '" + printable(a) + "': port must be 1-65535");
-            }
-        }
-    }
-
-    /** Whether dotted IPv4 text in s[from, to) (or after its last ':') has an octet as 010: fetch() reads octal, Netty decimal. */
-    private static boolean leadingZeroOctet(String s, int from, int to) {
-        int start = from;
-        boolean dotted = false;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c == ':') {
-                start = i + 1;
-                dotted = false;
-            } else if (c == '.') {
-                dotted = true;
-            }
-        }
-        if (!dotted) {
-            return false;
-        }
-        for (int i = start; i + 1 < to; i++) {
-            char next = s.charAt(i + 1);
-            if ((i == start || s.charAt(i - 1) == '.') && s.charAt(i) == '0' && next >= '0' && next <= '9') {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** s for a message: control characters and non-ASCII as escapes (bytes as the decoder read them), clipped. */
@@ -255,7 +136,7 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
      * starting or ending with '-', 253 characters at most; the last label starts with a letter, so nothing numeric (an
      * IPv4 address, or 127.1 that a resolver would read as one) is taken for a name.
      */
-    private static boolean dnsName(String h) {
+    static boolean dnsName(String h) {
         if (h.isEmpty() || h.length() > 253) {
             return false;
         }
@@ -280,7 +161,7 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         return true;
     }
 
-    private static boolean letter(char c) {
+    static boolean letter(char c) {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
     }
 
@@ -334,7 +215,7 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
      */
     static FetchUrl fromAbsolute(String url) throws FetchException {
         int sep = url.indexOf("://");
-        int end = sep < 0 ? url.length() : authorityEnd(url, sep + 3);
+        int end = sep < 0 ? url.length() : UrlAuthority.end(url, sep + 3);
         if (sep >= 0 && end == sep + 3) {
             throw noRoute("the URL has no host: " + clip(url));
         }
@@ -436,7 +317,7 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
         }
     }
 
-    private static FetchException noRoute(String message) {
+    static FetchException noRoute(String message) {
         return new FetchException(FetchError.Code.NO_ROUTE, message);
     }
 
