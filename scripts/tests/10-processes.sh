@@ -64,6 +64,10 @@ curl -s http://127.0.0.1:$((P+90))/metrics > "$W/metrics.txt"
 grep -q 'vpc_gateway_fetches_total{binding="API",code="ok"} 2' "$W/metrics.txt" || fail "metrics: $(grep vpc_gateway_fetches "$W/metrics.txt")"
 grep -q 'vpc_tunnel_links{tunnel_id="'"$TID"'"} 4' "$W/metrics.txt" || fail "metrics: links per tunnel"
 pass "edge /metrics counts fetches per binding and links per tunnel"
+curl -s http://127.0.0.1:$((P+91))/metrics > "$W/cmetrics.txt"
+grep -q 'vpc_connector_fetches_total{outcome="ok"} 2' "$W/cmetrics.txt" || fail "connector metrics: $(grep vpc_connector_fetches "$W/cmetrics.txt")"
+grep -q 'vpc_connector_responses_total{status_code="200"} 2' "$W/cmetrics.txt" || fail "connector metrics: responses by code"
+pass "connector /metrics counts fetches by outcome and responses by status code"
 
 # scripts/loadtest.sh against this setup: success, errors counted by code (wrk), and h2c
 lt() { VPC_GATEWAY_TOKEN=$GW timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 127.0.0.1:$((P+87)) --url http://api.internal/lt \

@@ -2,6 +2,7 @@ package dev.vpctunnel.connector.cli;
 
 import dev.vpctunnel.connector.link.LinkConfig;
 import dev.vpctunnel.connector.link.LinkSupervisor;
+import dev.vpctunnel.connector.origin.FetchStats;
 import dev.vpctunnel.connector.origin.OriginConfig;
 import dev.vpctunnel.connector.origin.OriginService;
 import dev.vpctunnel.core.BuildInfo;
@@ -95,9 +96,10 @@ public final class RunCommand implements Callable<Integer> {
         String metricsListen = s.metricsListen();
         Shutdown shutdown = new Shutdown().install();
         EventLoopGroup group = Transports.group(s.threads(), "connector");
+        PrometheusRegistry registry = new PrometheusRegistry();
         OriginService origins;
         try {
-            origins = new OriginService(new OriginConfig(s.originCas(), s.allow(), s.deny()), group);
+            origins = new OriginService(new OriginConfig(s.originCas(), s.allow(), s.deny()), group, new FetchStats(registry));
         } catch (IllegalArgumentException e) {
             System.err.println("connector: " + e.getMessage());
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -106,7 +108,6 @@ public final class RunCommand implements Callable<Integer> {
         LinkSupervisor links = new LinkSupervisor(linkConfig, group, origins::newStreamHandler);
         MetricsServer metrics = null;
         if (metricsListen != null) {
-            PrometheusRegistry registry = new PrometheusRegistry();
             GaugeWithCallback.builder().name("vpc_connector_links").help("Links registered with an edge")
                     .callback(cb -> cb.call(links.registeredLinks())).register(registry);
             GaugeWithCallback.builder().name("vpc_connector_active_streams").help("Fetch streams in flight")

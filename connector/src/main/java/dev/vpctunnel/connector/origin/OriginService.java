@@ -33,9 +33,16 @@ public final class OriginService implements AutoCloseable {
     private final OriginPool pool = new OriginPool(MAX_IDLE_PER_KEY, IDLE_TIMEOUT_MS);
     private final OriginDialer dialer;
     private final LoopChooser loops;
+    private final FetchStats stats;
+
+    /** As below, counting into a registry nobody reads. */
+    public OriginService(OriginConfig config, EventLoopGroup group) {
+        this(config, group, FetchStats.unread());
+    }
 
     /** Throws IllegalArgumentException with a message naming the bad file / CIDR. */
-    public OriginService(OriginConfig config, EventLoopGroup group) {
+    public OriginService(OriginConfig config, EventLoopGroup group, FetchStats stats) {
+        this.stats = stats;
         for (Path p : config.originCaFiles()) {
             String problem = InputFiles.problem(p);
             if (problem != null) {
@@ -57,7 +64,7 @@ public final class OriginService implements AutoCloseable {
 
     /** A new handler for one fetch stream channel. */
     public ChannelHandler newStreamHandler() {
-        return new OriginStreamHandler(dialer, loops);
+        return new OriginStreamHandler(dialer, loops, stats);
     }
 
     /** For tests. */

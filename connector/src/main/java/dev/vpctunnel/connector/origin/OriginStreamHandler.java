@@ -47,6 +47,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
 
     private final OriginDialer dialer;
     private final OriginService.LoopChooser loops;
+    private final FetchStats stats;
     private ChannelHandlerContext ctx;
     private State state = State.HEAD;
     private OriginTarget target;
@@ -64,9 +65,10 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     private boolean informational;
     private ChannelFuture lastStreamWrite;
 
-    OriginStreamHandler(OriginDialer dialer, OriginService.LoopChooser loops) {
+    OriginStreamHandler(OriginDialer dialer, OriginService.LoopChooser loops, FetchStats stats) {
         this.dialer = dialer;
         this.loops = loops;
+        this.stats = stats;
     }
 
     @Override
@@ -244,6 +246,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             if (!informational) {
                 responseKeepAlive = HttpUtil.isKeepAlive(r);
                 responseStarted = true;
+                stats.response(code);
                 lastStreamWrite = ctx.write(new DefaultHttp2HeadersFrame(HopHeaders.toLink(r)));
             }
         }
@@ -282,6 +285,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     /** The origin's response is complete: its connection goes back to the pool first, then the end goes to the edge. */
     private void onResponseEnded(LastHttpContent last) {
         state = State.DONE;
+        stats.ok();
         boolean requestComplete = pump.ended();
         if (responseKeepAlive && pump.handedOver()) {
             OriginConnection conn = origin;
@@ -324,6 +328,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         FetchFailure f = ErrorMapper.toFailure(cause);
         if (responseStarted) {
             LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " cut off: " + f.getMessage());
+            stats.failed(ErrorCode.STREAM_RESET);
             finish();
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR)).addListener(x -> ctx.close());
         } else if (retryable) {
@@ -350,6 +355,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " failed: " + f.code() + " " + f.getMessage());
         }
         boolean bodyPending = !pump.ended();
+        stats.failed(f.code());
         finish();
         ctx.writeAndFlush(new DefaultHttp2HeadersFrame(ErrorMapper.headers(f), true)).addListener(x -> {
             if (!x.isSuccess()) {
@@ -369,6 +375,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         if (target != null) {
             LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " cancelled: " + why);
         }
+        stats.cancelled();
         finish();
     }
 

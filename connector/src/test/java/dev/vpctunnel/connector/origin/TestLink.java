@@ -29,6 +29,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
@@ -49,6 +50,8 @@ final class TestLink implements AutoCloseable {
     /** The group given to the OriginService: the link's own, or a separate one (origin work then changes threads). */
     final EventLoopGroup originGroup;
     final OriginService service;
+    /** Where the service's FetchStats count. */
+    final PrometheusRegistry registry = new PrometheusRegistry();
     private final Channel server;
     private final Channel client;
 
@@ -59,7 +62,7 @@ final class TestLink implements AutoCloseable {
     TestLink(OriginConfig config, boolean separateOriginGroup) throws InterruptedException {
         group = Transports.group(2, "test-link");
         originGroup = separateOriginGroup ? Transports.group(2, "test-origin-io") : group;
-        service = new OriginService(config, originGroup);
+        service = new OriginService(config, originGroup, new FetchStats(registry));
         server = new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
