@@ -68,6 +68,9 @@ curl -s http://127.0.0.1:$((P+91))/metrics > "$W/cmetrics.txt"
 grep -q 'vpc_connector_fetches_total{outcome="ok"} 2' "$W/cmetrics.txt" || fail "connector metrics: $(grep vpc_connector_fetches "$W/cmetrics.txt")"
 grep -q 'vpc_connector_responses_total{status_code="200"} 2' "$W/cmetrics.txt" || fail "connector metrics: responses by code"
 pass "connector /metrics counts fetches by outcome and responses by status code"
+$EDGE tunnel list --api $API > "$W/tl.txt"
+grep -Eq "^$TID +t1 +20[0-9-]+T[0-9:]+Z +healthy +4x[^ ,]+\$" "$W/tl.txt" || fail "tunnel list: $(cat "$W/tl.txt")"
+pass "tunnel list: created, status and links per edge (4x…)"
 
 # scripts/loadtest.sh against this setup: success, errors counted by code (wrk), and h2c
 lt() { VPC_GATEWAY_TOKEN=$GW timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 127.0.0.1:$((P+87)) --url http://api.internal/lt \

@@ -55,15 +55,40 @@ public final class TunnelCommand {
             if (json) {
                 o.print(list);
             } else {
-                o.out().printf("%-36s  %-9s  %s%n", "ID", "STATUS", "NAME");
+                int nameWidth = 4;
                 for (JsonNode t : list) {
-                    o.out().printf("%-36s  %-9s  %s%n", t.path("id").asString(), t.path("status").asString(),
-                            t.path("name").asString());
+                    nameWidth = Math.max(nameWidth, t.path("name").asString().length());
+                }
+                String row = "%-36s  %-" + nameWidth + "s  %-20s  %-8s  %s%n";
+                o.out().printf(row, "ID", "NAME", "CREATED", "STATUS", "CONNECTIONS");
+                for (JsonNode t : list) {
+                    o.out().printf(row, t.path("id").asString(), t.path("name").asString(), toSeconds(t.path("created_at").asString()),
+                            t.path("status").asString(), connections(t.path("connections")));
                 }
                 o.out().flush();
             }
             return 0;
         });
+    }
+
+    /** An API time to the second, as cloudflared lists it; as it came when it is not one. */
+    static String toSeconds(String time) {
+        try {
+            return java.time.Instant.parse(time).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        } catch (java.time.format.DateTimeParseException e) {
+            return time;
+        }
+    }
+
+    /** A tunnel's live links as cloudflared lists them: how many per edge, "2xedge-a, 1xedge-b"; empty without links. */
+    static String connections(JsonNode links) {
+        java.util.Map<String, Integer> perEdge = new java.util.TreeMap<>();
+        for (JsonNode l : links) {
+            perEdge.merge(l.path("colo_name").asString(), 1, Integer::sum);
+        }
+        StringBuilder sb = new StringBuilder();
+        perEdge.forEach((edge, n) -> sb.append(sb.length() == 0 ? "" : ", ").append(n).append('x').append(edge));
+        return sb.toString();
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a tunnel.")

@@ -62,6 +62,15 @@ class CliTest {
     }
 
     @Test
+    void tunnelListShowsLinksPerEdgeAsCloudflaredDoes() throws Exception {
+        tools.jackson.databind.JsonNode links = ApiFixture.JSON.readTree("[{\"colo_name\":\"edge-b\"},"
+                + "{\"colo_name\":\"edge-a\"},{\"colo_name\":\"edge-b\"}]");
+        assertEquals("1xedge-a, 2xedge-b", TunnelCommand.connections(links));
+        assertEquals("", TunnelCommand.connections(ApiFixture.JSON.readTree("[]")));
+        assertEquals("2026-12-04T22:30:01Z", TunnelCommand.toSeconds("2026-12-04T22:30:01.123456Z"));
+    }
+
+    @Test
     void tunnelServiceRouteTokenAndWorkerCommands() throws Exception {
         Run c = admin("tunnel", "create", "office");
         assertEquals(0, c.code(), c.err());
@@ -70,7 +79,9 @@ class CliTest {
         assertEquals(UUID.fromString(id), TunnelToken.decode(token).tunnelId());
         Run t = admin("tunnel", "token", id);
         assertEquals(token, t.out().trim());
-        assertTrue(admin("tunnel", "list").out().contains(id));
+        String[] listed = admin("tunnel", "list").out().split("\n");
+        assertTrue(listed[0].matches("ID +NAME +CREATED +STATUS +CONNECTIONS"), listed[0]);
+        assertTrue(listed[1].matches(id + "  office  \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ  inactive *"), listed[1]);
         assertTrue(admin("tunnel", "get", id).out().contains("\"office\""));
         assertEquals(0, admin("tunnel", "connections", id).code());
 
