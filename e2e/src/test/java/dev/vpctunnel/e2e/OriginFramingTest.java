@@ -90,6 +90,8 @@ class OriginFramingTest {
                     case "/extra" -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokX"; // one byte too many
                     case "/head-body" -> "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"; // a body after HEAD
                     case "/not-modified" -> "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\nhello";
+                    case "/cl-and-te" -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "3\r\nabc\r\n0\r\n\r\n";
                     case "/bare-lf" -> "HTTP/1.1 200 OK\nContent-Length: 2\nX-Lf: yes\n\nlf";
                     case "/status-099" -> "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n";
                     case "/status-1000" -> "HTTP/1.1 1000 Odd\r\nContent-Length: 0\r\n\r\n";
@@ -178,6 +180,15 @@ class OriginFramingTest {
             assertEquals("stream_reset", r.header("cf-vpc-error"), path);
         }
         assertNextFetchesAreClean("-status");
+    }
+
+    @Test
+    void chunkedWinsOverContentLengthAsGoReadsIt() throws Exception {
+        RawHttp.Response r = fetch("GET", "/cl-and-te");
+        assertEquals(200, r.status(), r.text());
+        assertEquals("abc", r.text());
+        assertEquals(null, r.header("content-length"), "the Content-Length the chunks overrode is not passed on");
+        assertNextFetchesAreClean("-cl-te");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -22,7 +23,10 @@ import java.util.function.BooleanSupplier;
  * {@link #clean()} says whether anything beyond the last response is buffered (a HEAD, 204 or 304 answered with a
  * body, one byte more than Content-Length), in which case the connection must not be reused: the next request
  * would be answered with those bytes first. Response lines may end in a bare LF (RFC 9112 2.2 allows accepting it;
- * Go's client, and so cloudflared, does), unlike the requests the gateway accepts.
+ * Go's client, and so cloudflared, does), unlike the requests the gateway accepts. A response with both
+ * Transfer-Encoding: chunked and Content-Length is read by its chunks without the Content-Length, as Go's client
+ * reads it (Netty 4.2 refuses it), and its connection is not reused (RFC 9112 6.3: it may be a response-splitting
+ * attempt).
  */
 final class OriginCodec extends CombinedChannelDuplexHandler<OriginCodec.Decoder, OriginCodec.Encoder> {
     OriginCodec(int maxInitialLine, int maxHeaderSize, int maxChunk, BooleanSupplier idle) {
@@ -39,7 +43,7 @@ final class OriginCodec extends CombinedChannelDuplexHandler<OriginCodec.Decoder
     static final class Decoder extends HttpResponseDecoder {
         private final BooleanSupplier idle;
         private boolean head;
-        /** The decoder met bytes it could not read: from then on it drops all it gets. */
+        /** The decoder met bytes it could not read (from then on it drops all it gets), or framing not to trust. */
         private boolean broken;
 
         Decoder(HttpDecoderConfig config, BooleanSupplier idle) {
@@ -70,6 +74,13 @@ final class OriginCodec extends CombinedChannelDuplexHandler<OriginCodec.Decoder
                     broken = true;
                 }
             }
+        }
+
+        @Override
+        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+            message.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+            clearContentLength();
+            broken = true; // read this response, then close the connection
         }
 
         @Override
