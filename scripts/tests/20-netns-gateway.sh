@@ -122,6 +122,8 @@ for ns in $NS_C1 $NS_C2; do
   # 10.250.99.0/24 is routed to the LAN host, which does not forward: a blackhole (SYNs vanish, no ICMP).
   ip -n "$ns" route add 10.250.99.0/24 via 10.250.2.1
   mkdir -p /etc/netns/$ns && echo "nameserver 10.250.2.53" > /etc/netns/$ns/resolv.conf
+  # `ip netns exec` binds these over /etc/hosts: the connector host's own names (edited in place by a case below)
+  printf '127.0.0.1 localhost\n10.250.2.11 hosts.internal\n' > /etc/netns/$ns/hosts
 done
 # Origin and DNS addresses on the LAN host.
 for a in 10 11 12 13 14 17 18 40 53 54; do ip -n $NS_LAN addr add 10.250.2.$a/32 dev br0; done
@@ -257,6 +259,7 @@ svc TLS "{\"type\":\"http\",\"name\":\"tls\",\"https_port\":8443,\"host\":{\"ipv
 svc BADTLS "{\"type\":\"http\",\"name\":\"badtls\",\"https_port\":8443,\"host\":{\"ipv4\":\"10.250.2.14\",\"network\":{\"tunnel_id\":\"$T1\"}}}"
 svc DNS2 "{\"type\":\"http\",\"name\":\"app-dns2\",\"host\":{\"hostname\":\"app.internal\",\"resolver_network\":{\"tunnel_id\":\"$T1\",\"resolver_ips\":[\"10.250.2.54\"]}}}"
 svc DNSSYS "{\"type\":\"http\",\"name\":\"app-sys\",\"host\":{\"hostname\":\"app.internal\",\"resolver_network\":{\"tunnel_id\":\"$T1\"}}}"
+svc HOSTS "{\"type\":\"http\",\"name\":\"hosts\",\"host\":{\"hostname\":\"hosts.internal\",\"resolver_network\":{\"tunnel_id\":\"$T1\"}}}"
 svc V6 "{\"type\":\"http\",\"name\":\"v6\",\"http_port\":8080,\"host\":{\"ipv6\":\"fd00:250::10\",\"network\":{\"tunnel_id\":\"$T1\"}}}"
 svc V6NAME "{\"type\":\"http\",\"name\":\"v6name\",\"http_port\":8080,\"host\":{\"hostname\":\"v6.internal\",\"resolver_network\":{\"tunnel_id\":\"$T1\"}}}"
 svc DUAL "{\"type\":\"http\",\"name\":\"dual\",\"http_port\":8080,\"host\":{\"ipv4\":\"10.250.99.1\",\"ipv6\":\"fd00:250::10\",\"network\":{\"tunnel_id\":\"$T1\"}}}"
@@ -291,6 +294,7 @@ cat > "$WORK/wrangler.jsonc" <<EOF
     { "binding": "BADTLS", "service_id": "$SVC_BADTLS", "remote": true },
     { "binding": "DNS2", "service_id": "$SVC_DNS2", "remote": true },
     { "binding": "DNSSYS", "service_id": "$SVC_DNSSYS", "remote": true },
+    { "binding": "HOSTS", "service_id": "$SVC_HOSTS", "remote": true },
     { "binding": "V6", "service_id": "$SVC_V6", "remote": true },
     { "binding": "V6NAME", "service_id": "$SVC_V6NAME", "remote": true },
     { "binding": "DUAL", "service_id": "$SVC_DUAL", "remote": true },
@@ -436,6 +440,14 @@ check "service hostname: resolver_ips (DNS #2) answer used, default http port 80
 fetch DNSSYS http://app.internal/r
 check "service hostname: no resolver_ips -> connector's system resolver (DNS #1)" status=200 json.id=dns1-answer \
   json.local=10.250.2.11:80
+fetch HOSTS http://hosts.internal/h
+check "service hostname in the connector host's /etc/hosts (no resolver_ips)" status=200 json.id=dns1-answer \
+  json.local=10.250.2.11:80
+printf '127.0.0.1 localhost\n10.250.2.12 hosts.internal\n' > /etc/netns/$NS_C1/hosts  # in place: the bind mount follows
+sleep 6
+fetch HOSTS http://hosts.internal/h
+check "/etc/hosts edited on the connector host: the new address is used within 5 s, as cloudflared" status=200 \
+  json.id=dns2-answer json.local=10.250.2.12:80
 fetch V6 http://v6.internal:1234/six
 check "service IPv6: routed to [fd00:250::10]:8080" status=200 json.id=v6 json.local=[fd00:250::10]:8080 \
   json.peer=fd00:250::2 json.host=v6.internal

@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -29,12 +30,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * resolvers of that set; resolvers are created once and reused, never per request. A and AAAA, TTLs honoured.
  * At most {@link #MAX_RESOLVER_SETS} sets are kept, least recently used out first: an evicted set's resolvers are
  * closed (once the queries already running on them ended) and its caches cleared; using it again starts afresh.
+ * The hosts file is read again at most every {@link #HOSTS_FILE_REFRESH_NANOS} (Netty reads it once unless told), so an
+ * operator's edit takes effect as it does for cloudflared, whose Go resolver checks the file every 5 s.
  */
 public final class OriginResolver implements AutoCloseable {
     static final long DEFAULT_QUERY_TIMEOUT_MS = 5_000;
     private static final String TIMED_OUT = "DNS query timed out";
     /** Distinct resolver sets kept; each has a cache and one resolver per event loop. */
     static final int MAX_RESOLVER_SETS = 256;
+    static final String HOSTS_FILE_REFRESH_PROPERTY = "io.netty.hostsFileRefreshInterval";
+    static final long HOSTS_FILE_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    static {
+        // Netty's only knob for it: read once, when its default hosts-file resolver is first used (after this class).
+        if (System.getProperty(HOSTS_FILE_REFRESH_PROPERTY) == null) {
+            System.setProperty(HOSTS_FILE_REFRESH_PROPERTY, Long.toString(HOSTS_FILE_REFRESH_NANOS));
+        }
+    }
 
     /** Resolver sets, least recently used first. Guarded by itself; resolve is called from several event loops. */
     private final LinkedHashMap<List<InetSocketAddress>, ResolverSet> sets = new LinkedHashMap<>(16, 0.75f, true);
