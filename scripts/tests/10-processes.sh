@@ -163,6 +163,19 @@ code=$(net http://127.0.0.1:$((P+1))/after-delete)
 [ "$code" = 403 ] && grep -qi "cf-vpc-error: binding_not_found" "$W/nh.txt" || fail "fetch after the tunnel was deleted: got $code"
 pass "tunnel delete: links closed at once, its connector exits $rc ('unknown tunnel'), the binding answers binding_not_found"
 
+# A second SIGTERM during the drain stops the connector at once, as cloudflared's does (Ctrl-C twice)
+$CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) > "$W/conn3.log" 2>&1 &
+C3=$!; PIDS+=($C3)
+for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready && break; sleep 0.2; done
+fetch http://api.internal/slow3 > /dev/null & F3=$!
+sleep 1
+kill -TERM $C3; sleep 0.3; t0=$(date +%s%N); kill -TERM $C3
+rc=0; wait $C3 || rc=$?; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $F3 || true
+[ $rc -eq 1 ] && [ $ms -lt 1500 ] || fail "second SIGTERM: exit $rc after $ms ms (the slow fetch had 1.7 s to go)"
+grep -q "received again" "$W/conn3.log" || fail "second SIGTERM not logged: $(tail -3 "$W/conn3.log")"
+pass "connector: a second SIGTERM during the drain stops it at once (exit 1 after $ms ms)"
+
 # SIGTERM on the edge with a slow fetch in flight: /ready turns 503 at once, the fetch finishes, the edge exits 0
 $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) > "$W/conn2.log" 2>&1 &
 PIDS+=($!)

@@ -91,7 +91,7 @@ final class ConfigFile {
         }
         List<String> warnings = new ArrayList<>();
         String token = root.has("token") ? scalar(root, "token") : null;
-        Path tokenFile = root.has("token-file") ? readableFile(root, "token-file") : null;
+        Path tokenFile = root.has("token-file") ? path(root, "token-file") : null;
         if (token != null && tokenFile != null) {
             throw fail("token", "set token-file or token, not both");
         }
@@ -100,7 +100,7 @@ final class ConfigFile {
                     + " the tunnel; prefer token-file (chmod 600) or the environment variable TUNNEL_TOKEN"
                     + (readableByOthers(file) ? "; and this file is readable by other users: chmod 600 " + file : ""));
         }
-        return new Values(edges(root), root.has("edge-ca") ? readableFile(root, "edge-ca") : null,
+        return new Values(edges(root), root.has("edge-ca") ? path(root, "edge-ca") : null,
                 root.has("ha-connections") ? integer(root, "ha-connections", 1, 64) : null,
                 paths(root, "origin-ca"), cidrs(root, "allow"), cidrs(root, "deny"), metricsListen(root),
                 duration(root, "grace-period"), duration(root, "heartbeat-interval"),
@@ -216,25 +216,25 @@ final class ConfigFile {
         return v;
     }
 
-    private Path readableFile(JsonNode root, String key) {
-        return readable(key, scalar(root, key));
+    /**
+     * A file key's value, resolved against the config file's directory. Not checked here: a flag or the environment
+     * may override it, and only the file actually used is read (refusals then name this file and the key).
+     */
+    private Path path(JsonNode root, String key) {
+        return dir.resolve(scalar(root, key)).normalize();
     }
 
     private List<Path> paths(JsonNode root, String key) {
         List<Path> out = new ArrayList<>();
         for (String s : list(root, key)) {
-            out.add(readable(key, s));
+            out.add(dir.resolve(s).normalize());
         }
         return out;
     }
 
-    /** {@code value} resolved against the config file's directory; it must be a readable regular file. */
-    private Path readable(String key, String value) {
-        Path p = dir.resolve(value).normalize();
-        if (InputFiles.problem(p) != null) {
-            throw fail(key, "file not found or not readable: " + p);
-        }
-        return p;
+    /** How refusals about the file named by {@code key} of {@code configFile} start: "FILE: key 'K'". */
+    static String label(Path configFile, String key) {
+        return configFile + ": key '" + key + "'";
     }
 
     static boolean readableByOthers(Path f) {

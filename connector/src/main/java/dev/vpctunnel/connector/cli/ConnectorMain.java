@@ -14,6 +14,17 @@ public final class ConnectorMain {
         System.exit(new CommandLine(new ConnectorMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("connector")).execute(args));
     }
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** As cloudflared's "version" subcommand; the same line as --version. */
+    @Command(name = "version", description = "Print the version.")
+    int version() {
+        spec.commandLine().getOut().println(new Version().getVersion()[0]);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {

@@ -81,15 +81,15 @@ public final class RunCommand implements Callable<Integer> {
             s = RunSettings.resolve(this, System.getenv(TokenSource.ENV));
             Logs.configure(s.logFormat(), s.logLevel());
             s.warnings().forEach(LOG::warning);
-            t = TokenSource.resolve(s.token(), s.tokenFile(), System.getenv(TokenSource.ENV));
-            linkConfig = new LinkConfig(t, s.edges(), LinkTls.client(Pki.readCertificates(s.edgeCa(), "--edge-ca")), s.haConnections(),
+            t = TokenSource.resolve(s.token(), s.tokenFile(), s.tokenFileLabel(), System.getenv(TokenSource.ENV));
+            linkConfig = new LinkConfig(t, s.edges(), LinkTls.client(Pki.readCertificates(s.edgeCa(), s.edgeCaLabel())), s.haConnections(),
                     UUID.randomUUID().toString(), BuildInfo.VERSION, s.heartbeatInterval(), s.heartbeatTimeout(),
                     Duration.ofSeconds(10), LinkHeaders.MAX_CONCURRENT_STREAMS);
         } catch (IllegalArgumentException e) {
-            System.err.println("connector: " + e.getMessage());
+            Logs.fatal("connector", e.getMessage());
             return 2;
         } catch (javax.net.ssl.SSLException e) {
-            System.err.println("connector: --edge-ca: cannot use it: " + e.getMessage());
+            Logs.fatal("connector", "--edge-ca: cannot use it: " + e.getMessage());
             return 2;
         }
         Duration grace = s.gracePeriod();
@@ -101,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
         try {
             origins = new OriginService(new OriginConfig(s.originCas(), s.allow(), s.deny()), group, new FetchStats(registry));
         } catch (IllegalArgumentException e) {
-            System.err.println("connector: " + e.getMessage());
+            Logs.fatal("connector", e.getMessage());
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             return 2;
         }
@@ -118,7 +118,7 @@ public final class RunCommand implements Callable<Integer> {
             } catch (Exception e) { // BindException and the like come out of Netty's sync() undeclared
                 String why = e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getMessage().replaceFirst("^bind\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", ""); // Netty's native prefix
-                System.err.println("connector: --metrics-listen " + metricsListen + ": cannot listen: " + why);
+                Logs.fatal("connector", "--metrics-listen " + metricsListen + ": cannot listen: " + why);
                 origins.close();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 return 2;
@@ -131,7 +131,7 @@ public final class RunCommand implements Callable<Integer> {
         shutdown.await();
         int code = 0;
         if (links.permanentFailure().isDone()) {
-            System.err.println("connector: the edge refused this connector permanently: " + links.permanentFailure().getNow(""));
+            Logs.fatal("connector", "the edge refused this connector permanently: " + links.permanentFailure().getNow(""));
             links.stop();
             code = 1;
         } else {

@@ -1,6 +1,7 @@
 package dev.vpctunnel.connector.cli;
 
 import dev.vpctunnel.connector.policy.CidrPolicy;
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.core.link.Durations;
 import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.net.Transports;
@@ -15,9 +16,11 @@ import java.util.logging.Level;
 /**
  * What {@code connector run} runs with: the flags, else the config file, else the defaults. A list given on the
  * command line replaces the file's list. The token: --token, --token-file, TUNNEL_TOKEN, then the file's
- * token-file or token. Validated eagerly; the token itself is read later (after logging is set up).
+ * token-file or token. Validated eagerly; the token itself is read later (after logging is set up). The labels
+ * start the refusals about a file: its flag, or the config file and its key.
  */
-record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, Path edgeCa, int haConnections,
+record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<InetSocketAddress> edges, Path edgeCa,
+                   String edgeCaLabel, int haConnections,
                    List<Path> originCas, List<String> allow, List<String> deny, String metricsListen,
                    Duration gracePeriod, Duration heartbeatInterval, Duration heartbeatTimeout, int threads,
                    Level logLevel, Logs.Format logFormat, List<String> warnings) {
@@ -30,10 +33,13 @@ record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, 
     static RunSettings resolve(RunCommand cmd, String env) {
         ConfigFile.Values f = cmd.configFile == null ? ConfigFile.Values.EMPTY : ConfigFile.load(cmd.configFile);
         String token = cmd.token;
-        Path tokenFile = cmd.tokenFile;
+        // An empty TUNNEL_TOKEN_FILE (compose files often set one) is no token file, as for cloudflared.
+        Path tokenFile = cmd.tokenFile == null || cmd.tokenFile.toString().isBlank() ? null : cmd.tokenFile;
+        String tokenFileLabel = "--token-file";
         if (token == null && tokenFile == null && (env == null || env.isBlank())) {
             token = f.token();
             tokenFile = f.tokenFile();
+            tokenFileLabel = ConfigFile.label(cmd.configFile, "token-file");
         }
         List<InetSocketAddress> edges = new ArrayList<>();
         for (String e : cmd.edges) {
@@ -46,6 +52,7 @@ record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, 
             throw new IllegalArgumentException("--edge HOST:PORT is required (or 'edges:' in the --config file)");
         }
         Path edgeCa = first(cmd.edgeCa, f.edgeCa());
+        String edgeCaLabel = cmd.edgeCa != null ? "--edge-ca" : ConfigFile.label(cmd.configFile, "edge-ca");
         if (edgeCa == null) {
             throw new IllegalArgumentException("--edge-ca FILE is required (the edge's DIR/edge-ca.pem; or 'edge-ca:' in the --config file)");
         }
@@ -54,8 +61,17 @@ record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, 
             throw new IllegalArgumentException("--ha-connections: must be 1-64, got " + ha);
         }
         int threads = first(cmd.threads, f.threads(), 0);
-        if (threads < 0) {
-            throw new IllegalArgumentException("--threads: must not be negative, got " + threads);
+        if (threads < 0 || threads > 1024) {
+            throw new IllegalArgumentException("--threads: must be 0-1024 (0: one per core), got " + threads);
+        }
+        List<Path> originCas = List.copyOf(cmd.originCas.isEmpty() ? f.originCas() : cmd.originCas);
+        if (cmd.originCas.isEmpty()) {
+            for (Path p : originCas) {
+                String problem = InputFiles.problem(p);
+                if (problem != null) {
+                    throw new IllegalArgumentException(ConfigFile.label(cmd.configFile, "origin-ca") + " " + p + ": " + problem);
+                }
+            }
         }
         List<String> allow = cidrs(cmd.allow, "--allow", f.allow());
         List<String> deny = cidrs(cmd.deny, "--deny", f.deny());
@@ -68,8 +84,8 @@ record RunSettings(String token, Path tokenFile, List<InetSocketAddress> edges, 
         if (hbTimeout.compareTo(hbInterval) <= 0) {
             throw heartbeatRefusal(cmd, f, hbInterval, hbTimeout);
         }
-        return new RunSettings(token, tokenFile, List.copyOf(edges), edgeCa, ha,
-                List.copyOf(cmd.originCas.isEmpty() ? f.originCas() : cmd.originCas), allow, deny, metrics,
+        return new RunSettings(token, tokenFile, tokenFileLabel, List.copyOf(edges), edgeCa, edgeCaLabel, ha,
+                originCas, allow, deny, metrics,
                 duration(cmd.gracePeriod, "--grace-period", f.gracePeriod(), DEFAULT_GRACE),
                 hbInterval, hbTimeout,
                 threads,

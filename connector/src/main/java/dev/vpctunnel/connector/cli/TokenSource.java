@@ -15,14 +15,19 @@ final class TokenSource {
     }
 
     static TunnelToken resolve(String token, Path tokenFile, String env) {
+        return resolve(token, tokenFile, "--token-file", env);
+    }
+
+    /** {@code tokenFileLabel}: how refusals about the token file start ("--token-file", or the config file's key). */
+    static TunnelToken resolve(String token, Path tokenFile, String tokenFileLabel, String env) {
         String raw;
         String from;
         if (token != null) {
             raw = token;
             from = "--token";
         } else if (tokenFile != null) {
-            raw = readFile(tokenFile);
-            from = "--token-file " + tokenFile;
+            raw = readFile(tokenFile, tokenFileLabel);
+            from = InputFiles.name(tokenFile, tokenFileLabel);
         } else if (env != null && !env.isBlank()) {
             raw = env;
             from = "the environment variable " + ENV;
@@ -37,8 +42,8 @@ final class TokenSource {
         }
     }
 
-    private static String readFile(Path f) {
-        String token = InputFiles.read(f, "--token-file", InputFiles.TEXT_MAX);
+    private static String readFile(Path f, String label) {
+        String token = InputFiles.read(f, label, InputFiles.TEXT_MAX);
         if (ConfigFile.readableByOthers(f)) { // false when permissions are unknown on this file system
             LOG.warning(() -> "token file " + f + " is readable by other users; restrict it: chmod 600 " + f);
         }

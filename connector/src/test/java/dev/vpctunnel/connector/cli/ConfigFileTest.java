@@ -143,12 +143,10 @@ class ConfigFileTest {
             edges: []                      | key 'edges': is an empty list (remove the key or give it values)
             edges: [{a: 1}]                | key 'edges': item 1 must be a single non-empty value
             edges:                         | key 'edges': has no value (remove the key or give it one)
-            edge-ca: missing.pem           | key 'edge-ca': file not found or not readable: DIR/missing.pem
             edge-ca: [edge-ca.pem]         | key 'edge-ca': expected a single value, got a list
             ha-connections: 0              | key 'ha-connections': must be 1-64, got 0
             ha-connections: four           | key 'ha-connections': expected a whole number, got 'four'
             ha-connections: 2.5            | key 'ha-connections': expected a whole number, got '2.5'
-            origin-ca: [origin1.pem, x.pem] | key 'origin-ca': file not found or not readable: DIR/x.pem
             allow: [10.0.0.0/33]           | key 'allow': invalid CIDR '10.0.0.0/33': prefix length must be 0-32
             deny: [intranet]               | key 'deny': invalid CIDR 'intranet': not an IP address
             metrics-listen: localhost      | key 'metrics-listen': expected HOST:PORT, got 'localhost'
@@ -159,7 +157,6 @@ class ConfigFileTest {
             threads: -1                    | key 'threads': must be 0-1024, got -1
             log-level: loud                | key 'log-level': log level must be one of debug, info, warn, error; got 'loud'
             log-format: xml                | key 'log-format': log format must be text or json; got 'xml'
-            token-file: nope               | key 'token-file': file not found or not readable: DIR/nope
             token: ''                      | key 'token': is empty
             """)
     void badValuesAreRefusedWithFileKeyAndReason(String yaml, String expected) {

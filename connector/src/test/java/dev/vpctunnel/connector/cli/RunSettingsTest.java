@@ -76,6 +76,31 @@ class RunSettingsTest {
         assertEquals(Logs.Format.JSON, s.logFormat());
         assertEquals(dir.resolve("file-token"), s.tokenFile());
         assertNull(s.token());
+        assertEquals(config + ": key 'token-file'", s.tokenFileLabel());
+        assertEquals(config + ": key 'edge-ca'", s.edgeCaLabel());
+    }
+
+    @Test
+    void fileKeysAFlagOrTheEnvironmentOverridesAreNotRead() throws IOException {
+        // The shipped unit's user cannot read a root-only token file the yaml names: --token-file or TUNNEL_TOKEN wins.
+        Files.writeString(config, "edges: [e:1]\nedge-ca: /nonexistent/ca.pem\ntoken-file: /nonexistent/token\n"
+                + "origin-ca: /nonexistent/o.pem\n");
+        RunSettings s = settings(null, "--config", config.toString(), "--token-file", "flag-token", "--edge-ca", "ca.pem",
+                "--origin-ca", "o.pem");
+        assertEquals(Path.of("flag-token"), s.tokenFile());
+        assertEquals("--token-file", s.tokenFileLabel());
+        assertEquals("--edge-ca", s.edgeCaLabel());
+        assertNull(settings("from-env", "--config", config.toString(), "--edge-ca", "ca.pem", "--origin-ca", "o.pem").tokenFile());
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> settings("from-env", "--config", config.toString(), "--edge-ca", "ca.pem")).getMessage();
+        assertTrue(m.startsWith(config + ": key 'origin-ca' /nonexistent/o.pem: "), m);
+    }
+
+    @Test
+    void anEmptyTokenFileSettingIsNoTokenFile() {
+        // TUNNEL_TOKEN_FILE= (compose files set it empty) reaches --token-file as "": TUNNEL_TOKEN is used, as cloudflared does
+        RunSettings s = settings("from-env", "--edge", "e:1", "--edge-ca", "ca.pem", "--token-file", "");
+        assertNull(s.tokenFile());
     }
 
     @Test
@@ -157,6 +182,7 @@ class RunSettingsTest {
         cases.add(new String[] {"--metrics-listen", "x", "--metrics-listen: expected HOST:PORT, got 'x'"});
         cases.add(new String[] {"--log-level", "loud", "log level must be one of debug, info, warn, error; got 'loud'"});
         cases.add(new String[] {"--edge", "nohost", "--edge: expected HOST:PORT, got 'nohost'"});
+        cases.add(new String[] {"--threads", "100000", "--threads: must be 0-1024 (0: one per core), got 100000"});
         for (String[] c : cases) {
             List<String> args = new ArrayList<>(List.of("--edge", "e:1", "--edge-ca", "ca.pem"));
             args.add(c[0]);
@@ -244,6 +270,16 @@ class RunSettingsTest {
         String m = assertThrows(IllegalArgumentException.class,
                 () -> settings(null, "--config", config.toString(), "--grace-period", "5s")).getMessage();
         assertEquals(config + ": key 'grace-period': expected a duration like 30s, 500ms or 2m, got 'soon'", m);
+    }
+
+    @Test
+    void versionSubcommandPrintsWhatVersionFlagPrints() {
+        StringWriter a = new StringWriter();
+        StringWriter b = new StringWriter();
+        assertEquals(0, new CommandLine(new ConnectorMain()).setOut(new PrintWriter(a)).execute("version"));
+        assertEquals(0, new CommandLine(new ConnectorMain()).setOut(new PrintWriter(b)).execute("--version"));
+        assertTrue(a.toString().startsWith("connector "), a.toString());
+        assertEquals(b.toString(), a.toString());
     }
 
     @Test

@@ -41,7 +41,23 @@ public final class Logs {
         };
     }
 
+    /** The format {@link #configure} set up; null before. */
+    private static volatile Format configured;
+
+    /**
+     * Why the process stops, on stderr: "PROGRAM: MESSAGE" as the CLI's other refusals, or one JSON log object once
+     * logging is set up as JSON (an operator's log collector then reads every line).
+     */
+    public static void fatal(String program, String message) {
+        if (configured == Format.JSON) {
+            Logger.getLogger("dev.vpctunnel." + program.replace(' ', '.')).severe(message);
+        } else {
+            System.err.println(program + ": " + message);
+        }
+    }
+
     public static void configure(Format format, Level level) {
+        configured = format;
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
         Handler h = new StderrHandler();

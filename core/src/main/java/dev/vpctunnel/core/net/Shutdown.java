@@ -4,7 +4,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
-/** SIGTERM and SIGINT start a graceful drain once; the process then exits with the drain's status (0). */
+/**
+ * SIGTERM and SIGINT start a graceful drain once; the process then exits with the drain's status (0). A second signal
+ * during the drain stops the process at once (exit 1), as cloudflared's second SIGINT/SIGTERM does: an operator
+ * who pressed Ctrl-C twice does not wait out the grace period.
+ */
 public final class Shutdown {
     private static final Logger LOG = Logger.getLogger(Shutdown.class.getName());
     private final CountDownLatch requested = new CountDownLatch(1);
@@ -14,8 +18,11 @@ public final class Shutdown {
         for (String name : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                 if (once.compareAndSet(false, true)) {
-                    LOG.info(() -> "SIG" + name + " received, draining");
+                    LOG.info(() -> "SIG" + name + " received, draining (send it again to stop at once)");
                     requested.countDown();
+                } else {
+                    LOG.warning(() -> "SIG" + name + " received again: stopping now, without waiting for streams in flight");
+                    Runtime.getRuntime().halt(1);
                 }
             });
         }

@@ -202,7 +202,7 @@ public final class Pki {
                     out.add(new JcaX509CertificateConverter().getCertificate(h));
                 }
             }
-        } catch (GeneralSecurityException | RuntimeException e) {
+        } catch (GeneralSecurityException | IOException | RuntimeException e) { // IOException: BC's "problem parsing cert"
             throw new IOException(source + ": not a valid PEM certificate: " + e.getMessage(), e);
         }
         if (out.isEmpty()) {

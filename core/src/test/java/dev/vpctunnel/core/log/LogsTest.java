@@ -61,4 +61,17 @@ class LogsTest {
         assertEquals(1, out.lines().count(), out);
         assertTrue(out.contains("\"level\":\"WARN\",\"logger\":\"X\",\"msg\":\"say \\\"this\\\"\"}"), out);
     }
+
+    @Test
+    void whyTheProcessStopsIsOneJsonObjectOnceLogsAreJson() {
+        Logs.configure(Logs.Format.TEXT, Level.INFO);
+        Logs.fatal("connector", "the edge refused this connector permanently: unknown tunnel");
+        assertEquals("connector: the edge refused this connector permanently: unknown tunnel\n", out());
+        buf.reset();
+        Logs.configure(Logs.Format.JSON, Level.INFO);
+        Logs.fatal("edge serve", "cannot listen: address in use");
+        String out = out();
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.startsWith("{") && out.contains("\"msg\":\"cannot listen: address in use\"}"), out);
+    }
 }

@@ -66,4 +66,16 @@ class PkiTest {
         IOException e = assertThrows(IOException.class, () -> Pki.readCertificates(f));
         assertTrue(e.getMessage().equals(f + ": no PEM certificate found"), e.getMessage());
     }
+
+    @Test
+    void aTruncatedCertificateIsRefusedNamingTheFile() throws IOException {
+        Pki.Issued a = Pki.newCa("t", java.time.Duration.ofDays(1));
+        String pem = Pki.toPem(a.certificate());
+        Path f = dir.resolve("cut.pem");
+        String[] lines = pem.split("\n");
+        // keep the BEGIN/END lines, drop most of the base64 body
+        Files.writeString(f, lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n" + lines[lines.length - 1] + "\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pki.readCertificates(f, "--edge-ca"));
+        assertTrue(e.getMessage().startsWith("--edge-ca " + f + ": not a valid PEM certificate: "), e.getMessage());
+    }
 }

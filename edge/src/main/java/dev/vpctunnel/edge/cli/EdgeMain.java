@@ -17,6 +17,17 @@ public final class EdgeMain {
         System.exit(new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge")).execute(args));
     }
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** As cloudflared's "version" subcommand; the same line as --version. */
+    @Command(name = "version", description = "Print the version.")
+    int version() {
+        spec.commandLine().getOut().println(new Version().getVersion()[0]);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {

@@ -100,7 +100,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         Path certFile = data.resolve(InitCommand.CERT);
         Path keyFile = data.resolve(InitCommand.KEY);
         if (!Files.isRegularFile(certFile) || !Files.isRegularFile(keyFile)) {
-            System.err.println("edge serve: " + data + " is not an initialised data directory; run 'edge init --data " + data + "' first");
+            Logs.fatal("edge serve", data + " is not an initialised data directory; run 'edge init --data " + data + "' first");
             return 2;
         }
         List<X509Certificate> chain = Pki.readCertificates(certFile);
@@ -112,14 +112,14 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         } catch (java.sql.SQLException | RuntimeException e) {
             String why = e.getMessage() != null && e.getMessage().contains("already in use")
                     ? "the directory in " + data + " is in use by another edge process" : String.valueOf(e.getMessage());
-            System.err.println("edge serve: cannot open the directory store: " + why.lines().findFirst().orElse(why));
+            Logs.fatal("edge serve", "cannot open the directory store: " + why.lines().findFirst().orElse(why));
             return 2;
         }
         try {
             return serve(directory, shutdown, grace, hbInterval, hbTimeout, originConnect, originTls, tunnelAddr, apiAddr,
                     gatewayAddr, metricsAddr, key, chain);
         } catch (io.netty.channel.ChannelException | java.io.IOException e) {
-            System.err.println("edge serve: cannot listen: " + e.getMessage());
+            Logs.fatal("edge serve", "cannot listen: " + e.getMessage());
             directory.close();
             return 2;
         }

@@ -62,6 +62,14 @@ class CliTest {
     }
 
     @Test
+    void versionSubcommandPrintsWhatVersionFlagPrints() {
+        Run v = run("version");
+        assertEquals(0, v.code(), v.err());
+        assertTrue(v.out().startsWith("edge "), v.out());
+        assertEquals(run("--version").out(), v.out());
+    }
+
+    @Test
     void tunnelListShowsLinksPerEdgeAsCloudflaredDoes() throws Exception {
         tools.jackson.databind.JsonNode links = ApiFixture.JSON.readTree("[{\"colo_name\":\"edge-b\"},"
                 + "{\"colo_name\":\"edge-a\"},{\"colo_name\":\"edge-b\"}]");
