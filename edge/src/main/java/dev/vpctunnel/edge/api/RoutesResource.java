@@ -43,8 +43,8 @@ final class RoutesResource {
                 default -> throw call.notAllowed("GET", "POST");
             };
         }
+        call.require(Role.ADMIN); // before the id: 403 without the role, whatever the id
         UUID id = single(call, rest, "route");
-        call.require(Role.ADMIN);
         var r = call.data().routes(call.account()).stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> ApiException.notFound("route " + id + " not found"));
         directory.deleteRoute(call.account(), id);
@@ -76,8 +76,8 @@ final class RoutesResource {
                 default -> throw call.notAllowed("GET", "POST");
             };
         }
+        call.require(Role.ADMIN); // before the id: 403 without the role, whatever the id
         UUID id = single(call, rest, "hostname route");
-        call.require(Role.ADMIN);
         var r = call.data().hostnameRoutes(call.account()).stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> ApiException.notFound("hostname route " + id + " not found"));
         directory.deleteHostnameRoute(call.account(), id);

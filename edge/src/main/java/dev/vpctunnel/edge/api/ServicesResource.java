@@ -34,20 +34,21 @@ final class ServicesResource {
         if (rest.size() != 1) {
             throw ApiException.notFound("no route for " + call.method() + " …/services/" + String.join("/", rest));
         }
-        UUID id = pathId(rest.get(0), "service");
+        String rawId = rest.get(0); // parsed after the role check: 403 without the role, whatever the id
         return switch (call.method()) {
             case "GET" -> {
                 call.requireRead();
-                yield Envelope.ok(Render.service(find(call, id)));
+                yield Envelope.ok(Render.service(find(call, pathId(rawId, "service"))));
             }
             case "PUT" -> {
                 call.require(Role.ADMIN);
-                find(call, id);
+                UUID id = find(call, pathId(rawId, "service")).id();
                 ServiceSpec spec = ServiceBody.parse(call.json());
                 yield Envelope.ok(Render.service(directory.updateService(call.account(), id, spec)));
             }
             case "DELETE" -> {
                 call.require(Role.ADMIN);
+                UUID id = pathId(rawId, "service");
                 directory.deleteService(call.account(), id);
                 yield Envelope.ok(Json.object().put("service_id", id.toString()));
             }

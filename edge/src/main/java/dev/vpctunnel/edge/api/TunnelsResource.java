@@ -44,13 +44,14 @@ final class TunnelsResource {
                 default -> throw call.notAllowed("GET", "POST");
             };
         }
-        UUID id = ServicesResource.pathId(rest.get(0), "tunnel");
+        // the id is parsed after the role check: 403 without the role, whatever the id
+        java.util.function.Supplier<UUID> id = () -> ServicesResource.pathId(rest.get(0), "tunnel");
         if (rest.size() == 2 && rest.get(1).equals("token")) {
             if (!call.is("GET")) {
                 throw call.notAllowed("GET");
             }
             call.require(Role.ADMIN);
-            TunnelRecord t = find(call, id);
+            TunnelRecord t = find(call, id.get());
             return Envelope.ok(Json.MAPPER.getNodeFactory().stringNode(token(t)));
         }
         if (rest.size() == 2 && rest.get(1).equals("connections")) {
@@ -58,7 +59,7 @@ final class TunnelsResource {
                 throw call.notAllowed("GET");
             }
             call.require(Role.READ, Role.ADMIN);
-            return Envelope.ok(connections(links.links(find(call, id).id())));
+            return Envelope.ok(connections(links.links(find(call, id.get()).id())));
         }
         if (rest.size() != 1) {
             throw ApiException.notFound("no route for " + call.method() + " …/cfd_tunnel/" + String.join("/", rest));
@@ -66,12 +67,12 @@ final class TunnelsResource {
         return switch (call.method()) {
             case "GET" -> {
                 call.require(Role.READ, Role.ADMIN);
-                yield Envelope.ok(tunnel(find(call, id)));
+                yield Envelope.ok(tunnel(find(call, id.get())));
             }
             case "DELETE" -> {
                 call.require(Role.ADMIN);
-                TunnelRecord t = find(call, id);
-                directory.deleteTunnel(call.account(), id);
+                TunnelRecord t = find(call, id.get());
+                directory.deleteTunnel(call.account(), t.id());
                 ObjectNode o = tunnel(t);
                 o.put("deleted_at", Render.time(java.time.Instant.now()));
                 yield Envelope.ok(o);

@@ -39,9 +39,12 @@ final class WorkersResource {
             }
             case "PUT" -> put(call, name);
             case "DELETE" -> {
-                WorkerRecord w = find(call, name);
-                requireAdminForExisting(call, w, "deleting it");
-                call.require(Role.BIND, Role.ADMIN);
+                var w = call.data().worker(call.account(), name);
+                if (w.isPresent()) {
+                    requireAdminForExisting(call, w.get(), "deleting it"); // says it needs Admin, not Bind
+                }
+                call.require(Role.BIND, Role.ADMIN); // before the 404: 403 without the role, whatever the name
+                find(call, name);
                 directory.deleteWorker(call.account(), name);
                 yield Envelope.ok(Json.object().put("id", name));
             }

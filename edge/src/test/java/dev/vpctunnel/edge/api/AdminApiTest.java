@@ -119,6 +119,21 @@ class AdminApiTest {
         assertEquals("worker w1 has vpc_network binding NET: deleting it needs Connectivity Directory Admin",
                 f.call("DELETE", w, read, null).error(), "Read is told what the deletion needs: Admin, not Bind");
         assertEquals(200, f.call("DELETE", w, admin, null).status());
+
+        // 403 without the role comes before any lookup: a missing or malformed id is no 404 (which would tell
+        // a token without the role what exists)
+        String none = "00000000-0000-4000-8000-000000000000";
+        assertEquals(403, f.call("DELETE", f.acct("/workers/scripts/nope"), read, null).status());
+        assertEquals(403, f.call("DELETE", routes + "/nope", read, null).status());
+        assertEquals(403, f.call("DELETE", routes + "/" + none, bind, null).status());
+        assertEquals(403, f.call("DELETE", hr + "/nope", read, null).status());
+        assertEquals(403, f.call("DELETE", tun + "/nope", read, null).status());
+        assertEquals(403, f.call("GET", tun + "/nope", bind, null).status());
+        assertEquals(403, f.call("GET", tun + "/nope/token", read, null).status());
+        assertEquals(403, f.call("DELETE", svc + "/nope", read, null).status());
+        assertEquals(403, f.call("PUT", svc + "/" + none, bind, body).status());
+        assertEquals(404, f.call("DELETE", tun + "/nope", admin, null).status(), "with the role, the id is looked at");
+        assertEquals(404, f.call("DELETE", f.acct("/workers/scripts/nope"), bind, null).status());
     }
 
     @Test
