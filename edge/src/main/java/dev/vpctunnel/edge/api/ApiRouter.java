@@ -22,6 +22,9 @@ import java.util.logging.Logger;
  * status, account_id and roles, and GET /client/v4/accounts lists the token's account: the CLI finds the account there.
  */
 final class ApiRouter {
+    static final long CATCH_UP_EVERY_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+    private final long catchUpEveryNanos;
+    private final java.util.concurrent.atomic.AtomicLong lastCatchUp;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
 
     private final Directory directory;
@@ -32,6 +35,13 @@ final class ApiRouter {
     private final WorkersResource workers;
 
     ApiRouter(Directory directory, LinkRegistry links) {
+        this(directory, links, CATCH_UP_EVERY_NANOS);
+    }
+
+    /** {@code catchUpEveryNanos}: how often an unknown token may make the directory catch up with the store. */
+    ApiRouter(Directory directory, LinkRegistry links, long catchUpEveryNanos) {
+        this.catchUpEveryNanos = catchUpEveryNanos;
+        this.lastCatchUp = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - catchUpEveryNanos);
         this.directory = directory;
         this.services = new ServicesResource(directory);
         this.tunnels = new TunnelsResource(directory, links);
@@ -89,6 +99,16 @@ final class ApiRouter {
         return out;
     }
 
+    /**
+     * Whether an unknown token may make the directory catch up with the store now: at most once per
+     * {@code catchUpEveryNanos} (250 ms), so requests with made-up tokens cannot keep the store busy and its lock taken.
+     */
+    private boolean catchUpAllowed() {
+        long now = System.nanoTime();
+        long last = lastCatchUp.get();
+        return now - last >= catchUpEveryNanos && lastCatchUp.compareAndSet(last, now);
+    }
+
     private ApiResponse route(ApiRequest req) {
         List<String> seg = segments(req.path());
         if (seg.size() < 3 || !seg.get(0).equals("client") || !seg.get(1).equals("v4")) {
@@ -96,7 +116,7 @@ final class ApiRouter {
         }
         DirectoryData data = directory.data();
         ApiTokenRecord token = authenticate(req, data);
-        if (token == null) {
+        if (token == null && catchUpAllowed()) {
             // a token made on another edge sharing the store: catch up once (cheap when nothing changed)
             directory.refresh();
             data = directory.data();
