@@ -42,8 +42,12 @@ final class LinkHarness implements AutoCloseable {
     final TunnelServer edge;
 
     LinkHarness(Duration heartbeatInterval, Duration heartbeatTimeout) throws Exception {
+        this(heartbeatInterval, heartbeatTimeout, EdgeLinkConfig.MAX_LINKS_PER_TUNNEL);
+    }
+
+    LinkHarness(Duration heartbeatInterval, Duration heartbeatTimeout, int maxLinksPerTunnel) throws Exception {
         EdgeLinkConfig cfg = EdgeLinkConfig.defaults("edge-test", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate())))
-                .withHeartbeat(heartbeatInterval, heartbeatTimeout);
+                .withHeartbeat(heartbeatInterval, heartbeatTimeout).withMaxLinksPerTunnel(maxLinksPerTunnel);
         edge = new TunnelServer(cfg, (id, account) -> {
             registrationLookups.incrementAndGet();
             return CompletableFuture.completedFuture(ACCOUNT.equals(account) ? Optional.ofNullable(secrets.get(id))

@@ -180,6 +180,23 @@ class LinkTest {
     }
 
     @Test
+    void oneTunnelCannotTakeTheLinkSlotsOfTheOthers() throws Exception {
+        try (LinkHarness h = new LinkHarness(Duration.ofSeconds(5), Duration.ofSeconds(15), 2)) {
+            TunnelToken greedy = h.newTunnel();
+            TunnelToken other = h.newTunnel();
+            LinkSupervisor g = h.connect(greedy, 4);
+            await("2 links of the greedy tunnel", WAIT, () -> h.edge.router().links(greedy.tunnelId()).size() == 2);
+            LinkSupervisor o = h.connect(other, 2);
+            await("the other tunnel's 2 links", WAIT, () -> h.edge.router().links(other.tunnelId()).size() == 2);
+            Thread.sleep(1500); // the refused links retry: still 2, and the refusal is not the connector's end
+            assertEquals(2, h.edge.router().links(greedy.tunnelId()).size());
+            assertEquals(2, g.registeredLinks());
+            assertFalse(g.permanentFailure().isDone());
+            assertEquals(2, o.registeredLinks());
+        }
+    }
+
+    @Test
     void garbageAndFailedHandshakesOnTheTunnelPortDoNotDisturbLiveLinks() throws Exception {
         try (LinkHarness h = new LinkHarness()) {
             TunnelToken t = h.newTunnel();

@@ -33,7 +33,8 @@ public final class LinkTls {
     /** Which TLS engine runs the link. */
     public enum Engine { BC, JDK, OPENSSL }
     private static final Logger BC_JSSE_LOG = Logger.getLogger("org.bouncycastle.jsse");
-    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /** TLS 1.3 only (DESIGN.md): both ends are ours; a 1.2 client is refused in the handshake. */
+    private static final String[] PROTOCOLS = {"TLSv1.3"};
 
     static {
         BC_JSSE_LOG.setLevel(Level.WARNING);

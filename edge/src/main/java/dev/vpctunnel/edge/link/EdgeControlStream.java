@@ -170,6 +170,11 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
             refuse(ctx, FailureKind.PERMANENT, "invalid tunnel secret for tunnel " + tunnelId);
             return;
         }
+        if (session.overTunnelLinkLimit(tunnelId)) {
+            refuse(ctx, FailureKind.RETRYABLE, "tunnel " + tunnelId + " already holds " + session.config().maxLinksPerTunnel()
+                    + " links on this edge, the most one tunnel may; try again later");
+            return;
+        }
         EdgeLink link = new EdgeLink(session.channel(), tunnelId, r.getConnectorId(), r.getLinkIndex(), r.getVersion(),
                 session.config().edgeId());
         send(ctx.channel(), EdgeFrame.newBuilder().setResult(RegisterResult.newBuilder().setOk(true)

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -72,6 +73,10 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
 
     boolean overLinkLimit() {
         return server.router().count() >= config.maxLinks();
+    }
+
+    boolean overTunnelLinkLimit(UUID tunnelId) {
+        return server.router().count(tunnelId) >= config.maxLinksPerTunnel();
     }
 
     /** Called by the control stream once the registration was accepted. */

@@ -107,6 +107,12 @@ public final class TunnelRouter implements LinkRegistry {
         return out;
     }
 
+    /** Links of the tunnel registered on this edge. */
+    int count(UUID tunnelId) {
+        List<EdgeLink> list = links.get(tunnelId);
+        return list == null ? 0 : list.size();
+    }
+
     @Override
     public List<LinkInfo> links(UUID tunnelId) {
         List<EdgeLink> list = links.get(tunnelId);
