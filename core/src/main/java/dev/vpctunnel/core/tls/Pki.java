@@ -218,17 +218,20 @@ public final class Pki {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
+        Object o;
         try (Reader r = new StringReader(pem); PEMParser p = new PEMParser(r)) {
-            Object o = p.readObject();
-            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-            if (o instanceof PEMKeyPair kp) {
-                return conv.getKeyPair(kp).getPrivate();
-            }
-            if (o instanceof PrivateKeyInfo info) {
-                return conv.getPrivateKey(info);
-            }
-            throw new IOException(file + ": no PEM private key found");
+            o = p.readObject();
+        } catch (IOException | RuntimeException e) { // BC's "-----END PRIVATE KEY----- not found" names no file
+            throw new IOException(file + ": not a valid PEM private key: " + e.getMessage(), e);
         }
+        JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
+        if (o instanceof PEMKeyPair kp) {
+            return conv.getKeyPair(kp).getPrivate();
+        }
+        if (o instanceof PrivateKeyInfo info) {
+            return conv.getPrivateKey(info);
+        }
+        throw new IOException(file + ": no PEM private key found");
     }
 
     /** Writes a file readable by its owner only (created that way, never briefly world-readable). */

@@ -78,4 +78,14 @@ class PkiTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pki.readCertificates(f, "--edge-ca"));
         assertTrue(e.getMessage().startsWith("--edge-ca " + f + ": not a valid PEM certificate: "), e.getMessage());
     }
+
+    @Test
+    void aTruncatedPrivateKeyIsRefusedNamingTheFile() throws IOException {
+        Pki.Issued a = Pki.newCa("t", java.time.Duration.ofDays(1));
+        String pem = Pki.toPem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(a.key(), null));
+        Path f = dir.resolve("cut.key");
+        Files.writeString(f, pem.substring(0, pem.length() / 2));
+        IOException e = assertThrows(IOException.class, () -> Pki.readPrivateKey(f));
+        assertTrue(e.getMessage().startsWith(f + ": not a valid PEM private key: "), e.getMessage());
+    }
 }

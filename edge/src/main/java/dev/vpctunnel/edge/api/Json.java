@@ -25,6 +25,12 @@ final class Json {
         return MAPPER.createObjectNode();
     }
 
+    /** A multipart/form-data body: a "--boundary" line, then a part with Content-Disposition: form-data. */
+    private static boolean multipart(byte[] body) {
+        String head = new String(body, 0, Math.min(body.length, 1024), java.nio.charset.StandardCharsets.ISO_8859_1);
+        return head.startsWith("--") && head.toLowerCase(java.util.Locale.ROOT).contains("content-disposition: form-data");
+    }
+
     /** The body as a JSON object, or 400. */
     static JsonNode parseObject(byte[] body) {
         if (body == null || body.length == 0) {
@@ -34,6 +40,10 @@ final class Json {
         try {
             n = MAPPER.readTree(body);
         } catch (JacksonException e) {
+            if (multipart(body)) { // wrangler's script upload, or curl -F
+                throw ApiException.invalid("body: multipart/form-data is not taken here; send application/json, e.g."
+                        + " {\"bindings\":[...]} (edge deploy does it from a wrangler file)");
+            }
             throw ApiException.invalid("body: malformed JSON (" + e.getOriginalMessage() + ")");
         }
         if (n == null || !n.isObject()) {

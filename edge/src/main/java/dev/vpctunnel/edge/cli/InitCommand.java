@@ -43,6 +43,8 @@ public final class InitCommand implements Callable<Integer> {
     static final String CA_KEY = "edge-ca.key";
     static final String CERT = "edge-cert.pem";
     static final String KEY = "edge-key.pem";
+    /** The default embedded store's file (Directory.h2Url). */
+    static final String STORE_FILE = "directory.mv.db";
 
     @Spec
     CommandSpec spec;
@@ -162,7 +164,25 @@ public final class InitCommand implements Callable<Integer> {
         Path caKey = data.resolve(CA_KEY);
         Path cert = data.resolve(CERT);
         Path key = data.resolve(KEY);
-        boolean caExisted = Files.exists(caCert) && Files.exists(caKey);
+        boolean hasCaCert = Files.exists(caCert);
+        boolean hasCaKey = Files.exists(caKey);
+        if (hasCaCert != hasCaKey) {
+            // never a new CA over half of the old one: the connectors' --edge-ca would no longer match
+            if (!hasCaCert && Files.exists(cert)) {
+                java.security.cert.X509Certificate restored = caOf(cert, Pki.readPrivateKey(caKey));
+                if (restored != null) { // edge-ca.pem lost: the same CA again, from the chain the server presents
+                    Files.writeString(stage(staged, caCert), Pki.toPem(restored));
+                    if (!Files.exists(key)) {
+                        stageLeaf(staged, new Pki.Issued(restored, Pki.readPrivateKey(caKey)));
+                    }
+                    return false;
+                }
+            }
+            Path missing = hasCaCert ? caKey : caCert;
+            throw new IOException(missing + " is missing while " + (hasCaCert ? caCert : caKey) + " exists: restore it from"
+                    + " a backup (a new CA would lock out every connector that trusts the old one); nothing changed");
+        }
+        boolean caExisted = hasCaCert;
         if (caExisted && Files.exists(cert) && Files.exists(key)) {
             return true;
         }
@@ -174,10 +194,43 @@ public final class InitCommand implements Callable<Integer> {
             Pki.writePrivate(stage(staged, caKey), pkcs8(ca.key()));
             Files.writeString(stage(staged, caCert), ca.certificatePem());
         }
+        return stageLeaf(staged, ca);
+    }
+
+    /** A new server certificate and key issued by {@code ca}, staged; false (the certificates changed). */
+    private boolean stageLeaf(Map<Path, Path> staged, Pki.Issued ca) throws IOException {
         Pki.Issued leaf = Pki.issue(ca, "vpc-tunnel edge", Pki.defaultSans(sans), Duration.ofDays(825));
-        Pki.writePrivate(stage(staged, key), pkcs8(leaf.key()));
-        Files.writeString(stage(staged, cert), leaf.certificatePem() + ca.certificatePem());
+        Pki.writePrivate(stage(staged, key()), pkcs8(leaf.key()));
+        Files.writeString(stage(staged, data.resolve(CERT)), leaf.certificatePem() + ca.certificatePem());
         return false;
+    }
+
+    private Path key() {
+        return data.resolve(KEY);
+    }
+
+    /** The CA certificate in the server certificate's chain (edge-cert.pem holds leaf + CA) that caKey signs for, or null. */
+    private static java.security.cert.X509Certificate caOf(Path chainFile, PrivateKey caKey) {
+        try {
+            java.util.List<java.security.cert.X509Certificate> chain = Pki.readCertificates(chainFile);
+            String alg = caKey instanceof java.security.interfaces.ECKey ? "SHA256withECDSA" : "SHA256withRSA";
+            byte[] probe = "edge-ca".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.security.Signature sign = java.security.Signature.getInstance(alg);
+            sign.initSign(caKey);
+            sign.update(probe);
+            byte[] sig = sign.sign();
+            for (java.security.cert.X509Certificate c : chain) {
+                java.security.Signature verify = java.security.Signature.getInstance(alg);
+                verify.initVerify(c.getPublicKey());
+                verify.update(probe);
+                if (c.getBasicConstraints() >= 0 && verify.verify(sig)) {
+                    return c;
+                }
+            }
+        } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
+            return null;
+        }
+        return null;
     }
 
     /** A temporary name of this process for {@code target}, in the same directory (so the final move is atomic). */

@@ -82,6 +82,9 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Override
     public Integer call() throws Exception {
         Logs.configure(Logs.parseFormat(logFormat), Logs.parseLevel(logLevel));
+        if (threads < 0 || threads > 1024) {
+            throw new IllegalArgumentException("--threads: must be 0-1024 (0: one per core), got " + threads);
+        }
         Duration grace = Durations.parse(gracePeriod, "--grace-period");
         Duration hbInterval = Durations.parse(heartbeatInterval, "--heartbeat-interval");
         Duration hbTimeout = Durations.parse(heartbeatTimeout, "--heartbeat-timeout");
@@ -105,6 +108,12 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         }
         List<X509Certificate> chain = Pki.readCertificates(certFile);
         PrivateKey key = Pki.readPrivateKey(keyFile);
+        if ((store == null || store.isBlank()) && !Files.isRegularFile(data.resolve(InitCommand.STORE_FILE))) {
+            // H2 would create an empty store: every tunnel unknown, every connector refused for good
+            Logs.fatal("edge serve", data + " has no directory store (" + InitCommand.STORE_FILE + " is missing): restore it"
+                    + " from a backup; without it the tunnels, services, workers and tokens are gone");
+            return 2;
+        }
         Shutdown shutdown = new Shutdown().install();
         Directory directory;
         try {
@@ -113,6 +122,13 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             String why = e.getMessage() != null && e.getMessage().contains("already in use")
                     ? "the directory in " + data + " is in use by another edge process" : String.valueOf(e.getMessage());
             Logs.fatal("edge serve", "cannot open the directory store: " + why.lines().findFirst().orElse(why));
+            return 2;
+        }
+        if (!directory.data().hasAnyAccount()) {
+            directory.close();
+            Logs.fatal("edge serve", "the directory store " + (store == null || store.isBlank() ? "in " + data : "at --store")
+                    + " holds no account: it was never initialised or lost its contents (restore it from a backup, or run"
+                    + " 'edge init' to start a new, empty account)");
             return 2;
         }
         try {

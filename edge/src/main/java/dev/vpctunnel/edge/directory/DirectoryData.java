@@ -68,6 +68,11 @@ public final class DirectoryData implements DirectorySnapshot {
         return version;
     }
 
+    /** False for a store nobody ran 'edge init' on (or one that lost its contents). */
+    public boolean hasAnyAccount() {
+        return !accounts.isEmpty();
+    }
+
     public boolean hasAccount(String accountId) {
         return accounts.contains(accountId);
     }

@@ -30,6 +30,10 @@ public final class StoreErrors {
         for (String secret : secrets(url)) {
             m = m.replace(secret, "***");
         }
+        if (url.startsWith("jdbc:h2:") && (e.getErrorCode() == 90028 || e.getErrorCode() == 90030)) {
+            // H2's IO_EXCEPTION_1 / FILE_CORRUPTED_1 say only "IO Exception: FILE"
+            m = "the store file is damaged or truncated (restore it from a backup): " + m;
+        }
         return redact(m);
     }
 

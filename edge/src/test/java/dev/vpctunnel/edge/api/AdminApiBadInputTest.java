@@ -44,6 +44,10 @@ class AdminApiBadInputTest {
         assertEquals(413, r.status());
         assertFalse(r.body().path("success").asBoolean(true));
         assertEquals(400, f.post(svc, "{not json").status());
+        String multipart = "--X\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{\"bindings\":[]}\r\n--X--\r\n";
+        Resp m = f.call("PUT", f.acct("/workers/scripts/w"), multipart);
+        assertEquals(400, m.status());
+        assertTrue(m.error().contains("multipart/form-data is not taken here; send application/json"), m.error());
         try (Socket s = new Socket("127.0.0.1", f.server.port())) {
             s.setSoTimeout(5000);
             s.getOutputStream().write(("POST " + svc + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.token

@@ -161,4 +161,28 @@ class InitCommandTest {
             assertTrue(!e.getMessage().contains("Hunter2"), e.getMessage());
         }
     }
+
+    @Test
+    void initNeverMakesANewCaOverHalfOfTheOldOne() throws Exception {
+        Path dir = tmp.resolve("half");
+        assertEquals(0, CliTest.run("init", "--data", dir.toString()).code());
+        byte[] caPem = Files.readAllBytes(dir.resolve("edge-ca.pem"));
+        byte[] caKey = Files.readAllBytes(dir.resolve("edge-ca.key"));
+        byte[] cert = Files.readAllBytes(dir.resolve("edge-cert.pem"));
+
+        Files.delete(dir.resolve("edge-ca.pem")); // lost: the same CA comes back from the server's chain
+        assertEquals(0, CliTest.run("init", "--data", dir.toString()).code());
+        assertEquals(Pki.readCertificates(dir.resolve("edge-cert.pem")).get(1), Pki.readCertificates(dir.resolve("edge-ca.pem")).get(0));
+        X509Certificate back = Pki.readCertificates(dir.resolve("edge-ca.pem")).get(0);
+        assertEquals(new String(caPem).strip(), Pki.toPem(back).strip());
+        assertTrue(java.util.Arrays.equals(caKey, Files.readAllBytes(dir.resolve("edge-ca.key"))), "CA key unchanged");
+        assertTrue(java.util.Arrays.equals(cert, Files.readAllBytes(dir.resolve("edge-cert.pem"))), "server cert unchanged");
+
+        Files.delete(dir.resolve("edge-ca.key")); // no way back: refused, nothing changed
+        CliTest.Run r = CliTest.run("init", "--data", dir.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("edge-ca.key is missing while") && r.err().contains("restore it"), r.err());
+        assertTrue(java.util.Arrays.equals(caPem, Files.readAllBytes(dir.resolve("edge-ca.pem"))));
+        assertTrue(java.util.Arrays.equals(cert, Files.readAllBytes(dir.resolve("edge-cert.pem"))));
+    }
 }

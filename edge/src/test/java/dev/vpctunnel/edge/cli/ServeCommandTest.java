@@ -6,6 +6,7 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -75,5 +76,58 @@ class ServeCommandTest {
                 "--gateway-listen=ADDR:PORT", "--metrics-listen=ADDR:PORT", "--grace-period=DURATION")) {
             assertTrue(help.contains(v), v + " in " + help);
         }
+    }
+
+    /** edge serve on DATA, its stderr; fails the test rather than hang if it starts serving. */
+    private static CliTest.Run serve(Path data, String... more) {
+        java.util.List<String> args = new java.util.ArrayList<>(List.of("serve", "--data", data.toString(),
+                "--tunnel-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0",
+                "--metrics-listen", "127.0.0.1:0"));
+        args.addAll(List.of(more));
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            StringWriter err = new StringWriter();
+            int code = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                    () -> new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge"))
+                            .setErr(new PrintWriter(err, true)).execute(args.toArray(String[]::new)));
+            return new CliTest.Run(code, "", err + captured.toString());
+        } finally {
+            System.setErr(before);
+        }
+    }
+
+    @Test
+    void serveRefusesAMissingEmptyOrDamagedStoreInsteadOfStartingAfresh() throws Exception {
+        Path gone = tmp.resolve("gone");
+        assertEquals(0, CliTest.run("init", "--data", gone.toString()).code());
+        Files.delete(gone.resolve("directory.mv.db"));
+        CliTest.Run r = serve(gone);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("has no directory store (directory.mv.db is missing)"), r.err());
+        assertTrue(Files.notExists(gone.resolve("directory.mv.db")), "no empty store made in its place");
+
+        Path cut = tmp.resolve("cut");
+        assertEquals(0, CliTest.run("init", "--data", cut.toString()).code());
+        byte[] whole = Files.readAllBytes(cut.resolve("directory.mv.db"));
+        Files.write(cut.resolve("directory.mv.db"), java.util.Arrays.copyOf(whole, 8192));
+        r = serve(cut);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("holds no account") || r.err().contains("damaged or truncated"), r.err());
+
+        Path junk = tmp.resolve("junk");
+        assertEquals(0, CliTest.run("init", "--data", junk.toString()).code());
+        Files.write(junk.resolve("directory.mv.db"), new byte[40_000]);
+        r = serve(junk);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("damaged or truncated") || r.err().contains("holds no account"), r.err());
+    }
+
+    @Test
+    void serveRefusesThreadsOutOfRange() {
+        CliTest.Run r = serve(tmp.resolve("never"), "--threads", "100000");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--threads: must be 0-1024"), r.err());
     }
 }
