@@ -71,6 +71,7 @@ secs=$(python3 -c "import sys,re;m=re.fullmatch(r'(\d{1,7})(ms|s|m|h)?',sys.argv
 [ "$secs" -ge 0 ] || bad "--duration must look like 10s or 2m, got '$DURATION'"
 [ "$secs" -ge 1 ] || bad "--duration must be at least 1s, got '$DURATION'"
 [ -z "$BODY" ] || [ -r "$BODY" ] || bad "--body: cannot read $BODY"
+[ -z "$METHOD" ] || [[ "$METHOD" =~ ^[A-Za-z]+$ ]] || bad "--method: expected an HTTP method like POST, got '$METHOD'"
 [ $H2C = 0 ] || [ -z "$METHOD$BODY" ] || bad "--method and --body work with wrk only: with --h2c, h2load would send GET without a body"
 if [ -n "$URL" ]; then
   [[ "$URL" =~ ^(https?)://([^/?#]+)([/?#].*)?$ ]] || bad "--url must look like http://host[:port]/path"
@@ -137,10 +138,12 @@ if [ $H2C = 0 ]; then
         -H "Host: $HOST" -H "cf-vpc-scheme: $SCHEME" -H "Proxy-Authorization: Bearer $TOKEN" -H "cf-vpc-binding: $BINDING")
   if [ -n "$METHOD" ] || [ -n "$BODY" ]; then
     # wrk takes the method and body from the script's globals: a tiny wrapper script sets them
+    # paths in Lua long brackets and the body copied to a name of ours: quotes or backslashes in a path are taken as is
+    [ -z "$BODY" ] || cp "$BODY" "$T/body"
     cat > "$T/req.lua" <<EOF
 wrk.method = "${METHOD:-POST}"
-local f = io.open("$BODY", "rb"); if f then wrk.body = f:read("*a"); f:close() end
-dofile("$here/wrk/report.lua")
+local f = io.open([==[$T/body]==], "rb"); if f then wrk.body = f:read("*a"); f:close() end
+dofile([==[$here/wrk/report.lua]==])
 EOF
     args[6]="$T/req.lua" # the value after -s
   fi

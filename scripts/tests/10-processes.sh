@@ -79,10 +79,10 @@ set +e; lt --binding API > "$W/lt1.out"; rc1=$?; lt --binding NOPE > "$W/lt2.out
 lt --binding API --connections 1 --threads 4 > "$W/lt4.out"; rc4=$?
 lt --binding API --connections 1 --url 'http://api.internal?x=1#top' > "$W/lt5.out"; rc5=$?
 lt --binding API --h2c --method POST > "$W/lt6.out"; rc6=$?
-printf '{"n":1}' > "$W/lt-body.json"; printf '%s\n' "$GW" > "$W/lt-token"
+printf '{"n":1}' > "$W/lt \"body\".json"; printf '%s\n' "$GW" > "$W/lt-token"
 # POST with a body (the origin answers 400 to an empty one), the token from a file
 timeout 60 "$ROOT/scripts/loadtest.sh" --gateway 127.0.0.1:$((P+87)) --url http://api.internal/lt --duration 2s --connections 2 \
-  --binding API --method POST --body "$W/lt-body.json" --token-file "$W/lt-token" > "$W/lt7.out" 2> "$W/lt7.err"; rc7=$?; set -e
+  --binding API --method POST --body "$W/lt \"body\".json" --token-file "$W/lt-token" > "$W/lt7.out" 2> "$W/lt7.err"; rc7=$?; set -e
 [ $rc1 = 0 ] && grep -q 'requests/s' "$W/lt1.out" && grep -q 'p99' "$W/lt1.out" && grep -q 'failed:     0 ' "$W/lt1.out" \
   || fail "loadtest.sh (rc $rc1): $(cat "$W/lt1.out" "$W/lt.err")"
 [ $rc2 = 1 ] && grep -Eq '^  binding_not_found +[0-9]+' "$W/lt2.out" || fail "loadtest.sh, wrong binding (rc $rc2): $(cat "$W/lt2.out")"

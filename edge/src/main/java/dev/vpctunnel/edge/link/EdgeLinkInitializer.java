@@ -52,6 +52,7 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
             LOG.log(Level.FINE, "tunnel TLS handshake from " + ctx.channel().remoteAddress() + " failed: " + cause);
+            HANDSHAKE_FAILURES.report(ctx.channel().remoteAddress(), cause);
             ctx.close();
         }
 
@@ -59,6 +60,42 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.log(Level.FINE, "tunnel socket from " + ctx.channel().remoteAddress() + " failed: " + cause);
             ctx.close();
+        }
+    }
+
+    private static final HandshakeFailures HANDSHAKE_FAILURES = new HandshakeFailures();
+
+    /**
+     * Failed handshakes on the tunnel port at info, at most one line a minute (the others counted into the next), with
+     * what is likely wrong: an operator sees why a connector, or something that is not one, gets nowhere.
+     */
+    static final class HandshakeFailures {
+        static final long EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+        private final java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(
+                System.nanoTime() - EVERY_NANOS);
+        private final java.util.concurrent.atomic.AtomicInteger unreported = new java.util.concurrent.atomic.AtomicInteger();
+
+        void report(java.net.SocketAddress from, Throwable cause) {
+            long now = System.nanoTime();
+            long before = last.get();
+            if (now - before < EVERY_NANOS || !last.compareAndSet(before, now)) {
+                unreported.incrementAndGet();
+                return;
+            }
+            int others = unreported.getAndSet(0);
+            LOG.info(() -> line(from, cause) + (others == 0 ? "" : " (" + others + " more failed handshakes in the last minute)"));
+        }
+
+        static String line(java.net.SocketAddress from, Throwable cause) {
+            for (Throwable c = cause; c != null; c = c.getCause()) {
+                if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+                    return "tunnel port: " + from + " did not speak TLS (plain HTTP?): this port takes connectors only;"
+                            + " the admin API and the gateway have their own ports";
+                }
+            }
+            String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            return "tunnel port: TLS handshake from " + from + " failed: " + why
+                    + " (a connector whose --edge-ca is not this edge's CA, or a client that is not a connector)";
         }
     }
 
