@@ -11,21 +11,10 @@ import picocli.CommandLine.Command;
         description = "The public side of the VPC tunnel: connector links, directory API and worker gateway.",
         subcommands = {InitCommand.class, ServeCommand.class, TunnelCommand.class, ServiceCommand.class,
                 RouteCommand.class, TokenCommand.class, WorkerCommand.class, DeployCommand.class,
-                WorkerdConfigCommand.class, CommandLine.HelpCommand.class})
+                WorkerdConfigCommand.class, dev.vpctunnel.core.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class EdgeMain {
     public static void main(String[] args) {
         System.exit(new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge")).execute(args));
-    }
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    /** As cloudflared's "version" subcommand; the same line as --version. */
-    @Command(name = "version", description = "Print the version.")
-    int version() {
-        spec.commandLine().getOut().println(new Version().getVersion()[0]);
-        spec.commandLine().getOut().flush();
-        return 0;
     }
 
     static final class Version implements CommandLine.IVersionProvider {
