@@ -66,6 +66,10 @@ public final class Transports {
 
     private static java.net.InetSocketAddress parse(String s, String what, int minPort) {
         String v = s.trim();
+        int close = v.startsWith("[") ? v.indexOf(']') : -1;
+        if (close > 0 && (close == v.length() - 1 || v.charAt(close + 1) != ':')) {
+            throw new IllegalArgumentException(what + ": expected [IPv6]:PORT (the port is missing), as [::1]:7844, got '" + s + "'");
+        }
         int colon = v.lastIndexOf(':');
         if (colon <= 0 || colon == v.length() - 1) {
             throw new IllegalArgumentException(what + ": expected HOST:PORT, got '" + s + "'");
