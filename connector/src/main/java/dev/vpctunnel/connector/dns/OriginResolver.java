@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Resolves origin hostnames with Netty's DnsNameResolver, against a request's resolver IPs or the system resolver
  * (/etc/resolv.conf and the hosts file) when there are none. One cache per resolver set, shared by the per-event-loop
- * resolvers of that set; resolvers are created once and reused, never per request. A and AAAA, TTLs honoured.
+ * resolvers of that set; resolvers are created once and reused, never per request. A and AAAA, TTLs honoured (an
+ * answer through CNAMEs for the shortest TTL on its chain).
  * At most {@link #MAX_RESOLVER_SETS} sets are kept, least recently used out first: an evicted set's resolvers are
  * closed (once the queries already running on them ended) and its caches cleared; using it again starts afresh.
  * The hosts file is read again at most every {@link #HOSTS_FILE_REFRESH_NANOS} (Netty reads it once unless told), so an
@@ -149,6 +150,8 @@ public final class OriginResolver implements AutoCloseable {
         final DefaultDnsCache answers = new DefaultDnsCache();
         final DefaultDnsCnameCache cnames = new DefaultDnsCnameCache();
         final DefaultAuthoritativeDnsServerCache authorities = new DefaultAuthoritativeDnsServerCache();
+        /** Caps the answers reached through CNAMEs at the chain's shortest TTL. */
+        final CnameTtls chains = new CnameTtls();
         final Map<EventLoop, DnsNameResolver> resolvers = new HashMap<>();
         /** The order of {@code servers}: one that failed goes last for a while. */
         final ResolverHealth health;
@@ -195,8 +198,8 @@ public final class OriginResolver implements AutoCloseable {
         DnsNameResolverBuilder b = new DnsNameResolverBuilder(loop)
                 .datagramChannelType(Transports.datagram())
                 .socketChannelType(Transports.socket())
-                .resolveCache(set.answers)
-                .cnameCache(set.cnames)
+                .resolveCache(set.chains.answers(set.answers))
+                .cnameCache(set.chains.cnames(set.cnames))
                 .authoritativeDnsServerCache(set.authorities)
                 .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
                 .queryTimeoutMillis(queryTimeoutMs)

@@ -36,6 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestDns implements AutoCloseable {
     public final Map<String, List<InetAddress>> records = new ConcurrentHashMap<>();
+    /** name -> the name it is an alias of: answered as a CNAME record followed by the target's addresses. */
+    public final Map<String, String> cnames = new ConcurrentHashMap<>();
+    /** A name's records' TTL in seconds (default 60; names starting "ttl0." have 0). */
+    public final Map<String, Integer> ttls = new ConcurrentHashMap<>();
     public final AtomicInteger queries = new AtomicInteger();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Bootstrap bootstrap;
@@ -72,6 +76,22 @@ public final class TestDns implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    private int ttl(String name) {
+        return ttls.getOrDefault(name, name.startsWith("ttl0.") ? 0 : 60);
+    }
+
+    /** A name in DNS wire form (length-prefixed labels, then 0). */
+    private static byte[] wire(String name) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String label : name.split("\\.")) {
+            byte[] b = label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.write(b.length);
+            out.write(b, 0, b.length);
+        }
+        out.write(0);
+        return out.toByteArray();
+    }
+
     private final class Answer extends SimpleChannelInboundHandler<DatagramDnsQuery> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
@@ -82,6 +102,13 @@ public final class TestDns implements AutoCloseable {
             String name = q.name().toLowerCase(Locale.ROOT);
             String key = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
             response.addRecord(DnsSection.QUESTION, q);
+            // a chain of CNAMEs as a recursive resolver answers it: each alias, then the final name's addresses
+            for (int hops = 0; cnames.containsKey(key) && hops < 8; hops++) {
+                String target = cnames.get(key);
+                response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(key + ".", DnsRecordType.CNAME, ttl(key),
+                        Unpooled.wrappedBuffer(wire(target))));
+                key = target;
+            }
             List<InetAddress> addrs = records.get(key);
             if (key.startsWith("servfail.")) {
                 response.setCode(DnsResponseCode.SERVFAIL);
@@ -91,7 +118,7 @@ public final class TestDns implements AutoCloseable {
                 for (InetAddress a : addrs) {
                     boolean v4 = a instanceof Inet4Address;
                     if (q.type() == (v4 ? DnsRecordType.A : DnsRecordType.AAAA)) {
-                        response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), q.type(), key.startsWith("ttl0.") ? 0 : 60,
+                        response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(key + ".", q.type(), ttl(key),
                                 Unpooled.wrappedBuffer(a.getAddress())));
                     }
                 }
