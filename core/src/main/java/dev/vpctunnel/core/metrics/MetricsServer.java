@@ -35,7 +35,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
 /**
- * GET /metrics (Prometheus text) and GET /ready (200 when ready, else 503) on a small listener of its own. A request
+ * GET /metrics (Prometheus text), GET /ready (200 when ready, else 503) and GET /healthcheck (200 "OK" while the
+ * process runs, as cloudflared's) on a small listener of its own. A request
  * must arrive within {@link #REQUEST_TIMEOUT} and a keep-alive connection idle for {@link #IDLE_TIMEOUT} is closed, so
  * stuck or trickling clients cannot pile up open connections. A request that cannot be parsed gets 400 (414 for a
  * request line, 431 for headers over the limit) and the connection is closed.
@@ -126,8 +127,10 @@ public final class MetricsServer implements AutoCloseable {
             } else if (path.equals("/ready")) {
                 boolean ok = ready.getAsBoolean();
                 resp = text(ctx, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, ok ? "ready\n" : "not ready\n");
+            } else if (path.equals("/healthcheck")) { // cloudflared's liveness path: the process answers
+                resp = text(ctx, HttpResponseStatus.OK, "OK\n");
             } else {
-                resp = text(ctx, HttpResponseStatus.NOT_FOUND, "not found: try /metrics or /ready\n");
+                resp = text(ctx, HttpResponseStatus.NOT_FOUND, "not found: try /metrics, /ready or /healthcheck\n");
             }
             HttpUtil.setContentLength(resp, resp.content().readableBytes());
             boolean keep = HttpUtil.isKeepAlive(req);

@@ -109,6 +109,9 @@ class MetricsServerTest {
             assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
             assertTrue(r.endsWith("ready\n"), r);
         }
+        send(s, "GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n");
+        String h = readResponse(s);
+        assertTrue(h.startsWith("HTTP/1.1 200 OK\r\n") && h.endsWith("\r\n\r\nOK\n"), h);
         send(s, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
         String r = readResponse(s);
         assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n") && r.contains("test_things_total 1.0"), r);
