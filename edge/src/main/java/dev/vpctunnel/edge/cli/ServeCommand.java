@@ -117,6 +117,9 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         Shutdown shutdown = new Shutdown().install();
         Directory directory;
         try {
+            if (store == null || store.isBlank()) {
+                dev.vpctunnel.edge.directory.H2Store.compact(data); // the file grows by every write (see H2Store)
+            }
             directory = Directory.open(data, store);
         } catch (java.sql.SQLException | RuntimeException e) {
             String why = e.getMessage() != null && e.getMessage().contains("already in use")

@@ -39,12 +39,9 @@ public final class Directory implements AutoCloseable {
         this.url = url;
     }
 
-    /**
-     * The default embedded store of a data dir. WRITE_DELAY=0 writes each commit to the file before it returns: with
-     * H2's default (commits kept in memory up to 500 ms) an edge killed with -9 lost writes the API had acknowledged.
-     */
+    /** The default embedded store of a data dir: see {@link H2Store} for its settings. */
     public static String h2Url(Path dataDir) {
-        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("directory") + ";WRITE_DELAY=0";
+        return H2Store.url(dataDir);
     }
 
     /** Opens (creating or migrating the schema) and loads the first snapshot. storeUrl null: H2 in dataDir. */

@@ -1,0 +1,138 @@
+package dev.vpctunnel.edge.directory;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The embedded store keeps every write the API acknowledged when the edge is killed with -9, also after large
+ * writes (a worker with thousands of bindings), and its file, which only grows (see H2Store), is compacted on start.
+ */
+class H2StoreTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void compactShrinksTheFileAndKeepsEverything() throws Exception {
+        String account;
+        try (Directory d = Directory.open(dir, null)) {
+            account = d.initialize().accountId();
+            for (int i = 0; i < 200; i++) {
+                TunnelRecord t = d.createTunnel(account, "t" + i, null);
+                if (i % 2 == 1) {
+                    d.deleteTunnel(account, t.id());
+                }
+            }
+        }
+        long before = Files.size(dir.resolve(H2Store.FILE));
+        H2Store.compact(dir);
+        long after = Files.size(dir.resolve(H2Store.FILE));
+        assertTrue(after < before / 2, "compacted from " + before + " to " + after + " bytes");
+        try (Directory d = Directory.open(dir, null)) {
+            assertEquals(100, d.data().tunnels(account).size());
+        }
+        H2Store.compact(dir.resolve("nothing-here")); // no store yet: nothing to do
+    }
+
+    /** Child process: writes until killed, printing each write's name once it is acknowledged (committed). */
+    public static void main(String[] args) throws Exception {
+        Path data = Path.of(args[0]);
+        Random random = new Random(Long.parseLong(args[1]));
+        try (Directory d = Directory.open(data, null)) {
+            String account = d.initialize().accountId();
+            List<TunnelRecord> mine = new ArrayList<>();
+            ServiceRecord svc = d.createService(account, new ServiceSpec("s" + args[1], 80, null, "10.0.0.1", null, null,
+                    d.createTunnel(account, "svc-tunnel-" + args[1], null).id(), List.of()));
+            for (int i = 0; ; i++) {
+                String name = "w" + args[1] + "-" + i;
+                if (i % 7 == 3) { // a large write: thousands of bindings, as an audit's 9,000-binding worker
+                    List<BindingRecord> bindings = new ArrayList<>();
+                    for (int b = 0; b < 2000 + random.nextInt(2000); b++) {
+                        bindings.add(new ServiceBinding("B" + b, svc.id()));
+                    }
+                    d.putWorker(account, "big", bindings);
+                }
+                TunnelRecord t = d.createTunnel(account, name, null);
+                mine.add(t);
+                if (mine.size() > 20) {
+                    d.deleteTunnel(account, mine.remove(0).id()); // churn, so space is freed
+                }
+                System.out.println("ACK " + name + " " + (mine.contains(t) ? "kept" : "gone"));
+                System.out.flush();
+            }
+        }
+    }
+
+    @Test
+    void acknowledgedWritesSurviveKillNine() throws Exception {
+        Random random = new Random(42);
+        Set<String> kept = new HashSet<>();
+        for (int round = 0; round < 8; round++) {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), H2StoreTest.class.getName(), dir.toString(),
+                    Integer.toString(round)).redirectErrorStream(true).start();
+            List<String> acked = new ArrayList<>();
+            long killAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500 + random.nextInt(2500));
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                Thread reader = new Thread(() -> {
+                    try {
+                        for (String line; (line = r.readLine()) != null; ) {
+                            if (line.startsWith("ACK ")) {
+                                synchronized (acked) {
+                                    acked.add(line.substring(4));
+                                }
+                            }
+                        }
+                    } catch (java.io.IOException e) {
+                        // the child is gone
+                    }
+                });
+                reader.start();
+                while (System.nanoTime() < killAt && p.isAlive()) {
+                    Thread.sleep(20);
+                }
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
+                reader.join(5000);
+            }
+            synchronized (acked) {
+                for (String a : acked) {
+                    String name = a.split(" ")[0];
+                    kept.add(name);
+                }
+            }
+            try (Directory d = Directory.open(dir, null)) {
+                Set<String> present = new HashSet<>();
+                for (TunnelRecord t : d.data().tunnels(d.initialize().accountId())) {
+                    present.add(t.name());
+                }
+                // the child deletes its oldest tunnel after each new one: of its last 20 acknowledged, the oldest may have
+                // gone in a write it committed after its last acknowledgement; the last 19 must be there
+                List<String> lastAcked = new ArrayList<>();
+                synchronized (acked) {
+                    acked.forEach(a -> lastAcked.add(a.split(" ")[0]));
+                }
+                List<String> mustBeThere = lastAcked.subList(Math.max(0, lastAcked.size() - 19), lastAcked.size());
+                for (String name : mustBeThere) {
+                    assertTrue(present.contains(name), "round " + round + ": acknowledged " + name + " lost after kill -9 ("
+                            + lastAcked.size() + " acknowledged)");
+                }
+            }
+            H2Store.compact(dir); // as edge serve does on start
+        }
+        assertTrue(kept.size() > 8, "the children wrote: " + kept.size());
+    }
+}
