@@ -168,8 +168,8 @@ $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-
 C3=$!; PIDS+=($C3)
 for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready && break; sleep 0.2; done
 fetch http://api.internal/slow3 > /dev/null & F3=$!
-sleep 1
-kill -TERM $C3; sleep 0.3; t0=$(date +%s%N); kill -TERM $C3
+for i in $(seq 50); do curl -s http://127.0.0.1:$((P+91))/metrics | grep -q '^vpc_connector_active_streams 1' && break; sleep 0.05; done
+kill -TERM $C3 || true; sleep 0.3; t0=$(date +%s%N); kill -TERM $C3 || true
 rc=0; wait $C3 || rc=$?; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 wait $F3 || true
 [ $rc -eq 1 ] && [ $ms -lt 1500 ] || fail "second SIGTERM: exit $rc after $ms ms (the slow fetch had 1.7 s to go)"

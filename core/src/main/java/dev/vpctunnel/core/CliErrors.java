@@ -13,7 +13,11 @@ public final class CliErrors implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
-            cmd.getErr().println(program + ": " + e.getMessage());
+            if (dev.vpctunnel.core.log.Logs.json()) { // the command had set up JSON logs: one JSON line too
+                dev.vpctunnel.core.log.Logs.fatal(program, String.valueOf(e.getMessage()));
+            } else {
+                cmd.getErr().println(program + ": " + e.getMessage());
+            }
             return 2;
         }
         cmd.getErr().println(program + ": unexpected error: " + e);

@@ -74,7 +74,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunSettings s;
+        RunSettings s = null;
         TunnelToken t;
         LinkConfig linkConfig;
         try {
@@ -89,7 +89,7 @@ public final class RunCommand implements Callable<Integer> {
             Logs.fatal("connector", e.getMessage());
             return 2;
         } catch (javax.net.ssl.SSLException e) {
-            Logs.fatal("connector", "--edge-ca: cannot use it: " + e.getMessage());
+            Logs.fatal("connector", (s == null ? "--edge-ca" : s.edgeCaLabel()) + ": cannot use it: " + e.getMessage());
             return 2;
         }
         Duration grace = s.gracePeriod();

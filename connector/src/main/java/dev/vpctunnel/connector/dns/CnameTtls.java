@@ -41,10 +41,11 @@ final class CnameTtls {
         String name = key(hostname);
         for (int hops = 0; hops < MAX_HOPS; hops++) {
             Alias a = aliases.get(name);
-            if (a == null) {
+            long left = a == null ? 0 : a.expiresAt - now;
+            if (left <= 0) { // not an alias, or no longer known to be one: the chain ends here
                 break;
             }
-            soonest = Math.min(soonest, Math.max(0, TimeUnit.NANOSECONDS.toSeconds(a.expiresAt - now)));
+            soonest = Math.min(soonest, (left + 999_999_999L) / 1_000_000_000L); // whole seconds, rounded up
             name = a.target;
         }
         return soonest;

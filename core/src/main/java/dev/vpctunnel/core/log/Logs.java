@@ -48,6 +48,11 @@ public final class Logs {
      * Why the process stops, on stderr: "PROGRAM: MESSAGE" as the CLI's other refusals, or one JSON log object once
      * logging is set up as JSON (an operator's log collector then reads every line).
      */
+    /** Whether logging was set up as JSON lines. */
+    public static boolean json() {
+        return configured == Format.JSON;
+    }
+
     public static void fatal(String program, String message) {
         if (configured == Format.JSON) {
             Logger.getLogger("dev.vpctunnel." + program.replace(' ', '.')).severe(message);

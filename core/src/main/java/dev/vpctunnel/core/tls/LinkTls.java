@@ -69,7 +69,7 @@ public final class LinkTls {
         return e;
     }
 
-    /** What both sides share: the engine's provider, TLS 1.3/1.2 with HTTP/2's ciphers, ALPN h2. */
+    /** What both sides share: the engine's provider, TLS 1.3 with HTTP/2's ciphers, ALPN h2. */
     private static SslContextBuilder common(SslContextBuilder b, Engine engine) {
         switch (engine) {
             case BC -> b.sslProvider(SslProvider.JDK).sslContextProvider(JSSE);

@@ -182,6 +182,11 @@ public final class InitCommand implements Callable<Integer> {
             throw new IOException(missing + " is missing while " + (hasCaCert ? caCert : caKey) + " exists: restore it from"
                     + " a backup (a new CA would lock out every connector that trusts the old one); nothing changed");
         }
+        if (!hasCaCert && (Files.exists(cert) || Files.exists(key))) {
+            throw new IOException(caCert + " and " + caKey + " are missing while " + (Files.exists(cert) ? cert : key)
+                    + " exists: restore them from a backup (a new CA would lock out every connector that trusts the old"
+                    + " one), or start from an empty data dir; nothing changed");
+        }
         boolean caExisted = hasCaCert;
         if (caExisted && Files.exists(cert) && Files.exists(key)) {
             return true;

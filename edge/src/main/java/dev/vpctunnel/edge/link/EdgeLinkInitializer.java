@@ -83,7 +83,7 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             int others = unreported.getAndSet(0);
-            LOG.info(() -> line(from, cause) + (others == 0 ? "" : " (" + others + " more failed handshakes in the last minute)"));
+            LOG.info(() -> line(from, cause) + (others == 0 ? "" : " (" + others + " more failed handshakes since the last such line)"));
         }
 
         static String line(java.net.SocketAddress from, Throwable cause) {
@@ -92,6 +92,11 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
                     return "tunnel port: " + from + " did not speak TLS (plain HTTP?): this port takes connectors only;"
                             + " the admin API and the gateway have their own ports";
                 }
+            }
+            if (cause instanceof java.nio.channels.ClosedChannelException
+                    || cause instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+                return "tunnel port: " + from + " closed or stalled before the TLS handshake completed (a port"
+                        + " check, or a client that is not a connector)";
             }
             String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
             return "tunnel port: TLS handshake from " + from + " failed: " + why

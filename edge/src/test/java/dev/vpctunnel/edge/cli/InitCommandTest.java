@@ -184,5 +184,11 @@ class InitCommandTest {
         assertTrue(r.err().contains("edge-ca.key is missing while") && r.err().contains("restore it"), r.err());
         assertTrue(java.util.Arrays.equals(caPem, Files.readAllBytes(dir.resolve("edge-ca.pem"))));
         assertTrue(java.util.Arrays.equals(cert, Files.readAllBytes(dir.resolve("edge-cert.pem"))));
+        Files.delete(dir.resolve("edge-ca.pem")); // both CA files gone, the server's certificate still there: refused
+        r = CliTest.run("init", "--data", dir.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("edge-ca.pem and " + dir.resolve("edge-ca.key") + " are missing while"), r.err());
+        assertTrue(java.util.Arrays.equals(cert, Files.readAllBytes(dir.resolve("edge-cert.pem"))));
+        assertTrue(Files.notExists(dir.resolve("edge-ca.pem")));
     }
 }
