@@ -7,7 +7,8 @@ import java.time.Duration;
 /**
  * Settings of the edge's tunnel listener. {@code maxLinks}: links this edge holds in all; {@code maxLinksPerTunnel}:
  * links one tunnel may hold on it, so one tunnel's token (a leaked one, a connector restarting in a loop) cannot
- * take every link slot from the other tunnels.
+ * take every link slot from the other tunnels. Both are checked before a link is added: registrations racing each
+ * other may pass them by a few.
  */
 public record EdgeLinkConfig(String edgeId, SslContext sslContext, Duration heartbeatInterval, Duration heartbeatTimeout,
                              Duration handshakeTimeout, Duration registrationTimeout, int maxLinks, int maxLinksPerTunnel) {
