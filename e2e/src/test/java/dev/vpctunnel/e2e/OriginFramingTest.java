@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Origins that frame their answers badly or loosely, through a real edge and connector: bytes beyond a response (a
@@ -92,6 +93,13 @@ class OriginFramingTest {
                     case "/not-modified" -> "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\nhello";
                     case "/cl-and-te" -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
                             + "3\r\nabc\r\n0\r\n\r\n";
+                    case "/big-head" -> { // 60 KB of header lines: under the origin decoder's 64 KiB, but
+                        StringBuilder b = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
+                        for (int i = 0; i < 250; i++) { // over the link's 64 KiB as HTTP/2 counts it (+32 a field)
+                            b.append("X-H-").append(1000 + i).append(": ").append("v".repeat(230)).append("\r\n");
+                        }
+                        yield b.append("\r\nok").toString();
+                    }
                     case "/bare-lf" -> "HTTP/1.1 200 OK\nContent-Length: 2\nX-Lf: yes\n\nlf";
                     case "/status-099" -> "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n";
                     case "/status-1000" -> "HTTP/1.1 1000 Odd\r\nContent-Length: 0\r\n\r\n";
@@ -189,6 +197,15 @@ class OriginFramingTest {
         assertEquals("abc", r.text());
         assertEquals(null, r.header("content-length"), "the Content-Length the chunks overrode is not passed on");
         assertNextFetchesAreClean("-cl-te");
+    }
+
+    @Test
+    void aResponseHeadTooLargeForTheLinkSaysSo() throws Exception {
+        RawHttp.Response r = fetch("GET", "/big-head");
+        assertEquals(502, r.status(), r.text());
+        assertEquals("stream_reset", r.header("cf-vpc-error"));
+        assertTrue(r.text().contains("response head") && r.text().contains("64 KiB"), r.text());
+        assertNextFetchesAreClean("-big-head");
     }
 
     @Test

@@ -64,9 +64,21 @@ final class ErrorMapper {
 
     /**
      * Why the origin's answer cannot go to the worker, or null: a status outside 100-599 ("099", "1000": no HTTP
-     * client takes it; fetch() throws), or 101 (the tunnel carries HTTP exchanges, not upgraded connections).
+     * client takes it; fetch() throws), 101 (the tunnel carries HTTP exchanges, not upgraded connections), or a head
+     * ({@code linkHead}, null for a 1xx that is not passed on) over the link's header list size as HTTP/2 counts it
+     * (each field's name and value plus 32 bytes): the link would refuse to carry it.
      */
-    static String notCarried(HttpResponse r) {
+    static String notCarried(HttpResponse r, Http2Headers linkHead) {
+        if (linkHead != null) {
+            long size = 0;
+            for (java.util.Map.Entry<CharSequence, CharSequence> e : linkHead) {
+                size += e.getKey().length() + e.getValue().length() + 32;
+            }
+            if (size > LinkHeaders.MAX_HEADER_LIST) {
+                return "origin's response head is " + size + " bytes as HTTP/2 counts it, over the "
+                        + LinkHeaders.MAX_HEADER_LIST / 1024 + " KiB the tunnel carries";
+            }
+        }
         int code = r.status().code();
         if (code < 100 || code > 599) {
             return "origin answered with status " + code + ", which is not an HTTP status (100-599)";

@@ -236,18 +236,19 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpResponse r) {
             int code = r.status().code();
-            String notCarried = ErrorMapper.notCarried(r);
+            informational = code >= 100 && code < 200; // not passed on (fetch() never shows them)
+            Http2Headers linkHead = informational ? null : HopHeaders.toLink(r);
+            String notCarried = ErrorMapper.notCarried(r, linkHead);
             if (notCarried != null) {
                 ReferenceCountUtil.release(msg);
                 fail(new FetchFailure(ErrorCode.STREAM_RESET, notCarried)); // closes the connection: never pooled
                 return;
             }
-            informational = code >= 100 && code < 200;
             if (!informational) {
                 responseKeepAlive = HttpUtil.isKeepAlive(r);
                 responseStarted = true;
                 stats.response(code);
-                lastStreamWrite = ctx.write(new DefaultHttp2HeadersFrame(HopHeaders.toLink(r)));
+                lastStreamWrite = ctx.write(new DefaultHttp2HeadersFrame(linkHead));
             }
         }
         if (msg instanceof HttpContent c) {
