@@ -66,6 +66,25 @@ class GatewayRequestCheckTest {
         }
     }
 
+    /** CONNECT (curl -x with an https URL) is no fetch: no_route saying so, over HTTP/1.1 and h2c alike. */
+    @Test
+    void connectIsRefusedAsNoRouteOverBothProtocols() throws Exception {
+        RawHttp.Response r = RawHttp.send(f.gateway.port(), "CONNECT api.internal:443 HTTP/1.1\r\nHost: api.internal:443\r\n"
+                + "Proxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: WEB\r\nConnection: close\r\n\r\n", null);
+        assertError(r, r.status(), "no_route");
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            Http2Headers connect = new io.netty.handler.codec.http2.DefaultHttp2Headers().method("CONNECT")
+                    .authority("api.internal:443").add("proxy-authorization", "Bearer " + token).add("cf-vpc-binding", "WEB");
+            H2cProbe.Answer a = p.send(connect, null, 5000);
+            assertEquals(Integer.toString(r.status()), a.status(), a.toString());
+            assertEquals("no_route", a.error(), a.toString());
+            assertTrue(a.body().contains("CONNECT"), a.toString());
+            assertTrue(p.isOpen(), "only the stream is answered, not the connection closed");
+            assertEquals("200", p.send(h2("GET", "http", "api.internal", "/after"), null, 5000).status());
+        }
+        assertTrue(r.text().contains("CONNECT"), r.text());
+    }
+
     /** Host / :authority is host[:port] only: a path, query or fragment in it never moves the request's path. */
     @Test
     void aPathInHostOrAuthorityIsRefusedNotFetched() throws Exception {

@@ -46,6 +46,9 @@ public record FetchUrl(String scheme, String host, int port, String pathAndQuery
                     : fast(lower.substring(0, start - 3), target.substring(start, slash), target.substring(slash));
             return fast != null ? fast : fromAbsolute(target);
         }
+        if (io.netty.handler.codec.http.HttpMethod.CONNECT.equals(req.method())) {
+            throw noRoute(H2cRequestCheck.CONNECT_REFUSED);
+        }
         if ("*".equals(target)) {
             throw noRoute("the request target '*' asks about the gateway itself (as OPTIONS * does); it is not a URL that can be fetched");
         }

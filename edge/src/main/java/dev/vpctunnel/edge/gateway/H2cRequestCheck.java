@@ -4,6 +4,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -38,6 +39,13 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
         }
         if (!headSeen && msg instanceof Http2HeadersFrame h) {
             headSeen = true;
+            if (HttpMethod.CONNECT.asciiName().contentEquals(h.headers().method()) && !h.headers().contains(":protocol")) {
+                // RFC 9113 8.5: well-formed without :scheme and :path, but no fetch (curl -x with an https URL sends it)
+                refused = true;
+                ReferenceCountUtil.release(msg);
+                answer(ctx, FetchError.of(FetchError.Code.NO_ROUTE, CONNECT_REFUSED));
+                return;
+            }
             String problem = problem(h.headers());
             if (problem != null) {
                 refused = true;
@@ -91,6 +99,19 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
             }
         }
         return null;
+    }
+
+    /** Why a CONNECT gets no_route, on both protocols. */
+    static final String CONNECT_REFUSED = "CONNECT is not carried: the gateway takes HTTP requests (an absolute http:// URL,"
+            + " or origin-form with Host and cf-vpc-scheme: https for https)";
+
+    /** The fetch error as HTTP/1 would give it, as one HEADERS and one DATA frame that ends the stream, then closes it. */
+    private static void answer(ChannelHandlerContext ctx, FetchError error) {
+        io.netty.handler.codec.http.FullHttpResponse r = error.toResponse(ctx.alloc(), true);
+        Http2Headers head = new DefaultHttp2Headers().status(r.status().codeAsText());
+        r.headers().forEach(e -> head.add(AsciiString.of(e.getKey()).toLowerCase(), e.getValue()));
+        ctx.write(new DefaultHttp2HeadersFrame(head));
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(r.content(), true)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** A plain 400 (as MalformedRequest's) that ends the stream, then the stream's channel closes. */

@@ -249,9 +249,11 @@ class FetchUrlTest {
         HttpRequest hostCreds = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/x");
         hostCreds.headers().set("Host", "u@web.internal");
         assertRefused(FetchError.Code.NO_ROUTE, "credentials in the URL are not allowed", hostCreds);
-        // authority-form (CONNECT's target) and a broken http URL are not other schemes
-        assertRefused(FetchError.Code.NO_ROUTE, "request target must be an absolute http(s) URL or a path, got 'web.internal:443'",
+        // CONNECT says it is no fetch; authority-form with another method and a broken http URL are not other schemes
+        assertRefused(FetchError.Code.NO_ROUTE, H2cRequestCheck.CONNECT_REFUSED,
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "web.internal:443"));
+        assertRefused(FetchError.Code.NO_ROUTE, "request target must be an absolute http(s) URL or a path, got 'web.internal:443'",
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "web.internal:443"));
         assertRefused(FetchError.Code.NO_ROUTE, "request target must be an absolute http(s) URL or a path, got 'http:/x'",
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http:/x"));
     }
