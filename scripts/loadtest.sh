@@ -6,9 +6,10 @@
 #   scripts/loadtest.sh --quickstart [--duration 10s] [--connections 50] [--h2c]
 #
 # Options
-#   --quickstart          start the quickstart setup first (scripts/quickstart.sh --keep: edge, connector, sample
-#                         origin), load-test its binding PRIVATE_API (URL http://api.internal/data unless --url), and
-#                         stop it all afterwards; without this option the script starts nothing
+#   --quickstart          start the quickstart setup first (scripts/quickstart.sh --keep: builds, then starts edge,
+#                         connector, sample origin and workerd), load-test its gateway (any --gateway is replaced) and
+#                         binding PRIVATE_API (URL http://api.internal/data unless --url), and stop it all afterwards,
+#                         also when interrupted; without this option the script starts nothing
 #   --gateway HOST:PORT   the edge's --gateway-listen address (default 127.0.0.1:8787)
 #   --token TOKEN         the worker's gateway token; prefer --token-file FILE or the env var VPC_GATEWAY_TOKEN
 #                         (or EDGE_GATEWAY_TOKEN, as `edge workerd-config` reads it): tokens on a command line
@@ -91,10 +92,16 @@ if ! command -v $tool >/dev/null; then
     || bad "could not install $pkg"
 fi
 
-T=$(mktemp -d); PID="" QS_STOP=""
+T=$(mktemp -d); PID="" QS_PID="" QS_STOP=""
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null
-  [ -n "$QS_STOP" ] && "$QS_STOP" > /dev/null 2>&1
+  if [ -n "$QS_PID" ] && kill -0 "$QS_PID" 2>/dev/null; then
+    kill -TERM "$QS_PID" 2>/dev/null; wait "$QS_PID" 2>/dev/null || true # still starting: its own trap stops what it started
+  fi
+  [ -n "$QS_STOP" ] || { [ -s "$T/qs.dir" ] && QS_STOP="$(cat "$T/qs.dir")/stop.sh"; }
+  if [ -n "$QS_STOP" ] && [ -x "$QS_STOP" ]; then "$QS_STOP" > /dev/null 2>&1 || true; fi
+  local qs; qs=$(cat "$T/qs.dir" 2>/dev/null || true)
+  case "$qs" in */vpc-quickstart.*) rm -rf "$qs" ;; esac # interrupted before its stop.sh existed: nobody asked to keep it
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -104,11 +111,13 @@ if [ $QUICKSTART = 1 ]; then
   # asked to start something: the quickstart setup, stopped again on exit (cleanup)
   QBASE=${QUICKSTART_PORT_BASE:-27800}
   echo "loadtest: starting the quickstart setup (scripts/quickstart.sh --keep, ports $((QBASE + 1))-$((QBASE + 7)))" >&2
-  if ! "$here/quickstart.sh" --keep > "$T/quickstart.log" 2>&1; then
-    cat "$T/quickstart.log" >&2; echo "loadtest.sh: the quickstart setup did not start" >&2; exit 1
+  # in the background, so a TERM or Ctrl-C to this script is acted on at once (cleanup stops it)
+  QUICKSTART_DIR_FILE="$T/qs.dir" "$here/quickstart.sh" --keep > "$T/quickstart.log" 2>&1 & QS_PID=$!
+  if ! wait "$QS_PID"; then
+    QS_PID=""; cat "$T/quickstart.log" >&2; echo "loadtest.sh: the quickstart setup did not start" >&2; exit 1
   fi
-  QS_STOP=$(grep -o '/[^ ]*/stop\.sh' "$T/quickstart.log" | tail -1)
-  [ -x "$QS_STOP" ] || { echo "loadtest.sh: the quickstart printed no stop.sh" >&2; exit 1; }
+  QS_PID=""; QS_STOP="$(cat "$T/qs.dir" 2>/dev/null)/stop.sh"
+  [ -x "$QS_STOP" ] || { echo "loadtest.sh: the quickstart left no stop.sh" >&2; exit 1; }
   GATEWAY=127.0.0.1:$((QBASE + 3)) TOKEN=$(cat "$(dirname "$QS_STOP")/gateway.token") BINDING=${BINDING:-PRIVATE_API}
   [ -n "$URL$HOST" ] || { SCHEME=http HOST=api.internal PATH_Q=/data; }
 fi

@@ -30,6 +30,7 @@ n=0
 step() { n=$((n + 1)); printf '\n==> [%d/%d] %s\n' "$n" "$STEPS" "$*"; }
 say() { printf '    %s\n' "$*"; }
 T=
+trap 'exit 130' INT TERM # from the start: a TERM during the build waits for it instead of orphaning it
 die() {
   echo "quickstart: $*" >&2
   if [ -n "$T" ]; then
@@ -67,6 +68,8 @@ WORKERD=$(scripts/install-workerd.sh | tail -n 1) || die "could not install work
 say "$WORKERD ($("$WORKERD" --version 2>/dev/null))"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vpc-quickstart.XXXXXX")
+# a caller that must stop this setup (loadtest.sh --quickstart) learns where it lives, whatever the path holds
+[ -z "${QUICKSTART_DIR_FILE:-}" ] || printf '%s\n' "$T" > "$QUICKSTART_DIR_FILE"
 cleanup() {
   local rc=$?
   if [ "$KEEP" = 1 ] && [ "$rc" = 0 ]; then
@@ -75,6 +78,8 @@ cleanup() {
   stop_all
   if [ "$rc" = 0 ]; then
     rm -rf "$T"
+  else
+    echo "quickstart: stopped; logs and data (with the admin API token) kept in $T" >&2
   fi
 }
 trap cleanup EXIT
@@ -151,7 +156,8 @@ if [ "$KEEP" = 1 ]; then
   {
     echo "#!/usr/bin/env bash"
     echo "# Stops what scripts/quickstart.sh --keep started (by PID), then removes $T."
-    echo "kill ${PIDS[*]} 2>/dev/null; sleep 2; kill -9 ${PIDS[*]} 2>/dev/null; rm -rf '$T'; echo stopped"
+    echo "more=\$(cat $(printf %q "$T/more.pids") 2>/dev/null)  # processes started by hand from the recipes below"
+    echo "kill ${PIDS[*]} \$more 2>/dev/null; sleep 2; kill -9 ${PIDS[*]} \$more 2>/dev/null; rm -rf $(printf %q "$T"); echo stopped"
   } >"$T/stop.sh"
   chmod +x "$T/stop.sh"
   cat <<MSG
@@ -166,10 +172,10 @@ Done in $(($(date +%s) - T_START)) s. Everything is still running (--keep). Try 
     export EDGE_API_URL=$API EDGE_API_TOKEN=\$(node -p 'require("$T/init.json").api_token')
     scripts/edge service list                             # the admin CLI
   Edit $T/hello-vpc/src/index.js, then restart workerd (it reads the module at start):
-    kill $WK_PID; $WORKERD serve $T/workerd/config.capnp
+    kill $WK_PID; $(printf %q "$WORKERD") serve $(printf %q "$T/workerd/config.capnp") & echo \$! >> $(printf %q "$T/more.pids")
   Logs: $T/*.log   PIDs: ${PID_NAMES[*]} = ${PIDS[*]}
 Stop everything:
-    $T/stop.sh
+    $(printf %q "$T/stop.sh")
 MSG
 else
   printf '\nDone in %d s: a Worker in workerd reached the private origin through the edge and the connector.\n' \
