@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, dev.vpctunnel.core.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class ConnectorMain {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ConnectorMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("connector")).execute(args));
+        System.exit(dev.vpctunnel.core.CliErrors.install(new CommandLine(new ConnectorMain()), "connector").execute(args));
     }
 
     static final class Version implements CommandLine.IVersionProvider {

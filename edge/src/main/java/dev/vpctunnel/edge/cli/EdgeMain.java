@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
                 WorkerdConfigCommand.class, dev.vpctunnel.core.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class EdgeMain {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge")).execute(args));
+        System.exit(dev.vpctunnel.core.CliErrors.install(new CommandLine(new EdgeMain()), "edge").execute(args));
     }
 
     static final class Version implements CommandLine.IVersionProvider {

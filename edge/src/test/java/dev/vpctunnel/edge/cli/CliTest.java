@@ -62,6 +62,18 @@ class CliTest {
     }
 
     @Test
+    void anUnknownFlagIsOneLineAndWhereToLookNotTheWholeUsage() {
+        StringWriter err = new StringWriter();
+        int code = dev.vpctunnel.core.CliErrors.install(new CommandLine(new EdgeMain()), "edge")
+                .setErr(new PrintWriter(err)).execute("tunnel", "list", "--bogus");
+        assertEquals(2, code);
+        String[] lines = err.toString().strip().split("\n");
+        assertEquals("edge: Unknown option: '--bogus'", lines[0], err.toString());
+        assertEquals("(see 'edge tunnel list --help')", lines[lines.length - 1], err.toString());
+        assertTrue(lines.length <= 4, err.toString());
+    }
+
+    @Test
     void versionSubcommandPrintsWhatVersionFlagPrints() {
         Run v = run("version");
         assertEquals(0, v.code(), v.err());
