@@ -21,6 +21,10 @@ ROOT=$PWD
 IDLE_ONLY=0 SETUP_ONLY=0 BUILD=1 DURATION=5 RUNS=3 IDLE=10000 DO_IDLE=1 QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --duration|--runs|--idle|--setup-only) # each takes a whole number
+      [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "bench.sh: $1 needs a whole number (try --help)" >&2; exit 2; } ;;
+  esac
+  case "$1" in
     --no-build) BUILD=0 ;;
     --duration) DURATION=$2; shift ;;
     --runs) RUNS=$2; shift ;;
