@@ -23,8 +23,8 @@ import java.util.logging.Logger;
  */
 final class ApiRouter {
     static final long CATCH_UP_EVERY_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
-    private final long catchUpEveryNanos;
-    private final java.util.concurrent.atomic.AtomicLong lastCatchUp;
+    /** When an unknown token may make the directory catch up with the store (see {@link #route}). */
+    private final dev.vpctunnel.core.net.OncePer catchUp;
     private static final Logger LOG = Logger.getLogger(ApiRouter.class.getName());
 
     private final Directory directory;
@@ -40,8 +40,7 @@ final class ApiRouter {
 
     /** {@code catchUpEveryNanos}: how often an unknown token may make the directory catch up with the store. */
     ApiRouter(Directory directory, LinkRegistry links, long catchUpEveryNanos) {
-        this.catchUpEveryNanos = catchUpEveryNanos;
-        this.lastCatchUp = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - catchUpEveryNanos);
+        this.catchUp = new dev.vpctunnel.core.net.OncePer(catchUpEveryNanos);
         this.directory = directory;
         this.services = new ServicesResource(directory);
         this.tunnels = new TunnelsResource(directory, links);
@@ -99,16 +98,6 @@ final class ApiRouter {
         return out;
     }
 
-    /**
-     * Whether an unknown token may make the directory catch up with the store now: at most once per
-     * {@code catchUpEveryNanos} (250 ms), so requests with made-up tokens cannot keep the store busy and its lock taken.
-     */
-    private boolean catchUpAllowed() {
-        long now = System.nanoTime();
-        long last = lastCatchUp.get();
-        return now - last >= catchUpEveryNanos && lastCatchUp.compareAndSet(last, now);
-    }
-
     private ApiResponse route(ApiRequest req) {
         List<String> seg = segments(req.path());
         if (seg.size() < 3 || !seg.get(0).equals("client") || !seg.get(1).equals("v4")) {
@@ -116,8 +105,9 @@ final class ApiRouter {
         }
         DirectoryData data = directory.data();
         ApiTokenRecord token = authenticate(req, data);
-        if (token == null && catchUpAllowed()) {
-            // a token made on another edge sharing the store: catch up once (cheap when nothing changed)
+        if (token == null && catchUp.now()) {
+            // a token made on another edge sharing the store: catch up once (cheap when nothing changed); at most once
+            // per period (250 ms), so requests with made-up tokens cannot keep the store busy and its lock taken
             directory.refresh();
             data = directory.data();
             token = authenticate(req, data);

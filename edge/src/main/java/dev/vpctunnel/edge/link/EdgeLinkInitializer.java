@@ -71,14 +71,11 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
      */
     static final class HandshakeFailures {
         static final long EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-        private final java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(
-                System.nanoTime() - EVERY_NANOS);
+        private final dev.vpctunnel.core.net.OncePer minute = new dev.vpctunnel.core.net.OncePer(EVERY_NANOS);
         private final java.util.concurrent.atomic.AtomicInteger unreported = new java.util.concurrent.atomic.AtomicInteger();
 
         void report(java.net.SocketAddress from, Throwable cause) {
-            long now = System.nanoTime();
-            long before = last.get();
-            if (now - before < EVERY_NANOS || !last.compareAndSet(before, now)) {
+            if (!minute.now()) {
                 unreported.incrementAndGet();
                 return;
             }
