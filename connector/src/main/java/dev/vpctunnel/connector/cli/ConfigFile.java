@@ -112,7 +112,7 @@ final class ConfigFile {
     }
 
     private IllegalArgumentException fail(String key, String reason) {
-        return new Refusal(file + ": key '" + key + "': " + reason);
+        return new Refusal(label(file, key) + ": " + reason);
     }
 
     /** A refusal that already names the file and the key. */

@@ -123,7 +123,7 @@ record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<Ine
 
         /** How an error about the setting {@code key} starts, like the other refusals of its kind. */
         String prefix(String key, Path configFile) {
-            return this == FILE ? configFile + ": key '" + key + "'" : "--" + key;
+            return this == FILE ? ConfigFile.label(configFile, key) : "--" + key;
         }
 
         /** The other setting of an error whose own setting came from {@code from}. */

@@ -43,8 +43,6 @@ public final class InitCommand implements Callable<Integer> {
     static final String CA_KEY = "edge-ca.key";
     static final String CERT = "edge-cert.pem";
     static final String KEY = "edge-key.pem";
-    /** The default embedded store's file (Directory.h2Url). */
-    static final String STORE_FILE = "directory.mv.db";
 
     @Spec
     CommandSpec spec;

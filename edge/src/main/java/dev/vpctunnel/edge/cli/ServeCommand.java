@@ -9,6 +9,7 @@ import dev.vpctunnel.core.tls.LinkTls;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.api.AdminApiServer;
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.H2Store;
 import dev.vpctunnel.edge.gateway.GatewayServer;
 import dev.vpctunnel.edge.link.EdgeLink;
 import dev.vpctunnel.edge.link.EdgeLinkConfig;
@@ -108,17 +109,18 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         }
         List<X509Certificate> chain = Pki.readCertificates(certFile);
         PrivateKey key = Pki.readPrivateKey(keyFile);
-        if ((store == null || store.isBlank()) && !Files.isRegularFile(data.resolve(InitCommand.STORE_FILE))) {
+        boolean embedded = store == null || store.isBlank(); // the data dir's own H2 store, not --store
+        if (embedded && !Files.isRegularFile(data.resolve(H2Store.FILE))) {
             // H2 would create an empty store: every tunnel unknown, every connector refused for good
-            Logs.fatal("edge serve", data + " has no directory store (" + InitCommand.STORE_FILE + " is missing): restore it"
+            Logs.fatal("edge serve", data + " has no directory store (" + H2Store.FILE + " is missing): restore it"
                     + " from a backup; without it the tunnels, services, workers and tokens are gone");
             return 2;
         }
         Shutdown shutdown = new Shutdown().install();
         Directory directory;
         try {
-            if (store == null || store.isBlank()) {
-                dev.vpctunnel.edge.directory.H2Store.compact(data); // the file grows by every write (see H2Store)
+            if (embedded) {
+                H2Store.compact(data); // the file grows by every write (see H2Store)
             }
             directory = Directory.open(data, store);
         } catch (java.sql.SQLException | RuntimeException e) {
@@ -129,7 +131,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         }
         if (!directory.data().hasAnyAccount()) {
             directory.close();
-            Logs.fatal("edge serve", "the directory store " + (store == null || store.isBlank() ? "in " + data : "at --store")
+            Logs.fatal("edge serve", "the directory store " + (embedded ? "in " + data : "at --store")
                     + " holds no account: it was never initialised or lost its contents (restore it from a backup, or run"
                     + " 'edge init' to start a new, empty account)");
             return 2;

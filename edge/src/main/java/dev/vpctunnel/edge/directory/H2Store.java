@@ -19,7 +19,8 @@ import java.sql.Statement;
  * </ul>
  */
 public final class H2Store {
-    static final String FILE = "directory.mv.db";
+    /** The store file in the data dir. */
+    public static final String FILE = "directory.mv.db";
 
     private H2Store() {
     }
