@@ -99,7 +99,7 @@ public final class RunCommand implements Callable<Integer> {
         PrometheusRegistry registry = new PrometheusRegistry();
         OriginService origins;
         try {
-            origins = new OriginService(new OriginConfig(s.originCas(), s.allow(), s.deny()), group, new FetchStats(registry));
+            origins = new OriginService(new OriginConfig(s.originCas(), s.originCaLabel(), s.allow(), s.deny()), group, new FetchStats(registry));
         } catch (IllegalArgumentException e) {
             Logs.fatal("connector", e.getMessage());
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

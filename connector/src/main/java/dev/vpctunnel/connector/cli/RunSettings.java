@@ -1,7 +1,6 @@
 package dev.vpctunnel.connector.cli;
 
 import dev.vpctunnel.connector.policy.CidrPolicy;
-import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.core.link.Durations;
 import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.net.Transports;
@@ -21,7 +20,7 @@ import java.util.logging.Level;
  */
 record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<InetSocketAddress> edges, Path edgeCa,
                    String edgeCaLabel, int haConnections,
-                   List<Path> originCas, List<String> allow, List<String> deny, String metricsListen,
+                   List<Path> originCas, String originCaLabel, List<String> allow, List<String> deny, String metricsListen,
                    Duration gracePeriod, Duration heartbeatInterval, Duration heartbeatTimeout, int threads,
                    Level logLevel, Logs.Format logFormat, List<String> warnings) {
     static final int DEFAULT_HA_CONNECTIONS = 4;
@@ -65,14 +64,9 @@ record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<Ine
             throw new IllegalArgumentException("--threads: must be 0-1024 (0: one per core), got " + threads);
         }
         List<Path> originCas = List.copyOf(cmd.originCas.isEmpty() ? f.originCas() : cmd.originCas);
-        if (cmd.originCas.isEmpty()) {
-            for (Path p : originCas) {
-                String problem = InputFiles.problem(p);
-                if (problem != null) {
-                    throw new IllegalArgumentException(ConfigFile.label(cmd.configFile, "origin-ca") + " " + p + ": " + problem);
-                }
-            }
-        }
+        // read (and refused) by the origin service, which names the files by this label
+        String originCaLabel = cmd.originCas.isEmpty() && cmd.configFile != null
+                ? ConfigFile.label(cmd.configFile, "origin-ca") : "--origin-ca";
         List<String> allow = cidrs(cmd.allow, "--allow", f.allow());
         List<String> deny = cidrs(cmd.deny, "--deny", f.deny());
         String metrics = first(cmd.metricsListen, f.metricsListen());
@@ -85,7 +79,7 @@ record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<Ine
             throw heartbeatRefusal(cmd, f, hbInterval, hbTimeout);
         }
         return new RunSettings(token, tokenFile, tokenFileLabel, List.copyOf(edges), edgeCa, edgeCaLabel, ha,
-                originCas, allow, deny, metrics,
+                originCas, originCaLabel, allow, deny, metrics,
                 duration(cmd.gracePeriod, "--grace-period", f.gracePeriod(), DEFAULT_GRACE),
                 hbInterval, hbTimeout,
                 threads,

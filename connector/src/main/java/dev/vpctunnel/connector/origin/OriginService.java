@@ -43,14 +43,8 @@ public final class OriginService implements AutoCloseable {
     /** Throws IllegalArgumentException with a message naming the bad file / CIDR. */
     public OriginService(OriginConfig config, EventLoopGroup group, FetchStats stats) {
         this.stats = stats;
-        for (Path p : config.originCaFiles()) {
-            String problem = InputFiles.problem(p);
-            if (problem != null) {
-                throw new IllegalArgumentException(InputFiles.name(p, "--origin-ca") + ": " + problem);
-            }
-        }
+        OriginTls tls = new OriginTls(config.originCaFiles(), config.originCaLabel());
         CidrPolicy policy = new CidrPolicy(config.allowCidrs(), config.denyCidrs());
-        OriginTls tls = new OriginTls(config.originCaFiles());
         Bootstrap template = new Bootstrap()
                 .group(group)
                 .channel(Transports.socket())

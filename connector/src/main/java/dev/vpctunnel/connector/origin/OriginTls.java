@@ -1,5 +1,6 @@
 package dev.vpctunnel.connector.origin;
 
+import dev.vpctunnel.core.InputFiles;
 import dev.vpctunnel.core.tls.Pki;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
@@ -53,7 +54,8 @@ final class OriginTls {
     private final int trustedCount;
     private final java.util.Set<String> anchorSubjects = new java.util.HashSet<>();
 
-    OriginTls(List<Path> originCaFiles) {
+    /** {@code label} names where the files came from in refusals ("--origin-ca", or a config file's key). */
+    OriginTls(List<Path> originCaFiles, String label) {
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
@@ -67,7 +69,7 @@ final class OriginTls {
                 }
             }
             for (Path file : originCaFiles) {
-                for (X509Certificate c : valid(readFile(file), file.toString(), true)) {
+                for (X509Certificate c : valid(Pki.readCertificates(file, label), InputFiles.name(file, label), true)) {
                     store.setCertificateEntry("origin-ca-" + n++, c);
                 }
             }
@@ -264,10 +266,6 @@ final class OriginTls {
         }
     }
 
-    private static List<X509Certificate> readFile(Path file) {
-        return Pki.readCertificates(file, "--origin-ca");
-    }
-
     /** Expired or not-yet-valid roots are left out: an expired root must verify nothing. */
     private static List<X509Certificate> valid(List<X509Certificate> certs, String source, boolean userFile) {
         List<X509Certificate> out = new ArrayList<>();
@@ -280,7 +278,7 @@ final class OriginTls {
             }
         }
         if (userFile && out.isEmpty()) {
-            throw new IllegalArgumentException("--origin-ca " + source + ": no certificate in it is currently valid (expired?)");
+            throw new IllegalArgumentException(source + ": no certificate in it is currently valid (expired?)");
         }
         return out;
     }

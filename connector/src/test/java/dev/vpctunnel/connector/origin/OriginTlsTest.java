@@ -104,7 +104,7 @@ class OriginTlsTest {
 
     @Test
     void sniIsTheServerNameWithOrWithoutADotButNeverAnAddress() {
-        OriginTls tls = new OriginTls(List.of());
+        OriginTls tls = new OriginTls(List.of(), "--origin-ca");
         for (String name : List.of("api", "api.internal", "localhost", "db.corp.internal.")) {
             var h = tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, name, 443, 1000);
             assertEquals(List.of(new javax.net.ssl.SNIHostName(name.replaceAll("\\.$", ""))),
@@ -177,7 +177,7 @@ class OriginTlsTest {
             assertNotNull(OriginTls.class.getClassLoader().getResource(r), r);
         }
         // JVM CAs + the valid RSA Origin CA root; the expired 2016 ECC root is left out.
-        OriginTls tls = new OriginTls(List.of());
+        OriginTls tls = new OriginTls(List.of(), "--origin-ca");
         assertTrue(tls.trustedCount() > 1);
         var rsa = Pki.readCertificates(Path.of("../certs/cloudflare-origin-ca-rsa-root.pem")).get(0);
         var ecc2016 = Pki.readCertificates(Path.of("../certs/cloudflare-origin-ca-ecc-root-2016-expired.pem")).get(0);
@@ -191,6 +191,11 @@ class OriginTlsTest {
         IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
                 () -> new OriginService(new OriginConfig(List.of(missing), List.of(), List.of()), link.group));
         assertEquals("--origin-ca " + missing + ": no such file", a.getMessage());
+        // roots named in a config file: the refusals name its key, not a flag the user never typed
+        String key = "/etc/vpc/config.yml: key 'origin-ca'";
+        IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
+                () -> new OriginService(new OriginConfig(List.of(missing), key, List.of(), List.of()), link.group));
+        assertEquals(key + " " + missing + ": no such file", k.getMessage());
         Path garbage = dir.resolve("garbage.pem");
         Files.writeString(garbage, "not a certificate");
         IllegalArgumentException b = assertThrows(IllegalArgumentException.class,
