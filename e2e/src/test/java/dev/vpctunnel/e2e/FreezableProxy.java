@@ -40,6 +40,11 @@ final class FreezableProxy implements AutoCloseable {
         pairs.forEach(p -> p.frozen().set(true));
     }
 
+    /** Lets the frozen connections flow again: the bytes held meanwhile go first, in order. */
+    void thawAll() {
+        pairs.forEach(p -> p.frozen().set(false));
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {

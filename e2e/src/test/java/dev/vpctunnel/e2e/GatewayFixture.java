@@ -74,10 +74,15 @@ final class GatewayFixture implements AutoCloseable {
 
     /** A connector for t (its id and secret; t need not exist in the directory), not waiting for its links. */
     LinkSupervisor startConnector(TunnelRecord t, int links, List<String> deny) throws Exception {
+        return startConnector(t, links, deny, tunnels.port());
+    }
+
+    /** As above, dialing the edge's tunnel port at {@code edgePort} on loopback (a proxy in front of it). */
+    LinkSupervisor startConnector(TunnelRecord t, int links, List<String> deny, int edgePort) throws Exception {
         OriginService origins = new OriginService(new OriginConfig(List.of(), List.of(), deny), connectorGroup);
         originServices.add(origins);
         LinkConfig cfg = new LinkConfig(new TunnelToken(account, t.id(), t.secret()),
-                List.of(InetSocketAddress.createUnresolved("127.0.0.1", tunnels.port())),
+                List.of(InetSocketAddress.createUnresolved("127.0.0.1", edgePort)),
                 LinkTls.client(List.of(ca.certificate())), links, UUID.randomUUID().toString(), "test",
                 Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), 10_000);
         LinkSupervisor s = new LinkSupervisor(cfg, connectorGroup, origins::newStreamHandler);

@@ -11,8 +11,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.resolver.AddressResolverGroup;
 
 import java.net.InetSocketAddress;
@@ -236,14 +234,14 @@ final class LinkSlot {
         }
     }
 
-    /** On the link's loop: GOAWAY, then the link closes once its streams are done, or after EDGE_DRAIN_LIMIT. */
+    /** On the link's loop: the drain notice, then the link closes once its streams are done, or after EDGE_DRAIN_LIMIT. */
     private void goAwayAndCloseWhenIdle(Channel ch) {
         closeWhenIdle = true;
         if (ch.isActive()) {
-            ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+            ch.writeAndFlush(LinkClose.notice());
         }
         closeIfIdle();
-        ch.eventLoop().schedule(() -> ch.close(), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        ch.eventLoop().schedule(() -> LinkClose.gracefully(ch), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void closeLink() {
@@ -284,16 +282,16 @@ final class LinkSlot {
     /** Connector shutdown: tell the edge, stop taking streams; the supervisor closes the link after the grace. */
     void beginDrain() {
         draining = true;
+        stopped = true; // a link that drops during the drain stays down: a fresh one would take fetches the grace cuts
         failback.stopProbe();
         Channel ch = channel;
         Channel ctl = control;
         if (ch == null || !ch.isActive()) {
-            stopped = true;
             return;
         }
         ch.eventLoop().execute(() -> {
             sendDrain(ctl, "connector shutting down");
-            ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+            ch.writeAndFlush(LinkClose.notice());
         });
     }
 
@@ -312,11 +310,14 @@ final class LinkSlot {
     private void closeIfIdle() {
         Channel ch = channel;
         if (closeWhenIdle && activeStreams.get() == 0 && ch != null) {
-            ch.close();
+            LinkClose.gracefully(ch);
         }
     }
 
-    /** Closes the link for good; a GOAWAY first tells the edge that streams it opens from now on were never seen. */
+    /**
+     * Closes the link for good, streams in flight or not; a registered link ends with GOAWAY and a PING
+     * ({@link LinkClose#gracefully}), so that the edge knows which streams were never seen and sends them elsewhere.
+     */
     void stop() {
         stopped = true;
         draining = true; // streams arriving from now on are refused, so the edge may retry them elsewhere
@@ -324,7 +325,7 @@ final class LinkSlot {
         Channel ch = channel;
         if (ch != null) {
             if (ch.isActive() && registered) {
-                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> ch.close());
+                LinkClose.gracefully(ch);
             } else {
                 ch.close();
             }
@@ -333,6 +334,12 @@ final class LinkSlot {
 
     boolean registered() {
         return registered;
+    }
+
+    /** Whether this slot's link is closed (or was never opened). */
+    boolean linkClosed() {
+        Channel ch = channel;
+        return ch == null || !ch.isOpen();
     }
 
     InetSocketAddress currentEdge() {

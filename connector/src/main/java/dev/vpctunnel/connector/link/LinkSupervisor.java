@@ -139,6 +139,11 @@ public final class LinkSupervisor {
             LOG.warning(() -> "grace period over, cutting " + left + " streams");
         }
         stopAll();
+        // each link ends with a GOAWAY and a PING the edge acknowledges (LinkClose): wait for that, as long as it may take
+        long closeDeadline = System.nanoTime() + LinkClose.ACK_WAIT.toNanos() + 500_000_000L;
+        while (!slots.stream().allMatch(LinkSlot::linkClosed) && System.nanoTime() < closeDeadline) {
+            Thread.sleep(10);
+        }
         LOG.info("drained, all links closed");
     }
 

@@ -50,6 +50,9 @@ final class Exchange {
     private int attempts;
     private boolean requestFinished;
     private boolean bodyForwarded;
+    /** The request's end went out (an empty DATA that ends the stream, or {@link #endTrailers}): sent again on a retry. */
+    private boolean endForwarded;
+    private Http2Headers endTrailers;
     private boolean responseStarted;
     /** The connector sent the whole response; it may still be on its way to the worker. */
     private boolean responseEnded;
@@ -107,7 +110,7 @@ final class Exchange {
     private void open(EdgeLink l) {
         link = l;
         attempts++;
-        l.openStream(new TunnelStreamHandler(this))
+        l.openStream(new TunnelStreamHandler(this, l))
                 .addListener((Future<Http2StreamChannel> f) -> onClientLoop(() -> opened(f)));
     }
 
@@ -122,6 +125,10 @@ final class Exchange {
             return;
         }
         stream.write(new DefaultHttp2HeadersFrame(head, bodyless));
+        if (endForwarded) {
+            // a retry (no body bytes went out, else there is none): the end went out on the refused stream only
+            stream.write(endTrailers != null ? new DefaultHttp2HeadersFrame(endTrailers, true) : new DefaultHttp2DataFrame(true));
+        }
         stream.read();
         HttpContent c;
         while ((c = pending.poll()) != null) {
@@ -216,9 +223,11 @@ final class Exchange {
         }
         HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
         Http2Headers t = trailers.isEmpty() ? null : RequestHeaders.trailersForTunnel(trailers);
+        endForwarded = true;
         if (t == null || t.isEmpty()) {
             return stream.write(new DefaultHttp2DataFrame(c.content(), true));
         }
+        endTrailers = t;
         if (c.content().isReadable()) {
             stream.write(new DefaultHttp2DataFrame(c.content(), false));
         } else {

@@ -1,7 +1,9 @@
 package dev.vpctunnel.edge.gateway;
 
+import dev.vpctunnel.edge.link.EdgeLink;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
@@ -19,14 +21,37 @@ import io.netty.util.ReferenceCountUtil;
  * The tunnel stream's end of an exchange: turns the connector's HEADERS and DATA into the response's HTTP objects (one
  * copy of the headers) and hands them to the exchange on the worker's loop.
  */
-final class TunnelStreamHandler extends ChannelInboundHandlerAdapter {
+final class TunnelStreamHandler extends ChannelDuplexHandler {
     private final Exchange exchange;
+    private final EdgeLink link;
     private Http2Error reset;
     private boolean headSeen;
+    private boolean headSent;
 
-    /** The stream's whole pipeline (added by the stream bootstrap itself: no initializer per stream). */
-    TunnelStreamHandler(Exchange exchange) {
+    /** The stream's whole pipeline (added by the stream bootstrap itself: no initializer per stream) on {@code link}. */
+    TunnelStreamHandler(Exchange exchange, EdgeLink link) {
         this.exchange = exchange;
+        this.link = link;
+    }
+
+    /**
+     * The request's HEADERS go out only while the link takes new streams. Checked here, on the link's loop, where the
+     * connector's drain notice is read: a stream picked just before it was read must not follow it (the connector
+     * would then close the link under it); it ends as refused, and the exchange sends it on another link.
+     */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!headSent && msg instanceof Http2HeadersFrame) {
+            headSent = true;
+            if (link.draining()) {
+                ReferenceCountUtil.release(msg);
+                reset = Http2Error.REFUSED_STREAM;
+                promise.setFailure(new java.nio.channels.ClosedChannelException());
+                ctx.close();
+                return;
+            }
+        }
+        ctx.write(msg, promise);
     }
 
     @Override

@@ -1,0 +1,132 @@
+package dev.vpctunnel.e2e;
+
+import dev.vpctunnel.connector.link.LinkSupervisor;
+import dev.vpctunnel.edge.directory.ServiceBinding;
+import dev.vpctunnel.edge.directory.ServiceRecord;
+import dev.vpctunnel.edge.directory.TunnelRecord;
+import dev.vpctunnel.edge.routing.LinkInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A fetch whose stream the connector refuses because it is draining is sent again on another link, whole: a chunked
+ * request whose body is empty (or trailers only) reaches the gateway with its end in the same read as its head, and
+ * that end went out on the refused stream. The retry has to end the new stream too, else the origin waits for a body
+ * that never comes and the worker hangs.
+ */
+class RefusedStreamRetryTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"0\r\n\r\n", "0\r\nx-checksum: 0\r\n\r\n"})
+    void aRefusedStreamIsSentAgainWithItsEnd(String end) throws Exception {
+        try (GatewayFixture f = new GatewayFixture();
+             ServerSocket origin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             FreezableProxy proxy = new FreezableProxy(f.tunnels.port())) {
+            serve(origin);
+            TunnelRecord t = f.tunnel("retry");
+            LinkSupervisor draining = f.startConnector(t, 1, List.of(), proxy.port());
+            LinkHarness.await("the first connector's link", Duration.ofSeconds(20),
+                    () -> draining.registeredLinks() == 1 && f.tunnels.router().links(t.id()).size() == 1);
+            ServiceRecord s = f.service("origin", origin.getLocalPort(), null, "127.0.0.1", null, t.id());
+            String token = f.worker("w", List.of(new ServiceBinding("ORIGIN", s.id())));
+
+            // a fetch in flight keeps the draining connector's link open until its answer (the drain's grace)
+            CompletableFuture<RawHttp.Response> inFlight = fetch(f, "GET http://origin.internal/slow HTTP/1.1\r\n"
+                    + "Host: origin.internal\r\nProxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: ORIGIN\r\n"
+                    + "Connection: close\r\n\r\n");
+            awaitOpenStreams(f, t, 1);
+            // the edge must not hear that the connector drains before the next stream reaches it: hold the link's bytes
+            proxy.freezeAll();
+            CompletableFuture.runAsync(() -> {
+                try {
+                    draining.drain(Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread.sleep(200); // the connector refuses new streams from now on
+            CompletableFuture<RawHttp.Response> retried = fetch(f, "POST http://origin.internal/upload HTTP/1.1\r\n"
+                    + "Host: origin.internal\r\nProxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: ORIGIN\r\n"
+                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + end);
+            awaitOpenStreams(f, t, 2);
+            LinkSupervisor other = f.startConnector(t, 1, List.of());
+            LinkHarness.await("the second connector's link", Duration.ofSeconds(20),
+                    () -> other.registeredLinks() == 1 && f.tunnels.router().links(t.id()).size() == 2);
+            proxy.thawAll(); // the edge learns of the drain and its stream is refused: sent again on the other link
+
+            RawHttp.Response r = retried.get(10, TimeUnit.SECONDS);
+            assertEquals(200, r.status(), r.text());
+            assertEquals(end, r.text(), "the origin got the request's end (and its trailers) on the second link");
+            RawHttp.Response first = inFlight.get(10, TimeUnit.SECONDS);
+            assertEquals(200, first.status(), "the draining link finished its fetch: " + first.text());
+        }
+    }
+
+    private static CompletableFuture<RawHttp.Response> fetch(GatewayFixture f, String request) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return RawHttp.send(f.gateway.port(), request, null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static void awaitOpenStreams(GatewayFixture f, TunnelRecord t, int n) throws Exception {
+        LinkHarness.await(n + " fetch streams open", Duration.ofSeconds(10),
+                () -> f.tunnels.router().links(t.id()).stream().mapToInt(LinkInfo::openStreams).sum() == n);
+    }
+
+    /**
+     * An origin that answers each request with what came after its head: a chunked body (here empty: its last
+     * chunk and trailers) is read to its end. A request for /slow is answered 2 s after it arrived.
+     */
+    private static void serve(ServerSocket server) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    String head = readBlock(in);
+                    String body = head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked") ? readBlock(in) : "";
+                    if (head.contains(" /slow ")) {
+                        Thread.sleep(2_000);
+                    }
+                    byte[] answer = body.getBytes(StandardCharsets.US_ASCII);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(answer);
+                } catch (IOException | InterruptedException e) {
+                    return;
+                }
+            }
+        }, "retry-origin");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Bytes up to and including the next empty line. */
+    private static String readBlock(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith("\r\n\r\n") && !sb.toString().equals("\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+}
