@@ -78,6 +78,10 @@ public final class Logs {
         // BC JSSE warns on each start that it ignores two entries of the JDK's java.security: noise, not news.
         PINNED.add(pin("org.bouncycastle.jsse.provider.DisabledAlgorithmConstraints", Level.SEVERE));
         PINNED.add(pin("io.netty", notBelowInfo));
+        // Netty's HTTP/2 decoder logs at info each frame it ignores for a stream just reset (every cancelled fetch
+        // whose body was still coming: hundreds of lines naming only channel ids); its warnings still show.
+        Level warning = Level.WARNING.intValue() < level.intValue() ? level : Level.WARNING;
+        PINNED.add(pin("io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder", warning));
     }
 
     /** Loggers whose level we set: kept strongly reachable, else java.util.logging may forget the level. */

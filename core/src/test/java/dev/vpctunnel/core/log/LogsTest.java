@@ -52,6 +52,18 @@ class LogsTest {
     }
 
     @Test
+    void nettysLineForEachFrameOfAResetStreamIsHidden() {
+        Logs.configure(Logs.Format.TEXT, Level.INFO);
+        Logger decoder = Logger.getLogger("io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder");
+        decoder.info("[id: 0x1] ignoring DATA frame for stream RST_STREAM sent.");
+        decoder.warning("a real HTTP/2 warning");
+        Logger.getLogger("io.netty.channel.DefaultChannelPipeline").info("other netty info");
+        String out = out();
+        assertFalse(out.contains("RST_STREAM sent"), out);
+        assertTrue(out.contains("a real HTTP/2 warning") && out.contains("other netty info"), out);
+    }
+
+    @Test
     void warnHidesInfoEverywhere() {
         Logs.configure(Logs.Format.JSON, Logs.parseLevel("warn"));
         Logger.getLogger("dev.vpctunnel.edge.X").info("quiet");

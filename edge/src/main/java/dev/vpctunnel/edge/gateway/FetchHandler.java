@@ -317,9 +317,15 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof io.netty.handler.codec.http2.Http2ResetFrame && exchange != null) {
-            exchange.clientGone();
-            exchange = null;
+        if (evt instanceof io.netty.handler.codec.http2.Http2ResetFrame) {
+            if (exchange != null) {
+                exchange.clientGone();
+                exchange = null;
+            }
+            // The worker reset this h2c stream: close its channel, which releases the DATA frames it still holds
+            // unread (an upload ahead of the origin). Netty closes a reset stream's channel only once it is read, and
+            // nothing reads it any more. Later in this turn, when the stream is closed: no RST goes back.
+            ctx.executor().execute(ctx::close);
         }
         ReferenceCountUtil.release(evt);
     }
