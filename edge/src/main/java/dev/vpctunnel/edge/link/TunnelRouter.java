@@ -25,15 +25,22 @@ public final class TunnelRouter implements LinkRegistry {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(TunnelRouter.class.getName());
 
     void add(EdgeLink link) {
-        links.computeIfAbsent(link.tunnelId(), k -> new CopyOnWriteArrayList<>()).add(link);
+        links.compute(link.tunnelId(), (k, list) -> {
+            CopyOnWriteArrayList<EdgeLink> l = list == null ? new CopyOnWriteArrayList<>() : list;
+            l.add(link);
+            return l;
+        });
         total.incrementAndGet();
     }
 
+    /** A tunnel's entry goes with its last link (else vpc_tunnel_links kept a 0 for every tunnel ever linked). */
     void remove(EdgeLink link) {
-        CopyOnWriteArrayList<EdgeLink> list = links.get(link.tunnelId());
-        if (list != null && list.remove(link)) {
-            total.decrementAndGet();
-        }
+        links.computeIfPresent(link.tunnelId(), (k, list) -> {
+            if (list.remove(link)) {
+                total.decrementAndGet();
+            }
+            return list.isEmpty() ? null : list;
+        });
     }
 
     /** The usable link of the tunnel with the fewest open streams, other than {@code exclude}; ties rotate. */
