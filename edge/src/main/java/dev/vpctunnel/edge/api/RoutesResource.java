@@ -2,8 +2,10 @@ package dev.vpctunnel.edge.api;
 
 import dev.vpctunnel.edge.directory.Cidr;
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.HostnameRouteRecord;
 import dev.vpctunnel.edge.directory.HostnameRoutes;
 import dev.vpctunnel.edge.directory.Role;
+import dev.vpctunnel.edge.directory.RouteRecord;
 import tools.jackson.databind.JsonNode;
 
 import java.util.List;
@@ -23,7 +25,7 @@ final class RoutesResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.READ, Role.ADMIN);
-                    yield Envelope.list(call.data().routes(call.account()), Render::route);
+                    yield Envelope.list(call, ofTunnel(call, call.data().routes(call.account()), RouteRecord::tunnelId), Render::route);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);
@@ -56,7 +58,8 @@ final class RoutesResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.READ, Role.ADMIN);
-                    yield Envelope.list(call.data().hostnameRoutes(call.account()), Render::hostnameRoute);
+                    yield Envelope.list(call, ofTunnel(call, call.data().hostnameRoutes(call.account()), HostnameRouteRecord::tunnelId),
+                            Render::hostnameRoute);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);
@@ -100,5 +103,20 @@ final class RoutesResource {
             throw ApiException.invalid("comment: at most 255 characters");
         }
         return c;
+    }
+
+    /** The routes of the tunnel the call's {@code tunnel_id} filter names (Cloudflare's filter), else all of them. */
+    private static <R> List<R> ofTunnel(Call call, List<R> routes, java.util.function.Function<R, UUID> tunnelOf) {
+        String wanted = call.param("tunnel_id");
+        if (wanted == null) {
+            return routes;
+        }
+        UUID id;
+        try {
+            id = UUID.fromString(wanted);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("tunnel_id: not a UUID: '" + (wanted.length() > 40 ? wanted.substring(0, 40) + "..." : wanted) + "'");
+        }
+        return routes.stream().filter(r -> id.equals(tunnelOf.apply(r))).toList();
     }
 }

@@ -21,7 +21,9 @@ final class ServicesResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.requireRead();
-                    yield Envelope.list(call.data().services(call.account()), Render::service);
+                    String type = call.param("type"); // Cloudflare's filter; every service here is http
+                    yield Envelope.list(call, type == null || type.equals("http") ? call.data().services(call.account())
+                            : List.of(), Render::service);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);

@@ -23,7 +23,7 @@ final class TokensResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.ADMIN);
-                    yield Envelope.list(call.data().apiTokens(call.account()), Render::token);
+                    yield Envelope.list(call, call.data().apiTokens(call.account()), Render::token);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);

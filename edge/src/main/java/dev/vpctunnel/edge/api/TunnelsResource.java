@@ -35,7 +35,7 @@ final class TunnelsResource {
             return switch (call.method()) {
                 case "GET" -> {
                     call.require(Role.READ, Role.ADMIN);
-                    yield Envelope.list(listed(call), this::tunnel);
+                    yield Envelope.list(call, listed(call), this::tunnel);
                 }
                 case "POST" -> {
                     call.require(Role.ADMIN);
@@ -121,7 +121,7 @@ final class TunnelsResource {
 
     /**
      * The account's tunnels, filtered as Cloudflare's list filters them: name (exact), uuid, and is_deleted (deleted
-     * tunnels are gone here, so is_deleted=true lists none). Other parameters are ignored, as there.
+     * tunnels are gone here, so is_deleted=true lists none); page and per_page pick a page ({@link Envelope#list}).
      */
     private static List<TunnelRecord> listed(Call call) {
         String name = call.param("name");
