@@ -149,6 +149,11 @@ final class RequestHeaders {
     static HttpResponse fromTunnel(Http2Headers in, boolean endStream) {
         CharSequence status = in.status();
         HttpResponseStatus s = HttpResponseStatus.parseLine(status == null ? "" : status);
+        if (s.reasonPhrase().endsWith(")")) {
+            // Netty's made-up phrase for a code it does not know ("Success (299)"): the link carries no reason
+            // phrase (HTTP/2 has none), so none is sent, as for any response that came over HTTP/2
+            s = new HttpResponseStatus(s.code(), "");
+        }
         HttpHeaders h = new DefaultHttpHeaders();
         copyRegular(in, h);
         return endStream

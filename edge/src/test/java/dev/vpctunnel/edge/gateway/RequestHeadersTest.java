@@ -89,6 +89,17 @@ class RequestHeadersTest {
     }
 
     @Test
+    void aStatusNettyDoesNotKnowGetsNoMadeUpReasonPhrase() {
+        assertEquals("OK", RequestHeaders.fromTunnel(new DefaultHttp2Headers().status("200"), false).status().reasonPhrase());
+        assertEquals("Not Found", RequestHeaders.fromTunnel(new DefaultHttp2Headers().status("404"), false).status().reasonPhrase());
+        for (String code : List.of("299", "499", "599", "150")) {
+            HttpResponse r = RequestHeaders.fromTunnel(new DefaultHttp2Headers().status(code), false);
+            assertEquals(Integer.parseInt(code), r.status().code());
+            assertEquals("", r.status().reasonPhrase(), code); // Netty's own: "Success (299)"
+        }
+    }
+
+    @Test
     void aMalformedStatusIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> RequestHeaders.fromTunnel(new DefaultHttp2Headers().status("abc"), false));
         assertThrows(IllegalArgumentException.class, () -> RequestHeaders.fromTunnel(new DefaultHttp2Headers(), false));
