@@ -19,8 +19,18 @@ final class Render {
     private Render() {
     }
 
+    /** Microseconds, always six digits, as Cloudflare's API writes times (Instant.toString varied: none to nine). */
+    private static final java.time.format.DateTimeFormatter TIME =
+            java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
     static String time(Instant t) {
-        return t.toString();
+        return TIME.format(t);
+    }
+
+    /** A deleted tunnel or route as its DELETE answers it: deleted_at set to now. */
+    static ObjectNode deleted(ObjectNode rendered) {
+        rendered.put("deleted_at", time(Instant.now()));
+        return rendered;
     }
 
     static ObjectNode service(ServiceRecord s) {

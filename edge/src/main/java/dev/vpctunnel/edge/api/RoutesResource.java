@@ -50,7 +50,7 @@ final class RoutesResource {
         var r = call.data().routes(call.account()).stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> ApiException.notFound("route " + id + " not found"));
         directory.deleteRoute(call.account(), id);
-        return Envelope.ok(Render.route(r));
+        return Envelope.ok(Render.deleted(Render.route(r)));
     }
 
     ApiResponse handleHostnames(Call call, List<String> rest) {
@@ -84,7 +84,7 @@ final class RoutesResource {
         var r = call.data().hostnameRoutes(call.account()).stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> ApiException.notFound("hostname route " + id + " not found"));
         directory.deleteHostnameRoute(call.account(), id);
-        return Envelope.ok(Render.hostnameRoute(r));
+        return Envelope.ok(Render.deleted(Render.hostnameRoute(r)));
     }
 
     private static UUID single(Call call, List<String> rest, String what) {

@@ -73,9 +73,7 @@ final class TunnelsResource {
                 call.require(Role.ADMIN);
                 TunnelRecord t = find(call, id.get());
                 directory.deleteTunnel(call.account(), t.id());
-                ObjectNode o = tunnel(t);
-                o.put("deleted_at", Render.time(java.time.Instant.now()));
-                yield Envelope.ok(o);
+                yield Envelope.ok(Render.deleted(tunnel(t)));
             }
             default -> throw call.notAllowed("GET", "DELETE");
         };

@@ -167,7 +167,7 @@ class AdminApiTest {
         assertEquals(2, conns.result().path(0).path("conns").size());
         assertEquals(1, conns.result().path(0).path("conns").path(1).path("link_index").asInt());
         assertEquals("edge1", conns.result().path(0).path("conns").path(0).path("edge").asString());
-        assertEquals("2026-01-01T00:00:00Z", conns.result().path(0).path("conns").path(0).path("opened_at").asString());
+        assertEquals("2026-01-01T00:00:00.000000Z", conns.result().path(0).path("conns").path(0).path("opened_at").asString());
         assertEquals("1.1", conns.result().path(1).path("version").asString());
         assertEquals("healthy", f.get(tun + "/" + id).result().path("status").asString());
 
