@@ -50,9 +50,7 @@ final class Exchange {
     private int attempts;
     private boolean requestFinished;
     private boolean bodyForwarded;
-    /** The request's end went out (an empty DATA that ends the stream, or {@link #endTrailers}): sent again on a retry. */
-    private boolean endForwarded;
-    private Http2Headers endTrailers;
+    private final RequestReplay replay = new RequestReplay();
     private boolean responseStarted;
     /** The connector sent the whole response; it may still be on its way to the worker. */
     private boolean responseEnded;
@@ -125,9 +123,9 @@ final class Exchange {
             return;
         }
         stream.write(new DefaultHttp2HeadersFrame(head, bodyless));
-        if (endForwarded) {
-            // a retry (no body bytes went out, else there is none): the end went out on the refused stream only
-            stream.write(endTrailers != null ? new DefaultHttp2HeadersFrame(endTrailers, true) : new DefaultHttp2DataFrame(true));
+        boolean retry = attempts > 1;
+        if (retry) {
+            replay.writeTo(stream); // what went out on the refused stream goes out again: the body so far, its end
         }
         stream.read();
         HttpContent c;
@@ -135,17 +133,20 @@ final class Exchange {
             forward(c);
         }
         stream.flush();
-        if (!requestFinished && !bodyForwarded && !bodyless) {
+        if (!requestFinished && (retry || !bodyForwarded) && !bodyless) {
             client.read();
         }
     }
 
-    /** Retry once on another link, only while nothing of the request can have reached the origin. */
+    /**
+     * Retry once on another link, only while nothing of the request can have reached the origin (the stream was
+     * refused, or never opened) and what was sent of it is kept ({@link RequestReplay}).
+     */
     private void retryOrFail(String why) {
         if (done) {
             return;
         }
-        if (attempts < 2 && !bodyForwarded) {
+        if (attempts < 2 && (!bodyForwarded || replay.whole())) {
             EdgeLink other = gateway.links().pick(route.tunnelId(), link, client.executor()).orElse(null);
             if (other != null) {
                 LOG.fine(() -> why + "; retrying on " + other);
@@ -199,6 +200,9 @@ final class Exchange {
         boolean last = c instanceof LastHttpContent;
         if (n > 0) {
             bodyForwarded = true;
+            if (attempts < 2) {
+                replay.keep(c.content());
+            }
             gateway.metrics().bytesUp(n);
         }
         ChannelFuture written = writeToStream(c, last);
@@ -223,11 +227,10 @@ final class Exchange {
         }
         HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
         Http2Headers t = trailers.isEmpty() ? null : RequestHeaders.trailersForTunnel(trailers);
-        endForwarded = true;
+        replay.end(t == null || t.isEmpty() ? null : t);
         if (t == null || t.isEmpty()) {
             return stream.write(new DefaultHttp2DataFrame(c.content(), true));
         }
-        endTrailers = t;
         if (c.content().isReadable()) {
             stream.write(new DefaultHttp2DataFrame(c.content(), false));
         } else {
@@ -255,6 +258,7 @@ final class Exchange {
             return;
         }
         responseStarted = true;
+        replay.release(); // answered: no retry from here on
         RequestHeaders.cleanResponse(r);
         boolean full = r instanceof FullHttpResponse;
         if (!h2Client) {
@@ -377,6 +381,7 @@ final class Exchange {
         while ((c = pending.poll()) != null) {
             c.release();
         }
+        replay.release();
     }
 
     /** Runs r on the worker connection's loop: at once when already there (link and client share a loop). */
