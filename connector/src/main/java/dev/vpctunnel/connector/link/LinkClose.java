@@ -42,7 +42,11 @@ final class LinkClose {
     /** The notice (again: a repeat is not sent) and a PING, then closes on the PING's ack or after ACK_WAIT. Any thread. */
     static void gracefully(Channel ch) {
         ch.eventLoop().execute(() -> {
-            if (!ch.isActive() || ch.pipeline().get(AckWatch.class) != null) {
+            if (ch.pipeline().get(AckWatch.class) != null) {
+                return;
+            }
+            if (!ch.isActive() || ch.pipeline().get("pings") == null) {
+                ch.close(); // still connecting, or the TLS handshake is on: no HTTP/2 to end, and nothing to wait for
                 return;
             }
             long payload = ThreadLocalRandom.current().nextLong();

@@ -141,10 +141,12 @@ public final class LinkSupervisor {
         stopAll();
         // each link ends with a GOAWAY and a PING the edge acknowledges (LinkClose): wait for that, as long as it may take
         long closeDeadline = System.nanoTime() + LinkClose.ACK_WAIT.toNanos() + 500_000_000L;
-        while (!slots.stream().allMatch(LinkSlot::linkClosed) && System.nanoTime() < closeDeadline) {
+        while (!(slots.stream().allMatch(LinkSlot::linkClosed) && retiring.stream().allMatch(LinkSlot::linkClosed))
+                && System.nanoTime() < closeDeadline) {
             Thread.sleep(10);
         }
-        LOG.info("drained, all links closed");
+        long open = slots.stream().filter(s -> !s.linkClosed()).count() + retiring.stream().filter(s -> !s.linkClosed()).count();
+        LOG.info(() -> open == 0 ? "drained, all links closed" : "drained, " + open + " links still closing");
     }
 
     public void stop() {

@@ -27,6 +27,8 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -163,7 +165,12 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         directory.onChange(d -> tunnels.router().closeTunnelsNotIn(id -> d.tunnel(id).isPresent()));
         EdgeMetrics metrics = new EdgeMetrics();
         metrics.linkGauges(() -> tunnels.router().all().stream().mapToInt(EdgeLink::openStreams).sum(),
-                () -> tunnels.router().countsByTunnel());
+                () -> { // 0 for a tunnel whose connectors are all gone; nothing for a deleted one
+                    Map<UUID, Integer> counts = tunnels.router().countsByTunnel();
+                    var now = directory.snapshot();
+                    counts.keySet().removeIf(id -> now.tunnel(id).isEmpty());
+                    return counts;
+                });
         Listeners started = new Listeners(group);
         started.add(tunnels::close);
         started.start("--tunnel-listen", tunnelAddr, () -> tunnels.bind(tunnelAddr));

@@ -16,6 +16,8 @@ import java.util.ArrayDeque;
  */
 final class RequestReplay {
     static final int LIMIT = 64 * 1024;
+    /** Each piece pins the read buffer it came in: a body trickled in tiny chunks is not kept past this many. */
+    static final int MAX_PIECES = 64;
     private final ArrayDeque<ByteBuf> kept = new ArrayDeque<>();
     private int bytes;
     private boolean dropped;
@@ -27,7 +29,7 @@ final class RequestReplay {
         if (dropped) {
             return;
         }
-        if (bytes + piece.readableBytes() > LIMIT) {
+        if (bytes + piece.readableBytes() > LIMIT || kept.size() == MAX_PIECES) {
             release();
             return;
         }

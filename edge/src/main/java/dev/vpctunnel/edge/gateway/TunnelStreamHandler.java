@@ -43,10 +43,10 @@ final class TunnelStreamHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (!headSent && msg instanceof Http2HeadersFrame) {
             headSent = true;
-            if (link.draining()) {
+            if (link.peerDraining()) {
                 ReferenceCountUtil.release(msg);
                 reset = Http2Error.REFUSED_STREAM;
-                promise.setFailure(new java.nio.channels.ClosedChannelException());
+                promise.tryFailure(new java.nio.channels.ClosedChannelException());
                 ctx.close();
                 return;
             }

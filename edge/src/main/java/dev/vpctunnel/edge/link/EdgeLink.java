@@ -23,6 +23,7 @@ public final class EdgeLink {
     private final Instant openedAt = Instant.now();
     private final AtomicInteger openStreams = new AtomicInteger();
     private volatile boolean draining;
+    private volatile boolean peerDraining;
 
     EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId) {
         this.channel = channel;
@@ -60,6 +61,17 @@ public final class EdgeLink {
 
     void markDraining() {
         draining = true;
+    }
+
+    /** The connector said this link drains: it takes no stream from now on (it would refuse one). Link loop only. */
+    void markPeerDraining() {
+        peerDraining = true;
+        draining = true;
+    }
+
+    /** Whether the connector said it drains this link (not this edge's own drain, during which streams still go). */
+    public boolean peerDraining() {
+        return peerDraining;
     }
 
     public boolean draining() {

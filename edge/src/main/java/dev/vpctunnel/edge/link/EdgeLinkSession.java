@@ -97,8 +97,8 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
     /** The connector said it drains this link (control message or GOAWAY): no new streams go to it. */
     void peerDraining(String why) {
         EdgeLink l = link;
-        if (l != null && !l.draining()) {
-            l.markDraining();
+        if (l != null && !l.peerDraining()) {
+            l.markPeerDraining();
             LOG.info(() -> l + " draining: " + why);
         }
     }

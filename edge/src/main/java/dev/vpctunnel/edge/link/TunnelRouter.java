@@ -33,14 +33,12 @@ public final class TunnelRouter implements LinkRegistry {
         total.incrementAndGet();
     }
 
-    /** A tunnel's entry goes with its last link (else vpc_tunnel_links kept a 0 for every tunnel ever linked). */
+    /** A tunnel keeps its (empty) entry while it exists: vpc_tunnel_links says 0 when all its connectors are gone. */
     void remove(EdgeLink link) {
-        links.computeIfPresent(link.tunnelId(), (k, list) -> {
-            if (list.remove(link)) {
-                total.decrementAndGet();
-            }
-            return list.isEmpty() ? null : list;
-        });
+        CopyOnWriteArrayList<EdgeLink> list = links.get(link.tunnelId());
+        if (list != null && list.remove(link)) {
+            total.decrementAndGet();
+        }
     }
 
     /** The usable link of the tunnel with the fewest open streams, other than {@code exclude}; ties rotate. */
@@ -90,11 +88,12 @@ public final class TunnelRouter implements LinkRegistry {
      */
     public void closeTunnelsNotIn(java.util.function.Predicate<UUID> exists) {
         links.forEach((tunnel, list) -> {
-            if (!list.isEmpty() && !exists.test(tunnel)) {
+            if (!exists.test(tunnel)) {
                 for (EdgeLink l : list) {
                     LOG.info(() -> "tunnel " + tunnel + " was deleted: closing link " + l);
                     l.channel().close();
                 }
+                links.computeIfPresent(tunnel, (k, l) -> l.isEmpty() ? null : l); // atomic with add(): none lost
             }
         });
     }

@@ -4,33 +4,41 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TunnelRouterTest {
     @Test
-    void aTunnelLeavesTheCountsWithItsLastLink() {
+    void aTunnelWithoutLinksCountsZeroUntilItIsDeleted() {
         TunnelRouter router = new TunnelRouter();
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
         EdgeLink a0 = new EdgeLink(new EmbeddedChannel(), a, "c1", 0, "test", "edge");
         EdgeLink a1 = new EdgeLink(new EmbeddedChannel(), a, "c1", 1, "test", "edge");
-        EdgeLink b0 = new EdgeLink(new EmbeddedChannel(), b, "c2", 0, "test", "edge");
+        EmbeddedChannel bChannel = new EmbeddedChannel();
+        EdgeLink b0 = new EdgeLink(bChannel, b, "c2", 0, "test", "edge");
         router.add(a0);
         router.add(a1);
         router.add(b0);
         assertEquals(Map.of(a, 2, b, 1), router.countsByTunnel());
         router.remove(a0);
-        router.remove(b0);
-        router.remove(b0); // twice: counted once
-        assertEquals(Map.of(a, 1), router.countsByTunnel(), "a tunnel without links is not reported with 0 links");
-        assertEquals(1, router.count());
         router.remove(a1);
-        assertTrue(router.countsByTunnel().isEmpty());
+        router.remove(a1); // twice: counted once
+        assertEquals(Map.of(a, 0, b, 1), router.countsByTunnel(), "all of a's connectors gone: a says 0 (alerts fire)");
+        assertEquals(1, router.count());
+
+        router.closeTunnelsNotIn(Set.of(a)::contains); // b deleted: its links close, its entry goes once it is empty
+        assertFalse(bChannel.isOpen());
+        router.remove(b0);
+        router.closeTunnelsNotIn(Set.of(a)::contains);
+        assertEquals(Map.of(a, 0), router.countsByTunnel());
         assertEquals(0, router.count());
-        router.add(a0); // and comes back with a new link
+        router.add(a0);
         assertEquals(Map.of(a, 1), router.countsByTunnel());
+        assertTrue(router.pick(a, null).isPresent());
     }
 }
