@@ -9,16 +9,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
@@ -115,14 +112,7 @@ class EarlyAnswerTest {
     void anH2cWorkerStillUploadingGetsTheWholeEarlyAnswerAndNoCancel() throws Exception {
         EventLoopGroup group = Transports.group(1, "t-early-h2c");
         try {
-            Channel conn = new Bootstrap().group(group).channel(Transports.socket())
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
-                                    new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                        }
-                    }).connect("127.0.0.1", f.gateway.port()).sync().channel();
+            Channel conn = H2cProbe.connect(group, f.gateway.port());
             AtomicLong received = new AtomicLong();
             AtomicReference<String> status = new AtomicReference<>();
             CompletableFuture<Boolean> ended = new CompletableFuture<>(); // true: END_STREAM, false: reset or closed first

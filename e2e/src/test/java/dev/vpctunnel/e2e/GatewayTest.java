@@ -283,15 +283,7 @@ class GatewayTest {
         io.netty.channel.EventLoopGroup group = dev.vpctunnel.core.net.Transports.group(1, "t-h2c");
         try {
             java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
-            io.netty.channel.Channel conn = new io.netty.bootstrap.Bootstrap().group(group)
-                    .channel(dev.vpctunnel.core.net.Transports.socket())
-                    .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
-                        @Override
-                        protected void initChannel(io.netty.channel.Channel ch) {
-                            ch.pipeline().addLast(io.netty.handler.codec.http2.Http2FrameCodecBuilder.forClient().build(),
-                                    new io.netty.handler.codec.http2.Http2MultiplexHandler(new io.netty.channel.ChannelInboundHandlerAdapter()));
-                        }
-                    }).connect("127.0.0.1", f.gateway.port()).sync().channel();
+            io.netty.channel.Channel conn = H2cProbe.connect(group, f.gateway.port());
             io.netty.handler.codec.http2.Http2StreamChannel s = new io.netty.handler.codec.http2.Http2StreamChannelBootstrap(conn)
                     .handler(new io.netty.channel.ChannelInboundHandlerAdapter() {
                         @Override

@@ -58,6 +58,18 @@ final class H2cProbe implements AutoCloseable {
                 }).connect("127.0.0.1", port).sync().channel();
     }
 
+    /** A plain h2c (prior knowledge) client connection to 127.0.0.1:port on {@code group}; streams opened on it by the caller. */
+    static Channel connect(EventLoopGroup group, int port) throws InterruptedException {
+        return new Bootstrap().group(group).channel(Transports.socket())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                    }
+                }).connect("127.0.0.1", port).sync().channel();
+    }
+
     static Http2Headers request(String method, String scheme, String authority, String path) {
         Http2Headers h = new DefaultHttp2Headers(false);
         if (method != null) {

@@ -2,17 +2,13 @@ package dev.vpctunnel.edge.api;
 
 import dev.vpctunnel.edge.testing.ApiFixture;
 import dev.vpctunnel.edge.testing.ApiFixture.Resp;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 
 import static dev.vpctunnel.core.testing.RawSocket.statuses;
@@ -21,21 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin API against bytes no client library would send: oversized, malformed, garbage, pipelined. */
-class AdminApiBadInputTest {
-    @TempDir
-    Path tmp;
-    ApiFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new ApiFixture(tmp);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        f.close();
-    }
-
+class AdminApiBadInputTest extends ApiTestBase {
     @Test
     void oversizedMalformedAndGarbageNeverKillTheServer() throws Exception {
         String svc = f.acct("/connectivity/directory/services");

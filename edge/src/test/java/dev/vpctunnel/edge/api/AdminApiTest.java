@@ -2,15 +2,10 @@ package dev.vpctunnel.edge.api;
 
 import dev.vpctunnel.core.link.TunnelToken;
 import dev.vpctunnel.edge.routing.LinkInfo;
-import dev.vpctunnel.edge.testing.ApiFixture;
 import dev.vpctunnel.edge.testing.ApiFixture.Resp;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -20,24 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class AdminApiTest {
+class AdminApiTest extends ApiTestBase {
     static final String READ = "Connectivity Directory Read";
     static final String BIND = "Connectivity Directory Bind";
     static final String ADMIN = "Connectivity Directory Admin";
-
-    @TempDir
-    Path tmp;
-    ApiFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new ApiFixture(tmp);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        f.close();
-    }
 
     @Test
     void authenticationAndEnvelopeOnErrors() {

@@ -1,35 +1,16 @@
 package dev.vpctunnel.edge.api;
 
-import dev.vpctunnel.edge.testing.ApiFixture;
 import dev.vpctunnel.edge.testing.ApiFixture.Resp;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every time in the API is RFC 3339 UTC with microseconds, as Cloudflare's; a DELETE's result says when. */
-class ApiTimesTest {
+class ApiTimesTest extends ApiTestBase {
     private static final String PATTERN = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z";
-    @TempDir
-    Path tmp;
-    ApiFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new ApiFixture(tmp);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        f.close();
-    }
-
     @Test
     void timesHaveOneShapeAndDeletesSayWhen() {
         Instant before = Instant.now().minusSeconds(1);

@@ -1,13 +1,8 @@
 package dev.vpctunnel.edge.api;
 
-import dev.vpctunnel.edge.testing.ApiFixture;
 import dev.vpctunnel.edge.testing.ApiFixture.Resp;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,21 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Cloudflare's list parameters: page and per_page on every list, tunnel_id on route lists, type on services. */
-class ListPagingTest {
-    @TempDir
-    Path tmp;
-    ApiFixture f;
-
-    @BeforeEach
-    void start() throws Exception {
-        f = new ApiFixture(tmp);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        f.close();
-    }
-
+class ListPagingTest extends ApiTestBase {
     @Test
     void pagesOfTunnels() {
         List<String> ids = new ArrayList<>();
