@@ -82,14 +82,8 @@ class EarlyAnswerTest {
                 Socket s = early.accept();
                 Thread t = new Thread(() -> {
                     try (s) {
-                        InputStream in = s.getInputStream();
-                        int matched = 0;
-                        while (matched < 4) {
-                            int c = in.read();
-                            if (c < 0) {
-                                return;
-                            }
-                            matched = (c == "\r\n\r\n".charAt(matched)) ? matched + 1 : (c == '\r' ? 1 : 0);
+                        if (!RawHttp.readBlock(s.getInputStream()).endsWith("\r\n\r\n")) {
+                            return;
                         }
                         OutputStream out = s.getOutputStream();
                         out.write(("HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: " + ANSWER + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));

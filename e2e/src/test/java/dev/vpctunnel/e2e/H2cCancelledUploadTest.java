@@ -84,13 +84,8 @@ class H2cCancelledUploadTest {
         try (Socket s = server.accept()) {
             s.setReceiveBufferSize(64 * 1024);
             InputStream in = s.getInputStream();
-            int matched = 0;
-            while (matched < 4) {
-                int c = in.read();
-                if (c < 0) {
-                    return;
-                }
-                matched = c == "\r\n\r\n".charAt(matched) ? matched + 1 : (c == '\r' ? 1 : 0);
+            if (!RawHttp.readBlock(in).endsWith("\r\n\r\n")) {
+                return;
             }
             cancelled.await(60, TimeUnit.SECONDS); // a stalled reader: the upload backs up into the gateway
             while (in.read(new byte[65536]) >= 0) { // then drain until the connector closes the connection

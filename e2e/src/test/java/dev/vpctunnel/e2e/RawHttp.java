@@ -94,6 +94,22 @@ final class RawHttp {
         return done;
     }
 
+    /**
+     * The bytes up to and including the next empty line, as text: a request head, or a chunked body's trailers (just
+     * CRLF when there are none). Shorter, without that end, when the connection closes first.
+     */
+    static String readBlock(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!(sb.length() >= 4 && sb.lastIndexOf("\r\n\r\n") == sb.length() - 4) && !sb.toString().equals("\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
     private static String line(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;

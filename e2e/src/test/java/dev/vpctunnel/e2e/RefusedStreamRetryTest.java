@@ -103,7 +103,7 @@ class RefusedStreamRetryTest {
             while (!server.isClosed()) {
                 try (Socket s = server.accept()) {
                     InputStream in = s.getInputStream();
-                    String head = readBlock(in);
+                    String head = RawHttp.readBlock(in);
                     String lower = head.toLowerCase(java.util.Locale.ROOT);
                     String body = lower.contains("transfer-encoding: chunked") ? readChunked(in)
                             : lower.contains("content-length: ") ? new String(in.readNBytes(Integer.parseInt(
@@ -132,7 +132,7 @@ class RefusedStreamRetryTest {
             sb.append(size);
             int n = Integer.parseInt(size.trim(), 16);
             if (n == 0) {
-                return sb.append(readBlock(in)).toString();
+                return sb.append(RawHttp.readBlock(in)).toString();
             }
             sb.append(new String(in.readNBytes(n + 2), StandardCharsets.US_ASCII));
         }
@@ -146,19 +146,6 @@ class RefusedStreamRetryTest {
             if (c == '\n') {
                 break;
             }
-        }
-        return sb.toString();
-    }
-
-    /** Bytes up to and including the next empty line. */
-    private static String readBlock(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (!sb.toString().endsWith("\r\n\r\n") && !sb.toString().equals("\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                break;
-            }
-            sb.append((char) c);
         }
         return sb.toString();
     }
