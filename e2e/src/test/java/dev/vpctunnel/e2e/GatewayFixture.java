@@ -116,6 +116,9 @@ final class GatewayFixture implements AutoCloseable {
     @Override
     public void close() throws Exception {
         connectors.forEach(LinkSupervisor::stop);
+        for (LinkSupervisor c : connectors) {
+            c.awaitClosed(); // each link closes on the edge's ack of a last PING: before the loops stop, as in the connector
+        }
         gateway.close();
         tunnels.close();
         originServices.forEach(OriginService::close);

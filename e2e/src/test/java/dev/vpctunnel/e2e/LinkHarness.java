@@ -145,6 +145,13 @@ final class LinkHarness implements AutoCloseable {
     @Override
     public void close() {
         connectors.forEach(LinkSupervisor::stop);
+        for (LinkSupervisor c : connectors) {
+            try {
+                c.awaitClosed(); // each link closes on the edge's ack of a last PING: before the loops stop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         edge.close();
         connectorGroup.shutdownGracefully(50, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
         edgeGroup.shutdownGracefully(50, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();

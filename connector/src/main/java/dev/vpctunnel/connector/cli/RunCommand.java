@@ -133,6 +133,7 @@ public final class RunCommand implements Callable<Integer> {
         if (links.permanentFailure().isDone()) {
             Logs.fatal("connector", "the edge refused this connector permanently: " + links.permanentFailure().getNow(""));
             links.stop();
+            links.awaitClosed();
             code = 1;
         } else {
             links.drain(grace);

@@ -139,17 +139,27 @@ public final class LinkSupervisor {
             LOG.warning(() -> "grace period over, cutting " + left + " streams");
         }
         stopAll();
-        // each link ends with a GOAWAY and a PING the edge acknowledges (LinkClose): wait for that, as long as it may take
-        long closeDeadline = System.nanoTime() + LinkClose.ACK_WAIT.toNanos() + 500_000_000L;
-        while (!(slots.stream().allMatch(LinkSlot::linkClosed) && retiring.stream().allMatch(LinkSlot::linkClosed))
-                && System.nanoTime() < closeDeadline) {
-            Thread.sleep(10);
-        }
-        long open = slots.stream().filter(s -> !s.linkClosed()).count() + retiring.stream().filter(s -> !s.linkClosed()).count();
+        long open = awaitClosed();
         LOG.info(() -> open == 0 ? "drained, all links closed" : "drained, " + open + " links still closing");
     }
 
     public void stop() {
         stopAll();
+    }
+
+    /**
+     * After {@link #stop} or a drain: waits until every link closed, at most as long as a link's close may take (the
+     * edge acknowledging a last PING, {@link LinkClose}); how many are still open. Blocks: not on an event loop.
+     */
+    public long awaitClosed() throws InterruptedException {
+        long deadline = System.nanoTime() + LinkClose.ACK_WAIT.toNanos() + 500_000_000L;
+        while (openLinks() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return openLinks();
+    }
+
+    private long openLinks() {
+        return slots.stream().filter(s -> !s.linkClosed()).count() + retiring.stream().filter(s -> !s.linkClosed()).count();
     }
 }
