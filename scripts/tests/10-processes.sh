@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The edge and the connector as real processes on loopback: a fetch through a binding, SIGTERM drains on both sides
-# (a slow fetch in flight finishes, both exit 0), a wrong tunnel secret makes the connector exit non-zero at once,
+# (a slow fetch in flight finishes, both exit 0; a connector stopped under load loses no fetch), a wrong tunnel secret makes the connector exit non-zero at once,
 # a deleted tunnel's connector loses its links and exits, and garbage on the tunnel port leaves the links up.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -175,6 +175,50 @@ wait $F3 || true
 [ $rc -eq 1 ] && [ $ms -lt 1500 ] || fail "second SIGTERM: exit $rc after $ms ms (the slow fetch had 1.7 s to go)"
 grep -q "received again" "$W/conn3.log" || fail "second SIGTERM not logged: $(tail -3 "$W/conn3.log")"
 pass "connector: a second SIGTERM during the drain stops it at once (exit 1 after $ms ms)"
+
+# A rolling restart: two connectors serve the tunnel and POSTs keep coming while one of them is stopped with SIGTERM.
+# Fetches the edge sends it while it learns of the drain are refused and sent again on the other: none fails.
+start_conn() { $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" \
+  --metrics-listen 127.0.0.1:$1 --grace-period 10s > "$W/$2.log" 2>&1 & }
+start_conn $((P+93)) conn4; C4=$!; PIDS+=($C4)
+start_conn $((P+94)) conn5; C5=$!; PIDS+=($C5)
+for port in $((P+93)) $((P+94)); do
+  for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$port/ready && break; sleep 0.2; done
+done
+python3 - $((P+87)) "$GW" > "$W/rolling.txt" 2>&1 <<'PY' & LOAD=$!
+import http.client, sys, threading, time
+port, token = int(sys.argv[1]), sys.argv[2]
+stop = time.time() + 6
+results, lock = {}, threading.Lock()
+def worker(n):
+    c = http.client.HTTPConnection('127.0.0.1', port, timeout=20)
+    for i in range(300):  # at most 300 per thread, for at most 6 s
+        if time.time() > stop:
+            break
+        try:
+            c.request('POST', 'http://api.internal/up%d' % n, body=b'x' * 512,
+                      headers={'Proxy-Authorization': 'Bearer ' + token, 'cf-vpc-binding': 'API'})
+            r = c.getresponse(); r.read()
+            key = str(r.status) + ' ' + (r.getheader('cf-vpc-error') or '')
+        except Exception as e:
+            key = type(e).__name__
+            c = http.client.HTTPConnection('127.0.0.1', port, timeout=20)
+        with lock:
+            results[key] = results.get(key, 0) + 1
+        time.sleep(0.005)
+ts = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(' '.join('%s=%d' % (k.strip().replace(' ', ':'), v) for k, v in sorted(results.items())))
+PY
+sleep 2
+kill -TERM $C4
+rc=0; wait $C4 || rc=$?
+wait $LOAD || true
+out=$(cat "$W/rolling.txt")
+[ $rc -eq 0 ] || fail "rolling restart: the stopped connector exited $rc"
+[[ "$out" =~ ^200=[0-9]+$ ]] || fail "rolling restart: not every POST answered 200: $out"
+pass "rolling restart: SIGTERM on one of two connectors under POST load, every fetch answered 200 ($out), exit 0"
+kill -TERM $C5; wait $C5 || true
 
 # SIGTERM on the edge with a slow fetch in flight: /ready turns 503 at once, the fetch finishes, the edge exits 0
 $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-ca.pem" --metrics-listen 127.0.0.1:$((P+91)) > "$W/conn2.log" 2>&1 &
