@@ -105,6 +105,11 @@ final class ApiRouter {
         }
         DirectoryData data = directory.data();
         ApiTokenRecord token = authenticate(req, data);
+        if (token == null && directory.storeDown()) {
+            // the store does not answer: looking the token up there would hold an API thread for the driver's timeouts
+            throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE,
+                    "directory store unavailable: a token this edge has not seen cannot be checked now");
+        }
         if (token == null && catchUp.now()) {
             // a token made on another edge sharing the store: catch up once (cheap when nothing changed); at most once
             // per period (250 ms), so requests with made-up tokens cannot keep the store busy and its lock taken

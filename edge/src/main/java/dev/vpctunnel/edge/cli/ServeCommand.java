@@ -43,7 +43,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--data", paramLabel = "DIR", required = true, description = "Data directory made by 'edge init'.")
     Path data;
     @Option(names = "--store", paramLabel = "JDBC_URL",
-            description = "JDBC URL of the directory store (default: the H2 file in --data), e.g. jdbc:postgresql://host/db?user=u&password=p")
+            description = "JDBC URL of the directory store (default: the H2 file in --data), e.g. jdbc:postgresql://host/db?user=u (the password in ~/.pgpass or PGPASSFILE: not in ps)")
     String store;
     @Option(names = "--tunnel-listen", paramLabel = "ADDR:PORT", defaultValue = "0.0.0.0:7844",
             description = "Where connectors dial in (default ${DEFAULT-VALUE}).")

@@ -32,7 +32,8 @@ public final class Directory implements AutoCloseable {
     private volatile DirectoryData data = DirectoryData.EMPTY;
     private final CatchUp catchUp = new CatchUp(this::refresh);
     private ScheduledExecutorService refresher;
-    private String refreshFailure; // only the refresher thread reads and writes it
+    /** Why the last refresh failed, null once one succeeded: written by the refresher thread only. */
+    private volatile String refreshFailure;
     private final List<java.util.function.Consumer<DirectoryData>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Directory(String url) {
@@ -215,8 +216,21 @@ public final class Directory implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether the last refresh found the store unreachable (a shared PostgreSQL down or hung). Until a refresh reaches
+     * it again (every refresh period), writes are refused at once instead of each waiting out the driver's timeouts
+     * under the directory's lock, which queued API calls behind each other for 10-40 s.
+     */
+    public boolean storeDown() {
+        return refreshFailure != null;
+    }
+
     /** One write transaction, then a fresh snapshot. A DirectoryException rolls everything back. */
     private <T> T write(Tx<T> tx) {
+        String down = refreshFailure;
+        if (down != null) {
+            throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, down + " (tried again at the next refresh)");
+        }
         synchronized (lock) {
             Connection c;
             try {
