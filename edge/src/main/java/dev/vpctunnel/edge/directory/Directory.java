@@ -217,9 +217,8 @@ public final class Directory implements AutoCloseable {
     }
 
     /**
-     * Whether the last refresh found the store unreachable (a shared PostgreSQL down or hung). Until a refresh reaches
-     * it again (every refresh period), writes are refused at once instead of each waiting out the driver's timeouts
-     * under the directory's lock, which queued API calls behind each other for 10-40 s.
+     * The last refresh found the store unreachable: until one reaches it, writes are refused at once (not each
+     * waiting out the driver's timeouts under the lock, which queued API calls behind each other for 10-40 s).
      */
     public boolean storeDown() {
         return refreshFailure != null;
@@ -246,7 +245,7 @@ public final class Directory implements AutoCloseable {
                 result = tx.run(c);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
+                DirectoryWrites.rollbackQuietly(c);
                 if (e instanceof DirectoryException de) {
                     throw de;
                 }
@@ -261,14 +260,6 @@ public final class Directory implements AutoCloseable {
                 LOG.log(Level.WARNING, "directory reload after a write failed: " + StoreErrors.describe(e, url));
             }
             return result;
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException ignored) {
-            // the connection is dropped by the caller
         }
     }
 

@@ -25,6 +25,15 @@ final class DirectoryWrites {
         }
     }
 
+    /** After a failed write; the caller drops the connection when this fails too. */
+    static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is dropped by the caller
+        }
+    }
+
     static long count(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
