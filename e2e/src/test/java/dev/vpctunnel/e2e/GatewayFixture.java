@@ -10,6 +10,7 @@ import dev.vpctunnel.core.tls.LinkTls;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.directory.BindingRecord;
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.H2Store;
 import dev.vpctunnel.edge.directory.ServiceRecord;
 import dev.vpctunnel.edge.directory.ServiceSpec;
 import dev.vpctunnel.edge.directory.TunnelRecord;
@@ -52,7 +53,7 @@ final class GatewayFixture implements AutoCloseable {
     GatewayFixture(String h2Options, int edgeThreads) throws Exception {
         dir = Files.createTempDirectory("gw-test");
         edgeGroup = Transports.group(edgeThreads, "t-edge");
-        directory = Directory.open(dir, Directory.h2Url(dir) + h2Options);
+        directory = Directory.open(dir, H2Store.url(dir) + h2Options);
         account = directory.initialize().accountId();
         tunnels = new TunnelServer(EdgeLinkConfig.defaults("edge-test", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate()))),
                 directory::tunnelSecret, edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));

@@ -2,6 +2,7 @@ package dev.vpctunnel.e2e;
 
 import dev.vpctunnel.connector.link.LinkSupervisor;
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.H2Store;
 import dev.vpctunnel.edge.directory.ServiceBinding;
 import dev.vpctunnel.edge.directory.TunnelRecord;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ class StoreStallTest {
                     f.service("web", origins.echoPort(), null, "127.0.0.1", null, t.id()).id())));
             assertEquals(200, f.fetch(token, "WEB", "http://api.internal/before", "", null).status());
 
-            try (Connection other = DriverManager.getConnection(Directory.h2Url(f.dir))) {
+            try (Connection other = DriverManager.getConnection(H2Store.url(f.dir))) {
                 other.setAutoCommit(false); // holds the row every write updates: the edge's next write waits for it
                 other.createStatement().executeUpdate("UPDATE change_counter SET counter = counter + 1 WHERE id = 1");
                 CompletableFuture<Object> stuckWrite = CompletableFuture.supplyAsync(

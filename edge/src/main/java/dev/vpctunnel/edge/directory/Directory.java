@@ -34,20 +34,17 @@ public final class Directory implements AutoCloseable {
     private ScheduledExecutorService refresher;
     /** Why the last refresh failed, null once one succeeded: written by the refresher thread only. */
     private volatile String refreshFailure;
+    /** The last refresh could not reach the store (not: it read something it could not parse). Refresher writes it. */
+    private volatile String storeUnreachable;
     private final List<java.util.function.Consumer<DirectoryData>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Directory(String url) {
         this.url = url;
     }
 
-    /** The default embedded store of a data dir: see {@link H2Store} for its settings. */
-    public static String h2Url(Path dataDir) {
-        return H2Store.url(dataDir);
-    }
-
     /** Opens (creating or migrating the schema) and loads the first snapshot. storeUrl null: H2 in dataDir. */
     public static Directory open(Path dataDir, String storeUrl) throws SQLException {
-        String url = storeUrl == null || storeUrl.isBlank() ? h2Url(dataDir) : storeUrl;
+        String url = storeUrl == null || storeUrl.isBlank() ? H2Store.url(dataDir) : storeUrl;
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new SQLException("unsupported store URL (use jdbc:postgresql://… or the default embedded H2): "
                     + StoreErrors.redact(url));
@@ -130,12 +127,15 @@ public final class Directory implements AutoCloseable {
     private void refreshQuietly() {
         try {
             refresh();
+            storeUnreachable = null;
             if (refreshFailure != null) {
                 refreshFailure = null;
                 LOG.info("directory store reachable again; refreshes resumed");
             }
         } catch (RuntimeException e) {
             String why = String.valueOf(e.getMessage());
+            boolean unreachable = e instanceof DirectoryException d && d.kind() == DirectoryException.Kind.UNAVAILABLE;
+            storeUnreachable = unreachable ? why : null; // a row it cannot read does not make the store unreachable
             LOG.log(why.equals(refreshFailure) ? Level.FINE : Level.WARNING, "directory refresh failed: " + why
                     + (refreshFailure == null ? " (serving the last directory read; retrying every refresh period)" : ""));
             refreshFailure = why;
@@ -216,17 +216,17 @@ public final class Directory implements AutoCloseable {
         });
     }
 
-    /**
-     * The last refresh found the store unreachable: until one reaches it, writes are refused at once (not each
-     * waiting out the driver's timeouts under the lock, which queued API calls behind each other for 10-40 s).
-     */
+    /** The last refresh could not reach the store: writes are refused at once until one does ({@link #write}). */
     public boolean storeDown() {
-        return refreshFailure != null;
+        return storeUnreachable != null;
     }
 
-    /** One write transaction, then a fresh snapshot. A DirectoryException rolls everything back. */
+    /**
+     * One write transaction, then a fresh snapshot. A DirectoryException rolls everything back. Refused at once while
+     * the store is unreachable, not each waiting out the driver's timeouts under the lock (API calls queued 10-40 s).
+     */
     private <T> T write(Tx<T> tx) {
-        String down = refreshFailure;
+        String down = storeUnreachable;
         if (down != null) {
             throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, down + " (tried again at the next refresh)");
         }

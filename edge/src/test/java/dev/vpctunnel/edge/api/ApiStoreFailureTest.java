@@ -1,6 +1,7 @@
 package dev.vpctunnel.edge.api;
 
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.H2Store;
 import dev.vpctunnel.edge.testing.ApiFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,7 +55,7 @@ class ApiStoreFailureTest {
     @Test
     void aFailedWriteIsLoggedWithItsReasonAndLeavesNothingBehind() throws Exception {
         try (ApiFixture api = new ApiFixture(tmp);
-             Connection other = DriverManager.getConnection(Directory.h2Url(tmp))) {
+             Connection other = DriverManager.getConnection(H2Store.url(tmp))) {
             String kept = api.tunnel("kept");
             other.setAutoCommit(false); // holds the row every write updates: the edge's write times out
             other.createStatement().executeUpdate("UPDATE change_counter SET counter = counter + 1 WHERE id = 1");

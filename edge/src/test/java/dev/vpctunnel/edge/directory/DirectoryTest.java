@@ -51,7 +51,7 @@ class DirectoryTest {
         try (Directory d = Directory.open(tmp, null)) {
             String account = d.initialize().accountId();
             TunnelRecord t = d.createTunnel(account, "t", null);
-            try (Connection c = DriverManager.getConnection(Directory.h2Url(tmp))) {
+            try (Connection c = DriverManager.getConnection(H2Store.url(tmp))) {
                 c.setAutoCommit(false);
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO services (id, account_id, name, http_port,"
                         + " https_port, ipv4, tunnel_id, resolver_ips, created_at, updated_at) VALUES (?, ?, 's', 80, 443,"
@@ -168,7 +168,7 @@ class DirectoryTest {
                 assertEquals(40, w.bindings().size(), "all bindings of " + w.name() + " or none");
             }
             assertTrue(data.workers(account).size() >= data.services(account).size() - 1);
-            try (Connection c = DriverManager.getConnection(Directory.h2Url(tmp))) {
+            try (Connection c = DriverManager.getConnection(H2Store.url(tmp))) {
                 var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM worker_bindings b WHERE NOT EXISTS"
                         + " (SELECT 1 FROM workers w WHERE w.account_id = b.account_id AND w.name = b.worker)");
                 rs.next();
