@@ -70,10 +70,7 @@ final class ErrorMapper {
      */
     static String notCarried(HttpResponse r, Http2Headers linkHead) {
         if (linkHead != null) {
-            long size = 0;
-            for (java.util.Map.Entry<CharSequence, CharSequence> e : linkHead) {
-                size += e.getKey().length() + e.getValue().length() + 32;
-            }
+            long size = LinkHeaders.listSize(linkHead);
             if (size > LinkHeaders.MAX_HEADER_LIST) {
                 return "origin's response head is " + size + " bytes as HTTP/2 counts it, over the "
                         + LinkHeaders.MAX_HEADER_LIST / 1024 + " KiB the tunnel carries";

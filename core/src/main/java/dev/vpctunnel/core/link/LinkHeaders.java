@@ -1,9 +1,11 @@
 package dev.vpctunnel.core.link;
 
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Header names and limits of the tunnel link (see proto/src/main/proto/link.proto). */
@@ -22,6 +24,8 @@ public final class LinkHeaders {
 
     public static final int MAX_CONTROL_MESSAGE = 16 * 1024;
     public static final int MAX_HEADER_LIST = 64 * 1024;
+    /** RFC 9113 6.5.2: a header list's size is each field's name and value octets plus 32. */
+    public static final int HEADER_ENTRY_OVERHEAD = 32;
     public static final int MAX_CONCURRENT_STREAMS = 20_000;
     /** Stream-level flow-control window. */
     public static final int STREAM_WINDOW = 1024 * 1024;
@@ -40,6 +44,15 @@ public final class LinkHeaders {
      */
     public static boolean internal(AsciiString name) {
         return name.startsWith(PREFIX_NAME) || name.startsWith(HTTP2_EXTENSION_PREFIX);
+    }
+
+    /** The size HTTP/2 gives these headers, as the link's SETTINGS_MAX_HEADER_LIST_SIZE ({@link #MAX_HEADER_LIST}) counts. */
+    public static long listSize(Http2Headers h) {
+        long size = 0;
+        for (Map.Entry<CharSequence, CharSequence> e : h) {
+            size += e.getKey().length() + e.getValue().length() + HEADER_ENTRY_OVERHEAD;
+        }
+        return size;
     }
 
     /**

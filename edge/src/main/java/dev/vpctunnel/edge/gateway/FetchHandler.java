@@ -201,7 +201,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, e.error(), binding.name());
             return;
         }
-        long size = RequestHeaders.listSize(head);
+        long size = LinkHeaders.listSize(head);
         if (size > LinkHeaders.MAX_HEADER_LIST) {
             // the stream's HEADERS would exceed the connector's SETTINGS_MAX_HEADER_LIST_SIZE: Netty would reset the
             // stream and the worker see stream_reset although the link is fine. Refused before a stream is opened.

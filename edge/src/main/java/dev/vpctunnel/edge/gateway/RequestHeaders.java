@@ -45,14 +45,14 @@ final class RequestHeaders {
      * {@link H2cRequestCheck}). One pass, no allocation when nothing is wrong.
      */
     static String unusable(HttpRequest req) {
-        long size = req.method().asciiName().length() + req.uri().length() + 2 * HEADER_ENTRY_OVERHEAD;
+        long size = req.method().asciiName().length() + req.uri().length() + 2 * LinkHeaders.HEADER_ENTRY_OVERHEAD;
         int hosts = 0;
         int bindings = 0;
         int auths = 0;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = req.headers().iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            size += name.length() + e.getValue().length() + HEADER_ENTRY_OVERHEAD;
+            size += name.length() + e.getValue().length() + LinkHeaders.HEADER_ENTRY_OVERHEAD;
             switch (name.length()) {
                 case 4 -> {
                     if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
@@ -88,8 +88,6 @@ final class RequestHeaders {
         return null;
     }
 
-    /** RFC 9113 6.5.2: a header list's size is each field's name and value octets plus 32. */
-    private static final int HEADER_ENTRY_OVERHEAD = 32;
     /** How {@link #unusable} marks a head too large for the link rather than ambiguous (a 431, not a 400). */
     static final String TOO_LARGE = "request header fields too large: ";
 
@@ -97,15 +95,6 @@ final class RequestHeaders {
     static String tooLarge(long size) {
         return "the request's headers come to " + size + " bytes as HTTP/2 counts them (name + value + 32 per field); at most "
                 + LinkHeaders.MAX_HEADER_LIST + " can go over the tunnel link";
-    }
-
-    /** The size the link's HTTP/2 gives these headers (its SETTINGS_MAX_HEADER_LIST_SIZE counts the same way). */
-    static long listSize(Http2Headers h) {
-        long size = 0;
-        for (Map.Entry<CharSequence, CharSequence> e : h) {
-            size += e.getKey().length() + e.getValue().length() + HEADER_ENTRY_OVERHEAD;
-        }
-        return size;
     }
 
     /** The bearer token of Proxy-Authorization, or null. */
