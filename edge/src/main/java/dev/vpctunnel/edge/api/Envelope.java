@@ -71,18 +71,12 @@ final class Envelope {
     }
 
     private static int whole(String value, String name, int min, int max) {
-        int n;
-        try {
-            n = value.length() > 10 ? -1 : Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            n = -1;
-        }
-        if (n < min || n > max || !value.chars().allMatch(Character::isDigit)) {
+        long n = value.matches("\\d{1,10}") ? Long.parseLong(value) : -1;
+        if (n < min || n > max) {
             throw ApiException.invalid(name + ": must be a whole number from " + min
-                    + (max == Integer.MAX_VALUE ? "" : " to " + max) + ", got '"
-                    + (value.length() > 40 ? value.substring(0, 40) + "..." : value) + "'");
+                    + (max == Integer.MAX_VALUE ? "" : " to " + max) + ", got '" + Json.clip(value) + "'");
         }
-        return n;
+        return (int) n;
     }
 
     static ApiResponse error(int status, int code, String message) {

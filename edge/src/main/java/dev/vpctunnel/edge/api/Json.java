@@ -124,6 +124,11 @@ final class Json {
         return uuid(s, join(path, name));
     }
 
+    /** A value the client sent, cut to 40 characters for an error message. */
+    static String clip(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
     static UUID uuid(String s, String field) {
         try {
             if (s.length() != 36) {

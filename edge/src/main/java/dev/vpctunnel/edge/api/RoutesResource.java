@@ -111,12 +111,7 @@ final class RoutesResource {
         if (wanted == null) {
             return routes;
         }
-        UUID id;
-        try {
-            id = UUID.fromString(wanted);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("tunnel_id: not a UUID: '" + (wanted.length() > 40 ? wanted.substring(0, 40) + "..." : wanted) + "'");
-        }
+        UUID id = Json.uuid(Json.clip(wanted), "tunnel_id"); // clipped, it is still no UUID: only the message is shorter
         return routes.stream().filter(r -> id.equals(tunnelOf.apply(r))).toList();
     }
 }

@@ -32,8 +32,7 @@ public final class Directory implements AutoCloseable {
     private volatile DirectoryData data = DirectoryData.EMPTY;
     private final CatchUp catchUp = new CatchUp(this::refresh);
     private ScheduledExecutorService refresher;
-    /** Why the last refresh failed, null once one succeeded: written by the refresher thread only. */
-    private volatile String refreshFailure;
+    private String refreshFailure; // only the refresher thread reads and writes it
     /** The last refresh could not reach the store (not: it read something it could not parse). Refresher writes it. */
     private volatile String storeUnreachable;
     private final List<java.util.function.Consumer<DirectoryData>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
