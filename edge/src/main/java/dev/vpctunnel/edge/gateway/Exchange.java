@@ -201,7 +201,7 @@ final class Exchange {
         if (n > 0) {
             bodyForwarded = true;
             if (attempts < 2) {
-                replay.keep(c.content());
+                replay.keep(c.content(), client.alloc());
             }
             gateway.metrics().bytesUp(n);
         }

@@ -1,40 +1,42 @@
 package dev.vpctunnel.edge.gateway;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-
-import java.util.ArrayDeque;
 
 /**
  * The request body sent so far on a stream the connector may still refuse (it drains), and its end when it went out
  * (an empty DATA that ends the stream, or trailers): kept, up to {@link #LIMIT} bytes, so that a refused fetch goes
  * out again whole on another link. A larger body is not kept, and its fetch is not
  * retried. Kept until the response begins or the exchange ends; on the exchange's loop only.
+ * The pieces are copied into one buffer: a reference to each would pin the whole read buffer it came in, for a body
+ * trickled in small pieces many times its size.
  */
 final class RequestReplay {
     static final int LIMIT = 64 * 1024;
-    /** Each piece pins the read buffer it came in: a body trickled in tiny chunks is not kept past this many. */
-    static final int MAX_PIECES = 64;
-    private final ArrayDeque<ByteBuf> kept = new ArrayDeque<>();
-    private int bytes;
+    private ByteBuf kept;
     private boolean dropped;
     private boolean ended;
     private Http2Headers trailers;
 
-    /** Keeps a reference to a piece about to go out, unless the body outgrew the limit (no retry then). */
-    void keep(ByteBuf piece) {
-        if (dropped) {
+    /** Copies a piece about to go out, unless the body outgrew the limit (no retry then). */
+    void keep(ByteBuf piece, ByteBufAllocator alloc) {
+        int n = piece.readableBytes();
+        if (dropped || n == 0) {
             return;
         }
-        if (bytes + piece.readableBytes() > LIMIT || kept.size() == MAX_PIECES) {
+        int sofar = kept == null ? 0 : kept.readableBytes();
+        if (sofar + n > LIMIT) {
             release();
             return;
         }
-        kept.add(piece.retainedDuplicate());
-        bytes += piece.readableBytes();
+        if (kept == null) {
+            kept = alloc.buffer(n, LIMIT);
+        }
+        kept.writeBytes(piece, piece.readerIndex(), n);
     }
 
     /** The end went out, with these trailers (or none). */
@@ -50,23 +52,21 @@ final class RequestReplay {
 
     /** Writes what was kept to {@code stream}: the body as DATA, then its end if it went out; nothing is kept then. */
     void writeTo(Http2StreamChannel stream) {
-        ByteBuf b;
-        while ((b = kept.poll()) != null) {
-            stream.write(new DefaultHttp2DataFrame(b, false));
+        if (kept != null) {
+            stream.write(new DefaultHttp2DataFrame(kept, false));
+            kept = null;
         }
         if (ended) {
             stream.write(trailers != null ? new DefaultHttp2HeadersFrame(trailers, true) : new DefaultHttp2DataFrame(true));
         }
         dropped = true;
-        bytes = 0;
     }
 
     void release() {
-        ByteBuf b;
-        while ((b = kept.poll()) != null) {
-            b.release();
+        if (kept != null) {
+            kept.release();
+            kept = null;
         }
         dropped = true;
-        bytes = 0;
     }
 }
