@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -101,6 +102,9 @@ class OriginFramingTest {
                         yield b.append("\r\nok").toString();
                     }
                     case "/bare-lf" -> "HTTP/1.1 200 OK\nContent-Length: 2\nX-Lf: yes\n\nlf";
+                    case "/reason-200" -> "HTTP/1.1 200 Something Else\r\nContent-Length: 0\r\n\r\n";
+                    case "/reason-418" -> "HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n";
+                    case "/reason-299" -> "HTTP/1.1 299 Weird Success\r\nContent-Length: 0\r\n\r\n";
                     case "/status-099" -> "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n";
                     case "/status-1000" -> "HTTP/1.1 1000 Odd\r\nContent-Length: 0\r\n\r\n";
                     default -> "HTTP/1.1 200 OK\r\nContent-Length: " + (path.length() + 6) + "\r\n\r\nfresh " + path;
@@ -188,6 +192,19 @@ class OriginFramingTest {
             assertEquals("stream_reset", r.header("cf-vpc-error"), path);
         }
         assertNextFetchesAreClean("-status");
+    }
+
+    /** The status line comes back as the origin wrote it, its reason phrase included (HTTP/2 carries only the code). */
+    @Test
+    void theOriginsReasonPhraseReachesTheWorker() throws Exception {
+        for (String[] c : new String[][] {{"/reason-200", "200", "Something Else"}, {"/reason-418", "418", "I'm a teapot"},
+                {"/reason-299", "299", "Weird Success"}, {"/x", "200", "OK"}}) {
+            RawHttp.Response r = fetch("GET", c[0]);
+            assertEquals(Integer.parseInt(c[1]), r.status(), c[0] + ": " + r.text());
+            assertEquals(c[2], r.reason(), c[0]);
+            assertNull(r.header("cf-link-reason"), c[0]);
+        }
+        assertNextFetchesAreClean("-reason");
     }
 
     @Test

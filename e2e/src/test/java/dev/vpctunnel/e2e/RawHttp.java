@@ -13,7 +13,7 @@ import java.util.Map;
 
 /** A deliberately plain HTTP/1.1 client over a socket, so tests control every header (Proxy-Authorization too). */
 final class RawHttp {
-    record Response(int status, Map<String, String> headers, byte[] body, boolean complete) {
+    record Response(int status, Map<String, String> headers, byte[] body, boolean complete, String reason) {
         String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -39,6 +39,7 @@ final class RawHttp {
     static Response read(InputStream in) throws IOException {
         String statusLine = line(in);
         int status = Integer.parseInt(statusLine.split(" ")[1]);
+        String reason = statusLine.split(" ", 3).length == 3 ? statusLine.split(" ", 3)[2] : null;
         Map<String, String> headers = new LinkedHashMap<>();
         String l;
         while (!(l = line(in)).isEmpty()) {
@@ -73,7 +74,7 @@ final class RawHttp {
             copy(in, body, Long.MAX_VALUE);
             complete = true;
         }
-        return new Response(status, headers, body.toByteArray(), complete);
+        return new Response(status, headers, body.toByteArray(), complete, reason);
     }
 
     private static long copy(InputStream in, ByteArrayOutputStream out, long n) {

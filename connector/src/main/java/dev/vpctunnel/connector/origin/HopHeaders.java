@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -71,8 +72,12 @@ final class HopHeaders {
         // names come from the HTTP/1.1 decoder (tokens), lower-cased in copy; the edge's HTTP/2 decoder validates them
         // again, so they are not validated twice here
         Http2Headers out = new DefaultHttp2Headers(false);
-        out.status(in.status().codeAsText());
+        HttpResponseStatus status = in.status();
+        out.status(status.codeAsText());
         copy(in.headers(), out);
+        if (!status.reasonPhrase().equals(HttpResponseStatus.valueOf(status.code()).reasonPhrase())) {
+            out.set(LinkHeaders.REASON, status.reasonPhrase());
+        }
         return out;
     }
 

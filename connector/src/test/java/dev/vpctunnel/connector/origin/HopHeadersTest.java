@@ -88,6 +88,23 @@ class HopHeadersTest {
     }
 
     @Test
+    void aReasonPhraseOtherThanTheStandardOneCrossesTheLink() {
+        assertNull(HopHeaders.toLink(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK)).get("cf-link-reason"),
+                "the standard phrase is not sent (the edge knows it)");
+        assertNull(HopHeaders.toLink(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(404, "Not Found")))
+                .get("cf-link-reason"));
+        for (String[] c : new String[][] {{"200", "Something"}, {"418", "I'm a teapot"}, {"299", "Weird Success"}, {"204", ""}}) {
+            HttpResponseStatus st = HttpResponseStatus.valueOf(Integer.parseInt(c[0]), c[1]);
+            Http2Headers h = HopHeaders.toLink(new DefaultHttpResponse(HttpVersion.HTTP_1_1, st));
+            assertEquals(c[0], h.status().toString());
+            assertEquals(c[1], h.get("cf-link-reason").toString(), c[0]);
+        }
+        HttpResponse forged = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        forged.headers().add("cf-link-reason", "forged");
+        assertNull(HopHeaders.toLink(forged).get("cf-link-reason"), "an origin's own cf-link-reason header is dropped");
+    }
+
+    @Test
     void trailersAreFilteredBothWays() {
         HttpHeaders origin = new DefaultHttpHeaders().add("X-Sum", "1").add("cf-link-error", "x");
         Http2Headers toLink = HopHeaders.trailersToLink(origin);

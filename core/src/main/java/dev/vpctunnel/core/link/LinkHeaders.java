@@ -19,6 +19,11 @@ public final class LinkHeaders {
      * and HPACK sends it as a table index after the first time. Never indexed itself (it changes every time).
      */
     public static final AsciiString REQUEST_ID = AsciiString.cached("cf-link-request-id");
+    /**
+     * The origin's reason phrase, when it is not the standard one for its status (HTTP/2's :status carries only the
+     * code): "200 Something", "418 I'm a teapot" reach the worker as the origin wrote them.
+     */
+    public static final AsciiString REASON = AsciiString.cached("cf-link-reason");
     /** Prefix of every link-internal header; the connector drops origin headers with it. */
     public static final String PREFIX = "cf-link-";
 

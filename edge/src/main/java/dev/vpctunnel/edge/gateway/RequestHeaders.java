@@ -138,9 +138,12 @@ final class RequestHeaders {
     static HttpResponse fromTunnel(Http2Headers in, boolean endStream) {
         CharSequence status = in.status();
         HttpResponseStatus s = HttpResponseStatus.parseLine(status == null ? "" : status);
-        if (s.reasonPhrase().endsWith(")")) {
-            // Netty's made-up phrase for a code it does not know ("Success (299)"): the link carries no reason
-            // phrase (HTTP/2 has none), so none is sent, as for any response that came over HTTP/2
+        CharSequence reason = in.getAndRemove(LinkHeaders.REASON);
+        if (reason != null && reasonPhrase(reason)) {
+            s = new HttpResponseStatus(s.code(), reason.toString()); // the origin's own, when not the standard one
+        } else if (s.reasonPhrase().endsWith(")")) {
+            // Netty's made-up phrase for a code it does not know ("Success (299)"): none came from the origin (or
+            // it came over HTTP/2, which has none), so none is sent
             s = new HttpResponseStatus(s.code(), "");
         }
         HttpHeaders h = new DefaultHttpHeaders();
@@ -148,6 +151,17 @@ final class RequestHeaders {
         return endStream
                 ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE)
                 : new DefaultHttpResponse(HttpVersion.HTTP_1_1, s, h);
+    }
+
+    /** RFC 9112 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ), or empty. */
+    private static boolean reasonPhrase(CharSequence r) {
+        for (int i = 0; i < r.length(); i++) {
+            char c = r.charAt(i);
+            if (c != '\t' && (c < ' ' || c == 0x7f || c > 0xff)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The response's trailers from the stream's last HEADERS. */

@@ -100,6 +100,21 @@ class RequestHeadersTest {
     }
 
     @Test
+    void theOriginsOwnReasonPhraseIsUsedWhenItIsAValidOne() {
+        HttpResponse r = RequestHeaders.fromTunnel(new DefaultHttp2Headers().status("200").add("cf-link-reason", "Something é"), false);
+        assertEquals("Something é", r.status().reasonPhrase());
+        assertNull(r.headers().get("cf-link-reason"), "the link's header does not reach the worker");
+        assertEquals("I'm a teapot", RequestHeaders.fromTunnel(new DefaultHttp2Headers().status("418")
+                .add("cf-link-reason", "I'm a teapot"), false).status().reasonPhrase());
+        assertEquals("", RequestHeaders.fromTunnel(new DefaultHttp2Headers().status("200")
+                .add("cf-link-reason", ""), false).status().reasonPhrase());
+        for (String bad : List.of("a\r\nX-Injected: 1", "nul\0", "del\u007f", "wide\u0100")) {
+            assertEquals("OK", RequestHeaders.fromTunnel(new DefaultHttp2Headers(false, false, 2).status("200")
+                    .add("cf-link-reason", bad), false).status().reasonPhrase(), bad);
+        }
+    }
+
+    @Test
     void aMalformedStatusIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> RequestHeaders.fromTunnel(new DefaultHttp2Headers().status("abc"), false));
         assertThrows(IllegalArgumentException.class, () -> RequestHeaders.fromTunnel(new DefaultHttp2Headers(), false));
