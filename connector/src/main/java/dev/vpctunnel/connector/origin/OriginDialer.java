@@ -2,6 +2,7 @@ package dev.vpctunnel.connector.origin;
 
 import dev.vpctunnel.connector.dns.OriginResolver;
 import dev.vpctunnel.connector.policy.CidrPolicy;
+import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.proto.ErrorCode;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -19,7 +20,7 @@ import java.util.List;
  */
 final class OriginDialer {
     static final int MAX_INITIAL_LINE = 8192;
-    static final int MAX_HEADER_SIZE = 64 * 1024;
+    static final int MAX_HEADER_SIZE = LinkHeaders.MAX_HEAD;
     static final int MAX_CHUNK = 64 * 1024;
 
     private final OriginResolver resolver;

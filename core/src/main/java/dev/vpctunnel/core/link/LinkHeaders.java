@@ -28,7 +28,17 @@ public final class LinkHeaders {
     public static final String PREFIX = "cf-link-";
 
     public static final int MAX_CONTROL_MESSAGE = 16 * 1024;
-    public static final int MAX_HEADER_LIST = 64 * 1024;
+    /**
+     * Cloudflare Workers' limits on a subrequest: a URL of 16 KB, and 128 KB of request headers and of response headers
+     * (counted as HTTP/1.1 sends them): what the gateway takes from a worker and the connector from an origin.
+     */
+    public static final int MAX_URL = 16 * 1024;
+    public static final int MAX_HEAD = 128 * 1024;
+    /**
+     * The link's SETTINGS_MAX_HEADER_LIST_SIZE: room for {@link #MAX_HEAD} of headers and a {@link #MAX_URL} URL as
+     * HTTP/2 counts them (32 bytes more a field), and the link's own.
+     */
+    public static final int MAX_HEADER_LIST = 192 * 1024;
     /** RFC 9113 6.5.2: a header list's size is each field's name and value octets plus 32. */
     public static final int HEADER_ENTRY_OVERHEAD = 32;
     public static final int MAX_CONCURRENT_STREAMS = 20_000;

@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.gateway;
 
+import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.core.net.IdleWatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -27,7 +28,8 @@ import java.util.logging.Logger;
 /** Looks at the first bytes: the HTTP/2 preface means h2c with prior knowledge, anything else HTTP/1.1. */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private static final Logger LOG = Logger.getLogger(GatewayInitializer.class.getName());
-    private static final int MAX_HEADER = 64 * 1024;
+    /** A request line: the method and the version besides a URL of up to {@link LinkHeaders#MAX_URL}. */
+    private static final int MAX_REQUEST_LINE = LinkHeaders.MAX_URL + 1024;
     /** How long an HTTP/1.1 request head may take to arrive (from its first byte); a property for tests only. */
     private static final String HEAD_TIMEOUT_MS = "vpctunnel.gateway.headTimeoutMs";
     /** How long a worker connection may be idle; a property for tests only. */
@@ -59,7 +61,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             ChannelPipeline p = ctx.pipeline();
             if (prefix) {
                 p.addAfter(ctx.name(), "h2", Http2FrameCodecBuilder.forServer()
-                        .initialSettings(new Http2Settings().maxConcurrentStreams(10_000).maxHeaderListSize(MAX_HEADER)
+                        .initialSettings(new Http2Settings().maxConcurrentStreams(10_000).maxHeaderListSize(LinkHeaders.MAX_HEADER_LIST)
                                 .initialWindowSize(1024 * 1024))
                         .validateHeaders(true).build());
                 p.addAfter("h2", "mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
@@ -75,7 +77,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             } else {
                 HeadDeadline deadline = new HeadDeadline(Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000)));
                 p.addAfter(ctx.name(), "head-bytes", deadline.bytes());
-                p.addAfter("head-bytes", "http", new HttpServerCodec(8192, MAX_HEADER, 64 * 1024));
+                p.addAfter("head-bytes", "http", new HttpServerCodec(MAX_REQUEST_LINE, LinkHeaders.MAX_HEAD, 64 * 1024));
                 p.addAfter("http", "heads", deadline.heads());
                 p.addAfter("heads", "fetch", new FetchHandler(gateway));
             }
