@@ -3,6 +3,8 @@ package dev.vpctunnel.connector.policy;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -38,9 +40,14 @@ public final class CidrPolicy {
             return NetUtil.toAddressString(address) + " is the unspecified address, not a destination (it would reach"
                     + " the connector's own host)";
         }
+        InetAddress translated = nat64Target(address);
         for (Cidr c : deny) {
             if (c.contains(address)) {
                 return NetUtil.toAddressString(address) + " is denied by --deny " + c;
+            }
+            if (translated != null && c.contains(translated)) {
+                return NetUtil.toAddressString(address) + " is denied by --deny " + c + " (a NAT64 gateway would take it to "
+                        + NetUtil.toAddressString(translated) + ")";
             }
         }
         if (!allow.isEmpty() && allow.stream().noneMatch(c -> c.contains(address))) {
@@ -48,6 +55,26 @@ public final class CidrPolicy {
         }
         return null;
     }
+
+    /**
+     * The IPv4 address an address of RFC 6052's well-known NAT64 prefix 64:ff9b::/96 stands for, or null: where the
+     * private network has a NAT64 gateway, 64:ff9b::a00:1 reaches 10.0.0.1, so a --deny of 10.0.0.0/8 denies it too
+     * (an --allow of IPv4 networks grants nothing to IPv6 addresses). A network-specific NAT64 prefix is not known here:
+     * deny it as an IPv6 network.
+     */
+    static InetAddress nat64Target(InetAddress address) {
+        byte[] a = address.getAddress();
+        if (a.length != 16 || !Arrays.equals(a, 0, 12, NAT64_PREFIX, 0, 12)) {
+            return null;
+        }
+        try {
+            return InetAddress.getByAddress(Arrays.copyOfRange(a, 12, 16));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // four bytes are always an address
+        }
+    }
+
+    private static final byte[] NAT64_PREFIX = {0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
 
     public boolean permits(InetAddress address) {
         return denial(address) == null;

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -53,6 +54,20 @@ class CidrPolicyTest {
         assertNull(new CidrPolicy(List.of("0.0.0.0/0"), List.of()).denial(ip("8.8.8.8")));
         // an IPv4 network never matches an IPv6 address and the reverse
         assertTrue(new CidrPolicy(List.of(), List.of("0.0.0.0/0")).permits(ip("::1")));
+    }
+
+    /** Where the private network has a NAT64 gateway, 64:ff9b::a.b.c.d reaches a.b.c.d: an IPv4 deny covers it. */
+    @Test
+    void anIpv4DenyCoversTheNat64FormOfItsAddresses() throws Exception {
+        CidrPolicy p = new CidrPolicy(null, List.of("10.0.0.0/8", "169.254.169.254/32"));
+        assertEquals("64:ff9b::a00:1 is denied by --deny 10.0.0.0/8 (a NAT64 gateway would take it to 10.0.0.1)",
+                p.denial(InetAddress.getByName("64:ff9b::10.0.0.1")));
+        assertFalse(p.permits(InetAddress.getByName("64:ff9b::a9fe:a9fe")));
+        assertTrue(p.permits(InetAddress.getByName("64:ff9b::192.0.2.1")));
+        assertTrue(p.permits(InetAddress.getByName("64:ff9c::10.0.0.1")), "not the NAT64 prefix");
+        assertTrue(p.permits(InetAddress.getByName("64:ff9b:0:0:1::a00:1")), "not in 64:ff9b::/96");
+        CidrPolicy allowV4 = new CidrPolicy(List.of("10.0.0.0/8"), null);
+        assertFalse(allowV4.permits(InetAddress.getByName("64:ff9b::10.0.0.1")), "an IPv4 allow grants no IPv6 address");
     }
 
     @Test
