@@ -11,9 +11,11 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -27,6 +29,7 @@ public final class Directory implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Directory.class.getName());
 
     private final String url;
+    private final H2Growth growth; // null for PostgreSQL
     private final Object lock = new Object();
     private Connection connection;
     private volatile DirectoryData data = DirectoryData.EMPTY;
@@ -35,10 +38,11 @@ public final class Directory implements AutoCloseable {
     private String refreshFailure; // only the refresher thread reads and writes it
     /** The last refresh could not reach the store (not: it read something it could not parse). Refresher writes it. */
     private volatile String storeUnreachable;
-    private final List<java.util.function.Consumer<DirectoryData>> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<DirectoryData>> changeListeners = new CopyOnWriteArrayList<>();
 
-    private Directory(String url) {
+    private Directory(String url, H2Growth growth) {
         this.url = url;
+        this.growth = growth;
     }
 
     /** Opens (creating or migrating the schema) and loads the first snapshot. storeUrl null: H2 in dataDir. */
@@ -48,7 +52,7 @@ public final class Directory implements AutoCloseable {
             throw new SQLException("unsupported store URL (use jdbc:postgresql://… or the default embedded H2): "
                     + StoreErrors.redact(url));
         }
-        Directory d = new Directory(url);
+        Directory d = new Directory(url, url.equals(H2Store.url(dataDir)) ? new H2Growth(dataDir) : null);
         synchronized (d.lock) {
             for (int attempt = 1; ; attempt++) {
                 try {
@@ -99,7 +103,7 @@ public final class Directory implements AutoCloseable {
      * Calls {@code listener} with every new snapshot (after this edge's writes, and when a refresh sees another edge's),
      * under the directory's lock: it must be quick and must not write to the directory.
      */
-    public void onChange(java.util.function.Consumer<DirectoryData> listener) {
+    public void onChange(Consumer<DirectoryData> listener) {
         changeListeners.add(listener);
     }
 
@@ -189,7 +193,7 @@ public final class Directory implements AutoCloseable {
             c.rollback();
             throw e;
         }
-        for (java.util.function.Consumer<DirectoryData> l : changeListeners) {
+        for (Consumer<DirectoryData> l : changeListeners) {
             try {
                 l.accept(data);
             } catch (RuntimeException e) {
@@ -258,6 +262,9 @@ public final class Directory implements AutoCloseable {
                 dropConnection();
                 LOG.log(Level.WARNING, "directory reload after a write failed: " + StoreErrors.describe(e, url));
             }
+            if (growth != null) {
+                growth.afterWrite(this::dropConnection);
+            }
             return result;
         }
     }
@@ -310,7 +317,7 @@ public final class Directory implements AutoCloseable {
 
     public ServiceRecord createService(String accountId, ServiceSpec spec) {
         Instant now = now();
-        ServiceRecord s = record(UUID.randomUUID(), accountId, spec, now, now);
+        ServiceRecord s = spec.record(UUID.randomUUID(), accountId, now, now);
         return write(c -> {
             DirectoryWrites.requireTunnel(c, accountId, spec.tunnelId(), spec.tunnelField());
             DirectoryWrites.insertService(c, s, MAX_SERVICES_PER_ACCOUNT);
@@ -322,15 +329,10 @@ public final class Directory implements AutoCloseable {
         return write(c -> {
             Instant created = DirectoryWrites.serviceCreatedAt(c, accountId, id);
             DirectoryWrites.requireTunnel(c, accountId, spec.tunnelId(), spec.tunnelField());
-            ServiceRecord s = record(id, accountId, spec, created, now());
+            ServiceRecord s = spec.record(id, accountId, created, now());
             DirectoryWrites.updateService(c, s);
             return s;
         });
-    }
-
-    private static ServiceRecord record(UUID id, String account, ServiceSpec s, Instant created, Instant updated) {
-        return new ServiceRecord(id, account, s.name(), s.httpPort(), s.httpsPort(), s.ipv4(), s.ipv6(), s.hostname(),
-                s.tunnelId(), s.resolverIps(), created, updated);
     }
 
     public void deleteService(String accountId, UUID id) {

@@ -15,7 +15,8 @@ import java.sql.Statement;
  * <li>REUSE_SPACE=FALSE: with space reuse on, H2 2.5 sometimes reopened a file at an older version after kill -9 and
  * dropped the last acknowledged commits, then kept reusing those chunk ids (an audit saw a later clean restart go
  * back 13 minutes; a harness of repeated kill -9 lost commits in 7 of 166 rounds with reuse, 0 of 173 without).
- * The file then only grows, by some kB per write, so {@link #compact} rewrites it when the edge starts.</li>
+ * The file then only grows, by some kB per write, so {@link #compact} rewrites it when the edge starts and once it
+ * has grown while the edge runs ({@link H2Growth}).</li>
  * </ul>
  */
 public final class H2Store {

@@ -48,6 +48,35 @@ class H2StoreTest {
         H2Store.compact(dir.resolve("nothing-here")); // no store yet: nothing to do
     }
 
+    /**
+     * A running edge's store does not grow for ever between restarts: once the file is several times the size its
+     * last compaction left, it is compacted under the directory's lock, and everything is still there.
+     */
+    @Test
+    void aRunningStoreIsCompactedOnceItHasGrown() throws Exception {
+        System.setProperty(H2Growth.MIN_PROPERTY, Integer.toString(256 * 1024));
+        String account;
+        long largest = 0;
+        try (Directory d = Directory.open(dir, null)) {
+            account = d.initialize().accountId();
+            for (int i = 0; i < 300; i++) { // ~11 kB a write: ~6 MB without compaction
+                TunnelRecord t = d.createTunnel(account, "t" + i, null);
+                if (i % 2 == 1) {
+                    d.deleteTunnel(account, t.id());
+                }
+                largest = Math.max(largest, Files.size(dir.resolve(H2Store.FILE)));
+            }
+            assertEquals(150, d.data().tunnels(account).size());
+        } finally {
+            System.clearProperty(H2Growth.MIN_PROPERTY);
+        }
+        assertTrue(largest < 2 * 1024 * 1024, "the file grew to " + largest + " bytes");
+        try (Directory d = Directory.open(dir, null)) {
+            assertEquals(150, d.data().tunnels(account).size());
+            d.createTunnel(account, "after", null);
+        }
+    }
+
     /** Child process: writes until killed, printing each write's name once it is acknowledged (committed). */
     public static void main(String[] args) throws Exception {
         Path data = Path.of(args[0]);
@@ -82,8 +111,9 @@ class H2StoreTest {
         Random random = new Random(42);
         Set<String> kept = new HashSet<>();
         for (int round = 0; round < 8; round++) {
+            // with a small compaction threshold, so that the running store's compactions meet kill -9 too
             Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), H2StoreTest.class.getName(), dir.toString(),
+                    "-D" + H2Growth.MIN_PROPERTY + "=" + (256 * 1024), "-cp", System.getProperty("java.class.path"), H2StoreTest.class.getName(), dir.toString(),
                     Integer.toString(round)).redirectErrorStream(true).start();
             List<String> acked = new ArrayList<>();
             long killAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500 + random.nextInt(2500));

@@ -1,0 +1,66 @@
+package dev.vpctunnel.edge.directory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Keeps the embedded store from growing without bound while the edge runs. Its file only grows (some kB per write,
+ * see {@link H2Store}), and H2 keeps an object per chunk written in the heap until the file is compacted: an edge
+ * under scripted API writes (tokens made and deleted by CI) grew by ~11 kB of file and ~600 B of heap per write, for
+ * as long as it ran. Once the file is {@link #FACTOR} times the size the last compaction left (and at least
+ * {@link #MIN_BYTES}), the store is closed, compacted as on start, and opened again by the next use, under the
+ * directory's lock (API writes wait for it, a few hundred ms at most; fetches read the snapshot in memory).
+ */
+final class H2Growth {
+    private static final Logger LOG = Logger.getLogger(H2Growth.class.getName());
+    /** A property for tests only: the least size that triggers a compaction. */
+    static final String MIN_PROPERTY = "vpctunnel.h2.compactAtBytes";
+    static final long MIN_BYTES = 32L << 20;
+    static final int FACTOR = 4;
+
+    private final Path dataDir;
+    private final long minBytes = Long.getLong(MIN_PROPERTY, MIN_BYTES);
+    private long limit;
+
+    H2Growth(Path dataDir) {
+        this.dataDir = dataDir;
+        this.limit = limitFor(size());
+    }
+
+    /** After a committed write, with the store's only connection about to be closed by {@code closeStore} if needed. */
+    void afterWrite(Runnable closeStore) {
+        long size = size();
+        if (size <= limit) {
+            return;
+        }
+        closeStore.run();
+        long started = System.nanoTime();
+        try {
+            H2Store.compact(dataDir);
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "directory store: compaction failed, tried again after more writes: " + e.getMessage());
+            limit = limitFor(size);
+            return;
+        }
+        long after = size();
+        limit = limitFor(after);
+        LOG.info(String.format("directory store compacted from %d to %d kB in %d ms", size / 1024, after / 1024,
+                (System.nanoTime() - started) / 1_000_000));
+    }
+
+    private long limitFor(long size) {
+        return Math.max(minBytes, FACTOR * size);
+    }
+
+    private long size() {
+        try {
+            return Files.size(dataDir.resolve(H2Store.FILE));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}
