@@ -3,6 +3,7 @@ package dev.vpctunnel.connector.link;
 import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.link.LinkHeartbeat;
 import dev.vpctunnel.core.link.LinkHttp2;
+import dev.vpctunnel.core.net.NativeErrors;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -100,9 +101,12 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
         if (cause instanceof ClosedChannelException) {
             return "the connection was closed before the handshake completed" + notAnEdge;
         }
-        if (cause instanceof NotSslRecordException || !(cause instanceof javax.net.ssl.SSLException)
-                && cause instanceof java.io.IOException) {
+        if (cause instanceof NotSslRecordException) {
             return message(cause) + notAnEdge;
+        }
+        if (!(cause instanceof javax.net.ssl.SSLException) && cause instanceof java.io.IOException) {
+            // a socket error in the middle of the handshake (timed out, reset): the path, or no edge at that address
+            return NativeErrors.text(message(cause)) + " (the network path to it failed, or it is not an edge's --tunnel-listen)";
         }
         Throwable root = cause;
         boolean pathProblem = false;

@@ -2,6 +2,7 @@ package dev.vpctunnel.connector.link;
 
 import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.net.Backoff;
+import dev.vpctunnel.core.net.NativeErrors;
 import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.proto.ConnectorFrame;
 import dev.vpctunnel.proto.Drain;
@@ -99,19 +100,31 @@ final class LinkSlot {
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
                 if (replacing != null) {
-                    probeEnded("cannot be reached: " + c.cause().getMessage());
+                    probeEnded("cannot be reached: " + connectFailure(c.cause()));
                     return;
                 }
                 if (stopped) {
                     return;
                 }
-                LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": " + c.cause().getMessage());
+                LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": " + connectFailure(c.cause()));
                 nextEdge();
                 scheduleReconnect(Duration.ZERO);
             } else {
                 c.channel().closeFuture().addListener(x -> closed(LinkCloseReason.of(c.channel())));
             }
         });
+    }
+
+    /**
+     * Why a connect failed, as a user reads it: Netty's native text without the system call, or, where the kernel's
+     * error has no text there (an unreachable host: "null: edge/10.0.0.5:7844"), what such an error means.
+     */
+    static String connectFailure(Throwable t) {
+        String m = NativeErrors.text(t.getMessage());
+        if (m == null || m.isBlank() || m.startsWith("null")) {
+            return "no route to it, or no answer (" + t.getClass().getSimpleName() + ")";
+        }
+        return m;
     }
 
     /** {@code why}: {@link LinkCloseReason#of}, "" or " (GOAWAY received: ...)". */

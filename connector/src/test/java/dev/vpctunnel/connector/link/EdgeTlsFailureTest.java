@@ -147,8 +147,21 @@ class EdgeTlsFailureTest {
     @Test
     void anAddressThatAcceptsAndClosesIsReported() throws Exception {
         String m = handshakeWarning(ch -> ch.eventLoop().execute(ch::close), CA, "127.0.0.1");
-        assertTrue(m.endsWith("(is this the address of an edge's --tunnel-listen?)"), m);
+        assertTrue(m.endsWith("(is this the address of an edge's --tunnel-listen?)")
+                || m.endsWith("(the network path to it failed, or it is not an edge's --tunnel-listen)"), m);
         assertEquals(List.of(), nettyWarnings, "Netty's generic warnings");
+    }
+
+    /** A socket error during the handshake is no proof of a wrong address: the path may have failed (audit). */
+    @Test
+    void aSocketErrorDuringTheHandshakeNamesThePathToo() {
+        assertEquals("Connection timed out (the network path to it failed, or it is not an edge's --tunnel-listen)",
+                ConnectorLinkInitializer.whyHandshakeFailed(new java.io.IOException(
+                        "recvAddress(..) failed with error(-110): Connection timed out"), "edge"));
+        assertEquals("no route to it, or no answer (ConnectException)",
+                LinkSlot.connectFailure(new java.net.ConnectException("null: edge.test/10.77.4.5:7844")));
+        assertEquals("Connection refused", LinkSlot.connectFailure(new java.net.ConnectException(
+                "connect(..) failed with error(-111): Connection refused: /127.0.0.1:7844")));
     }
 
     @Test
