@@ -75,7 +75,9 @@ final class HopHeaders {
         HttpResponseStatus status = in.status();
         out.status(status.codeAsText());
         copy(in.headers(), out);
-        if (!status.reasonPhrase().equals(HttpResponseStatus.valueOf(status.code()).reasonPhrase())) {
+        if (!status.reasonPhrase().equals(HttpResponseStatus.valueOf(status.code()).reasonPhrase())
+                && LinkHeaders.reasonPhrase(status.reasonPhrase())) { // a control byte: the edge's HTTP/2 decoder would reset
+            // the stream; the edge uses the standard phrase instead
             out.set(LinkHeaders.REASON, status.reasonPhrase());
         }
         return out;

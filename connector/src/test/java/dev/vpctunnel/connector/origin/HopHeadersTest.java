@@ -99,6 +99,10 @@ class HopHeadersTest {
             assertEquals(c[0], h.status().toString());
             assertEquals(c[1], h.get("cf-link-reason").toString(), c[0]);
         }
+        for (String bad : new String[] {"a\u007fb", "a\u0001b", "a\u000cb", "a\u001bb"}) { // the decoder takes them
+            assertNull(HopHeaders.toLink(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(200, bad)))
+                    .get("cf-link-reason"), "a phrase with a control byte is not sent (the link would reset the stream)");
+        }
         HttpResponse forged = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         forged.headers().add("cf-link-reason", "forged");
         assertNull(HopHeaders.toLink(forged).get("cf-link-reason"), "an origin's own cf-link-reason header is dropped");

@@ -61,6 +61,20 @@ public final class LinkHeaders {
         return name.startsWith(PREFIX_NAME) || name.startsWith(HTTP2_EXTENSION_PREFIX);
     }
 
+    /**
+     * RFC 9112 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ), or empty; what HTTP/2's header value check also
+     * takes. The connector sends only such a phrase, the edge uses only such a one.
+     */
+    public static boolean reasonPhrase(CharSequence r) {
+        for (int i = 0; i < r.length(); i++) {
+            char c = r.charAt(i);
+            if (c != '\t' && (c < ' ' || c == 0x7f || c > 0xff)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The size HTTP/2 gives these headers, as the link's SETTINGS_MAX_HEADER_LIST_SIZE ({@link #MAX_HEADER_LIST}) counts. */
     public static long listSize(Http2Headers h) {
         long size = 0;

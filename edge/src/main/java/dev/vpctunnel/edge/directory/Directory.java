@@ -263,7 +263,7 @@ public final class Directory implements AutoCloseable {
                 LOG.log(Level.WARNING, "directory reload after a write failed: " + StoreErrors.describe(e, url));
             }
             if (growth != null) {
-                growth.afterWrite(this::dropConnection);
+                growth.afterWrite(this::dropConnection, this::connection);
             }
             return result;
         }

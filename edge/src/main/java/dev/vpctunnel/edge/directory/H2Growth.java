@@ -31,8 +31,18 @@ final class H2Growth {
         this.limit = limitFor(size());
     }
 
-    /** After a committed write, with the store's only connection about to be closed by {@code closeStore} if needed. */
-    void afterWrite(Runnable closeStore) {
+    /** Opens the store again: a connection, which holds the file's lock. */
+    @FunctionalInterface
+    interface Reopen {
+        Object run() throws SQLException;
+    }
+
+    /**
+     * After a committed write, under the directory's lock: closes the store with {@code closeStore} (its only
+     * connection), compacts it and opens it again at once with {@code reopen}, so that the file's lock is free only while
+     * it is compacted (another process could take the edge's store otherwise).
+     */
+    void afterWrite(Runnable closeStore, Reopen reopen) {
         long size = size();
         if (size <= limit) {
             return;
@@ -41,15 +51,20 @@ final class H2Growth {
         long started = System.nanoTime();
         try {
             H2Store.compact(dataDir);
+            long after = size();
+            limit = limitFor(after);
+            LOG.info(String.format("directory store compacted from %d to %d kB in %d ms", size / 1024, after / 1024,
+                    (System.nanoTime() - started) / 1_000_000));
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "directory store: compaction failed, tried again after more writes: " + e.getMessage());
             limit = limitFor(size);
-            return;
         }
-        long after = size();
-        limit = limitFor(after);
-        LOG.info(String.format("directory store compacted from %d to %d kB in %d ms", size / 1024, after / 1024,
-                (System.nanoTime() - started) / 1_000_000));
+        try {
+            reopen.run();
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "directory store: cannot open it again after compaction (retried at the next use): "
+                    + e.getMessage());
+        }
     }
 
     private long limitFor(long size) {

@@ -139,7 +139,7 @@ final class RequestHeaders {
         CharSequence status = in.status();
         HttpResponseStatus s = HttpResponseStatus.parseLine(status == null ? "" : status);
         CharSequence reason = in.getAndRemove(LinkHeaders.REASON);
-        if (reason != null && reasonPhrase(reason)) {
+        if (reason != null && LinkHeaders.reasonPhrase(reason)) {
             s = new HttpResponseStatus(s.code(), reason.toString()); // the origin's own, when not the standard one
         } else if (s.reasonPhrase().endsWith(")")) {
             // Netty's made-up phrase for a code it does not know ("Success (299)"): none came from the origin (or
@@ -151,17 +151,6 @@ final class RequestHeaders {
         return endStream
                 ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, s, Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE)
                 : new DefaultHttpResponse(HttpVersion.HTTP_1_1, s, h);
-    }
-
-    /** RFC 9112 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ), or empty. */
-    private static boolean reasonPhrase(CharSequence r) {
-        for (int i = 0; i < r.length(); i++) {
-            char c = r.charAt(i);
-            if (c != '\t' && (c < ' ' || c == 0x7f || c > 0xff)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The response's trailers from the stream's last HEADERS. */

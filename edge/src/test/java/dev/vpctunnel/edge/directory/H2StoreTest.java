@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -57,15 +58,30 @@ class H2StoreTest {
         System.setProperty(H2Growth.MIN_PROPERTY, Integer.toString(256 * 1024));
         String account;
         long largest = 0;
+        boolean checkedLock = false;
         try (Directory d = Directory.open(dir, null)) {
             account = d.initialize().accountId();
-            for (int i = 0; i < 300; i++) { // ~11 kB a write: ~6 MB without compaction
-                TunnelRecord t = d.createTunnel(account, "t" + i, null);
-                if (i % 2 == 1) {
-                    d.deleteTunnel(account, t.id());
+            TunnelRecord last = null;
+            for (int i = 0; i < 450; i++) { // ~11 kB a write: ~6 MB without compaction; 300 made, 150 deleted
+                if (i % 3 == 2) {
+                    d.deleteTunnel(account, last.id());
+                } else {
+                    last = d.createTunnel(account, "t" + i, null);
                 }
-                largest = Math.max(largest, Files.size(dir.resolve(H2Store.FILE)));
+                long size = Files.size(dir.resolve(H2Store.FILE));
+                if (size < largest && !checkedLock) { // this write compacted the store: it is this edge's still
+                    checkedLock = true;
+                    // the file's lock (what keeps another edge process off it) is held again at once; H2 holds it
+                    // through this JVM, so a lock of our own overlaps it
+                    try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(dir.resolve(H2Store.FILE),
+                            java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                        assertThrows(java.nio.channels.OverlappingFileLockException.class, f::tryLock,
+                                "the store's file is not locked right after its compaction: another edge could open it");
+                    }
+                }
+                largest = Math.max(largest, size);
             }
+            assertTrue(checkedLock, "no compaction happened");
             assertEquals(150, d.data().tunnels(account).size());
         } finally {
             System.clearProperty(H2Growth.MIN_PROPERTY);
