@@ -75,9 +75,10 @@ final class HopHeaders {
         HttpResponseStatus status = in.status();
         out.status(status.codeAsText());
         copy(in.headers(), out);
+        // a phrase other than the standard one, unless it has a control byte (the edge's HTTP/2 decoder would reset the
+        // stream for it; the edge then uses the standard phrase)
         if (!status.reasonPhrase().equals(HttpResponseStatus.valueOf(status.code()).reasonPhrase())
-                && LinkHeaders.reasonPhrase(status.reasonPhrase())) { // a control byte: the edge's HTTP/2 decoder would reset
-            // the stream; the edge uses the standard phrase instead
+                && LinkHeaders.reasonPhrase(status.reasonPhrase())) {
             out.set(LinkHeaders.REASON, status.reasonPhrase());
         }
         return out;
