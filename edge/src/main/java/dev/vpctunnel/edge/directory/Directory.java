@@ -47,12 +47,13 @@ public final class Directory implements AutoCloseable {
 
     /** Opens (creating or migrating the schema) and loads the first snapshot. storeUrl null: H2 in dataDir. */
     public static Directory open(Path dataDir, String storeUrl) throws SQLException {
-        String url = storeUrl == null || storeUrl.isBlank() ? H2Store.url(dataDir) : storeUrl;
+        boolean embedded = storeUrl == null || storeUrl.isBlank();
+        String url = embedded ? H2Store.url(dataDir) : storeUrl;
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new SQLException("unsupported store URL (use jdbc:postgresql://… or the default embedded H2): "
                     + StoreErrors.redact(url));
         }
-        Directory d = new Directory(url, url.equals(H2Store.url(dataDir)) ? new H2Growth(dataDir) : null);
+        Directory d = new Directory(url, embedded ? new H2Growth(dataDir) : null);
         synchronized (d.lock) {
             for (int attempt = 1; ; attempt++) {
                 try {
