@@ -44,6 +44,10 @@ for pid in "${PIDS_[@]}"; do
   # jcmd attaches with SIGQUIT, which ends a process that is no JVM: look first
   grep -q '/libjvm\.so' "/proc/$pid/maps" 2>/dev/null || {
     echo "profile.sh: process $pid is not a Java VM ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80))" >&2; exit 1; }
+  # the profiler library and the output files are paths the JVM opens itself: it must see the same files we do
+  [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ] || {
+    echo "profile.sh: process $pid runs in another mount namespace (a container, or systemd's PrivateTmp/ProtectHome):" \
+      "run this script inside it (nsenter -t $pid -m -p)" >&2; exit 1; }
 done
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/vpc-tunnel/async-profiler-$VERSION"
