@@ -204,7 +204,11 @@ class EarlyAnswerTest {
      */
     @Test
     void anHttp1WorkerThatUploadsEverythingBeforeReadingGetsTheEarlyAnswer() throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+        try (Socket s = new Socket()) {
+            // a small receive buffer: the answer cannot all wait in the socket buffers until the worker reads (on
+            // loopback they often held all 4 MiB, and the upload stalled only under load)
+            s.setReceiveBufferSize(32 * 1024);
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), f.gateway.port()));
             s.setSoTimeout(20_000);
             AtomicBoolean uploaded = new AtomicBoolean();
             upload(s, 64L * 1024 * 1024, 0, uploaded).join(20_000);

@@ -211,10 +211,10 @@ final class Exchange {
         }
     }
 
-    /** A piece of the request body reached the stream: read the next one from the worker. */
+    /** A body piece reached the stream, or could not once the answer began (the rest is then dropped): read on. */
     private void bodyPieceWritten(ChannelFuture f) {
         onClientLoop(() -> {
-            if (f.isSuccess() && !done) {
+            if (!done && (f.isSuccess() || responseStarted)) {
                 client.read();
             }
         });
