@@ -107,7 +107,8 @@ self=\$0
 if command -v readlink >/dev/null 2>&1; then self=\$(readlink -f "\$0" 2>/dev/null || echo "\$0"); fi
 case \$self in */*) dir=\${self%/*} ;; *) dir=. ;; esac
 here=\$(cd "\$dir/.." && pwd -P)
-exec "\$here/runtime/bin/java" \${${upper}_JAVA_OPTS:--XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50} \\
+# The JVM's own warnings go to stderr, not stdout, where they would corrupt the CLI's --json output.
+exec "\$here/runtime/bin/java" -Xlog:disable -Xlog:all=warning:stderr \${${upper}_JAVA_OPTS:--XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50} \\
   -jar "\$here/lib/$piece.jar" "\$@"
 EOF
   chmod 755 "$top/bin/$piece"

@@ -73,6 +73,11 @@ ip netns exec "$NS" ip link set lo up
 mkdir -p "$W/edge" "$W/conn"
 tar -C "$W/edge" -xzf "$ETAR"
 EDGE="$W/edge/edge-$VERSION-linux-x64/bin/edge"
+# the JVM's own warnings (unified logging; here the parallel collector's about a young generation as large as the
+# initial heap) go to stderr, never into --json output
+out=$(EDGE_JAVA_OPTS="-XX:+UseParallelGC -Xms64m -Xmn64m" "$EDGE" --version 2> "$W/edge-warn.err") || fail "bin/edge --version with a JVM warning"
+[ "$out" = "edge $VERSION" ] || fail "bin/edge: a JVM warning reached stdout: $out"
+grep -q warning "$W/edge-warn.err" || fail "bin/edge: no JVM warning on stderr with -XX:+UseParallelGC -Xms64m -Xmn64m (the check provokes none)"
 "$EDGE" init --data "$W/edata" --san "$EIP" --json > "$W/init.json"
 EDGE_API_TOKEN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['api_token'])" "$W/init.json")
 export EDGE_API_TOKEN EDGE_API_URL=http://127.0.0.1:$API

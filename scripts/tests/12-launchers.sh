@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# scripts/edge and scripts/connector keep the JVM's own warnings off stdout: with flags that make the JVM warn at start
+# (a young generation as large as the initial heap), `edge init --json` still prints JSON alone and `--version` one
+# line, and the warning appears on stderr.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+W=$(mktemp -d /tmp/vpc-launch.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+fail() { echo "FAIL: $*"; for f in "$W"/*.out "$W"/*.err; do [ -f "$f" ] && { echo "--- $f"; head -20 "$f"; }; done; exit 1; }
+pass() { echo "PASS: $*"; }
+WARN="-Xmn64m" # next to the launchers' -Xms64m: "NewSize was set larger than initial heap size"
+
+EDGE_JAVA_OPTS=$WARN timeout 60 scripts/edge init --data "$W/d" --json > "$W/init.out" 2> "$W/init.err" || fail "edge init exited $?"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['api_token']" "$W/init.out" 2>/dev/null || fail "edge init --json: stdout is not the JSON alone"
+grep -q "warning" "$W/init.err" || fail "the JVM gave no warning on stderr with $WARN: this test no longer provokes one"
+pass "scripts/edge: a JVM warning goes to stderr, 'init --json' prints JSON alone"
+
+for tool in edge connector; do
+  opts="${tool^^}_JAVA_OPTS"
+  env "$opts=$WARN" timeout 60 "scripts/$tool" --version > "$W/$tool.out" 2> "$W/$tool.err" || fail "$tool --version exited $?"
+  [ "$(wc -l < "$W/$tool.out")" = 1 ] && grep -Eq "^$tool [0-9]" "$W/$tool.out" || fail "$tool --version: stdout is not one version line"
+  grep -q "warning" "$W/$tool.err" || fail "$tool: no JVM warning on stderr with $WARN"
+done
+pass "scripts/edge and scripts/connector --version: one line on stdout, the JVM's warning on stderr"
