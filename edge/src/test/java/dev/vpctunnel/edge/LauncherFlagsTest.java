@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The JVM flags of {@code scripts/edge} and {@code scripts/connector} keep Netty's buffer allocator out of its
+ * The JVM flags of {@code scripts/edge} and {@code scripts/connector} (scripts/lib/launcher.sh) keep Netty's buffer allocator out of its
  * low-memory mode, which their 512 MiB heap would otherwise select (scripts/BENCH.md, item 19): run in a child JVM
  * with exactly the launcher's default flags, Netty's allocator must not be in that mode, and without the property it
  * must be (so a Netty that renames the property or moves its threshold fails here instead of silently costing 8 %).
@@ -39,12 +39,19 @@ class LauncherFlagsTest {
         }
     }
 
-    /** The flags in {@code defaults=${X_JVM_DEFAULTS-...}} of the launcher script (bash: the default when X is unset). */
+    /**
+     * The default flags the launcher script runs with: it sources scripts/lib/launcher.sh for its piece, whose
+     * {@code defaults=${!defaults_var-...}} gives them (bash: the default when PIECE_JVM_DEFAULTS is unset).
+     */
     private static List<String> defaults(String launcher) throws IOException {
-        Path script = Path.of("").toAbsolutePath().getParent().resolve("scripts").resolve(launcher);
-        Matcher m = Pattern.compile("(?m)^defaults=\\$\\{[A-Z]+_JVM_DEFAULTS-(.*)}$")
-                .matcher(Files.readString(script, StandardCharsets.UTF_8));
-        assertTrue(m.find(), "no defaults line in " + script);
+        Path scripts = Path.of("").toAbsolutePath().getParent().resolve("scripts");
+        String own = Files.readString(scripts.resolve(launcher), StandardCharsets.UTF_8);
+        assertTrue(own.contains("\npiece=" + launcher + "\n") && own.contains("lib/launcher.sh"),
+                launcher + " launcher does not run the shared scripts/lib/launcher.sh for its piece");
+        Path lib = scripts.resolve("lib").resolve("launcher.sh");
+        Matcher m = Pattern.compile("(?m)^defaults=\\$\\{!defaults_var-(.*)}$")
+                .matcher(Files.readString(lib, StandardCharsets.UTF_8));
+        assertTrue(m.find(), "no defaults line in " + lib);
         return Arrays.asList(m.group(1).trim().split("\\s+"));
     }
 
