@@ -41,6 +41,12 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
     private boolean closeAfterResponse;
     /** Between an HttpRequest and its LastHttpContent. */
     private boolean requestOpen;
+    /** The gateway's own answer to the current request (an error) is being written; the next request waits for it. */
+    private boolean answering;
+    /** The connection (stream) is being ended after an answer: nothing read any more is looked at. */
+    private boolean closing;
+    private boolean resuming;
+    private boolean resumeAgain;
     /** Messages of the next request, read while the current exchange was still answering. */
     private final ArrayDeque<Object> held = new ArrayDeque<>(4);
     /**
@@ -71,11 +77,20 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!held.isEmpty() || (exchange != null && !requestOpen)) {
+        if (closing) {
+            ReferenceCountUtil.release(msg); // decoded from the same read as the request that ended the connection
+            return;
+        }
+        if (!held.isEmpty() || busy()) {
             held.add(msg);
             return;
         }
         dispatch(ctx, msg);
+    }
+
+    /** The current request has fully arrived and its answer is not over: what comes now is the next request's. */
+    private boolean busy() {
+        return (exchange != null || answering) && !requestOpen;
     }
 
     private void dispatch(ChannelHandlerContext ctx, Object msg) {
@@ -117,13 +132,19 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                 // the body of a request already answered could not be read (a bad chunk): the decoder drops all
                 // that follows, so nothing more can be answered on this connection
                 LOG.fine(() -> "gateway connection " + ctx.channel() + ": malformed body after an answer");
-                AnswerClose.close(ctx); // the answer already sent stays readable
+                closeAfterResponse = true;
+                if (!answering) {
+                    closeAfter(ctx, true); // the answer already sent stays readable
+                }
                 return;
             }
             if (discardingBody && last) {
                 discardingBody = false;
+                if (answering) {
+                    return; // the answer's write listener goes on: the next request, or the close
+                }
                 if (closeAfterResponse) {
-                    ctx.close();
+                    closeAfter(ctx, true);
                     return;
                 }
             }
@@ -147,8 +168,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         if (req.decoderResult().isFailure()) {
             // not a fetch at all: HTTP's own 400 (no cf-vpc-error), and the connection cannot go on
             closeAfterResponse = true;
-            ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), req.decoderResult().cause()))
-                    .addListener(f -> closeAfter(ctx, f.isSuccess()));
+            answer(ctx, MalformedRequest.response(ctx.alloc(), req.decoderResult().cause()));
             return;
         }
         HttpVersion version = req.protocolVersion();
@@ -226,7 +246,25 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         LOG.fine(() -> "request refused with " + status.code() + ": " + text);
         closeAfterResponse = true;
         discardingBody = true;
-        ctx.writeAndFlush(MalformedRequest.response(ctx.alloc(), status, text)).addListener(f -> closeAfter(ctx, f.isSuccess()));
+        answer(ctx, MalformedRequest.response(ctx.alloc(), status, text));
+    }
+
+    /**
+     * Writes the gateway's own answer to the current request. Until it is written the next request waits (a worker
+     * that pipelines without reading gets no more answers queued than it reads); then the connection goes on, or
+     * ends gently if it must.
+     */
+    private void answer(ChannelHandlerContext ctx, Object response) {
+        answering = true;
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+            answering = false;
+            if (!f.isSuccess() || closeAfterResponse) {
+                releaseHeld();
+                closeAfter(ctx, f.isSuccess());
+            } else {
+                resume(ctx);
+            }
+        });
     }
 
     private Optional<WorkerRecord> workerOf(DirectorySnapshot dir, String token) {
@@ -243,13 +281,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         LOG.fine(() -> "fetch through " + binding + " refused: " + error.code().wire() + ": " + error.message());
         gateway.metrics().fetchDone(binding, error.code().wire(), 0);
         discardingBody = true;
-        ctx.writeAndFlush(error.toResponse(ctx.alloc(), !closeAfterResponse)).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() || closeAfterResponse) {
-                closeAfter(ctx, f.isSuccess());
-            } else {
-                resume(ctx);
-            }
-        });
+        answer(ctx, error.toResponse(ctx.alloc(), !closeAfterResponse));
     }
 
     /** Whether a fetch on this connection waits for its origin's answer to begin. */
@@ -270,23 +302,45 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
 
     /** The connection (stream) ends after an answer: its whole answer, when it went out, stays readable. */
     private void closeAfter(ChannelHandlerContext ctx, boolean answered) {
-        if (answered) {
+        boolean started = closing;
+        closing = true;
+        if (!answered) {
+            ctx.close(); // the answer's write failed: the connection is broken
+        } else if (!started) {
             AnswerClose.close(ctx);
-        } else {
-            ctx.close();
         }
     }
 
-    /** Ready for more: handle what was held back for the next request, else read. */
+    /**
+     * Ready for more: handle what was held back for the next request, else read. Not recursive: an answer that
+     * completes at once while a held request is handled calls back here, and a read's worth of pipelined requests
+     * would nest that deep.
+     */
     private void resume(ChannelHandlerContext ctx) {
+        if (resuming) {
+            resumeAgain = true; // the loop below goes on once the message being handled returns
+            return;
+        }
+        resuming = true;
+        try {
+            do {
+                resumeAgain = false;
+                resumeOnce(ctx);
+            } while (resumeAgain);
+        } finally {
+            resuming = false;
+        }
+    }
+
+    private void resumeOnce(ChannelHandlerContext ctx) {
         if (held.isEmpty()) {
-            if (exchange == null || requestOpen) {
+            if (!busy()) {
                 ctx.read();
             }
             return;
         }
         Object m;
-        while ((m = held.peek()) != null && !(exchange != null && !requestOpen) && ctx.channel().isActive()) {
+        while ((m = held.peek()) != null && !busy() && !closing && ctx.channel().isActive()) {
             held.poll();
             dispatch(ctx, m);
         }

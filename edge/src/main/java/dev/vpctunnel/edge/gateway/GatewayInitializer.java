@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -30,6 +31,12 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private static final Logger LOG = Logger.getLogger(GatewayInitializer.class.getName());
     /** A request line: the method and the version besides a URL of up to {@link LinkHeaders#MAX_URL}. */
     private static final int MAX_REQUEST_LINE = LinkHeaders.MAX_URL + 1024;
+    /**
+     * Requests the HTTP codec may have decoded ahead of their answers. The gateway reads on only when it can take the
+     * next request, and a read is at most 64 KiB: a pipelining worker can get one read's worth of requests (at least
+     * 16 bytes each) ahead, which Netty's default of 128 would refuse by failing the connection.
+     */
+    private static final int MAX_PIPELINED = 64 * 1024 / 16;
     /** How long an HTTP/1.1 request head may take to arrive (from its first byte); a property for tests only. */
     private static final String HEAD_TIMEOUT_MS = "vpctunnel.gateway.headTimeoutMs";
     /** How long a worker connection may be idle; a property for tests only. */
@@ -77,7 +84,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             } else {
                 HeadDeadline deadline = new HeadDeadline(Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000)));
                 p.addAfter(ctx.name(), "head-bytes", deadline.bytes());
-                p.addAfter("head-bytes", "http", new HttpServerCodec(MAX_REQUEST_LINE, LinkHeaders.MAX_HEAD, 64 * 1024));
+                p.addAfter("head-bytes", "http", new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(MAX_REQUEST_LINE)
+                        .setMaxHeaderSize(LinkHeaders.MAX_HEAD).setMaxChunkSize(64 * 1024), MAX_PIPELINED));
                 p.addAfter("http", "heads", deadline.heads());
                 p.addAfter("heads", "fetch", new FetchHandler(gateway));
             }
