@@ -78,11 +78,11 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     // ---- stream (edge) side ----
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (state == State.DONE) {
             ReferenceCountUtil.release(msg);
+            ctx.read(); // the rest of a body after the answer: dropped as it comes (see onResponseEnded)
         } else if (msg instanceof Http2HeadersFrame h && head == null) {
             onHead(h);
         } else if (msg instanceof Http2DataFrame d && head != null && !pump.ended()) {
@@ -300,8 +300,10 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
         if (!requestComplete) {
             // The response is complete: the edge may stop sending the body (RFC 9113 8.1). Only once the end went out: a
             // reset drops DATA still waiting for flow-control window, and the edge would see the response cut off.
-            // The channel is closed then: nothing reads it any more, and what the edge sent meanwhile is released.
+            // Until then the rest of the body is read and dropped (the end may wait for a worker that reads nothing
+            // before its upload is done: a full stream window would stall both for good); then the channel closes.
             end.addListener(f -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(x -> ctx.close()));
+            ctx.read();
         }
     }
 
