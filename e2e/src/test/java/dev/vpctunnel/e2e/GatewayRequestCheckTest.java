@@ -86,6 +86,25 @@ class GatewayRequestCheckTest {
         assertTrue(r.text().contains("CONNECT"), r.text());
     }
 
+    /**
+     * An h2c request refused by the gateway itself while its body is still to come: the answer, then RST_STREAM(NO_ERROR)
+     * (RFC 9113 8.1: stop sending, the response is complete), never CANCEL, which clients take as a failed fetch.
+     */
+    @Test
+    void anH2cRequestRefusedBeforeItsBodyGetsItsAnswerThenNoError() throws Exception {
+        try (H2cProbe p = new H2cProbe(f.gateway.port())) {
+            Http2Headers connect = new io.netty.handler.codec.http2.DefaultHttp2Headers().method("CONNECT")
+                    .authority("api.internal:443").add("proxy-authorization", "Bearer " + token).add("cf-vpc-binding", "WEB");
+            Http2Headers hosts = h2("POST", "http", "api.internal", "/x").add("host", "other.internal");
+            for (Http2Headers h : List.of(connect, hosts)) {
+                H2cProbe.Answer a = p.sendAndKeepOpen(h, 5000);
+                assertEquals(h == connect ? "502" : "400", a.status(), a.toString());
+                assertEquals(Http2Error.NO_ERROR, a.reset(), a.toString());
+            }
+            assertTrue(p.isOpen(), "only the streams were answered");
+        }
+    }
+
     /** Host / :authority is host[:port] only: a path, query or fragment in it never moves the request's path. */
     @Test
     void aPathInHostOrAuthorityIsRefusedNotFetched() throws Exception {

@@ -93,6 +93,18 @@ final class H2cProbe implements AutoCloseable {
 
     /** Sends the headers (ending the stream unless a body follows) and waits up to {@code waitMs} for the stream's end. */
     Answer send(Http2Headers headers, String body, long waitMs) throws Exception {
+        return send(headers, body, false, waitMs);
+    }
+
+    /**
+     * Sends the headers without ending the request (a body that has not come yet) and waits up to {@code waitMs} for
+     * the stream to close: the answer, if any, and the RST_STREAM that closed it.
+     */
+    Answer sendAndKeepOpen(Http2Headers headers, long waitMs) throws Exception {
+        return send(headers, null, true, waitMs);
+    }
+
+    private Answer send(Http2Headers headers, String body, boolean keepOpen, long waitMs) throws Exception {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         Http2StreamChannel s = new Http2StreamChannelBootstrap(conn).handler(new ChannelInboundHandlerAdapter() {
             private String status;
@@ -108,12 +120,12 @@ final class H2cProbe implements AutoCloseable {
                         CharSequence e = h.headers().get("cf-vpc-error");
                         error = e == null ? null : e.toString();
                     }
-                    if (h.isEndStream()) {
+                    if (h.isEndStream() && !keepOpen) {
                         done();
                     }
                 } else if (msg instanceof Http2DataFrame d) {
                     received.append(d.content().toString(StandardCharsets.UTF_8));
-                    if (d.isEndStream()) {
+                    if (d.isEndStream() && !keepOpen) {
                         done();
                     }
                 }
@@ -138,7 +150,7 @@ final class H2cProbe implements AutoCloseable {
                 answer.complete(new Answer(status, error, received.toString(), reset, false));
             }
         }).open().sync().getNow();
-        s.write(new DefaultHttp2HeadersFrame(headers, body == null));
+        s.write(new DefaultHttp2HeadersFrame(headers, body == null && !keepOpen));
         if (body != null) {
             s.write(new DefaultHttp2DataFrame(Unpooled.copiedBuffer(body, StandardCharsets.UTF_8), true));
         }

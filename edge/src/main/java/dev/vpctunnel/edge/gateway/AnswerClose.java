@@ -37,6 +37,15 @@ final class AnswerClose {
     private AnswerClose() {
     }
 
+    /** After the answer's last write: the gentle end if it went out, else a plain close (the connection is broken). */
+    static void after(ChannelHandlerContext ctx, boolean answered) {
+        if (answered) {
+            close(ctx);
+        } else {
+            ctx.close();
+        }
+    }
+
     static void close(ChannelHandlerContext ctx) {
         Channel ch = ctx.channel();
         if (ch instanceof Http2StreamChannel s) {

@@ -304,10 +304,8 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
     private void closeAfter(ChannelHandlerContext ctx, boolean answered) {
         boolean started = closing;
         closing = true;
-        if (!answered) {
-            ctx.close(); // the answer's write failed: the connection is broken
-        } else if (!started) {
-            AnswerClose.close(ctx);
+        if (!started || !answered) {
+            AnswerClose.after(ctx, answered);
         }
     }
 

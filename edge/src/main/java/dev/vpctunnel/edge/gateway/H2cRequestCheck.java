@@ -105,16 +105,19 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
     static final String CONNECT_REFUSED = "CONNECT is not carried: the gateway takes HTTP requests (an absolute http:// URL,"
             + " or origin-form with Host and cf-vpc-scheme: https for https)";
 
-    /** The fetch error as HTTP/1 would give it, as one HEADERS and one DATA frame that ends the stream, then closes it. */
+    /**
+     * The fetch error as HTTP/1 would give it, as one HEADERS and one DATA frame that ends the stream, then ends it
+     * (a body still to come is refused with RST_STREAM(NO_ERROR): a plain close would send CANCEL).
+     */
     private static void answer(ChannelHandlerContext ctx, FetchError error) {
         io.netty.handler.codec.http.FullHttpResponse r = error.toResponse(ctx.alloc(), true);
         Http2Headers head = new DefaultHttp2Headers().status(r.status().codeAsText());
         r.headers().forEach(e -> head.add(AsciiString.of(e.getKey()).toLowerCase(), e.getValue()));
         ctx.write(new DefaultHttp2HeadersFrame(head));
-        ctx.writeAndFlush(new DefaultHttp2DataFrame(r.content(), true)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(r.content(), true)).addListener(f -> AnswerClose.after(ctx, f.isSuccess()));
     }
 
-    /** A plain 400 (as MalformedRequest's) that ends the stream, then the stream's channel closes. */
+    /** A plain 400 (as MalformedRequest's) that ends the stream, then the stream ends. */
     private static void badRequest(ChannelHandlerContext ctx, String text) {
         LOG.fine(() -> "h2c stream " + ctx.channel() + " refused: " + text);
         byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
@@ -122,7 +125,7 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8").setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         ctx.write(new DefaultHttp2HeadersFrame(head));
         ctx.writeAndFlush(new DefaultHttp2DataFrame(ctx.alloc().buffer(body.length).writeBytes(body), true))
-                .addListener(ChannelFutureListener.CLOSE);
+                .addListener(f -> AnswerClose.after(ctx, f.isSuccess()));
     }
 
     /** RST_STREAM(PROTOCOL_ERROR) on this stream, then its channel closes (no second reset: the stream is closed). */

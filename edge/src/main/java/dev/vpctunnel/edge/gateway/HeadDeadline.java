@@ -81,13 +81,8 @@ final class HeadDeadline {
         // through the whole pipeline: this handler sits before the HTTP codec that encodes the answer
         ctx.channel().writeAndFlush(MalformedRequest.response(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
                 "request head not received within " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s"))
-                .addListener(f -> {
-                    if (f.isSuccess()) {
-                        AnswerClose.close(ctx); // the worker may still be sending: a plain close would reset the 408 away
-                    } else {
-                        ctx.close();
-                    }
-                });
+                // the worker may still be sending: a plain close would reset the 408 away
+                .addListener(f -> AnswerClose.after(ctx, f.isSuccess()));
     }
 
     private final class Bytes extends ChannelDuplexHandler {
