@@ -162,6 +162,20 @@ class GatewayTest {
         }
     }
 
+    /** The link's control stream has a path of its own: a fetch to that path is a fetch like any other, links untouched. */
+    @Test
+    void aFetchToTheLinksControlPathReachesTheOriginAndLeavesTheLinksUp() throws Exception {
+        var before = new java.util.HashSet<>(f.tunnels.router().links(tunnel.id()));
+        for (String method : List.of("GET", "POST")) {
+            RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal" + dev.vpctunnel.core.link.LinkHeaders.CONTROL_PATH,
+                    "", method.equals("POST") ? "{}".getBytes() : null); // the control stream is a POST
+            assertEquals(200, r.status(), method + ": " + r.text());
+            assertTrue(r.text().contains("path=" + dev.vpctunnel.core.link.LinkHeaders.CONTROL_PATH), r.text());
+        }
+        Thread.sleep(300); // a link closed by the connector would be gone from the router by now
+        assertEquals(before, new java.util.HashSet<>(f.tunnels.router().links(tunnel.id())), "the same links, none replaced");
+    }
+
     @Test
     void networkBindingUsesTheUrlsHostAndPort() throws Exception {
         RawHttp.Response r = f.fetch(token, "NET", "http://127.0.0.1:" + origins.echoPort() + "/n", "", null);

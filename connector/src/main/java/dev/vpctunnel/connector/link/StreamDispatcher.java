@@ -41,7 +41,9 @@ final class StreamDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         CharSequence path = headers.headers().path();
-        if (path != null && LinkHeaders.CONTROL_PATH.contentEquals(path)) {
+        // A fetch carries its destination (cf-link-connect, which the edge never lets a worker set) and may have any
+        // path, the control stream's too; the control stream carries none.
+        if (path != null && LinkHeaders.CONTROL_PATH.contentEquals(path) && !headers.headers().contains(LinkHeaders.CONNECT)) {
             ctx.pipeline().replace(this, "control", new ConnectorControlStream(slot));
             ctx.pipeline().fireChannelRead(msg);
             return;
