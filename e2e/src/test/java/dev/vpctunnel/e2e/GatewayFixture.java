@@ -51,12 +51,17 @@ final class GatewayFixture implements AutoCloseable {
 
     /** h2Options: appended to the embedded store's URL (";LOCK_TIMEOUT=…"); edgeThreads: the edge's event loops. */
     GatewayFixture(String h2Options, int edgeThreads) throws Exception {
+        this(h2Options, edgeThreads, c -> c);
+    }
+
+    /** linkConfig: changes the tunnel listener's settings from the defaults. */
+    GatewayFixture(String h2Options, int edgeThreads, java.util.function.UnaryOperator<EdgeLinkConfig> linkConfig) throws Exception {
         dir = Files.createTempDirectory("gw-test");
         edgeGroup = Transports.group(edgeThreads, "t-edge");
         directory = Directory.open(dir, H2Store.url(dir) + h2Options);
         account = directory.initialize().accountId();
-        tunnels = new TunnelServer(EdgeLinkConfig.defaults("edge-test", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate()))),
-                directory::tunnelSecret, edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
+        tunnels = new TunnelServer(linkConfig.apply(EdgeLinkConfig.defaults("edge-test", LinkTls.server(cert.key(),
+                List.of(cert.certificate(), ca.certificate())))), directory::tunnelSecret, edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
         directory.onChange(d -> tunnels.router().closeTunnelsNotIn(id -> d.tunnel(id).isPresent())); // as edge serve does
         gateway = GatewayServer.start(new InetSocketAddress("127.0.0.1", 0), edgeGroup, directory::snapshot, tunnels.router(),
                 metrics, Duration.ofSeconds(2), Duration.ofSeconds(2));

@@ -38,7 +38,7 @@ public class RouterBench {
         for (int i = 0; i < links; i++) {
             EmbeddedChannel ch = new EmbeddedChannel();
             channels.add(ch);
-            router.add(new EdgeLink(ch, tunnel, "connector-" + i / 4, i % 4, "bench", "edge"));
+            router.add(new EdgeLink(ch, tunnel, "connector-" + i / 4, i % 4, "bench", "edge", Long.MAX_VALUE, () -> { }));
         }
     }
 

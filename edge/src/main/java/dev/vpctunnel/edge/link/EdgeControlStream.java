@@ -175,8 +175,12 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
                     + " links on this edge, the most one tunnel may; try again later");
             return;
         }
+        // a connector's links, balanced, would all run out at once: each retires at its own point of the last eighth
+        long limit = session.config().streamsPerLink();
+        long streams = limit - java.util.concurrent.ThreadLocalRandom.current().nextLong(limit / 8 + 1);
         EdgeLink link = new EdgeLink(session.channel(), tunnelId, r.getConnectorId(), r.getLinkIndex(), r.getVersion(),
-                session.config().edgeId());
+                session.config().edgeId(), streams, () -> session.drain("it opened " + streams
+                        + " streams, its HTTP/2 stream IDs run out: a new link takes over"));
         send(ctx.channel(), EdgeFrame.newBuilder().setResult(RegisterResult.newBuilder().setOk(true)
                 .setEdgeId(session.config().edgeId())).build());
         session.registered(link);

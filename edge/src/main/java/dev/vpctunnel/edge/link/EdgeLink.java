@@ -11,6 +11,7 @@ import io.netty.util.concurrent.Future;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** One registered link of a tunnel: where the edge opens fetch streams. */
 public final class EdgeLink {
@@ -22,11 +23,22 @@ public final class EdgeLink {
     private final String edgeId;
     private final Instant openedAt = Instant.now();
     private final AtomicInteger openStreams = new AtomicInteger();
+    private final AtomicLong streamsOpened = new AtomicLong();
+    private final long retireAfter;
+    private final Runnable retire;
+    private final java.util.concurrent.atomic.AtomicBoolean retiring = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean draining;
     private volatile boolean peerDraining;
 
-    EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId) {
+    /**
+     * Once the {@code retireAfter}th stream is opened (the link's stream IDs run out) the link takes no more, and
+     * {@code retire} runs when its last stream closed: asked earlier, the connector would refuse streams already opened.
+     */
+    EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId,
+             long retireAfter, Runnable retire) {
         this.channel = channel;
+        this.retireAfter = retireAfter;
+        this.retire = retire;
         this.tunnelId = tunnelId;
         this.connectorId = connectorId;
         this.linkIndex = linkIndex;
@@ -43,16 +55,25 @@ public final class EdgeLink {
      */
     public Future<Http2StreamChannel> openStream(ChannelHandler handler) {
         openStreams.incrementAndGet();
+        if (streamsOpened.incrementAndGet() == retireAfter) {
+            draining = true;
+        }
         Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(channel).option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.AUTO_CLOSE, false).handler(handler).open();
         opened.addListener((Future<Http2StreamChannel> f) -> {
             if (f.isSuccess()) {
-                f.getNow().closeFuture().addListener(c -> openStreams.decrementAndGet());
+                f.getNow().closeFuture().addListener(c -> streamClosed());
             } else {
-                openStreams.decrementAndGet();
+                streamClosed();
             }
         });
         return opened;
+    }
+
+    private void streamClosed() {
+        if (openStreams.decrementAndGet() == 0 && streamsOpened.get() >= retireAfter && retiring.compareAndSet(false, true)) {
+            retire.run();
+        }
     }
 
     public boolean usable() {

@@ -17,10 +17,10 @@ class TunnelRouterTest {
         TunnelRouter router = new TunnelRouter();
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
-        EdgeLink a0 = new EdgeLink(new EmbeddedChannel(), a, "c1", 0, "test", "edge");
-        EdgeLink a1 = new EdgeLink(new EmbeddedChannel(), a, "c1", 1, "test", "edge");
+        EdgeLink a0 = new EdgeLink(new EmbeddedChannel(), a, "c1", 0, "test", "edge", Long.MAX_VALUE, () -> { });
+        EdgeLink a1 = new EdgeLink(new EmbeddedChannel(), a, "c1", 1, "test", "edge", Long.MAX_VALUE, () -> { });
         EmbeddedChannel bChannel = new EmbeddedChannel();
-        EdgeLink b0 = new EdgeLink(bChannel, b, "c2", 0, "test", "edge");
+        EdgeLink b0 = new EdgeLink(bChannel, b, "c2", 0, "test", "edge", Long.MAX_VALUE, () -> { });
         router.add(a0);
         router.add(a1);
         router.add(b0);
