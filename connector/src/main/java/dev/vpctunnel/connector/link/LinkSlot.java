@@ -198,6 +198,11 @@ final class LinkSlot {
         backoff.reset();
         LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(edge())
                 + (parent != null ? " (back on its own edge)" : ""));
+        if (draining && stopped) { // a drain that began while this link dialed or registered: the edge learns it now
+            sendDrain(control, "connector shutting down");
+            channel.writeAndFlush(LinkClose.notice());
+            return;
+        }
         failback.schedule();
     }
 
