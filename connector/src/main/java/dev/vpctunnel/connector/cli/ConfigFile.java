@@ -103,7 +103,7 @@ final class ConfigFile {
         return new Values(edges(root), root.has("edge-ca") ? path(root, "edge-ca") : null,
                 root.has("ha-connections") ? integer(root, "ha-connections", 1, 64) : null,
                 paths(root, "origin-ca"), cidrs(root, "allow"), cidrs(root, "deny"), metricsListen(root),
-                duration(root, "grace-period"), duration(root, "heartbeat-interval"),
+                duration(root, "grace-period"), duration(root, "heartbeat-interval", dev.vpctunnel.core.link.LinkHeartbeat.MIN_INTERVAL),
                 duration(root, "heartbeat-timeout"),
                 root.has("threads") ? integer(root, "threads", 0, 1024) : null,
                 root.has("log-level") ? wrap("log-level", () -> Logs.parseLevel(scalar(root, "log-level"))) : null,
@@ -201,7 +201,11 @@ final class ConfigFile {
     }
 
     private Duration duration(JsonNode root, String key) {
-        return root.has(key) ? wrap(key, () -> Durations.parse(scalar(root, key), NO_PREFIX)) : null;
+        return duration(root, key, Duration.ZERO);
+    }
+
+    private Duration duration(JsonNode root, String key, Duration min) {
+        return root.has(key) ? wrap(key, () -> Durations.parse(scalar(root, key), NO_PREFIX, min, Durations.MAX)) : null;
     }
 
     private Integer integer(JsonNode root, String key, int min, int max) {

@@ -61,7 +61,7 @@ public final class RunCommand implements Callable<Integer> {
     String metricsListen;
     @Option(names = "--grace-period", paramLabel = "DURATION", description = "How long SIGTERM lets streams finish (default 30s).")
     String gracePeriod;
-    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", description = "PING a link after this much silence (default 5s).")
+    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", description = "PING a link after this much silence, at least 100ms (default 5s).")
     String heartbeatInterval;
     @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", description = "Replace a link silent this long (default 15s).")
     String heartbeatTimeout;

@@ -73,7 +73,8 @@ record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<Ine
         if (cmd.metricsListen != null) {
             listenAddress(cmd.metricsListen, "--metrics-listen");
         }
-        Duration hbInterval = duration(cmd.heartbeatInterval, "--heartbeat-interval", f.heartbeatInterval(), DEFAULT_HEARTBEAT_INTERVAL);
+        Duration hbInterval = cmd.heartbeatInterval != null ? Durations.parse(cmd.heartbeatInterval, "--heartbeat-interval",
+                dev.vpctunnel.core.link.LinkHeartbeat.MIN_INTERVAL, Durations.MAX) : first(f.heartbeatInterval(), DEFAULT_HEARTBEAT_INTERVAL);
         Duration hbTimeout = duration(cmd.heartbeatTimeout, "--heartbeat-timeout", f.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT);
         if (hbTimeout.compareTo(hbInterval) <= 0) {
             throw heartbeatRefusal(cmd, f, hbInterval, hbTimeout);

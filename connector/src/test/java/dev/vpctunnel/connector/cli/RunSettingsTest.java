@@ -207,6 +207,16 @@ class RunSettingsTest {
     }
 
     @Test
+    void aHeartbeatIntervalThatWouldTurnTheHeartbeatOffIsRefused() throws IOException {
+        assertEquals("--heartbeat-interval: must be at least 100ms, got '0s'", assertThrows(IllegalArgumentException.class,
+                () -> settings(null, "--edge", "e:1", "--edge-ca", "ca.pem", "--heartbeat-interval", "0s")).getMessage());
+        Files.writeString(config, "heartbeat-interval: 0\n");
+        assertEquals(config + ": key 'heartbeat-interval': must be at least 100ms, got '0'", assertThrows(
+                IllegalArgumentException.class, () -> settings(null, "--config", config.toString(), "--edge", "e:1",
+                        "--edge-ca", "ca.pem")).getMessage());
+    }
+
+    @Test
     void aHeartbeatTimeoutNotAboveTheIntervalIsRefusedFlagsAndFileAlike() throws IOException {
         List<String[]> flagCases = new ArrayList<>();
         flagCases.add(new String[] {"--heartbeat-interval=10s", "--heartbeat-timeout=5s",

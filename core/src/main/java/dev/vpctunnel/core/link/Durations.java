@@ -19,6 +19,24 @@ public final class Durations {
     private Durations() {
     }
 
+    /** {@link #parse(String, String)}, refused (naming {@code what}) below {@code min} or above {@code max}. */
+    public static Duration parse(String s, String what, Duration min, Duration max) {
+        Duration d = parse(s, what);
+        if (d.compareTo(min) < 0) {
+            throw new IllegalArgumentException(what + ": must be at least " + show(min) + ", got '" + s + "'");
+        }
+        if (d.compareTo(max) > 0) {
+            throw new IllegalArgumentException(what + ": must be at most " + show(max) + ", got '" + s + "'");
+        }
+        return d;
+    }
+
+    /** A duration as operators write it: 5s, 100ms, 300s. */
+    public static String show(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     public static Duration parse(String s, String what) {
         String v = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
         if (!COMPOUND.matcher(v).matches()) {

@@ -15,6 +15,8 @@ import java.util.function.Consumer;
  * when nothing at all was read for {@code timeout}. Both ends run one, so each side notices a silent peer.
  */
 public final class LinkHeartbeat extends IdleWatch {
+    /** The shortest heartbeat interval an operator may set (0 would turn the heartbeat off). */
+    public static final Duration MIN_INTERVAL = Duration.ofMillis(100);
     private final Consumer<String> onSilent;
     private final Duration timeout;
 

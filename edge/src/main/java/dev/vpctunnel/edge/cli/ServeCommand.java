@@ -1,6 +1,7 @@
 package dev.vpctunnel.edge.cli;
 
 import dev.vpctunnel.core.link.Durations;
+import dev.vpctunnel.core.link.LinkHeartbeat;
 import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.metrics.MetricsServer;
 import dev.vpctunnel.core.net.Shutdown;
@@ -61,16 +62,18 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             description = "How long SIGTERM waits for links to drain (default ${DEFAULT-VALUE}).")
     String gracePeriod;
     @Option(names = "--heartbeat-interval", paramLabel = "DURATION", defaultValue = "5s",
-            description = "PING a link after this much silence (default ${DEFAULT-VALUE}).")
+            description = "PING a link after this much silence, at least 100ms (default ${DEFAULT-VALUE}).")
     String heartbeatInterval;
     @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", defaultValue = "15s",
             description = "Close a link silent this long (default ${DEFAULT-VALUE}).")
     String heartbeatTimeout;
+    /** The longest origin connect or TLS timeout a connector honours. */
+    private static final Duration MAX_ORIGIN_TIMEOUT = Duration.ofMinutes(5);
     @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
-            description = "Connectors' connect timeout to origins (default ${DEFAULT-VALUE}).")
+            description = "Connectors' connect timeout to origins, 1ms-5m (default ${DEFAULT-VALUE}).")
     String connectTimeout;
     @Option(names = "--tls-timeout", paramLabel = "DURATION", defaultValue = "10s",
-            description = "Connectors' TLS handshake timeout to origins (default ${DEFAULT-VALUE}).")
+            description = "Connectors' TLS handshake timeout to origins, 1ms-5m (default ${DEFAULT-VALUE}).")
     String tlsTimeout;
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
             description = "Event loop threads (default: one per core).")
@@ -89,7 +92,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             throw new IllegalArgumentException("--threads: must be 0-1024 (0: one per core), got " + threads);
         }
         Duration grace = Durations.parse(gracePeriod, "--grace-period");
-        Duration hbInterval = Durations.parse(heartbeatInterval, "--heartbeat-interval");
+        Duration hbInterval = Durations.parse(heartbeatInterval, "--heartbeat-interval", LinkHeartbeat.MIN_INTERVAL, Durations.MAX);
         Duration hbTimeout = Durations.parse(heartbeatTimeout, "--heartbeat-timeout");
         if (hbTimeout.compareTo(hbInterval) <= 0) {
             // A link silent for the timeout is closed; a PING only goes out after the interval, so a timeout not above
@@ -97,8 +100,9 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             throw new IllegalArgumentException("--heartbeat-timeout: must be greater than --heartbeat-interval, got "
                     + heartbeatTimeout + " and " + heartbeatInterval);
         }
-        Duration originConnect = Durations.parse(connectTimeout, "--connect-timeout");
-        Duration originTls = Durations.parse(tlsTimeout, "--tls-timeout");
+        // whole milliseconds travel to the connector, which takes at most 5 minutes
+        Duration originConnect = Durations.parse(connectTimeout, "--connect-timeout", Duration.ofMillis(1), MAX_ORIGIN_TIMEOUT);
+        Duration originTls = Durations.parse(tlsTimeout, "--tls-timeout", Duration.ofMillis(1), MAX_ORIGIN_TIMEOUT);
         InetSocketAddress tunnelAddr = Transports.parseListen(tunnelListen, "--tunnel-listen");
         InetSocketAddress apiAddr = Transports.parseListen(apiListen, "--api-listen");
         InetSocketAddress gatewayAddr = Transports.parseListen(gatewayListen, "--gateway-listen");

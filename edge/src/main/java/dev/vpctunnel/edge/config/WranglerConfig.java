@@ -177,6 +177,14 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
         }
         String main = string(root, "main", file, "");
         Path mainPath = main == null ? null : file.toAbsolutePath().getParent().resolve(main).normalize();
+        for (String key : root.propertyNames()) {
+            if (key.startsWith("vpc_") && !key.equals("vpc_services") && !key.equals("vpc_networks")) {
+                // a misspelt binding list would deploy the worker with none (and remove the ones it had)
+                throw new WranglerConfigException(file + ": " + key + ": not a binding list of this tool (vpc_services or vpc_networks"
+                        + (key.startsWith("vpc_service") ? ": did you mean vpc_services?)" : key.startsWith("vpc_network")
+                        ? ": did you mean vpc_networks?)" : ")"));
+            }
+        }
         List<Binding> bindings = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (JsonNode b : entries(root, "vpc_services", file)) {

@@ -51,6 +51,24 @@ class ServeCommandTest {
     }
 
     @Test
+    void serveRefusesDurationsItWouldNotHonour() throws Exception {
+        Path data = tmp.resolve("serve-durations");
+        assertEquals(0, CliTest.run("init", "--data", data.toString()).code());
+        for (String[] bad : List.of(new String[] {"--heartbeat-interval", "0s", "must be at least 100ms"},
+                new String[] {"--connect-timeout", "0s", "must be at least 1ms"},
+                new String[] {"--connect-timeout", "720h", "must be at most 300s"},
+                new String[] {"--tls-timeout", "10m", "must be at most 300s"})) {
+            StringWriter err = new StringWriter();
+            int code = new CommandLine(new EdgeMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("edge"))
+                    .setErr(new PrintWriter(err, true)).execute("serve", "--data", data.toString(),
+                            "--tunnel-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
+                            "--gateway-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", bad[0], bad[1]);
+            assertEquals(2, code, err.toString());
+            assertEquals("edge: " + bad[0] + ": " + bad[2] + ", got '" + bad[1] + "'", err.toString().strip());
+        }
+    }
+
+    @Test
     void serveNamesAListenAddressItCannotResolve() {
         Path data = tmp.resolve("serve-unresolved");
         assertEquals(0, CliTest.run("init", "--data", data.toString()).code());

@@ -100,6 +100,25 @@ class WranglerConfigTest {
     }
 
     @Test
+    void aMisspeltBindingListIsRefusedNotReadAsNoBindings() throws Exception {
+        Path jsonc = write("wrangler.jsonc", """
+                { "name": "w", "vpc_service": [ { "binding": "API", "service_id": "e6a0817c-79c5-40ca-9776-a1c019defe70" } ] }
+                """);
+        WranglerConfigException e = assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(jsonc));
+        assertEquals(jsonc + ": vpc_service: not a binding list of this tool (vpc_services or vpc_networks: did you mean"
+                + " vpc_services?)", e.getMessage());
+        Path toml = write("wrangler.toml", """
+                name = "w"
+                [[vpc_network]]
+                binding = "NET"
+                network_id = "cf1:network"
+                """);
+        e = assertThrows(WranglerConfigException.class, () -> WranglerConfig.read(toml));
+        assertTrue(e.getMessage().endsWith("vpc_network: not a binding list of this tool (vpc_services or vpc_networks:"
+                + " did you mean vpc_networks?)"), e.getMessage());
+    }
+
+    @Test
     void errorsNameTheFileTheBindingAndTheReason() throws Exception {
         String m = error("wrangler.jsonc", "{\"name\":\"w\",\"vpc_services\":[{\"binding\":\"API\",\"service_id\":\"nope\"}]}");
         assertTrue(m.contains("wrangler.jsonc") && m.contains("API") && m.contains("service_id") && m.contains("not a UUID"), m);
