@@ -8,7 +8,6 @@ import io.netty.resolver.dns.DefaultDnsCache;
 import io.netty.resolver.dns.DefaultDnsCnameCache;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
-import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -31,8 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answer through CNAMEs for the shortest TTL on its chain).
  * At most {@link #MAX_RESOLVER_SETS} sets are kept, least recently used out first: an evicted set's resolvers are
  * closed (once the queries already running on them ended) and its caches cleared; using it again starts afresh.
- * The hosts file is read again at most every {@link #HOSTS_FILE_REFRESH_NANOS} (Netty reads it once unless told), so an
- * operator's edit takes effect as it does for cloudflared, whose Go resolver checks the file every 5 s.
+ * The hosts file is read again at most every {@link #HOSTS_FILE_REFRESH_NANOS} (Netty reads it once unless told), and
+ * /etc/resolv.conf is looked at as often ({@link SystemResolvConf}), so an operator's edit takes effect as it does for
+ * cloudflared, whose Go resolver checks both files every 5 s.
  */
 public final class OriginResolver implements AutoCloseable {
     static final long DEFAULT_QUERY_TIMEOUT_MS = 5_000;
@@ -52,6 +52,8 @@ public final class OriginResolver implements AutoCloseable {
     /** Resolver sets, least recently used first. Guarded by itself; resolve is called from several event loops. */
     private final LinkedHashMap<List<InetSocketAddress>, ResolverSet> sets = new LinkedHashMap<>(16, 0.75f, true);
     private final long queryTimeoutMs;
+    /** For requests without resolver IPs; its set is made anew when the file changed. */
+    private final SystemResolvConf system;
     private volatile boolean closed;
 
     public OriginResolver() {
@@ -60,7 +62,13 @@ public final class OriginResolver implements AutoCloseable {
 
     /** {@code queryTimeoutMs}: how long one DNS query may take before the next server or a failure. */
     public OriginResolver(long queryTimeoutMs) {
+        this(queryTimeoutMs, java.nio.file.Path.of("/etc/resolv.conf"));
+    }
+
+    /** With {@code resolvConf} as the system resolver's configuration (tests). */
+    OriginResolver(long queryTimeoutMs, java.nio.file.Path resolvConf) {
         this.queryTimeoutMs = queryTimeoutMs;
+        this.system = new SystemResolvConf(resolvConf);
     }
 
     /**
@@ -71,16 +79,24 @@ public final class OriginResolver implements AutoCloseable {
         Promise<List<InetAddress>> promise = loop.newPromise();
         final ResolverSet set;
         ResolverSet evicted = null;
+        ResolverSet outdated = null;
         DnsNameResolver resolver;
+        int generation = servers.isEmpty() ? system.generation() : 0;
         synchronized (sets) {
             if (closed) {
                 return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": resolver closed"));
             }
             ResolverSet known = sets.get(servers); // marks it most recently used
+            if (known != null && known.generation != generation) {
+                sets.remove(servers); // the system's resolv.conf changed: a new set reads it, with empty caches
+                known.evicted = true;
+                outdated = known;
+                known = null;
+            }
             if (known != null) {
                 set = known;
             } else {
-                set = new ResolverSet(List.copyOf(servers));
+                set = new ResolverSet(List.copyOf(servers), generation, servers.isEmpty() ? system.read() : null);
                 sets.put(set.servers, set);
                 if (sets.size() > MAX_RESOLVER_SETS) {
                     Iterator<ResolverSet> eldest = sets.values().iterator();
@@ -94,6 +110,9 @@ public final class OriginResolver implements AutoCloseable {
         }
         if (evicted != null) {
             evicted.closeIfIdle();
+        }
+        if (outdated != null) {
+            outdated.closeIfIdle();
         }
         resolver.resolveAll(hostname).addListener((Future<List<InetAddress>> f) -> {
             set.queryEnded();
@@ -159,9 +178,15 @@ public final class OriginResolver implements AutoCloseable {
         volatile boolean evicted;
         private final AtomicBoolean isClosed = new AtomicBoolean();
 
-        ResolverSet(List<InetSocketAddress> servers) {
+        /** For the system resolver: the resolv.conf generation and settings it was made with (else 0 and null). */
+        final int generation;
+        final SystemResolvConf.Settings system;
+
+        ResolverSet(List<InetSocketAddress> servers, int generation, SystemResolvConf.Settings system) {
             this.servers = servers;
             this.health = new ResolverHealth(servers);
+            this.generation = generation;
+            this.system = system;
         }
 
         void queryEnded() {
@@ -205,7 +230,10 @@ public final class OriginResolver implements AutoCloseable {
                 .queryTimeoutMillis(queryTimeoutMs)
                 .negativeTtl(5);
         if (servers.isEmpty()) {
-            b.nameServerProvider(DnsServerAddressStreamProviders.platformDefault());
+            b.nameServerProvider(set.system.nameServers());
+            if (set.system.searchDomains() != null) {
+                b.searchDomains(set.system.searchDomains()).ndots(set.system.ndots());
+            }
         } else {
             // The private network's resolvers answer for its names; the local hosts file does not override them.
             b.nameServerProvider(set.health)
