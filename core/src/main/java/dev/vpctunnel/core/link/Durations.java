@@ -93,6 +93,9 @@ public final class Durations {
     /** Seconds may have a fraction (1.5s); rounded to the millisecond. */
     private static Duration seconds(String number, String what, String s) {
         double d;
+        if (!number.matches("[+-]?[0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")) {
+            throw notADuration(what, s); // Double.parseDouble also takes 1d, 1f, 0x1p4, NaN and Infinity
+        }
         try {
             d = Double.parseDouble(number);
         } catch (NumberFormatException e) {

@@ -29,7 +29,7 @@ class DurationsTest {
         assertEquals(Duration.ofMillis(3_723_500), Durations.parse("1h2m3.5s", "--x"));
         assertEquals("--x: too large, at most 365 days (8760h), got '8760h1s'",
                 assertThrows(IllegalArgumentException.class, () -> Durations.parse("8760h1s", "--x")).getMessage());
-        for (String s : new String[] {"1h30", "1.5m30s", "1h 30m", "h30m"}) {
+        for (String s : new String[] {"1h30", "1.5m30s", "1h 30m", "h30m", "1ds", "2fs", "0x1p4s", "NaNs", "Infinitys"}) {
             assertEquals("--x: expected a duration like 30s, 500ms or 2m, got '" + s + "'",
                     assertThrows(IllegalArgumentException.class, () -> Durations.parse(s, "--x")).getMessage(), s);
         }

@@ -71,15 +71,18 @@ public final class ApiClient {
      * cloudflared takes a name or a UUID).
      */
     public String tunnelId(String idOrName) {
-        try {
-            return java.util.UUID.fromString(idOrName).toString();
-        } catch (IllegalArgumentException notAnId) {
-            JsonNode found = get(accountPath("/cfd_tunnel?name=" + seg(idOrName)));
-            if (found.size() != 1) {
-                throw new ApiClientException(0, "no tunnel has the id or name '" + idOrName + "' (see 'edge tunnel list')");
+        if (idOrName.length() == 36) { // UUID.fromString alone also takes short forms, which are names here (as in the API)
+            try {
+                return java.util.UUID.fromString(idOrName).toString();
+            } catch (IllegalArgumentException notAnId) {
+                // a name of 36 characters
             }
-            return found.path(0).path("id").asString();
         }
+        JsonNode found = get(accountPath("/cfd_tunnel?name=" + seg(idOrName)));
+        if (found.size() != 1) {
+            throw new ApiClientException(0, "no tunnel has the id or name '" + idOrName + "' (see 'edge tunnel list')");
+        }
+        return found.path(0).path("id").asString();
     }
 
     /** "/client/v4/accounts/{account}" + suffix. */

@@ -54,9 +54,12 @@ public final class Cidr {
         return new Cidr(mask(bytes, prefix), prefix);
     }
 
-    /** The bytes of an IPv4 or IPv6 literal, or null; zone ids and IPv4 octets with a leading zero are refused. */
+    /**
+     * The bytes of an IPv4 or IPv6 literal, or null; zone ids, IPv4 octets with a leading zero and brackets (a URL's
+     * way to write an address, which Netty's check lets through) are refused.
+     */
     public static byte[] parseIp(String s) {
-        if (s == null || s.isEmpty() || s.indexOf('%') >= 0 || hasLeadingZeroOctet(s)) {
+        if (s == null || s.isEmpty() || s.indexOf('%') >= 0 || s.indexOf('[') >= 0 || hasLeadingZeroOctet(s)) {
             return null;
         }
         if (NetUtil.isValidIpV4Address(s)) {
@@ -74,7 +77,7 @@ public final class Cidr {
     }
 
     public static boolean isIpv6(String s) {
-        return s != null && s.indexOf('%') < 0 && NetUtil.isValidIpV6Address(s) && !hasLeadingZeroOctet(s);
+        return s != null && s.indexOf('%') < 0 && s.indexOf('[') < 0 && NetUtil.isValidIpV6Address(s) && !hasLeadingZeroOctet(s);
     }
 
     /**

@@ -126,6 +126,8 @@ class ServicesApiTest {
             "v6 in ipv4|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv4\":\"fd00::1\",NET}}|host.ipv4",
             "bad ipv6|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv6\":\"fd00:::1\",NET}}|host.ipv6",
             "v4 in ipv6|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv6\":\"10.0.0.1\",NET}}|host.ipv6",
+            "bracketed ipv6|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv6\":\"[fd00::1]\",NET}}|host.ipv6",
+            "bracketed resolver ip|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"x.internal\",\"resolver_network\":{\"tunnel_id\":\"TID\",\"resolver_ips\":[\"[fd00::53]\"]}}}|resolver_ips[0]",
             "hostname and ip|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"ipv4\":\"10.0.0.1\",\"hostname\":\"x.internal\",RNET}}|host.ipv4",
             "hostname with network|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"x.internal\",NET}}|host.network",
             "hostname without resolver_network|{\"type\":\"http\",\"name\":\"a\",\"host\":{\"hostname\":\"x.internal\"}}|host.resolver_network",

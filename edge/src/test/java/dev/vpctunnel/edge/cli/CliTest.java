@@ -129,6 +129,9 @@ class CliTest {
         String id = field(admin("tunnel", "create", "office").out(), "id:");
         admin("tunnel", "create", "office-2");
         assertEquals(admin("tunnel", "token", id).out(), admin("tunnel", "token", "office").out());
+        // a name Java's lenient UUID parser would read as the id 0000cafe-babe-dead-beef-00000000f00d
+        String uuidish = field(admin("tunnel", "create", "cafe-babe-dead-beef-f00d").out(), "id:");
+        assertTrue(admin("tunnel", "get", "cafe-babe-dead-beef-f00d").out().contains(uuidish));
         assertTrue(admin("tunnel", "get", "office").out().contains(id));
         Run r = admin("route", "add", "10.9.0.0/16", "office");
         assertEquals(0, r.code(), r.err());

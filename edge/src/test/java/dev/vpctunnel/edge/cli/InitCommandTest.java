@@ -100,10 +100,12 @@ class InitCommandTest {
 
     @Test
     void badSanIsRefusedClearly() {
-        CliTest.Run r = CliTest.run("init", "--data", tmp.resolve("x").toString(), "--san", "not a name");
-        assertEquals(2, r.code());
-        assertTrue(r.err().contains("--san") && r.err().contains("not a name"), r.err());
-        assertTrue(!Files.exists(tmp.resolve("x")), "nothing created");
+        for (String bad : new String[] {"not a name", "[::1]"}) {
+            CliTest.Run r = CliTest.run("init", "--data", tmp.resolve("x").toString(), "--san", bad);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("--san") && r.err().contains(bad), r.err());
+            assertTrue(!Files.exists(tmp.resolve("x")), "nothing created");
+        }
     }
 
     @Test
