@@ -45,8 +45,11 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v curl >/dev/null || need+=(curl)
+command -v bc >/dev/null || need+=(bc)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -130,7 +133,7 @@ AllowTcpForwarding yes
 PidFile $T/ssh/sshd.pid
 EOF
 /usr/sbin/sshd -D -e -f "$T/ssh/sshd_config" 2> "$T/ssh/sshd.log" & SSHD_PID=$!; PIDS+=($!)
-sleep 0.5
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$P_SSHD") 2>/dev/null && break; sleep 0.1; done # sshd listening (10 s at most)
 ssh -N -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes \
     -o LogLevel=ERROR -i "$T/ssh/user" -p "$P_SSHD" -L "127.0.0.1:$P_SSHFWD:127.0.0.1:$P_NGINX" root@127.0.0.1 & SSH_PID=$!; PIDS+=($!)
 wait_http "http://127.0.0.1:$P_SSHFWD/1k.bin"

@@ -93,10 +93,10 @@ if ! command -v $tool >/dev/null; then
 fi
 
 T=$(mktemp -d); PID="" QS_PID="" QS_STOP=""
-cleanup() {
-  [ -n "$PID" ] && kill "$PID" 2>/dev/null
+cleanup() { # every step may fail (a process already gone) without ending the cleanup: set -e holds in traps too
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi
   if [ -n "$QS_PID" ] && kill -0 "$QS_PID" 2>/dev/null; then
-    kill -TERM "$QS_PID" 2>/dev/null; wait "$QS_PID" 2>/dev/null || true # still starting: its own trap stops what it started
+    kill -TERM "$QS_PID" 2>/dev/null || true; wait "$QS_PID" 2>/dev/null || true # still starting: its own trap stops what it started
   fi
   [ -n "$QS_STOP" ] || { [ -s "$T/qs.dir" ] && QS_STOP="$(cat "$T/qs.dir")/stop.sh"; }
   if [ -n "$QS_STOP" ] && [ -x "$QS_STOP" ]; then "$QS_STOP" > /dev/null 2>&1 || true; fi

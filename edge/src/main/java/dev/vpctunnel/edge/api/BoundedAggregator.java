@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 /** HttpObjectAggregator whose refusal of a body over the limit is a 413 in the API's envelope, then a gentle close. */
 final class BoundedAggregator extends HttpObjectAggregator {
     static final long LINGER_MS = 5_000;
+    /** After the 413 (Connection: close) nothing more is acted on (RFC 9112 9.6): what is read is only dropped. */
+    private boolean closing;
 
     BoundedAggregator(int maxBody) {
         super(maxBody, true);
@@ -25,6 +27,7 @@ final class BoundedAggregator extends HttpObjectAggregator {
      */
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        closing = true;
         ctx.writeAndFlush(tooLarge()).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
                 duplex.shutdownOutput();
@@ -33,6 +36,15 @@ final class BoundedAggregator extends HttpObjectAggregator {
                 ctx.close();
             }
         });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (closing) {
+            io.netty.util.ReferenceCountUtil.release(msg); // a request pipelined after the 413 would still change the store
+            return;
+        }
+        super.channelRead(ctx, msg);
     }
 
     /** "Expect: 100-continue" with a Content-Length over the limit: the same 413 envelope instead of an empty one. */

@@ -151,6 +151,27 @@ class ApiConnectionTest {
         assertEquals(1, directory.data().tunnels(account).size());
     }
 
+    /** RFC 9112 9.6: after an answer with Connection: close, nothing more on that connection is acted on. */
+    @Test
+    void aRequestPipelinedAfterA413IsNotCarriedOut() throws Exception {
+        start(Duration.ofSeconds(30));
+        Socket s = connect();
+        int big = 2 * 1024 * 1024;
+        String body = "{\"name\":\"after-413\"}";
+        java.io.OutputStream out = s.getOutputStream();
+        out.write(("POST /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + big + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(new byte[big]);
+        out.write(("POST /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String all = readToEof(s, Duration.ofSeconds(8));
+        assertEquals(List.of("413"), statuses(all), all);
+        Thread.sleep(500); // the pipelined request, if it ran, ran before the connection closed
+        assertEquals(0, directory.data().tunnels(account).size(), "no tunnel was created after the 413");
+    }
+
     @Test
     void answersToPipelinedGetsBeforeAMalformedRequestGoOutInOrder() throws Exception {
         start(Duration.ofSeconds(30));
