@@ -8,7 +8,15 @@ BASE=26800
 W=$(mktemp -d "/tmp/vpc lt qs.XXXXXX")
 fail() { echo "FAIL: $*"; tail -20 "$W"/*.out 2>/dev/null; exit 1; }
 pass() { echo "PASS: $*"; }
-cleanup() { pkill -f "vpc lt qs" 2>/dev/null || true; rm -rf "$W"; }
+LT=""
+cleanup() { # by PID: the load test (its trap stops the setup it started), then any setup's own stop.sh
+  if [ -n "$LT" ] && kill -0 "$LT" 2>/dev/null; then
+    kill -TERM "$LT" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 "$LT" 2>/dev/null || break; sleep 0.1; done
+  fi
+  for s in "$W"/vpc-quickstart.*/stop.sh; do if [ -x "$s" ]; then "$s" > /dev/null 2>&1 || true; fi; done
+  rm -rf "$W"
+}
 trap cleanup EXIT
 left() { # what of a setup on ports BASE+1..7 is still there
   ss -ltn | awk '{print $4}' | grep -cE ":268(0[1-7])$" || true
