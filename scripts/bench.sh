@@ -21,8 +21,8 @@ ROOT=$PWD
 IDLE_ONLY=0 SETUP_ONLY=0 BUILD=1 DURATION=5 RUNS=3 IDLE=10000 DO_IDLE=1 QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --duration|--runs|--idle|--setup-only) # each takes a whole number
-      [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "bench.sh: $1 needs a whole number (try --help)" >&2; exit 2; } ;;
+    --duration|--runs|--idle|--setup-only) # each takes a whole number, at least 1
+      [[ "${2:-}" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] || { echo "bench.sh: $1 needs a whole number of at least 1 (try --help)" >&2; exit 2; } ;;
   esac
   case "$1" in
     --no-build) BUILD=0 ;;
@@ -149,26 +149,26 @@ start_pair() {
   local tun=$((P_TUN+o)) api=$((P_API+o)) gw=$((P_GW+o)) em=$((P_EM+o)) cm=$((P_CM+o))
   echo "== edge and connector '$tag' (JVM opts edge='$3' connector='$4', args edge='$5' connector='$6')"
   mkdir -p "$d"
-  $E init --data "$d/edge" --json > "$d/init.json"
+  "$E" init --data "$d/edge" --json > "$d/init.json"
   local apitok; apitok=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['api_token'])" "$d/init.json")
-  EDGE_JAVA_OPTS="$3" $E serve --data "$d/edge" --tunnel-listen 127.0.0.1:$tun --api-listen 127.0.0.1:$api \
+  EDGE_JAVA_OPTS="$3" "$E" serve --data "$d/edge" --tunnel-listen 127.0.0.1:$tun --api-listen 127.0.0.1:$api \
       --gateway-listen 127.0.0.1:$gw --metrics-listen 127.0.0.1:$em $5 > "$d/edge.log" 2>&1 & EPID[$tag]=$!; PIDS+=($!)
   wait_http "http://127.0.0.1:$em/ready" 150
-  EDGE_API_TOKEN=$apitok $E tunnel create bench --api http://127.0.0.1:$api > "$d/tunnel.txt"
+  EDGE_API_TOKEN=$apitok "$E" tunnel create bench --api http://127.0.0.1:$api > "$d/tunnel.txt"
   local tid; tid=$(awk '/^id:/{print $2}' "$d/tunnel.txt")
   awk '/^token:/{print $2}' "$d/tunnel.txt" > "$d/tunnel.tok"; chmod 600 "$d/tunnel.tok"
-  CONNECTOR_JAVA_OPTS="$4" $C run --token-file "$d/tunnel.tok" --edge 127.0.0.1:$tun --edge-ca "$d/edge/edge-ca.pem" \
+  CONNECTOR_JAVA_OPTS="$4" "$C" run --token-file "$d/tunnel.tok" --edge 127.0.0.1:$tun --edge-ca "$d/edge/edge-ca.pem" \
       --metrics-listen 127.0.0.1:$cm $6 > "$d/connector.log" 2>&1 & CPID[$tag]=$!; PIDS+=($!)
   for _ in $(seq 150); do curl -sf -o /dev/null --max-time 1 http://127.0.0.1:$cm/ready && break; sleep 0.2; done
   curl -sf -o /dev/null http://127.0.0.1:$cm/ready || { echo "connector not ready"; tail "$d/connector.log"; exit 1; }
   local ids=() port
   for port in $P_NGINX $P_HOLD; do
-    ids+=("$(EDGE_API_TOKEN=$apitok $E service create --api http://127.0.0.1:$api --json "{\"type\":\"http\",\"name\":\"s$port\",\"http_port\":$port,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$tid\"}}}" \
+    ids+=("$(EDGE_API_TOKEN=$apitok "$E" service create --api http://127.0.0.1:$api --json "{\"type\":\"http\",\"name\":\"s$port\",\"http_port\":$port,\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$tid\"}}}" \
       | python3 -c "import json,sys;print(json.load(sys.stdin)['service_id'])")")
   done
   printf '{ "name": "bench", "main": "index.js",\n  "vpc_services": [ { "binding": "WEB", "service_id": "%s" }, { "binding": "HOLD", "service_id": "%s" } ] }\n' "${ids[0]}" "${ids[1]}" > "$d/wrangler.jsonc"
   echo 'export default {}' > "$d/index.js"
-  EDGE_API_TOKEN=$apitok $E deploy --config "$d/wrangler.jsonc" --api http://127.0.0.1:$api > "$d/deploy.txt"
+  EDGE_API_TOKEN=$apitok "$E" deploy --config "$d/wrangler.jsonc" --api http://127.0.0.1:$api > "$d/deploy.txt"
   TOK[$tag]=$(sed -n 's/^gateway token (shown once): //p' "$d/deploy.txt"); GWP[$tag]=$gw
   local ok=0 h=(-H "Host: web.internal" -H "Proxy-Authorization: Bearer ${TOK[$tag]}" -H "cf-vpc-binding: WEB")
   for _ in $(seq 50); do curl -sf -o /dev/null --max-time 2 "${h[@]}" "http://127.0.0.1:$gw/1k.bin" && { ok=1; break; }; sleep 0.2; done
@@ -187,7 +187,7 @@ if [ "$SETUP_ONLY" != 0 ]; then
   { echo "T=$T EDGE_PID=$EDGE_PID CONN_PID=$CONN_PID GW=127.0.0.1:$P_GW GW_TOKEN=$GW_TOKEN"
     echo "NGINX=127.0.0.1:$P_NGINX SSHFWD=127.0.0.1:$P_SSHFWD"; } | tee /tmp/vpc-bench.env
   echo "== setup only: everything stays up for $SETUP_ONLY s (Ctrl-C to stop)"
-  sleep "$SETUP_ONLY" & wait $!; exit 0
+  sleep "$SETUP_ONLY" & PIDS+=($!); wait $!; exit 0
 fi
 TCK=$(getconf CLK_TCK)
 # cpu PID...: "user sys" clock ticks summed over the processes (whole process: all threads)

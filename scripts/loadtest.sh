@@ -81,6 +81,8 @@ if [ -n "$URL" ]; then
   [[ "$PATH_Q" == /* ]] || PATH_Q=/$PATH_Q
 fi
 case "$SCHEME" in http|https) ;; *) bad "--scheme must be http or https" ;; esac
+[[ "$PATH_Q" == /* ]] || bad "--path must start with /, got '$PATH_Q'"
+[[ "$GATEWAY" =~ ^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$ ]] || bad "--gateway must be HOST:PORT (as 127.0.0.1:8787), got '$GATEWAY'"
 
 tool=wrk pkg=wrk
 [ $H2C = 1 ] && { tool=h2load; pkg=nghttp2-client; }

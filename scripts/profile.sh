@@ -121,7 +121,10 @@ for pid in "${PIDS_[@]}"; do
 done
 [ ${#started[@]} -gt 0 ] || { stop_all; exit 1; }
 echo "== sampling ${started[*]} for $SECONDS_ s"
-sleep "$SECONDS_" & wait $!
+sleep "$SECONDS_" & SLEEP_PID=$!
+trap 'kill $SLEEP_PID 2>/dev/null; stop_all; exit 130' INT
+trap 'kill $SLEEP_PID 2>/dev/null; stop_all; exit 143' TERM
+wait $SLEEP_PID
 stop_all
 trap - INT TERM
 sampled=0

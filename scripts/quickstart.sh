@@ -165,11 +165,11 @@ if [ "$KEEP" = 1 ]; then
 Done in $(($(date +%s) - T_START)) s. Everything is still running (--keep). Try it by hand:
     curl http://127.0.0.1:$P_WORKER/data                  # the Worker in workerd -> edge -> connector -> origin
     curl http://127.0.0.1:$P_WORKER/anything?x=1          # the path goes to the origin too
-    curl -x http://127.0.0.1:$P_GW -H "Proxy-Authorization: Bearer \$(cat $T/gateway.token)" \\
+    curl -x http://127.0.0.1:$P_GW -H "Proxy-Authorization: Bearer \$(cat $(printf %q "$T/gateway.token"))" \\
          -H "cf-vpc-binding: PRIVATE_API" http://api.internal/data      # the gateway directly, as workerd calls it
-    VPC_GATEWAY_TOKEN=\$(cat $T/gateway.token) scripts/loadtest.sh --gateway 127.0.0.1:$P_GW \\
+    VPC_GATEWAY_TOKEN=\$(cat $(printf %q "$T/gateway.token")) scripts/loadtest.sh --gateway 127.0.0.1:$P_GW \\
          --binding PRIVATE_API --url http://api.internal/data --duration 10s --connections 50   # a load test
-    export EDGE_API_URL=$API EDGE_API_TOKEN=\$(node -p 'require("$T/init.json").api_token')
+    export EDGE_API_URL=$API EDGE_API_TOKEN=\$(node -p "require(process.argv[1]).api_token" $(printf %q "$T/init.json"))
     scripts/edge service list                             # the admin CLI
   Edit $T/hello-vpc/src/index.js, then restart workerd (it reads the module at start):
     kill $WK_PID; $(printf %q "$WORKERD") serve $(printf %q "$T/workerd/config.capnp") & echo \$! >> $(printf %q "$T/more.pids")
