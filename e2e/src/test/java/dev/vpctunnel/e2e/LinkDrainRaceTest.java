@@ -43,11 +43,12 @@ class LinkDrainRaceTest {
                 await("one link registered, the other's lookup waiting", WAIT,
                         () -> links(edge.router(), t.tunnelId()).size() == 1 && lookups.get() == 2);
                 EdgeLink first = links(edge.router(), t.tunnelId()).get(0);
-                var slow = EdgeStreamClient.exchange(first, "slow".getBytes(StandardCharsets.UTF_8), 2000);
+                // long enough for the drain to still wait on it when the second registration completes, on a busy machine
+                var slow = EdgeStreamClient.exchange(first, "slow".getBytes(StandardCharsets.UTF_8), 8000);
                 await("a fetch in flight", WAIT, () -> s.activeStreams() == 1);
                 CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
                     try {
-                        s.drain(Duration.ofSeconds(10));
+                        s.drain(Duration.ofSeconds(20));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

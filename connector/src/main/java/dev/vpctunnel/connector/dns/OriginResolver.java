@@ -87,7 +87,7 @@ public final class OriginResolver implements AutoCloseable {
                 return promise.setFailure(new DnsFailure("cannot resolve " + hostname + ": resolver closed"));
             }
             ResolverSet known = sets.get(servers); // marks it most recently used
-            if (known != null && known.generation != generation) {
+            if (known != null && known.generation < generation) { // (a loop that read the generation earlier keeps the set)
                 sets.remove(servers); // the system's resolv.conf changed: a new set reads it, with empty caches
                 known.evicted = true;
                 outdated = known;

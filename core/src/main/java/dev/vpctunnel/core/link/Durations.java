@@ -93,7 +93,7 @@ public final class Durations {
     /** Seconds may have a fraction (1.5s); rounded to the millisecond. */
     private static Duration seconds(String number, String what, String s) {
         double d;
-        if (!number.matches("[+-]?[0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")) {
+        if (!number.matches("[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?")) { // .5 and 5. as Go reads them
             throw notADuration(what, s); // Double.parseDouble also takes 1d, 1f, 0x1p4, NaN and Infinity
         }
         try {

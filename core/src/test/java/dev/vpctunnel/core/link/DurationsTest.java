@@ -15,6 +15,8 @@ class DurationsTest {
     void unitsAndBareSeconds() {
         assertEquals(Duration.ofMillis(500), Durations.parse("500ms", "--x"));
         assertEquals(Duration.ofMillis(1500), Durations.parse("1.5s", "--x"));
+        assertEquals(Duration.ofMillis(500), Durations.parse(".5s", "--x")); // as Go's time.ParseDuration
+        assertEquals(Duration.ofSeconds(5), Durations.parse("5.s", "--x"));
         assertEquals(Duration.ofMinutes(2), Durations.parse("2m", "--x"));
         assertEquals(Duration.ofHours(1), Durations.parse(" 1H ", "--x"));
         assertEquals(Duration.ofSeconds(30), Durations.parse("30", "--x"));

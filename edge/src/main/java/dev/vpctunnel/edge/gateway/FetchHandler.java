@@ -121,7 +121,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                 if (last && exchange != null) {
                     // read ahead while the exchange answers: the socket keeps its read interest (no two epoll_ctl
                     // calls per request to drop and restore it), and what arrives early is held
-                    ctx.read();
+                    readUnlessHeld(ctx);
                 }
                 return;
             }
@@ -148,9 +148,16 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
             }
-            ctx.read();
+            readUnlessHeld(ctx);
         } else if (!(msg instanceof HttpRequest)) {
             ReferenceCountUtil.release(msg);
+            readUnlessHeld(ctx);
+        }
+    }
+
+    /** Reads on, unless messages read ahead are still held: resume reads once they are handled (one read's worth held). */
+    private void readUnlessHeld(ChannelHandlerContext ctx) {
+        if (held.isEmpty()) {
             ctx.read();
         }
     }
