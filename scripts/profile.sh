@@ -98,9 +98,10 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # jcmd reads key=value pairs in its arguments: the profiler's options go in quotes to reach it whole.
 agent() { timeout 30 "$JCMD" "$1" JVMTI.agent_load "$lib" "\"$2\"" 2>&1; }
-tried=() started=()
-stop_all() {
+tried=() started=() SLEEP_PID=""
+stop_all() { # also ends the sampling wait when Ctrl-C/TERM comes during it
   local pid
+  if [ -n "$SLEEP_PID" ]; then kill "$SLEEP_PID" 2>/dev/null || true; fi
   for pid in "${tried[@]:-}"; do [ -n "$pid" ] && { agent "$pid" "stop,file=$OUT/$pid.collapsed,collapsed,log=$OUT/$pid.log" >/dev/null || true; }; done
 }
 trap 'stop_all; exit 130' INT
@@ -122,8 +123,6 @@ done
 [ ${#started[@]} -gt 0 ] || { stop_all; exit 1; }
 echo "== sampling ${started[*]} for $SECONDS_ s"
 sleep "$SECONDS_" & SLEEP_PID=$!
-trap 'kill $SLEEP_PID 2>/dev/null; stop_all; exit 130' INT
-trap 'kill $SLEEP_PID 2>/dev/null; stop_all; exit 143' TERM
 wait $SLEEP_PID
 stop_all
 trap - INT TERM

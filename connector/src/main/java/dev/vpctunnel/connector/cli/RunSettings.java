@@ -73,8 +73,8 @@ record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<Ine
         if (cmd.metricsListen != null) {
             listenAddress(cmd.metricsListen, "--metrics-listen");
         }
-        Duration hbInterval = cmd.heartbeatInterval != null ? Durations.parse(cmd.heartbeatInterval, "--heartbeat-interval",
-                dev.vpctunnel.core.link.LinkHeartbeat.MIN_INTERVAL, Durations.MAX) : first(f.heartbeatInterval(), DEFAULT_HEARTBEAT_INTERVAL);
+        Duration hbInterval = duration(cmd.heartbeatInterval, "--heartbeat-interval", f.heartbeatInterval(), DEFAULT_HEARTBEAT_INTERVAL,
+                dev.vpctunnel.core.link.LinkHeartbeat.MIN_INTERVAL);
         Duration hbTimeout = duration(cmd.heartbeatTimeout, "--heartbeat-timeout", f.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT);
         if (hbTimeout.compareTo(hbInterval) <= 0) {
             throw heartbeatRefusal(cmd, f, hbInterval, hbTimeout);
@@ -100,11 +100,11 @@ record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<Ine
         Source i = Source.of(cmd.heartbeatInterval != null, f.heartbeatInterval() != null, cmd.configFile);
         if (t == Source.DEFAULT && i != Source.DEFAULT) {
             return new IllegalArgumentException(i.prefix("heartbeat-interval", cmd.configFile)
-                    + ": must be less than the heartbeat timeout, got " + show(interval) + " and "
+                    + ": must be less than the heartbeat timeout, got " + Durations.show(interval) + " and "
                     + t.describe("heartbeat-timeout", timeout, cmd.configFile, i));
         }
         return new IllegalArgumentException(t.prefix("heartbeat-timeout", cmd.configFile)
-                + ": must be greater than the heartbeat interval, got " + show(timeout) + " and "
+                + ": must be greater than the heartbeat interval, got " + Durations.show(timeout) + " and "
                 + i.describe("heartbeat-interval", interval, cmd.configFile, t));
     }
 
@@ -124,17 +124,11 @@ record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<Ine
         /** The other setting of an error whose own setting came from {@code from}. */
         String describe(String key, Duration value, Path configFile, Source from) {
             return switch (this) {
-                case FLAG -> "--" + key + " " + show(value);
-                case FILE -> "key '" + key + "' " + show(value) + (from == FILE ? "" : " in " + configFile);
-                case DEFAULT -> "the default --" + key + " " + show(value);
+                case FLAG -> "--" + key + " " + Durations.show(value);
+                case FILE -> "key '" + key + "' " + Durations.show(value) + (from == FILE ? "" : " in " + configFile);
+                case DEFAULT -> "the default --" + key + " " + Durations.show(value);
             };
         }
-    }
-
-    /** A duration as operators type it: 500ms, 15s. */
-    static String show(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     /**
@@ -159,7 +153,12 @@ record RunSettings(String token, Path tokenFile, String tokenFileLabel, List<Ine
     }
 
     private static Duration duration(String flag, String name, Duration file, Duration dflt) {
-        return flag != null ? Durations.parse(flag, name) : file != null ? file : dflt;
+        return duration(flag, name, file, dflt, Duration.ZERO);
+    }
+
+    /** The flag's value (at least {@code min}), else the file's (checked when the file was read), else the default. */
+    private static Duration duration(String flag, String name, Duration file, Duration dflt, Duration min) {
+        return flag != null ? Durations.parse(flag, name, min, Durations.MAX) : file != null ? file : dflt;
     }
 
     private static List<String> cidrs(List<String> flag, String name, List<String> file) {

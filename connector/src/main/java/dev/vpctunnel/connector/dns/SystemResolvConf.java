@@ -26,7 +26,7 @@ final class SystemResolvConf {
     private final Path file;
     private long nextCheck = System.nanoTime();
     private Object stamp;
-    private volatile int generation;
+    private int generation;
 
     /** What a resolver set uses: read once, when the set is made. */
     record Settings(DnsServerAddressStreamProvider nameServers, List<String> searchDomains, int ndots) {

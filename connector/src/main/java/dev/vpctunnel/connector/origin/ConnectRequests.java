@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Decodes and validates the cf-link-connect header into an {@link OriginTarget}. Failures are BAD_REQUEST. */
 final class ConnectRequests {
     static final int DEFAULT_TIMEOUT_MS = 10_000;
-    static final int MAX_TIMEOUT_MS = 300_000;
+    static final int MAX_TIMEOUT_MS = LinkHeaders.MAX_ORIGIN_TIMEOUT_MS;
     private static final int MAX_ADDRESSES = 16;
     private static final int MAX_HEADER_CHARS = 8192;
 

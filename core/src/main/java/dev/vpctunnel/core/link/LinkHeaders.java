@@ -28,6 +28,9 @@ public final class LinkHeaders {
     public static final String PREFIX = "cf-link-";
 
     public static final int MAX_CONTROL_MESSAGE = 16 * 1024;
+
+    /** The longest origin connect or TLS timeout a connect request may carry: the connector caps, the edge refuses. */
+    public static final int MAX_ORIGIN_TIMEOUT_MS = 300_000;
     /**
      * Cloudflare Workers' limits on a subrequest: a URL of 16 KB, and 128 KB of request headers and of response headers
      * (counted as HTTP/1.1 sends them): what the gateway takes from a worker and the connector from an origin.

@@ -68,7 +68,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             description = "Close a link silent this long (default ${DEFAULT-VALUE}).")
     String heartbeatTimeout;
     /** The longest origin connect or TLS timeout a connector honours. */
-    private static final Duration MAX_ORIGIN_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration MAX_ORIGIN_TIMEOUT = Duration.ofMillis(dev.vpctunnel.core.link.LinkHeaders.MAX_ORIGIN_TIMEOUT_MS);
     @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
             description = "Connectors' connect timeout to origins, 1ms-5m (default ${DEFAULT-VALUE}).")
     String connectTimeout;

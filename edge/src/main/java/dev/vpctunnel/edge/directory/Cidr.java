@@ -77,7 +77,7 @@ public final class Cidr {
     }
 
     public static boolean isIpv6(String s) {
-        return s != null && s.indexOf('%') < 0 && s.indexOf('[') < 0 && NetUtil.isValidIpV6Address(s) && !hasLeadingZeroOctet(s);
+        return s != null && s.indexOf(':') >= 0 && parseIp(s) != null; // IPv6 text, by parseIp's rules (IPv4 text has no ':')
     }
 
     /**

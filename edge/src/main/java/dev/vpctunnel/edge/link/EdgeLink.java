@@ -10,6 +10,7 @@ import io.netty.util.concurrent.Future;
 
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,7 +27,7 @@ public final class EdgeLink {
     private final AtomicLong streamsOpened = new AtomicLong();
     private final long retireAfter;
     private final Runnable retire;
-    private final java.util.concurrent.atomic.AtomicBoolean retiring = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean retiring = new AtomicBoolean();
     private volatile boolean draining;
     private volatile boolean peerDraining;
 
