@@ -184,6 +184,27 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
         send(ctx.channel(), EdgeFrame.newBuilder().setResult(RegisterResult.newBuilder().setOk(true)
                 .setEdgeId(session.config().edgeId())).build());
         session.registered(link);
+        recheck(r.getAccountId(), tunnelId);
+    }
+
+    /**
+     * The tunnel may have been deleted while its secret was looked up: the deletion's sweep of the router ran before
+     * this link was in it. Looked up again now that it is (a deletion from here on finds it in the router), the link
+     * closes if the tunnel is gone, and the connector's next registration is refused for good.
+     */
+    private void recheck(String accountId, UUID tunnelId) {
+        java.util.concurrent.CompletionStage<Optional<byte[]>> again;
+        try {
+            again = authority.secret(tunnelId, accountId);
+        } catch (RuntimeException e) {
+            return; // the store cannot be read now: a later deletion still finds the link in the router
+        }
+        again.whenComplete((secret, error) -> {
+            if (error == null && secret.isEmpty()) {
+                LOG.info(() -> "tunnel " + tunnelId + " was deleted while a link registered: closing it");
+                session.channel().close();
+            }
+        });
     }
 
     /**
