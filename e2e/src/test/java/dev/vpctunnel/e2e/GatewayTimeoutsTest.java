@@ -3,6 +3,27 @@ package dev.vpctunnel.e2e;
 import dev.vpctunnel.edge.directory.ServiceBinding;
 import dev.vpctunnel.edge.directory.ServiceRecord;
 import dev.vpctunnel.edge.directory.TunnelRecord;
+import dev.vpctunnel.core.net.Transports;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,6 +35,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,19 +65,27 @@ class GatewayTimeoutsTest {
         slowOrigin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(() -> {
             while (!slowOrigin.isClosed()) {
-                try (Socket s = slowOrigin.accept()) {
-                    InputStream in = s.getInputStream();
-                    if (in.read(new byte[8192]) <= 0) {
-                        continue;
-                    }
-                    Thread.sleep(ORIGIN_DELAY_MS); // a long poll: nothing at all until then
-                    OutputStream out = s.getOutputStream();
-                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nlater".getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    in.read(); // until the connector closes or pools it away
+                Socket accepted;
+                try {
+                    accepted = slowOrigin.accept();
                 } catch (Exception e) {
-                    // next
+                    continue; // closed: the loop ends
                 }
+                Thread conn = new Thread(() -> {
+                    try (Socket s = accepted) {
+                        InputStream in = s.getInputStream();
+                        while (in.read(new byte[8192]) > 0) { // one request per read: the tests' are small
+                            Thread.sleep(ORIGIN_DELAY_MS); // a long poll: nothing at all until then
+                            OutputStream out = s.getOutputStream();
+                            out.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nlater".getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                        }
+                    } catch (Exception e) {
+                        // the connector went away
+                    }
+                }, "slow-origin-conn");
+                conn.setDaemon(true);
+                conn.start();
             }
         }, "slow-origin");
         t.setDaemon(true);
@@ -157,6 +189,102 @@ class GatewayTimeoutsTest {
             byte[] after = s.getInputStream().readAllBytes();
             assertEquals("", new String(after, StandardCharsets.ISO_8859_1), "closed as idle, without a 408");
         }
+    }
+
+    /**
+     * An h2c worker that gives its streams no flow-control window and keeps the connection alive with PINGs: the
+     * answer cannot go out, and the stream is reset after the idle time instead of being held without end.
+     */
+    @Test
+    void anH2cStreamWhoseAnswerCannotGoOutIsResetWhenIdle() throws Exception {
+        EventLoopGroup group = Transports.group(1, "t-h2c-window0");
+        try {
+            Channel conn = h2cWithoutWindow(group);
+            CompletableFuture<String> end = new CompletableFuture<>();
+            long t0 = System.nanoTime();
+            openStream(conn, "http://echo.internal/held", "ECHO", end);
+            String got = pingUntil(conn, end, IDLE_MS + 5_000);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("200 RST(CANCEL)", got, "after " + ms + " ms");
+            assertTrue(ms >= IDLE_MS - 100, "reset after " + ms + " ms");
+            assertTrue(conn.isActive(), "the connection itself stays up");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** The same watch leaves an h2c stream alone while it waits on its origin (longer than the idle time). */
+    @Test
+    void anH2cStreamWaitingForItsOriginOutlivesTheIdleTimeout() throws Exception {
+        EventLoopGroup group = Transports.group(1, "t-h2c-poll");
+        try {
+            Channel conn = H2cProbe.connect(group, f.gateway.port());
+            CompletableFuture<String> end = new CompletableFuture<>();
+            openStream(conn, "http://slow.internal/poll", "SLOW", end);
+            assertEquals("200 later", pingUntil(conn, end, ORIGIN_DELAY_MS + 5_000));
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static Channel h2cWithoutWindow(EventLoopGroup group) throws InterruptedException {
+        return new Bootstrap().group(group).channel(Transports.socket())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
+                                        .initialSettings(Http2Settings.defaultSettings().initialWindowSize(0)).build(),
+                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                    }
+                }).connect("127.0.0.1", f.gateway.port()).sync().channel();
+    }
+
+    /** A GET on a new stream; {@code end} gets "STATUS BODY" at the end of the stream, or "STATUS RST(ERROR)" on a reset. */
+    private static void openStream(Channel conn, String url, String binding, CompletableFuture<String> end) throws Exception {
+        java.net.URI u = java.net.URI.create(url);
+        Http2Headers h = H2cProbe.request("GET", u.getScheme(), u.getAuthority(), u.getPath())
+                .add("proxy-authorization", "Bearer " + token).add("cf-vpc-binding", binding);
+        Http2StreamChannel s = new Http2StreamChannelBootstrap(conn).handler(new ChannelInboundHandlerAdapter() {
+            private String status = "-";
+            private final StringBuilder body = new StringBuilder();
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof Http2HeadersFrame hf && hf.headers().status() != null) {
+                    status = hf.headers().status().toString();
+                } else if (msg instanceof Http2DataFrame d) {
+                    body.append(d.content().toString(StandardCharsets.UTF_8));
+                }
+                if (msg instanceof Http2StreamFrame sf && (sf instanceof Http2HeadersFrame hf2 && hf2.isEndStream()
+                        || sf instanceof Http2DataFrame df && df.isEndStream())) {
+                    end.complete(status + " " + body);
+                }
+                ReferenceCountUtil.release(msg);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof Http2ResetFrame r) {
+                    end.complete(status + " RST(" + Http2Error.valueOf(r.errorCode()) + ")");
+                }
+                ReferenceCountUtil.release(evt);
+            }
+        }).open().sync().getNow();
+        s.writeAndFlush(new DefaultHttp2HeadersFrame(h, true)).sync();
+    }
+
+    /** PINGs every 200 ms (activity on the connection) until the stream ends or {@code maxMs} pass. */
+    private static String pingUntil(Channel conn, CompletableFuture<String> end, long maxMs) throws Exception {
+        long deadline = System.nanoTime() + maxMs * 1_000_000;
+        for (long n = 1; System.nanoTime() < deadline && !end.isDone() && conn.isActive(); n++) {
+            conn.writeAndFlush(new DefaultHttp2PingFrame(n));
+            try {
+                return end.get(200, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException next) {
+                // ping again
+            }
+        }
+        return end.isDone() ? end.get() : conn.isActive() ? "no end" : "connection closed";
     }
 
     @Test

@@ -9,10 +9,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
@@ -31,13 +34,28 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * An h2c worker uploads faster than the origin reads, then cancels (RST_STREAM): the gateway's stream for it holds
- * DATA frames it has not read yet. They must be released: the stream's channel closes on the worker's reset. Before,
- * nothing read or closed it, and its frames stayed until they were garbage (LeakGuard fails this class then).
+ * An h2c worker uploads faster than the origin reads, then goes away: the gateway's stream for it holds DATA frames it
+ * has not read yet. The fetch must end and those frames be released, whether the worker resets the stream or its whole
+ * connection goes (Netty closes a stream channel with frames still queued only once they are read). Before, nothing
+ * read or closed it: the frames stayed until they were garbage (LeakGuard fails this class then), and the fetch went on
+ * until the origin read again.
  */
 class H2cCancelledUploadTest {
     @Test
     void aCancelledUploadLeavesNothingBehind() throws Exception {
+        uploadThenGoAway((conn, upload) -> upload.close().sync()); // RST_STREAM(CANCEL)
+    }
+
+    @Test
+    void anUploadWhoseConnectionGoesAwayLeavesNothingBehind() throws Exception {
+        uploadThenGoAway((conn, upload) -> conn.close().sync()); // GOAWAY and the connection closes, no RST_STREAM
+    }
+
+    private interface GoAway {
+        void run(Channel conn, Http2StreamChannel upload) throws Exception;
+    }
+
+    private static void uploadThenGoAway(GoAway goAway) throws Exception {
         EventLoopGroup group = Transports.group(1, "t-h2c-upload");
         CountDownLatch cancelled = new CountDownLatch(1);
         CountDownLatch originGone = new CountDownLatch(1);
@@ -51,7 +69,7 @@ class H2cCancelledUploadTest {
             ServiceRecord s = f.service("deaf", origin.getLocalPort(), null, "127.0.0.1", null, t.id());
             String token = f.worker("w", List.of(new ServiceBinding("DEAF", s.id())));
 
-            Channel conn = H2cProbe.connect(group, f.gateway.port());
+            Channel conn = connect(group, f.gateway.port());
             Http2StreamChannel upload = new Http2StreamChannelBootstrap(conn).handler(new ChannelInboundHandlerAdapter() {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -69,7 +87,9 @@ class H2cCancelledUploadTest {
             LinkHarness.await("the gateway's upload stalled on the origin", Duration.ofSeconds(20),
                     () -> !upload.isWritable() || !conn.isWritable());
             Thread.sleep(1_000); // the gateway's stream now holds frames it has not read
-            upload.close().sync(); // RST_STREAM(CANCEL)
+            goAway.run(conn, upload);
+            LinkHarness.await("the fetch ended at the edge while the origin still stalls", Duration.ofSeconds(5),
+                    () -> f.tunnels.router().all().stream().mapToInt(l -> l.openStreams()).sum() == 0);
             cancelled.countDown();
             assertTrue(originGone.await(10, TimeUnit.SECONDS), "the cancel reached the origin");
             Thread.sleep(500);
@@ -77,6 +97,18 @@ class H2cCancelledUploadTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** An h2c client connection that closes at once when asked, open streams or not (Netty's default waits 30 s). */
+    private static Channel connect(EventLoopGroup group, int port) throws InterruptedException {
+        return new Bootstrap().group(group).channel(Transports.socket())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().gracefulShutdownTimeoutMillis(0).build(),
+                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                    }
+                }).connect("127.0.0.1", port).sync().channel();
     }
 
     /** Reads one request head, then nothing until the worker cancelled; counts down once the connector closed it. */

@@ -4,6 +4,10 @@ import dev.vpctunnel.connector.link.LinkSupervisor;
 import dev.vpctunnel.core.link.TunnelToken;
 import dev.vpctunnel.edge.link.EdgeLink;
 import dev.vpctunnel.edge.routing.LinkInfo;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.Test;
 
 import java.io.OutputStream;
@@ -17,8 +21,11 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import static dev.vpctunnel.e2e.LinkHarness.await;
@@ -161,6 +168,42 @@ class LinkTest {
             assertTrue(proxy.connections() >= 2, "the connector dialed again");
             EdgeStreamClient.Result r = EdgeStreamClient.exchange(h.pick(t.tunnelId()), "again".getBytes(), 0).get(10, TimeUnit.SECONDS);
             assertEquals("again", new String(r.body()));
+        }
+    }
+
+    /**
+     * A link lost without a word (no GOAWAY, no RST_STREAM) while a fetch's handler waits before it reads on (its
+     * origin stalls) and frames of the request's body are queued for it: the fetch ends at once and the frames are
+     * released. Netty closes such a stream only once its frames are read: before, the fetch went on whenever its
+     * origin read again, and the rest of the body still reached the origin after the edge had reported a failure.
+     */
+    @Test
+    void aLostLinkEndsTheFetchesThatHoldTheirReads() throws Exception {
+        try (LinkHarness h = new LinkHarness(); FreezableProxy proxy = new FreezableProxy(h.edge.port())) {
+            TunnelToken t = h.newTunnel();
+            AtomicInteger read = new AtomicInteger();
+            CountDownLatch ended = new CountDownLatch(1);
+            Supplier<ChannelHandler> stalled = () -> new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    read.incrementAndGet(); // and no read() for more: the body waits, queued in the stream
+                    ReferenceCountUtil.release(msg);
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext ctx) {
+                    ended.countDown();
+                }
+            };
+            LinkSupervisor s = h.connect(t, 1, proxy.port(), Duration.ofSeconds(5), Duration.ofSeconds(15), stalled);
+            await("link registered", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 1);
+            EdgeStreamClient.exchange(h.pick(t.tunnelId()), new byte[256 * 1024], 0);
+            await("the fetch's head read", WAIT, () -> read.get() == 1 && s.activeStreams() == 1);
+            Thread.sleep(500); // its body arrives meanwhile, and waits
+            proxy.close(); // both sockets of the link closed: the connector sees the connection end, nothing else
+            assertTrue(ended.await(5, TimeUnit.SECONDS), "the fetch's handler learned that its link is gone");
+            assertEquals(1, read.get(), "nothing of the body was read");
+            await("no fetch open", Duration.ofSeconds(5), () -> s.activeStreams() == 0);
         }
     }
 

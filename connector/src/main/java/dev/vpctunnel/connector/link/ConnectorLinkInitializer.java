@@ -4,6 +4,7 @@ import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.link.LinkHeartbeat;
 import dev.vpctunnel.core.link.LinkHttp2;
 import dev.vpctunnel.core.net.NativeErrors;
+import dev.vpctunnel.core.net.StreamChannels;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -73,9 +74,11 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             LinkConfig c = slot.config();
+            StreamChannels fetches = new StreamChannels();
             LinkHttp2.install(ctx.pipeline(), new LinkHeartbeat(c.heartbeatInterval(), c.heartbeatTimeout(),
                     why -> LOG.warning(() -> slot + ": " + why)), LinkHttp2.connectorCodec(c.maxStreamsPerLink()),
-                    new StreamDispatcher(slot), new Session());
+                    new StreamDispatcher(slot, fetches), new Session());
+            ctx.pipeline().addBefore("session", "fetches", fetches); // a lost link cancels its fetches at once
         }
 
         @Override

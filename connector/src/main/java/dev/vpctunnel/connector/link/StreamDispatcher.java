@@ -1,6 +1,7 @@
 package dev.vpctunnel.connector.link;
 
 import dev.vpctunnel.core.link.LinkHeaders;
+import dev.vpctunnel.core.net.StreamChannels;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelHandler;
@@ -16,9 +17,11 @@ import io.netty.util.ReferenceCountUtil;
 @ChannelHandler.Sharable
 final class StreamDispatcher extends ChannelInboundHandlerAdapter {
     private final LinkSlot slot;
+    private final StreamChannels fetches;
 
-    StreamDispatcher(LinkSlot slot) {
+    StreamDispatcher(LinkSlot slot, StreamChannels fetches) {
         this.slot = slot;
+        this.fetches = fetches;
     }
 
     /** Stream channels read only when their handler asks (AUTO_READ off), so WINDOW_UPDATE follows consumption. */
@@ -54,6 +57,7 @@ final class StreamDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         slot.fetchOpened(ctx.channel());
+        fetches.add(ctx.channel());
         ctx.pipeline().addLast("fetch", slot.newFetchHandler());
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(msg);

@@ -2,6 +2,7 @@ package dev.vpctunnel.edge.gateway;
 
 import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.core.net.IdleWatch;
+import dev.vpctunnel.core.net.StreamChannels;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,7 +12,10 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -67,6 +71,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             }
             ChannelPipeline p = ctx.pipeline();
             if (prefix) {
+                StreamChannels streams = new StreamChannels(); // a worker gone away cancels its fetches at once
                 p.addAfter(ctx.name(), "h2", Http2FrameCodecBuilder.forServer()
                         .initialSettings(new Http2Settings().maxConcurrentStreams(10_000).maxHeaderListSize(LinkHeaders.MAX_HEADER_LIST)
                                 .initialWindowSize(1024 * 1024))
@@ -75,11 +80,13 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                     @Override
                     protected void initChannel(Http2StreamChannel s) {
                         s.config().setAutoRead(false);
-                        s.pipeline().addLast(new H2cRequestCheck(), new Http2StreamFrameToHttpObjectCodec(true),
+                        streams.add(s);
+                        s.pipeline().addLast(new IdleClose(), new H2cRequestCheck(), new Http2StreamFrameToHttpObjectCodec(true),
                                 new FetchHandler(gateway));
                     }
                 }));
-                p.addAfter("mux", "h2-read", new AlwaysRead());
+                p.addAfter("mux", "streams", streams);
+                p.addAfter("streams", "h2-read", new AlwaysRead());
                 gateway.h2cConnections().add(ctx.channel()); // leaves the group when it closes
             } else {
                 HeadDeadline deadline = new HeadDeadline(Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000)));
@@ -123,7 +130,10 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
      * A worker connection with nothing read or written for 300 s is closed, unless (HTTP/1.1) its fetch has sent the
      * whole request and waits for the origin's answer (a long poll): that is not the worker's idleness, and closing
      * would cut the fetch off without an answer. The worker ends such a fetch by going away. An h2c connection closes
-     * after 300 s of silence either way (its streams cannot be told apart from one whose worker stopped reading).
+     * after 300 s of silence either way (its streams cannot be told apart from one whose worker stopped reading), and
+     * each of its streams is watched on its own the same way: a stream whose answer cannot go out (the worker gave it
+     * no flow-control window) or whose request body stopped coming is reset after 300 s without progress, even while
+     * the worker keeps the connection busy with PINGs or other streams.
      */
     private static final class IdleClose extends IdleWatch {
         IdleClose() {
@@ -135,6 +145,12 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             FetchHandler h1 = ctx.pipeline().get(FetchHandler.class);
             if (h1 != null && h1.awaitingOrigin()) {
                 restart();
+                return;
+            }
+            if (ctx.channel() instanceof Http2StreamChannel) {
+                // a plain close sends no RST_STREAM once the answer's end was written (it may still be held by flow
+                // control): the stream would stay open in the connection, its answer with it
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL)).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
             ctx.close();

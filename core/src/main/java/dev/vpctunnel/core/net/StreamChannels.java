@@ -1,0 +1,47 @@
+package dev.vpctunnel.core.net;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The stream channels of one HTTP/2 connection whose handlers hold their reads (AUTO_READ off, waiting on the other
+ * side), closed when the connection closes. When a connection goes away without a RST_STREAM for each stream, Netty
+ * closes a stream channel only once the frames queued in it were read, so a handler that waits for the other side
+ * before it reads on would never learn that its peer is gone: the fetch would go on (a request body relayed to the
+ * origin after the edge reported the fetch failed) and the frames would be held until then. Goes in the connection's
+ * pipeline after the multiplexer; {@link #add} is called on the connection's event loop, where its streams live.
+ */
+public final class StreamChannels extends ChannelInboundHandlerAdapter {
+    private final Set<Channel> open = new HashSet<>();
+    private final ChannelFutureListener closed = f -> open.remove(f.channel());
+    private boolean inactive;
+
+    /** Closes {@code stream} when the connection closes (at once if it has). */
+    public void add(Channel stream) {
+        if (inactive) {
+            stream.close();
+            return;
+        }
+        if (open.add(stream)) {
+            stream.closeFuture().addListener(closed);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inactive = true;
+        // the connection's streams are closed by now (the codec is before this handler): what a stream channel still
+        // queues is released by its close, and its handlers see channelInactive
+        for (Channel s : new ArrayList<>(open)) {
+            s.close();
+        }
+        open.clear();
+        ctx.fireChannelInactive();
+    }
+}
