@@ -62,17 +62,23 @@ final class LinkFailback {
         slot.group().schedule(() -> giveUp(p), PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Probe {@code p} has not registered in time: it goes (and {@link #failed} doubles the wait), unless it took over. */
+    /**
+     * Probe {@code p} has not registered in time: it goes, unless it took over, and counts as failed at once (the wait
+     * doubles, the next probe is scheduled). Not left to its close: a registration that completes meanwhile is refused
+     * by {@link #handOver} (no longer the probe), and that refusal's close would find no probe to fail either.
+     */
     private synchronized void giveUp(LinkSlot p) {
         if (probe == p) {
-            p.abandon("has not taken it within " + PROBE_LIMIT.toSeconds() + " s");
+            String why = "has not taken it within " + PROBE_LIMIT.toSeconds() + " s";
+            p.abandon(why);
+            failed(p, why);
         }
     }
 
     /** Probe {@code p} ended without registering: the next one waits twice as long. */
     synchronized void failed(LinkSlot p, String why) {
         if (probe != p) {
-            return; // given up on purpose (the connector stops)
+            return; // counted already (given up), or not wanted (the connector stops)
         }
         probe = null;
         Duration next = wait.multipliedBy(2);

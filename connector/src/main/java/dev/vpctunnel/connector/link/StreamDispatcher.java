@@ -2,6 +2,7 @@ package dev.vpctunnel.connector.link;
 
 import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.core.net.StreamChannels;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelHandler;
@@ -51,12 +52,15 @@ final class StreamDispatcher extends ChannelInboundHandlerAdapter {
             ctx.pipeline().fireChannelRead(msg);
             return;
         }
+        // counted before the check: a drain beginning on another thread meanwhile either sees this fetch and waits for
+        // it, or has already stopped fetches and the check refuses it (its close takes the count back)
+        slot.fetchOpened(ctx.channel());
         if (!slot.acceptsFetches()) {
             ReferenceCountUtil.release(msg);
-            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+            // closed after the reset: body frames already queued for it would otherwise keep it (and the drain) open
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        slot.fetchOpened(ctx.channel());
         fetches.add(ctx.channel());
         ctx.pipeline().addLast("fetch", slot.newFetchHandler());
         ctx.pipeline().remove(this);
