@@ -186,6 +186,9 @@ public final class Directory implements AutoCloseable {
 
     private void reloadLocked() throws SQLException {
         Connection c = connection();
+        // one moment of the store for all its tables: with READ COMMITTED each query would see what other edges
+        // committed up to its own start (a new worker without the bindings read before it)
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
             DirectoryData d = SnapshotLoader.load(c);
             c.commit();
@@ -193,6 +196,8 @@ public final class Directory implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
+        } finally {
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }
         for (Consumer<DirectoryData> l : changeListeners) {
             try {

@@ -74,6 +74,52 @@ class PostgresDirectoryTest {
         }
     }
 
+    /**
+     * Another edge commits a new worker (its row, binding and token) while this edge's reload has read the bindings
+     * and not yet the workers: the snapshot has the worker with its binding or not at all (the next refresh brings it),
+     * never with none (its fetches would get binding_not_found until then).
+     */
+    @Test
+    void aSnapshotIsOneMomentOfTheStoreNotAMixOfTwo() throws Exception {
+        String url = database();
+        try (Directory a = Directory.open(tmp.resolve("a"), url); Connection other = DriverManager.getConnection(url);
+             Connection watch = DriverManager.getConnection(url)) {
+            String account = a.initialize().accountId();
+            watch.createStatement().execute("UPDATE change_counter SET counter = counter + 1 WHERE id = 1"); // a reloads
+            other.setAutoCommit(false);
+            other.createStatement().execute("LOCK TABLE workers IN ACCESS EXCLUSIVE MODE");
+            Thread reload = new Thread(a::refresh, "reload");
+            reload.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!waitingOnALock(watch) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(waitingOnALock(watch), "the reload waits to read the workers");
+            long now = System.currentTimeMillis();
+            var s = other.createStatement();
+            s.execute("INSERT INTO workers (account_id, name, created_at, updated_at) VALUES ('" + account + "', 'late', "
+                    + now + ", " + now + ")");
+            s.execute("INSERT INTO worker_bindings (account_id, worker, pos, name, kind, target) VALUES ('" + account
+                    + "', 'late', 0, 'NET', 'vpc_network', NULL)");
+            s.execute("INSERT INTO worker_tokens (hash, account_id, worker, created_at) VALUES ('" + "ab".repeat(32) + "', '"
+                    + account + "', 'late', " + now + ")");
+            s.execute("UPDATE change_counter SET counter = counter + 1 WHERE id = 1");
+            other.commit();
+            reload.join(10_000);
+            a.data().worker(account, "late").ifPresent(w -> assertEquals(List.of("NET"), List.copyOf(w.bindings().keySet()),
+                    "the new worker came with its binding"));
+            a.refresh();
+            assertEquals(List.of("NET"), List.copyOf(a.data().worker(account, "late").orElseThrow().bindings().keySet()));
+        }
+    }
+
+    private static boolean waitingOnALock(Connection c) throws java.sql.SQLException {
+        try (var rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                + " AND query LIKE '%FROM workers%'")) {
+            return rs.next() && rs.getInt(1) > 0;
+        }
+    }
+
     @Test
     void aStoreThatStopsAnsweringGetsA503AndTheNextWriteWorksOnceItAnswersAgain() throws Exception {
         String url = database();
