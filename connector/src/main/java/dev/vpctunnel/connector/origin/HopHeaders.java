@@ -43,6 +43,7 @@ final class HopHeaders {
         HttpHeaders h = new DefaultHttpHeaders();
         CharSequence host = in.authority();
         boolean hadLength = false;
+        StringBuilder cookies = null;
         for (Map.Entry<CharSequence, CharSequence> e : in) {
             AsciiString name = AsciiString.of(e.getKey());
             if (name.isEmpty() || name.byteAt(0) == ':' || dropped(name)) {
@@ -52,8 +53,16 @@ final class HopHeaders {
                 host = e.getValue();
                 continue;
             }
+            if (HttpHeaderNames.COOKIE.contentEqualsIgnoreCase(name)) {
+                // HTTP/2 may carry the cookies in several fields; HTTP/1.1 gets them in one (RFC 9113 8.2.3)
+                cookies = cookies == null ? new StringBuilder(e.getValue()) : cookies.append("; ").append(e.getValue());
+                continue;
+            }
             hadLength |= HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name);
             h.add(name, e.getValue());
+        }
+        if (cookies != null) {
+            h.add(HttpHeaderNames.COOKIE, cookies.toString());
         }
         h.set(HttpHeaderNames.HOST, hostHeader(host, serverName));
         if (knownLength >= 0) {

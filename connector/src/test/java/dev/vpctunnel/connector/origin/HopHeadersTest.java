@@ -65,6 +65,17 @@ class HopHeadersTest {
         assertEquals("[fd00::1]", HopHeaders.toOrigin(noAuthority, "fd00::1", 0).headers().get("host"));
     }
 
+    /** Cookies split over several fields (h2c workers, or HTTP/1.1 ones that sent several lines) reach the origin as one. */
+    @Test
+    void cookieFieldsAreJoinedIntoOne() {
+        Http2Headers in = get("/").add("cookie", "a=1").add("x-other", "o").add("cookie", "b=2").add("cookie", "c=3");
+        HttpRequest r = HopHeaders.toOrigin(in, "h", 0);
+        assertEquals(java.util.List.of("a=1; b=2; c=3"), r.headers().getAll("cookie"));
+        assertEquals("o", r.headers().get("x-other"));
+        assertEquals(java.util.List.of("only=1"), HopHeaders.toOrigin(get("/").add("cookie", "only=1"), "h", 0).headers()
+                .getAll("cookie"));
+    }
+
     @Test
     void aRequestLineThatWouldSplitIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> HopHeaders.toOrigin(get("/a b HTTP/1.1\r\nX: y"), "h", 0));
