@@ -373,7 +373,7 @@ final class Exchange {
             stream.close();
         }
         owner.exchangeFailed(requestFinished);
-        owner.fail(client, error, binding);
+        owner.fail(client, error, binding, started);
     }
 
     private void releasePending() {

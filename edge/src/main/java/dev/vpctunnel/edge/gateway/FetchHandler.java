@@ -200,7 +200,8 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         Optional<WorkerRecord> worker = token == null ? Optional.empty() : workerOf(dir, token);
         if (worker.isEmpty()) {
             fail(ctx, FetchError.of(FetchError.Code.UNAUTHORIZED, token == null
-                    ? "Proxy-Authorization: Bearer <worker gateway token> is required" : "the worker gateway token is not valid"), "-");
+                    ? "Proxy-Authorization: Bearer <worker gateway token> is required" : "the worker gateway token is not valid"), "-",
+                    started);
             return;
         }
         String bindingName = req.headers().get(RequestHeaders.BINDING);
@@ -208,7 +209,7 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         if (binding == null) {
             fail(ctx, FetchError.of(FetchError.Code.BINDING_NOT_FOUND, bindingName == null
                     ? "header cf-vpc-binding is required" : "worker " + worker.get().name() + " has no binding named " + bindingName),
-                    "-"); // a metrics label: never a name the client made up (one series per made-up name)
+                    "-", started); // a metrics label: never a name the client made up (one series per made-up name)
             return;
         }
         FetchRouter.Route route;
@@ -222,10 +223,10 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
             head = RequestHeaders.forTunnel(req, url.pathAndQuery(), route.hostHeader(), route.connect().toByteArray(),
                     route.requestId());
         } catch (IllegalArgumentException e) {
-            fail(ctx, FetchError.of(FetchError.Code.NO_ROUTE, e.getMessage()), binding.name());
+            fail(ctx, FetchError.of(FetchError.Code.NO_ROUTE, e.getMessage()), binding.name(), started);
             return;
         } catch (FetchException e) {
-            fail(ctx, e.error(), binding.name());
+            fail(ctx, e.error(), binding.name(), started);
             return;
         }
         long size = LinkHeaders.listSize(head);
@@ -263,6 +264,11 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
      */
     private void answer(ChannelHandlerContext ctx, Object response) {
         answering = true;
+        if (requestOpen && ctx.channel() instanceof Http2StreamChannel) {
+            // h2c: the rest of the body is not wanted; RST_STREAM(NO_ERROR) after the answer says so (RFC 9113 8.1)
+            // instead of the stream staying open for a body a client that expected 100 Continue never sends
+            closeAfterResponse = true;
+        }
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
             answering = false;
             if (!f.isSuccess() || closeAfterResponse) {
@@ -283,10 +289,10 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
         return tokenWorker;
     }
 
-    /** An answer from the gateway itself: the worker's fetch() rejects with it. */
-    void fail(ChannelHandlerContext ctx, FetchError error, String binding) {
+    /** An answer from the gateway itself: the worker's fetch() rejects with it. {@code started}: the request's nanoTime. */
+    void fail(ChannelHandlerContext ctx, FetchError error, String binding, long started) {
         LOG.fine(() -> "fetch through " + binding + " refused: " + error.code().wire() + ": " + error.message());
-        gateway.metrics().fetchDone(binding, error.code().wire(), 0);
+        gateway.metrics().fetchDone(binding, error.code().wire(), (System.nanoTime() - started) / 1e9);
         discardingBody = true;
         answer(ctx, error.toResponse(ctx.alloc(), !closeAfterResponse));
     }

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 public final class EdgeMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter fetches = Counter.builder().name("vpc_gateway_fetches_total")
-            .help("Fetches through the gateway by binding and outcome (ok or the cf-vpc-error code)")
+            .help("Fetches through the gateway by binding and outcome (ok, the cf-vpc-error code, or client_cancelled)")
             .labelNames("binding", "code").register(registry);
     private final Histogram duration = Histogram.builder().name("vpc_gateway_fetch_duration_seconds")
             .help("Time from the worker's request to the end of the response, by binding and outcome")
@@ -42,9 +42,7 @@ public final class EdgeMetrics {
 
     public void fetchDone(String binding, String code, double seconds) {
         fetches.labelValues(binding, code).inc();
-        if (seconds > 0) {
-            duration.labelValues(binding, code).observe(seconds);
-        }
+        duration.labelValues(binding, code).observe(seconds);
     }
 
     public void bytesUp(long n) {
