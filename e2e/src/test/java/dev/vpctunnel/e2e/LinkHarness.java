@@ -70,6 +70,12 @@ final class LinkHarness implements AutoCloseable {
         return new TunnelServer(cfg, authority, edgeGroup).bind(new InetSocketAddress("127.0.0.1", port));
     }
 
+    /** {@link #secondEdge()} with other settings. */
+    TunnelServer secondEdge(java.util.function.UnaryOperator<EdgeLinkConfig> adjust) throws Exception {
+        EdgeLinkConfig cfg = EdgeLinkConfig.defaults("edge-test-2", LinkTls.server(cert.key(), List.of(cert.certificate(), ca.certificate())));
+        return new TunnelServer(adjust.apply(cfg), authority(), edgeGroup).bind(new InetSocketAddress("127.0.0.1", 0));
+    }
+
     /** The secrets this harness's edges know, as a directory an edge reads. */
     dev.vpctunnel.edge.link.TunnelAuthority authority() {
         return (id, account) -> CompletableFuture.completedFuture(ACCOUNT.equals(account)

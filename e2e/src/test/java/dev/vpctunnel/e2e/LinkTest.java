@@ -3,6 +3,7 @@ package dev.vpctunnel.e2e;
 import dev.vpctunnel.connector.link.LinkSupervisor;
 import dev.vpctunnel.core.link.TunnelToken;
 import dev.vpctunnel.edge.link.EdgeLink;
+import dev.vpctunnel.edge.link.TunnelServer;
 import dev.vpctunnel.edge.routing.LinkInfo;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -204,6 +205,43 @@ class LinkTest {
             assertTrue(ended.await(5, TimeUnit.SECONDS), "the fetch's handler learned that its link is gone");
             assertEquals(1, read.get(), "nothing of the body was read");
             await("no fetch open", Duration.ofSeconds(5), () -> s.activeStreams() == 0);
+        }
+    }
+
+    /**
+     * Sockets that never register (anyone can open them: the tunnel port is public) are held only up to the edge's
+     * limit: more are closed as they come, and a connector registers once they went. Before, each was held until its
+     * timeouts, with whatever header block it sent, however many there were.
+     */
+    @Test
+    void socketsThatNeverRegisterAreHeldOnlyUpToALimit() throws Exception {
+        try (LinkHarness h = new LinkHarness()) {
+            TunnelServer edge = h.secondEdge(c -> c.withMaxUnregistered(3));
+            List<Socket> silent = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    silent.add(new Socket(InetAddress.getLoopbackAddress(), edge.port())); // no TLS: never registers
+                }
+                await("three sockets held", WAIT, () -> edge.unregistered() == 3);
+                try (Socket fourth = new Socket(InetAddress.getLoopbackAddress(), edge.port())) {
+                    fourth.setSoTimeout(5000);
+                    assertEquals(-1, fourth.getInputStream().read(), "a fourth is closed at once");
+                }
+                TunnelToken t = h.newTunnel();
+                LinkSupervisor s = h.connect(t, 1, List.of(edge.port()));
+                Thread.sleep(1500);
+                assertEquals(0, s.registeredLinks(), "no room for a connector either while they are held");
+                for (Socket q : silent) {
+                    q.close();
+                }
+                await("the connector registered once they went", WAIT, () -> edge.router().links(t.tunnelId()).size() == 1);
+                assertEquals(0, edge.unregistered(), "a registered link is not counted");
+            } finally {
+                for (Socket q : silent) {
+                    q.close();
+                }
+                edge.close();
+            }
         }
     }
 

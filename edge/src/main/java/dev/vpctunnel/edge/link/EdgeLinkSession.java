@@ -25,14 +25,16 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(EdgeLinkSession.class.getName());
     private final EdgeLinkConfig config;
     private final TunnelServer server;
+    private final TunnelServer.Unregistered admitted;
     private Channel channel;
     private Http2StreamChannel control;
     private ScheduledFuture<?> registrationTimeout;
     private volatile EdgeLink link;
 
-    EdgeLinkSession(EdgeLinkConfig config, TunnelServer server) {
+    EdgeLinkSession(EdgeLinkConfig config, TunnelServer server, TunnelServer.Unregistered admitted) {
         this.config = config;
         this.server = server;
+        this.admitted = admitted;
     }
 
     @Override
@@ -82,6 +84,7 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
     /** Called by the control stream once the registration was accepted. */
     void registered(EdgeLink l) {
         registrationTimeout.cancel(false);
+        admitted.done();
         link = l;
         server.router().add(l);
         LOG.info(() -> l + " up from " + channel.remoteAddress());

@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /** The tunnel listener: accepts connector links, keeps the router of registered links, drains them on shutdown. */
@@ -19,6 +21,7 @@ public final class TunnelServer {
     private final TunnelAuthority authority;
     private final TunnelRouter router = new TunnelRouter();
     private final Set<EdgeLinkSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger unregistered = new AtomicInteger();
     private final EventLoopGroup group;
     private Channel serverChannel;
     private volatile boolean draining;
@@ -53,6 +56,36 @@ public final class TunnelServer {
 
     boolean draining() {
         return draining;
+    }
+
+    /**
+     * Counts an accepted socket until it registers or closes; null (the caller closes it) when the edge already holds
+     * {@link EdgeLinkConfig#maxUnregistered()} such sockets.
+     */
+    Unregistered admit(Channel socket) {
+        if (unregistered.incrementAndGet() > config.maxUnregistered()) {
+            unregistered.decrementAndGet();
+            return null;
+        }
+        Unregistered u = new Unregistered();
+        socket.closeFuture().addListener(f -> u.done());
+        return u;
+    }
+
+    /** Accepted sockets that have not registered yet. */
+    public int unregistered() {
+        return unregistered.get();
+    }
+
+    /** One accepted socket, counted until it registered or closed (whichever comes first). */
+    final class Unregistered {
+        private final AtomicBoolean counted = new AtomicBoolean(true);
+
+        void done() {
+            if (counted.compareAndSet(true, false)) {
+                unregistered.decrementAndGet();
+            }
+        }
     }
 
     void sessionOpened(EdgeLinkSession s) {
