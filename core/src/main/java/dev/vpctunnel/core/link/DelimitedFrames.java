@@ -21,6 +21,8 @@ public final class DelimitedFrames<T extends MessageLite> {
     private final Parser<T> parser;
     private final int maxMessage;
     private ByteBuf pending;
+    /** {@link #pending} is this instance's own buffer (not one fed to it), so more bytes may be written into it. */
+    private boolean merging;
 
     public DelimitedFrames(Parser<T> parser, int maxMessage) {
         this.parser = parser;
@@ -43,12 +45,21 @@ public final class DelimitedFrames<T extends MessageLite> {
     public List<T> feed(ByteBuf data) throws IOException {
         if (pending == null) {
             pending = data;
+            merging = false;
         } else {
-            ByteBuf merged = pending.alloc().buffer(pending.readableBytes() + data.readableBytes());
-            merged.writeBytes(pending).writeBytes(data);
-            pending.release();
+            if (!merging) {
+                // the first piece of a message split over several frames: from here on its pieces are appended to a
+                // buffer of this instance's own, which grows by doubling (a message trickled a byte per frame is
+                // copied a few times in all, not once per frame)
+                ByteBuf merged = pending.alloc().buffer(pending.readableBytes() + data.readableBytes());
+                merged.writeBytes(pending);
+                pending.release();
+                pending = merged;
+                merging = true;
+            }
+            pending.discardSomeReadBytes();
+            pending.writeBytes(data);
             data.release();
-            pending = merged;
         }
         List<T> out = new ArrayList<>(1);
         while (true) {
