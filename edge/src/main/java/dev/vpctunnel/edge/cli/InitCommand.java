@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -140,6 +142,12 @@ public final class InitCommand implements Callable<Integer> {
 
     private static void createDir(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
+            // made beforehand (a service's state directory is often 0755): the store holds the tunnels' secrets and
+            // the CA key, so the directory is the owner's alone, as a new one is
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir);
+            if (p.stream().anyMatch(x -> x.name().startsWith("OTHERS_") || x == PosixFilePermission.GROUP_WRITE)) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
             return;
         }
         try {
