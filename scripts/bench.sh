@@ -148,7 +148,7 @@ start_pair() {
   if [ "$tag" = ours-b ] && [ -n "${B_ROOT:-}" ]; then E="$B_ROOT/scripts/edge"; C="$B_ROOT/scripts/connector"; fi
   local tun=$((P_TUN+o)) api=$((P_API+o)) gw=$((P_GW+o)) em=$((P_EM+o)) cm=$((P_CM+o))
   echo "== edge and connector '$tag' (JVM opts edge='$3' connector='$4', args edge='$5' connector='$6')"
-  mkdir -p "$d"
+  mkdir -p "$d"; chmod 700 "$d" # its tokens; only $T itself is open, for nginx's files
   "$E" init --data "$d/edge" --json > "$d/init.json"
   local apitok; apitok=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['api_token'])" "$d/init.json")
   EDGE_JAVA_OPTS="$3" "$E" serve --data "$d/edge" --tunnel-listen 127.0.0.1:$tun --api-listen 127.0.0.1:$api \
@@ -170,7 +170,8 @@ start_pair() {
   echo 'export default {}' > "$d/index.js"
   EDGE_API_TOKEN=$apitok "$E" deploy --config "$d/wrangler.jsonc" --api http://127.0.0.1:$api > "$d/deploy.txt"
   TOK[$tag]=$(sed -n 's/^gateway token (shown once): //p' "$d/deploy.txt"); GWP[$tag]=$gw
-  local ok=0 h=(-H "Host: web.internal" -H "Proxy-Authorization: Bearer ${TOK[$tag]}" -H "cf-vpc-binding: WEB")
+  printf 'Proxy-Authorization: Bearer %s\n' "${TOK[$tag]}" > "$d/auth.hdr" # curl -H @file: no token on a command line
+  local ok=0 h=(-H "Host: web.internal" -H @"$d/auth.hdr" -H "cf-vpc-binding: WEB")
   for _ in $(seq 50); do curl -sf -o /dev/null --max-time 2 "${h[@]}" "http://127.0.0.1:$gw/1k.bin" && { ok=1; break; }; sleep 0.2; done
   [ $ok = 1 ] || { echo "tunnel path '$tag' does not work:"; curl -s -i "${h[@]}" "http://127.0.0.1:$gw/1k.bin" | head -20; exit 1; }
   echo "   edge pid ${EPID[$tag]}, connector pid ${CPID[$tag]}"
@@ -185,7 +186,7 @@ EDGE_PID=${EPID[ours]} CONN_PID=${CPID[ours]} GW_TOKEN=${TOK[ours]}
 
 if [ "$SETUP_ONLY" != 0 ]; then
   { echo "T=$T EDGE_PID=$EDGE_PID CONN_PID=$CONN_PID GW=127.0.0.1:$P_GW GW_TOKEN=$GW_TOKEN"
-    echo "NGINX=127.0.0.1:$P_NGINX SSHFWD=127.0.0.1:$P_SSHFWD"; } | tee /tmp/vpc-bench.env
+    echo "NGINX=127.0.0.1:$P_NGINX SSHFWD=127.0.0.1:$P_SSHFWD"; } | (umask 077 && tee /tmp/vpc-bench.env)
   echo "== setup only: everything stays up for $SETUP_ONLY s (Ctrl-C to stop)"
   sleep "$SETUP_ONLY" & PIDS+=($!); wait $!; exit 0
 fi
@@ -200,7 +201,7 @@ RES="$T/results.tsv"
 measure() {
   local path=$1 size=$2 conns=$3 run=$4 url threads=2 out
   [ "$conns" -lt 2 ] && threads=1
-  local hdr=()
+  local hdr=() wtok=""
   case $path in
     direct) url=http://127.0.0.1:$P_NGINX/$size.bin ;;
     ssh) url=http://127.0.0.1:$P_SSHFWD/$size.bin ;;
@@ -210,12 +211,12 @@ measure() {
   case $path in
     ours*) a=(${EPID[$path]}); b=(${CPID[$path]})
       url=http://127.0.0.1:${GWP[$path]}/$size.bin
-      hdr=(-H "Host: web.internal" -H "Proxy-Authorization: Bearer ${TOK[$path]}" -H "cf-vpc-binding: WEB") ;;
+      hdr=(-H "Host: web.internal" -H "cf-vpc-binding: WEB"); wtok=${TOK[$path]} ;; # the token: WRK_GATEWAY_TOKEN
     ssh) a=($SSH_PID); b=($(descendants "$SSHD_PID")) ;;
   esac
   local a0 b0 n0 a1 b1 n1
   a0=$(cpu "${a[@]}"); b0=$(cpu "${b[@]}"); n0=$(cpu $ngx)
-  out=$( { TIMEFORMAT='WRKCPU %U %S'; time wrk -t$threads -c"$conns" -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/wrk/report.lua" "${hdr[@]}" "$url" ; } 2>&1 | grep -E '^WRK(CPU)? ' || true)
+  out=$( { TIMEFORMAT='WRKCPU %U %S'; time WRK_GATEWAY_TOKEN=$wtok wrk -t$threads -c"$conns" -d"${DURATION}s" --timeout 10s -s "$ROOT/scripts/wrk/report.lua" "${hdr[@]}" "$url" ; } 2>&1 | grep -E '^WRK(CPU)? ' || true)
   a1=$(cpu "${a[@]}"); b1=$(cpu "${b[@]}"); n1=$(cpu $ngx)
   if ! echo "$out" | grep -q '^WRK '; then echo "   wrk failed for $path $size x $conns" >&2; return 0; fi
   [ "${5:-1}" = 1 ] || return 0

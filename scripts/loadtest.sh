@@ -13,7 +13,8 @@
 #   --gateway HOST:PORT   the edge's --gateway-listen address (default 127.0.0.1:8787)
 #   --token TOKEN         the worker's gateway token; prefer --token-file FILE or the env var VPC_GATEWAY_TOKEN
 #                         (or EDGE_GATEWAY_TOKEN, as `edge workerd-config` reads it): tokens on a command line
-#                         show up in `ps`
+#                         show up in `ps` (wrk and curl get it from the environment or a file; h2load, for --h2c,
+#                         only takes headers on its command line)
 #   --binding NAME        the binding (header cf-vpc-binding)
 #   --url URL             the fetch URL (scheme, host and path); or --host H [--path /p] [--scheme http|https]
 #   --duration D          e.g. 10s, 2m (default 10s, at least 1s)
@@ -124,6 +125,7 @@ if [ $QUICKSTART = 1 ]; then
   [ -n "$URL$HOST" ] || { SCHEME=http HOST=api.internal PATH_Q=/data; }
 fi
 [ -n "$TOKEN" ] || bad "no gateway token: set VPC_GATEWAY_TOKEN or EDGE_GATEWAY_TOKEN (or --token-file, --token)"
+(umask 077 && printf 'Proxy-Authorization: Bearer %s\n' "$TOKEN" > "$T/auth.hdr") # for curl: -H @file, not the command line
 [ -n "$BINDING" ] || bad "--binding is required"
 [ -n "$HOST" ] || bad "--url or --host is required"
 [ -n "$THREADS" ] || THREADS=$(nproc)
@@ -146,7 +148,7 @@ echo "loadtest: $SCHEME://$HOST$PATH_Q through binding $BINDING at $GATEWAY, $CO
 fails=0
 if [ $H2C = 0 ]; then
   args=(-t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout "${TIMEOUT}s" -s "$here/wrk/report.lua"
-        -H "Host: $HOST" -H "cf-vpc-scheme: $SCHEME" -H "Proxy-Authorization: Bearer $TOKEN" -H "cf-vpc-binding: $BINDING")
+        -H "Host: $HOST" -H "cf-vpc-scheme: $SCHEME" -H "cf-vpc-binding: $BINDING") # the token: WRK_GATEWAY_TOKEN
   if [ -n "$METHOD" ] || [ -n "$BODY" ]; then
     # wrk takes the method and body from the script's globals: a tiny wrapper script sets them
     # paths in Lua long brackets and the body copied to a name of ours: quotes or backslashes in a path are taken as is
@@ -158,7 +160,7 @@ dofile([==[$here/wrk/report.lua]==])
 EOF
     args[6]="$T/req.lua" # the value after -s
   fi
-  WRK_COUNT_ERRORS=1 wrk "${args[@]}" "http://$GATEWAY$PATH_Q" > "$T/out" 2>&1 & PID=$!
+  WRK_GATEWAY_TOKEN=$TOKEN WRK_COUNT_ERRORS=1 wrk "${args[@]}" "http://$GATEWAY$PATH_Q" > "$T/out" 2>&1 & PID=$!
   progress $PID "$secs"; wait $PID || true; PID=""
   line=$(grep '^WRK ' "$T/out" || true)
   [ -n "$line" ] || { echo "loadtest.sh: wrk failed:" >&2; cat "$T/out" >&2; exit 1; }
@@ -234,7 +236,7 @@ PY
     echo "cf-vpc-error codes (a sample of 5 requests with curl --http2-prior-knowledge):"
     for _ in 1 2 3 4 5; do
       curl -s -o /dev/null -D - -m "$TIMEOUT" --http2-prior-knowledge -H "Host: $HOST" -H "cf-vpc-scheme: $SCHEME" \
-          -H "Proxy-Authorization: Bearer $TOKEN" -H "cf-vpc-binding: $BINDING" "http://$GATEWAY$PATH_Q" \
+          -H @"$T/auth.hdr" -H "cf-vpc-binding: $BINDING" "http://$GATEWAY$PATH_Q" \
         | tr -d '\r' | awk 'tolower($1) == "cf-vpc-error:" {print $2; f=1} END {if (!f) print "(none: the origin'"'"'s own status)"}'
     done | sort | uniq -c | awk '{n=$1; $1=""; printf "  %-22s %d\n", substr($0, 2), n}'
   fi

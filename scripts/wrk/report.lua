@@ -1,6 +1,13 @@
 -- wrk script: machine-readable summary line, and (when WRK_COUNT_ERRORS=1) counts of responses by cf-vpc-error code.
--- Used by scripts/loadtest.sh and scripts/bench.sh. Extra request headers come from wrk's -H flags.
+-- Used by scripts/loadtest.sh and scripts/bench.sh. Extra request headers come from wrk's -H flags, the
+-- gateway token from WRK_GATEWAY_TOKEN.
 local count_errors = os.getenv("WRK_COUNT_ERRORS") == "1"
+-- The worker's gateway token comes from the environment, not from a -H flag: a command line is visible to every
+-- local user (ps), the environment only to the process's owner.
+local gateway_token = os.getenv("WRK_GATEWAY_TOKEN")
+if gateway_token ~= nil and gateway_token ~= "" then
+  wrk.headers["Proxy-Authorization"] = "Bearer " .. gateway_token
+end
 local threads = {}
 
 function setup(thread)
