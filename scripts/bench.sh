@@ -170,7 +170,7 @@ start_pair() {
   echo 'export default {}' > "$d/index.js"
   EDGE_API_TOKEN=$apitok "$E" deploy --config "$d/wrangler.jsonc" --api http://127.0.0.1:$api > "$d/deploy.txt"
   TOK[$tag]=$(sed -n 's/^gateway token (shown once): //p' "$d/deploy.txt"); GWP[$tag]=$gw
-  printf 'Proxy-Authorization: Bearer %s\n' "${TOK[$tag]}" > "$d/auth.hdr" # curl -H @file: no token on a command line
+  (umask 077 && printf 'Proxy-Authorization: Bearer %s\n' "${TOK[$tag]}" > "$d/auth.hdr") # curl -H @file: not on a command line
   local ok=0 h=(-H "Host: web.internal" -H @"$d/auth.hdr" -H "cf-vpc-binding: WEB")
   for _ in $(seq 50); do curl -sf -o /dev/null --max-time 2 "${h[@]}" "http://127.0.0.1:$gw/1k.bin" && { ok=1; break; }; sleep 0.2; done
   [ $ok = 1 ] || { echo "tunnel path '$tag' does not work:"; curl -s -i "${h[@]}" "http://127.0.0.1:$gw/1k.bin" | head -20; exit 1; }
@@ -186,7 +186,7 @@ EDGE_PID=${EPID[ours]} CONN_PID=${CPID[ours]} GW_TOKEN=${TOK[ours]}
 
 if [ "$SETUP_ONLY" != 0 ]; then
   { echo "T=$T EDGE_PID=$EDGE_PID CONN_PID=$CONN_PID GW=127.0.0.1:$P_GW GW_TOKEN=$GW_TOKEN"
-    echo "NGINX=127.0.0.1:$P_NGINX SSHFWD=127.0.0.1:$P_SSHFWD"; } | (umask 077 && tee /tmp/vpc-bench.env)
+    echo "NGINX=127.0.0.1:$P_NGINX SSHFWD=127.0.0.1:$P_SSHFWD"; } | (rm -f /tmp/vpc-bench.env && umask 077 && tee /tmp/vpc-bench.env)
   echo "== setup only: everything stays up for $SETUP_ONLY s (Ctrl-C to stop)"
   sleep "$SETUP_ONLY" & PIDS+=($!); wait $!; exit 0
 fi
@@ -235,8 +235,8 @@ run_idle() {
   for _ in $(seq 50); do [ -s "$T/held" ] && break; sleep 0.1; done
   local e_before c_before held t0 e_rss c_rss
   e_before=$(awk '/VmRSS/{print $2}' /proc/$EDGE_PID/status); c_before=$(awk '/VmRSS/{print $2}' /proc/$CONN_PID/status)
-  python3 "$ROOT/scripts/bench/idle.py" clients 127.0.0.1:$P_GW "$IDLE" 120 "Host: hold.internal" \
-      "Proxy-Authorization: Bearer $GW_TOKEN" "cf-vpc-binding: HOLD" > "$T/idle-clients.log" 2>&1 & CL_PID=$!; PIDS+=($CL_PID)
+  IDLE_GATEWAY_TOKEN=$GW_TOKEN python3 "$ROOT/scripts/bench/idle.py" clients 127.0.0.1:$P_GW "$IDLE" 120 "Host: hold.internal" \
+      "cf-vpc-binding: HOLD" > "$T/idle-clients.log" 2>&1 & CL_PID=$!; PIDS+=($CL_PID)
   held=0; t0=$(date +%s)
   for _ in $(seq 240); do
     held=$(cat "$T/held" 2>/dev/null || echo 0)

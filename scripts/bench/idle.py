@@ -4,7 +4,8 @@
   idle.py origin PORT STATUSFILE        an HTTP origin that reads each request and never answers (holds it);
                                         writes the number of requests it holds to STATUSFILE twice a second
   idle.py clients HOST:PORT N HOLD_S HEADER...   opens N HTTP/1.1 connections to the gateway, sends one GET each,
-                                        keeps them open HOLD_S seconds (or until killed); prints progress
+                                        keeps them open HOLD_S seconds (or until killed); prints progress;
+                                        the gateway token comes from IDLE_GATEWAY_TOKEN
 """
 import asyncio, os, sys, time
 
@@ -38,6 +39,9 @@ async def origin(port, status):
 
 async def clients(target, n, hold_s, headers):
     host, port = target.rsplit(":", 1)
+    token = os.environ.get("IDLE_GATEWAY_TOKEN")  # from the environment: a command line shows in ps
+    if token:
+        headers = list(headers) + ["Proxy-Authorization: Bearer " + token]
     req = ("GET /hold HTTP/1.1\r\n" + "".join(h + "\r\n" for h in headers) + "\r\n").encode()
     sem = asyncio.Semaphore(256)
     conns, failed, answered = [], 0, 0

@@ -210,32 +210,29 @@ class LinkTest {
 
     /**
      * Sockets that never register (anyone can open them: the tunnel port is public) are held only up to the edge's
-     * limit: more are closed as they come, and a connector registers once they went. Before, each was held until its
-     * timeouts, with whatever header block it sent, however many there were.
+     * limit: past it the oldest goes, so a connector, which registers at once, still gets in. Before, each was held
+     * until its timeouts, with whatever header block it sent, however many there were.
      */
     @Test
-    void socketsThatNeverRegisterAreHeldOnlyUpToALimit() throws Exception {
+    void socketsThatNeverRegisterAreHeldOnlyUpToALimitOldestFirst() throws Exception {
         try (LinkHarness h = new LinkHarness()) {
             TunnelServer edge = h.secondEdge(c -> c.withMaxUnregistered(3));
             List<Socket> silent = new ArrayList<>();
             try {
-                for (int i = 0; i < 3; i++) {
-                    silent.add(new Socket(InetAddress.getLoopbackAddress(), edge.port())); // no TLS: never registers
+                for (int i = 0; i < 4; i++) {
+                    Socket q = new Socket(InetAddress.getLoopbackAddress(), edge.port()); // no TLS: never registers
+                    q.setSoTimeout(5000);
+                    silent.add(q);
+                    int held = i + 1;
+                    await("the sockets counted", WAIT, () -> edge.unregistered() == Math.min(held, 3));
                 }
-                await("three sockets held", WAIT, () -> edge.unregistered() == 3);
-                try (Socket fourth = new Socket(InetAddress.getLoopbackAddress(), edge.port())) {
-                    fourth.setSoTimeout(5000);
-                    assertEquals(-1, fourth.getInputStream().read(), "a fourth is closed at once");
-                }
+                assertEquals(-1, silent.get(0).getInputStream().read(), "the fourth closed the oldest");
                 TunnelToken t = h.newTunnel();
                 LinkSupervisor s = h.connect(t, 1, List.of(edge.port()));
-                Thread.sleep(1500);
-                assertEquals(0, s.registeredLinks(), "no room for a connector either while they are held");
-                for (Socket q : silent) {
-                    q.close();
-                }
-                await("the connector registered once they went", WAIT, () -> edge.router().links(t.tunnelId()).size() == 1);
-                assertEquals(0, edge.unregistered(), "a registered link is not counted");
+                await("the connector registered", WAIT, () -> edge.router().links(t.tunnelId()).size() == 1);
+                assertEquals(-1, silent.get(1).getInputStream().read(), "the connector's socket closed the next oldest");
+                assertEquals(2, edge.unregistered(), "a registered link is not counted");
+                assertEquals(1, s.registeredLinks());
             } finally {
                 for (Socket q : silent) {
                     q.close();

@@ -36,8 +36,9 @@ public final class StreamChannels extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inactive = true;
-        // the connection's streams are closed by now (the codec is before this handler): what a stream channel still
-        // queues is released by its close, and its handlers see channelInactive
+        // the HTTP/2 codec passes channelInactive on before it closes its streams: these channels close now, with the
+        // connection gone no RST_STREAM is written, what they still queue is released and their handlers see
+        // channelInactive (the codec's closing of the streams then finds them closed)
         for (Channel s : new ArrayList<>(open)) {
             s.close();
         }

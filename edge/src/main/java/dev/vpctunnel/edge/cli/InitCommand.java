@@ -28,6 +28,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +89,7 @@ public final class InitCommand implements Callable<Integer> {
                 Files.move(e.getKey(), e.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             done = true;
+            closeToOthers(err);
             print(out, r, certsExisted && !r.created());
             return 0;
         } catch (SQLException e) {
@@ -110,6 +112,26 @@ public final class InitCommand implements Callable<Integer> {
         }
         err.flush();
         return 1;
+    }
+
+    /**
+     * A data directory made beforehand (a service's state directory is often 0755) loses what it grants other users
+     * and its group's write: the store in it holds the tunnels' secrets. A group's read stays (a 0750 directory is
+     * someone's choice). One this user does not own is only warned about.
+     */
+    private void closeToOthers(PrintWriter err) throws IOException {
+        Set<PosixFilePermission> was = Files.getPosixFilePermissions(data);
+        Set<PosixFilePermission> keep = EnumSet.copyOf(was);
+        keep.removeIf(x -> x.name().startsWith("OTHERS_") || x == PosixFilePermission.GROUP_WRITE);
+        if (keep.equals(was)) {
+            return;
+        }
+        try {
+            Files.setPosixFilePermissions(data, keep);
+        } catch (IOException e) {
+            err.println("edge init: warning: " + data + " is open to other users (" + PosixFilePermissions.toString(was)
+                    + ") and its mode cannot be changed: " + InputFiles.reason(e) + "; the store in it holds tunnel secrets");
+        }
     }
 
     /** The outermost of {@code dir} and its parents that does not exist yet, or null when dir exists. */
@@ -142,12 +164,6 @@ public final class InitCommand implements Callable<Integer> {
 
     private static void createDir(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
-            // made beforehand (a service's state directory is often 0755): the store holds the tunnels' secrets and
-            // the CA key, so the directory is the owner's alone, as a new one is
-            Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir);
-            if (p.stream().anyMatch(x -> x.name().startsWith("OTHERS_") || x == PosixFilePermission.GROUP_WRITE)) {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            }
             return;
         }
         try {

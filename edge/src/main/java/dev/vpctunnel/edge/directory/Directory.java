@@ -189,16 +189,23 @@ public final class Directory implements AutoCloseable {
         // one moment of the store for all its tables: with READ COMMITTED each query would see what other edges
         // committed up to its own start (a new worker without the bindings read before it)
         c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        DirectoryData d;
         try {
-            DirectoryData d = SnapshotLoader.load(c);
+            d = SnapshotLoader.load(c);
             c.commit();
-            data = d;
         } catch (SQLException | RuntimeException e) {
-            c.rollback();
+            try {
+                c.rollback();
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED); // writes never run at the reads' level
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback); // a broken connection: the callers drop it on an SQL error
+            }
             throw e;
-        } finally {
-            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }
+        // back to the writes' level before the snapshot is used: should that fail, the snapshot is not published
+        // either, and the next refresh (the counter differs from the snapshot's) loads it again and tells the listeners
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        data = d;
         for (Consumer<DirectoryData> l : changeListeners) {
             try {
                 l.accept(data);

@@ -132,8 +132,9 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
      * would cut the fetch off without an answer. The worker ends such a fetch by going away. An h2c connection closes
      * after 300 s of silence either way (its streams cannot be told apart from one whose worker stopped reading), and
      * each of its streams is watched on its own the same way: a stream whose answer cannot go out (the worker gave it
-     * no flow-control window) or whose request body stopped coming is reset after 300 s without progress, even while
-     * the worker keeps the connection busy with PINGs or other streams.
+     * no flow-control window), whose request body stopped coming or whose answer, once begun, pauses for 300 s (as an
+     * HTTP/1.1 connection then closes) is reset, even while the worker keeps the connection busy with PINGs or other
+     * streams.
      */
     private static final class IdleClose extends IdleWatch {
         IdleClose() {

@@ -11,8 +11,9 @@ import java.time.Duration;
  * other may pass them by a few. {@code streamsPerLink}: fetch streams one link opens before this edge asks its connector
  * to replace it (HTTP/2 stream IDs are 31 bits and never reused: an edge, the client, has 2^30 per connection).
  * {@code maxUnregistered}: accepted sockets that have not registered yet (TLS, then the registration) this edge holds at
- * once; more are closed as they come, so that sockets which never register (anyone can open them: the tunnel port is
- * public, and a connector proves itself only by registering) cannot take the edge's memory. Connectors retry.
+ * once; past it the oldest is closed, so that sockets which never register (anyone can open them: the tunnel port is
+ * public, and a connector proves itself only by registering) can neither take the edge's memory nor keep connectors,
+ * which register within milliseconds, out.
  */
 public record EdgeLinkConfig(String edgeId, SslContext sslContext, Duration heartbeatInterval, Duration heartbeatTimeout,
                              Duration handshakeTimeout, Duration registrationTimeout, int maxLinks, int maxLinksPerTunnel,
@@ -21,10 +22,7 @@ public record EdgeLinkConfig(String edgeId, SslContext sslContext, Duration hear
     public static final int MAX_LINKS_PER_TUNNEL = 25 * 64;
     /** All of a link's stream IDs but a margin for the fetches that open streams while the link drains. */
     public static final long STREAMS_PER_LINK = (1L << 30) - (1L << 20);
-    /**
-     * A few hundred connectors dialing at once (an edge restarting) register in turns: a registration takes
-     * milliseconds. Each such socket may hold a header block of up to 240 KiB before it registers: 120 MiB at most.
-     */
+    /** Each such socket may hold a header block of up to 240 KiB before it registers: 120 MiB at most. */
     public static final int MAX_UNREGISTERED = 512;
 
     public static EdgeLinkConfig defaults(String edgeId, SslContext ssl) {

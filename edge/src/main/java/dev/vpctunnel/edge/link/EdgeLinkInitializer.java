@@ -28,22 +28,10 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         TunnelServer.Unregistered admitted = server.admit(ch);
-        if (admitted == null) {
-            if (FULL.now()) {
-                LOG.info(() -> "tunnel port: " + config.maxUnregistered() + " sockets have not registered yet, the most"
-                        + " this edge holds: closing new ones (from " + ch.remoteAddress() + " and others) until some"
-                        + " register or go; connectors retry");
-            }
-            ch.close();
-            return;
-        }
         SslHandler ssl = config.sslContext().newHandler(ch.alloc());
         ssl.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
         ch.pipeline().addLast("tls", ssl).addLast("alpn", new Alpn(admitted));
     }
-
-    /** The line about a full edge at most once a minute. */
-    private static final dev.vpctunnel.core.net.OncePer FULL = new dev.vpctunnel.core.net.OncePer(HandshakeFailures.EVERY_NANOS);
 
     private final class Alpn extends ApplicationProtocolNegotiationHandler {
         private final TunnelServer.Unregistered admitted;

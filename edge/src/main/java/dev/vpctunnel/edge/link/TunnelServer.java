@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.link;
 
+import dev.vpctunnel.core.net.OncePer;
 import dev.vpctunnel.core.net.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -8,8 +9,11 @@ import io.netty.channel.EventLoopGroup;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -22,6 +26,10 @@ public final class TunnelServer {
     private final TunnelRouter router = new TunnelRouter();
     private final Set<EdgeLinkSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger unregistered = new AtomicInteger();
+    /** The sockets {@link #unregistered} counts, oldest first. */
+    private final Queue<Unregistered> waiting = new ConcurrentLinkedQueue<>();
+    /** The line about evicted sockets at most once a minute. */
+    private static final OncePer EVICTED = new OncePer(TimeUnit.MINUTES.toNanos(1));
     private final EventLoopGroup group;
     private Channel serverChannel;
     private volatile boolean draining;
@@ -59,16 +67,29 @@ public final class TunnelServer {
     }
 
     /**
-     * Counts an accepted socket until it registers or closes; null (the caller closes it) when the edge already holds
-     * {@link EdgeLinkConfig#maxUnregistered()} such sockets.
+     * Counts an accepted socket until it registers or closes. Past {@link EdgeLinkConfig#maxUnregistered()} such
+     * sockets the oldest is closed: a connector registers within milliseconds of connecting, so only a flood that
+     * outpaces that (or sockets that never register) loses anything, and a flood of idle sockets can neither take the
+     * edge's memory nor keep connectors out.
      */
     Unregistered admit(Channel socket) {
-        if (unregistered.incrementAndGet() > config.maxUnregistered()) {
-            unregistered.decrementAndGet();
-            return null;
-        }
-        Unregistered u = new Unregistered();
+        Unregistered u = new Unregistered(socket);
+        waiting.add(u);
         socket.closeFuture().addListener(f -> u.done());
+        if (unregistered.incrementAndGet() > config.maxUnregistered()) {
+            for (Unregistered oldest; (oldest = waiting.poll()) != null; ) {
+                if (oldest.counted.get() && oldest != u) {
+                    Channel gone = oldest.socket;
+                    if (EVICTED.now()) {
+                        LOG.info(() -> "tunnel port: " + config.maxUnregistered() + " sockets have not registered yet,"
+                                + " the most this edge holds: closing the oldest ones (" + gone.remoteAddress()
+                                + " and others) as new ones come");
+                    }
+                    gone.close();
+                    break;
+                }
+            }
+        }
         return u;
     }
 
@@ -79,11 +100,17 @@ public final class TunnelServer {
 
     /** One accepted socket, counted until it registered or closed (whichever comes first). */
     final class Unregistered {
+        private final Channel socket;
         private final AtomicBoolean counted = new AtomicBoolean(true);
+
+        Unregistered(Channel socket) {
+            this.socket = socket;
+        }
 
         void done() {
             if (counted.compareAndSet(true, false)) {
                 unregistered.decrementAndGet();
+                waiting.remove(this); // a few hundred at most
             }
         }
     }
