@@ -26,7 +26,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -131,5 +133,30 @@ final class GatewayFixture implements AutoCloseable {
         connectorGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         edgeGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         directory.close();
+    }
+
+    /** binding/code → "fetches N, durations M" where vpc_gateway_fetches_total and the duration histogram differ. */
+    Map<String, String> countsDifferingFromDurations() {
+        Map<String, Double> fetches = new TreeMap<>();
+        Map<String, Long> durations = new TreeMap<>();
+        for (var m : metrics.registry().scrape()) {
+            if (m instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot c
+                    && c.getMetadata().getName().equals("vpc_gateway_fetches")) {
+                c.getDataPoints().forEach(d -> fetches.put(d.getLabels().get("binding") + "/" + d.getLabels().get("code"),
+                        d.getValue()));
+            } else if (m instanceof io.prometheus.metrics.model.snapshots.HistogramSnapshot h
+                    && h.getMetadata().getName().equals("vpc_gateway_fetch_duration_seconds")) {
+                h.getDataPoints().forEach(d -> durations.put(d.getLabels().get("binding") + "/" + d.getLabels().get("code"),
+                        d.getCount()));
+            }
+        }
+        Map<String, String> differ = new TreeMap<>();
+        fetches.forEach((k, n) -> {
+            long d = durations.getOrDefault(k, 0L);
+            if (d != n.longValue()) {
+                differ.put(k, "fetches " + n.longValue() + ", durations " + d);
+            }
+        });
+        return differ;
     }
 }

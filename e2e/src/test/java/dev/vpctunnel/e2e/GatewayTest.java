@@ -123,33 +123,8 @@ class GatewayTest {
         assertError(f.fetch(token, "MESH", "http://db.internal/", "", null), 502, "no_route");
         // every fetch counted is in the latency histogram too, failed ones included (a connect_timeout's 10 s count)
         LinkHarness.await("each outcome's fetch count equals its latency histogram's count", Duration.ofSeconds(5),
-                () -> countsDifferingFromDurations().isEmpty());
-        assertEquals(Map.of(), countsDifferingFromDurations());
-    }
-
-    /** binding/code → "fetches N, durations M" where vpc_gateway_fetches_total and the duration histogram differ. */
-    private static Map<String, String> countsDifferingFromDurations() {
-        Map<String, Double> fetches = new java.util.TreeMap<>();
-        Map<String, Long> durations = new java.util.TreeMap<>();
-        for (var m : f.metrics.registry().scrape()) {
-            if (m instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot c
-                    && c.getMetadata().getName().equals("vpc_gateway_fetches")) {
-                c.getDataPoints().forEach(d -> fetches.put(d.getLabels().get("binding") + "/" + d.getLabels().get("code"),
-                        d.getValue()));
-            } else if (m instanceof io.prometheus.metrics.model.snapshots.HistogramSnapshot h
-                    && h.getMetadata().getName().equals("vpc_gateway_fetch_duration_seconds")) {
-                h.getDataPoints().forEach(d -> durations.put(d.getLabels().get("binding") + "/" + d.getLabels().get("code"),
-                        d.getCount()));
-            }
-        }
-        Map<String, String> differ = new java.util.TreeMap<>();
-        fetches.forEach((k, n) -> {
-            long d = durations.getOrDefault(k, 0L);
-            if (d != n.longValue()) {
-                differ.put(k, "fetches " + n.longValue() + ", durations " + d);
-            }
-        });
-        return differ;
+                () -> f.countsDifferingFromDurations().isEmpty());
+        assertEquals(Map.of(), f.countsDifferingFromDurations());
     }
 
     @Test

@@ -185,27 +185,7 @@ public final class Directory implements AutoCloseable {
     }
 
     private void reloadLocked() throws SQLException {
-        Connection c = connection();
-        // one moment of the store for all its tables: with READ COMMITTED each query would see what other edges
-        // committed up to its own start (a new worker without the bindings read before it)
-        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-        DirectoryData d;
-        try {
-            d = SnapshotLoader.load(c);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED); // writes never run at the reads' level
-            } catch (SQLException rollback) {
-                e.addSuppressed(rollback); // a broken connection: the callers drop it on an SQL error
-            }
-            throw e;
-        }
-        // back to the writes' level before the snapshot is used: should that fail, the snapshot is not published
-        // either, and the next refresh (the counter differs from the snapshot's) loads it again and tells the listeners
-        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-        data = d;
+        data = SnapshotLoader.loadConsistent(connection());
         for (Consumer<DirectoryData> l : changeListeners) {
             try {
                 l.accept(data);

@@ -29,6 +29,31 @@ final class SnapshotLoader {
         }
     }
 
+    /**
+     * {@link #load} in one REPEATABLE READ transaction, committed: one moment of the store for all its tables (at READ
+     * COMMITTED each query would see what other edges committed up to its own start: a new worker without the bindings
+     * read before it). The connection is back at the writes' READ COMMITTED before the snapshot is returned; should
+     * that fail, no snapshot is used (the next refresh, whose counter then differs, loads it again).
+     */
+    static DirectoryData loadConsistent(Connection c) throws SQLException {
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        DirectoryData d;
+        try {
+            d = load(c);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback); // a broken connection: the callers drop it on an SQL error
+            }
+            throw e;
+        }
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        return d;
+    }
+
     static DirectoryData load(Connection c) throws SQLException {
         long version = counter(c);
         List<String> accounts = new ArrayList<>();

@@ -260,15 +260,12 @@ final class FetchHandler extends ChannelInboundHandlerAdapter {
     /**
      * Writes the gateway's own answer to the current request. Until it is written the next request waits (a worker
      * that pipelines without reading gets no more answers queued than it reads); then the connection goes on, or
-     * ends gently if it must.
+     * ends gently if it must. An h2c stream whose body has not ended ends with RST_STREAM(NO_ERROR): the rest is not
+     * wanted (RFC 9113 8.1), and a worker that expected 100 Continue would never send it.
      */
     private void answer(ChannelHandlerContext ctx, Object response) {
         answering = true;
-        if (requestOpen && ctx.channel() instanceof Http2StreamChannel) {
-            // h2c: the rest of the body is not wanted; RST_STREAM(NO_ERROR) after the answer says so (RFC 9113 8.1)
-            // instead of the stream staying open for a body a client that expected 100 Continue never sends
-            closeAfterResponse = true;
-        }
+        closeAfterResponse |= requestOpen && ctx.channel() instanceof Http2StreamChannel;
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
             answering = false;
             if (!f.isSuccess() || closeAfterResponse) {
