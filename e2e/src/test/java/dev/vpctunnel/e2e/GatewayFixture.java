@@ -151,12 +151,15 @@ final class GatewayFixture implements AutoCloseable {
             }
         }
         Map<String, String> differ = new TreeMap<>();
-        fetches.forEach((k, n) -> {
+        java.util.Set<String> keys = new java.util.TreeSet<>(fetches.keySet());
+        keys.addAll(durations.keySet());
+        for (String k : keys) {
+            long n = fetches.getOrDefault(k, 0.0).longValue();
             long d = durations.getOrDefault(k, 0L);
-            if (d != n.longValue()) {
-                differ.put(k, "fetches " + n.longValue() + ", durations " + d);
+            if (d != n) {
+                differ.put(k, "fetches " + n + ", durations " + d);
             }
-        });
+        }
         return differ;
     }
 }

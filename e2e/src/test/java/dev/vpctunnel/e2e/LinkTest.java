@@ -210,29 +210,30 @@ class LinkTest {
 
     /**
      * Sockets that never register (anyone can open them: the tunnel port is public) are held only up to the edge's
-     * limit: past it the oldest goes, so a connector, which registers at once, still gets in. Before, each was held
-     * until its timeouts, with whatever header block it sent, however many there were.
+     * limits, from one address and in all: past them the oldest goes, so a connector, which registers a few round trips
+     * after it connects, still gets in. Before, each was held until its timeouts, with whatever header block it sent,
+     * however many there were.
      */
     @Test
-    void socketsThatNeverRegisterAreHeldOnlyUpToALimitOldestFirst() throws Exception {
+    void socketsThatNeverRegisterAreHeldOnlyUpToLimitsOldestFirst() throws Exception {
         try (LinkHarness h = new LinkHarness()) {
-            TunnelServer edge = h.secondEdge(c -> c.withMaxUnregistered(3));
+            TunnelServer edge = h.secondEdge(c -> c.withMaxUnregistered(4, 2));
             List<Socket> silent = new ArrayList<>();
             try {
-                for (int i = 0; i < 4; i++) {
-                    Socket q = new Socket(InetAddress.getLoopbackAddress(), edge.port()); // no TLS: never registers
-                    q.setSoTimeout(5000);
-                    silent.add(q);
-                    int held = i + 1;
-                    await("the sockets counted", WAIT, () -> edge.unregistered() == Math.min(held, 3));
-                }
-                assertEquals(-1, silent.get(0).getInputStream().read(), "the fourth closed the oldest");
+                Socket a1 = silent(silent, edge, "127.0.0.1", 1);
+                Socket a2 = silent(silent, edge, "127.0.0.1", 2);
+                Socket a3 = silent(silent, edge, "127.0.0.1", 2);
+                assertEquals(-1, a1.getInputStream().read(), "a third from one address closed its oldest");
+                silent(silent, edge, "127.0.0.2", 3);
+                silent(silent, edge, "127.0.0.2", 4);
+                silent(silent, edge, "127.0.0.3", 4);
+                assertEquals(-1, a2.getInputStream().read(), "a fifth in all closed the oldest of all");
                 TunnelToken t = h.newTunnel();
-                LinkSupervisor s = h.connect(t, 1, List.of(edge.port()));
+                LinkSupervisor s = h.connect(t, 1, List.of(edge.port())); // from 127.0.0.1: its second there
                 await("the connector registered", WAIT, () -> edge.router().links(t.tunnelId()).size() == 1);
-                assertEquals(-1, silent.get(1).getInputStream().read(), "the connector's socket closed the next oldest");
-                assertEquals(2, edge.unregistered(), "a registered link is not counted");
+                assertEquals(-1, a3.getInputStream().read(), "the connector's socket, a fifth again, closed the oldest");
                 assertEquals(1, s.registeredLinks());
+                assertEquals(3, edge.unregistered(), "a registered link is not counted (the three from .2 and .3 are)");
             } finally {
                 for (Socket q : silent) {
                     q.close();
@@ -240,6 +241,15 @@ class LinkTest {
                 edge.close();
             }
         }
+    }
+
+    /** A plain TCP socket to the edge from {@code from} (a loopback address), once the edge counts {@code held}. */
+    private static Socket silent(List<Socket> all, TunnelServer edge, String from, int held) throws Exception {
+        Socket q = new Socket(InetAddress.getLoopbackAddress(), edge.port(), InetAddress.getByName(from), 0);
+        q.setSoTimeout(5000);
+        all.add(q);
+        await("the edge counts " + held + " unregistered sockets", WAIT, () -> edge.unregistered() == held);
+        return q;
     }
 
     @Test

@@ -23,12 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,8 +87,10 @@ public final class InitCommand implements Callable<Integer> {
                 Files.move(e.getKey(), e.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             done = true;
-            closeToOthers(err);
             print(out, r, certsExisted && !r.created());
+            if (store == null) {
+                closeToOthers(err); // after the token is out: a failure here only warns
+            }
             return 0;
         } catch (SQLException e) {
             String m = String.valueOf(e.getMessage());
@@ -116,21 +116,20 @@ public final class InitCommand implements Callable<Integer> {
 
     /**
      * A data directory made beforehand (a service's state directory is often 0755) loses what it grants other users
-     * and its group's write: the store in it holds the tunnels' secrets. A group's read stays (a 0750 directory is
-     * someone's choice). One this user does not own is only warned about.
+     * and its group's write: the embedded store in it holds the tunnels' secrets. A group's read (a 0750 directory is
+     * someone's choice) and the setgid and sticky bits stay. One this user cannot change is warned about.
      */
-    private void closeToOthers(PrintWriter err) throws IOException {
-        Set<PosixFilePermission> was = Files.getPosixFilePermissions(data);
-        Set<PosixFilePermission> keep = EnumSet.copyOf(was);
-        keep.removeIf(x -> x.name().startsWith("OTHERS_") || x == PosixFilePermission.GROUP_WRITE);
-        if (keep.equals(was)) {
-            return;
-        }
+    private void closeToOthers(PrintWriter err) {
         try {
-            Files.setPosixFilePermissions(data, keep);
-        } catch (IOException e) {
-            err.println("edge init: warning: " + data + " is open to other users (" + PosixFilePermissions.toString(was)
-                    + ") and its mode cannot be changed: " + InputFiles.reason(e) + "; the store in it holds tunnel secrets");
+            int mode = (Integer) Files.getAttribute(data, "unix:mode") & 07777;
+            if ((mode & 027) != 0) {
+                Files.setAttribute(data, "unix:mode", mode & ~027);
+            }
+        } catch (IOException | RuntimeException e) {
+            err.println("edge init: warning: " + data + " may be open to other users and its mode cannot be changed ("
+                    + (e instanceof IOException io ? InputFiles.reason(io) : e.getMessage())
+                    + "); the store in it holds the tunnels' secrets");
+            err.flush();
         }
     }
 

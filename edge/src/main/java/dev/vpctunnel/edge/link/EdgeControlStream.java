@@ -181,6 +181,9 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
         EdgeLink link = new EdgeLink(session.channel(), tunnelId, r.getConnectorId(), r.getLinkIndex(), r.getVersion(),
                 session.config().edgeId(), streams, () -> session.drain("it opened " + streams
                         + " streams, its HTTP/2 stream IDs run out: a new link takes over"));
+        if (!session.leaveUnregistered()) {
+            return; // closed meanwhile, as the oldest of too many unregistered sockets
+        }
         send(ctx.channel(), EdgeFrame.newBuilder().setResult(RegisterResult.newBuilder().setOk(true)
                 .setEdgeId(session.config().edgeId())).build());
         session.registered(link);

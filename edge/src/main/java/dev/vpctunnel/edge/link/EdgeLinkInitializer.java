@@ -27,16 +27,16 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        TunnelServer.Unregistered admitted = server.admit(ch);
+        UnregisteredSockets.Socket admitted = server.admit(ch);
         SslHandler ssl = config.sslContext().newHandler(ch.alloc());
         ssl.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
         ch.pipeline().addLast("tls", ssl).addLast("alpn", new Alpn(admitted));
     }
 
     private final class Alpn extends ApplicationProtocolNegotiationHandler {
-        private final TunnelServer.Unregistered admitted;
+        private final UnregisteredSockets.Socket admitted;
 
-        Alpn(TunnelServer.Unregistered admitted) {
+        Alpn(UnregisteredSockets.Socket admitted) {
             super("none");
             this.admitted = admitted;
         }

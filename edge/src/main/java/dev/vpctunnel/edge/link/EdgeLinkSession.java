@@ -25,13 +25,13 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(EdgeLinkSession.class.getName());
     private final EdgeLinkConfig config;
     private final TunnelServer server;
-    private final TunnelServer.Unregistered admitted;
+    private final UnregisteredSockets.Socket admitted;
     private Channel channel;
     private Http2StreamChannel control;
     private ScheduledFuture<?> registrationTimeout;
     private volatile EdgeLink link;
 
-    EdgeLinkSession(EdgeLinkConfig config, TunnelServer server, TunnelServer.Unregistered admitted) {
+    EdgeLinkSession(EdgeLinkConfig config, TunnelServer server, UnregisteredSockets.Socket admitted) {
         this.config = config;
         this.server = server;
         this.admitted = admitted;
@@ -81,10 +81,17 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
         return server.router().count(tunnelId) >= config.maxLinksPerTunnel();
     }
 
+    /**
+     * Takes the link out of the unregistered sockets before its registration is answered; false if it was closed (or
+     * is being closed as the oldest of them): then it must not register.
+     */
+    boolean leaveUnregistered() {
+        return admitted.leave();
+    }
+
     /** Called by the control stream once the registration was accepted. */
     void registered(EdgeLink l) {
         registrationTimeout.cancel(false);
-        admitted.done();
         link = l;
         server.router().add(l);
         LOG.info(() -> l + " up from " + channel.remoteAddress());

@@ -1,6 +1,5 @@
 package dev.vpctunnel.edge.link;
 
-import dev.vpctunnel.core.net.OncePer;
 import dev.vpctunnel.core.net.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -9,13 +8,8 @@ import io.netty.channel.EventLoopGroup;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /** The tunnel listener: accepts connector links, keeps the router of registered links, drains them on shutdown. */
@@ -25,11 +19,7 @@ public final class TunnelServer {
     private final TunnelAuthority authority;
     private final TunnelRouter router = new TunnelRouter();
     private final Set<EdgeLinkSession> sessions = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger unregistered = new AtomicInteger();
-    /** The sockets {@link #unregistered} counts, oldest first. */
-    private final Queue<Unregistered> waiting = new ConcurrentLinkedQueue<>();
-    /** The line about evicted sockets at most once a minute. */
-    private static final OncePer EVICTED = new OncePer(TimeUnit.MINUTES.toNanos(1));
+    private final UnregisteredSockets unregistered;
     private final EventLoopGroup group;
     private Channel serverChannel;
     private volatile boolean draining;
@@ -38,6 +28,7 @@ public final class TunnelServer {
         this.config = config;
         this.authority = authority;
         this.group = group;
+        this.unregistered = new UnregisteredSockets(config.maxUnregistered(), config.maxUnregisteredPerSource());
     }
 
     public TunnelServer bind(InetSocketAddress address) throws InterruptedException {
@@ -66,53 +57,14 @@ public final class TunnelServer {
         return draining;
     }
 
-    /**
-     * Counts an accepted socket until it registers or closes. Past {@link EdgeLinkConfig#maxUnregistered()} such
-     * sockets the oldest is closed: a connector registers within milliseconds of connecting, so only a flood that
-     * outpaces that (or sockets that never register) loses anything, and a flood of idle sockets can neither take the
-     * edge's memory nor keep connectors out.
-     */
-    Unregistered admit(Channel socket) {
-        Unregistered u = new Unregistered(socket);
-        waiting.add(u);
-        socket.closeFuture().addListener(f -> u.done());
-        if (unregistered.incrementAndGet() > config.maxUnregistered()) {
-            for (Unregistered oldest; (oldest = waiting.poll()) != null; ) {
-                if (oldest.counted.get() && oldest != u) {
-                    Channel gone = oldest.socket;
-                    if (EVICTED.now()) {
-                        LOG.info(() -> "tunnel port: " + config.maxUnregistered() + " sockets have not registered yet,"
-                                + " the most this edge holds: closing the oldest ones (" + gone.remoteAddress()
-                                + " and others) as new ones come");
-                    }
-                    gone.close();
-                    break;
-                }
-            }
-        }
-        return u;
+    /** Counts an accepted socket until it registers or closes ({@link UnregisteredSockets}). */
+    UnregisteredSockets.Socket admit(Channel socket) {
+        return unregistered.admit(socket);
     }
 
     /** Accepted sockets that have not registered yet. */
     public int unregistered() {
-        return unregistered.get();
-    }
-
-    /** One accepted socket, counted until it registered or closed (whichever comes first). */
-    final class Unregistered {
-        private final Channel socket;
-        private final AtomicBoolean counted = new AtomicBoolean(true);
-
-        Unregistered(Channel socket) {
-            this.socket = socket;
-        }
-
-        void done() {
-            if (counted.compareAndSet(true, false)) {
-                unregistered.decrementAndGet();
-                waiting.remove(this); // a few hundred at most
-            }
-        }
+        return unregistered.count();
     }
 
     void sessionOpened(EdgeLinkSession s) {

@@ -104,13 +104,18 @@ class InitCommandTest {
      */
     @Test
     void aDataDirectoryMadeBeforehandIsClosedToOthers() throws Exception {
-        for (String[] modes : new String[][] {{"rwxr-xr-x", "rwxr-x---"}, {"rwxrwx---", "rwxr-x---"}, {"rwxr-x---", "rwxr-x---"}}) {
+        for (String[] modes : new String[][] {{"rwxr-xr-x", "rwxr-x---"}, {"rwxrwx---", "rwxr-x---"}, {"rwxr-x---", "rwxr-x---"},
+                {"rwxrwxrwx", "rwxr-x---"}}) {
             Path dir = Files.createDirectory(tmp.resolve("made-" + modes[0].replace('-', '_')));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(modes[0])); // whatever the umask
             CliTest.Run r = CliTest.run("init", "--data", dir.toString(), "--json");
             assertEquals(0, r.code(), r.err());
             assertEquals(modes[1], PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), "made " + modes[0]);
         }
+        Path setgid = Files.createDirectory(tmp.resolve("setgid"));
+        Files.setAttribute(setgid, "unix:mode", 02775); // a group-shared directory keeps its setgid bit
+        assertEquals(0, CliTest.run("init", "--data", setgid.toString(), "--json").code());
+        assertEquals(02750, (Integer) Files.getAttribute(setgid, "unix:mode") & 07777);
     }
 
     @Test
