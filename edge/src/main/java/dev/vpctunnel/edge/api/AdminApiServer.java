@@ -25,12 +25,13 @@ public final class AdminApiServer implements AutoCloseable {
 
     public static AdminApiServer start(InetSocketAddress bind, Directory directory, LinkRegistry links,
                                        ExecutorService blockingExecutor) throws InterruptedException {
-        return start(bind, directory, links, blockingExecutor, ApiInitializer.REQUEST_TIMEOUT);
+        return start(bind, directory, links, blockingExecutor, ApiInitializer.REQUEST_TIMEOUT, ApiInitializer.MAX_CONNECTIONS);
     }
 
-    /** As above, with the time a request (head and body) may take to arrive; tests shorten it. */
+    /** As above, with the time a request (head and body) may take to arrive and the connections served; tests lower them. */
     static AdminApiServer start(InetSocketAddress bind, Directory directory, LinkRegistry links,
-                                ExecutorService blockingExecutor, Duration requestTimeout) throws InterruptedException {
+                                ExecutorService blockingExecutor, Duration requestTimeout, int maxConnections)
+            throws InterruptedException {
         EventLoopGroup group = Transports.group(1, "api");
         try {
             ApiRouter router = new ApiRouter(directory, links == null ? LinkRegistry.NONE : links);
@@ -38,7 +39,7 @@ public final class AdminApiServer implements AutoCloseable {
                     .group(group)
                     .channel(Transports.server())
                     .option(ChannelOption.SO_BACKLOG, 128)
-                    .childHandler(new ApiInitializer(router, blockingExecutor, requestTimeout))
+                    .childHandler(new ApiInitializer(router, blockingExecutor, requestTimeout, maxConnections))
                     .bind(bind.isUnresolved() ? new InetSocketAddress(bind.getHostString(), bind.getPort()) : bind)
                     .sync()
                     .channel();

@@ -1,14 +1,20 @@
 package dev.vpctunnel.edge.api;
 
 import dev.vpctunnel.core.net.RequestDeadline;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Builds the admin API pipeline: idle timeout (120 s), a deadline for each request to arrive whole ({@link
@@ -21,18 +27,34 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
     /** How long a request (head and body) may take to arrive, from the connection's start or the request's first byte. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * Connections served at once: each may hold a body of up to 1 MiB while it arrives (before its token is checked,
+     * which may need the store). The CLI opens one per command.
+     */
+    static final int MAX_CONNECTIONS = 128;
+
     private final ApiRouter router;
     private final ExecutorService executor;
     private final Duration requestTimeout;
+    private final int maxConnections;
+    private final AtomicInteger open = new AtomicInteger();
 
-    ApiInitializer(ApiRouter router, ExecutorService executor, Duration requestTimeout) {
+    ApiInitializer(ApiRouter router, ExecutorService executor, Duration requestTimeout, int maxConnections) {
         this.router = router;
         this.executor = executor;
         this.requestTimeout = requestTimeout;
+        this.maxConnections = maxConnections;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        if (open.incrementAndGet() > maxConnections) {
+            open.decrementAndGet();
+            // its requests get a 503 in the API's envelope (not decoded further), then the connection closes
+            ch.pipeline().addLast("codec", new HttpServerCodec(8192, 16384, 8192)).addLast("busy", new TooBusy());
+            return;
+        }
+        ch.closeFuture().addListener(f -> open.decrementAndGet());
         RequestDeadline deadline = new RequestDeadline(requestTimeout);
         ch.pipeline()
                 .addLast("idle", new IdleStateHandler(0, 0, 120, TimeUnit.SECONDS))
@@ -41,5 +63,23 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("deadline-requests", deadline.requests())
                 .addLast("aggregator", new BoundedAggregator(MAX_BODY))
                 .addLast("api", new ApiHttpHandler(router, executor));
+    }
+
+    private final class TooBusy extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            boolean head = msg instanceof HttpRequest;
+            ReferenceCountUtil.release(msg);
+            if (head) {
+                ApiResponse r = Envelope.error(503, ApiException.CODE_UNAVAILABLE, "the admin API serves "
+                        + maxConnections + " connections at once; try again when one has closed");
+                ctx.writeAndFlush(ApiHttpHandler.toHttp(r, false)).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 }

@@ -42,12 +42,16 @@ class ApiConnectionTest {
     private final List<Socket> sockets = new ArrayList<>();
 
     private void start(Duration requestTimeout) throws Exception {
+        start(requestTimeout, ApiInitializer.MAX_CONNECTIONS);
+    }
+
+    private void start(Duration requestTimeout, int maxConnections) throws Exception {
         directory = Directory.open(tmp, null);
         InitResult r = directory.initialize();
         account = r.accountId();
         token = r.apiToken();
         server = AdminApiServer.start(new InetSocketAddress("127.0.0.1", 0), directory, LinkRegistry.NONE, executor,
-                requestTimeout);
+                requestTimeout, maxConnections);
     }
 
     @AfterEach
@@ -180,5 +184,38 @@ class ApiConnectionTest {
                 + get("/cfd_tunnel"));
         String all = readToEof(s, Duration.ofSeconds(5));
         assertEquals(List.of("200", "404", "200", "400"), statuses(all), "nothing after the malformed one: " + all);
+    }
+
+    /**
+     * Connections past the limit get a 503 in the API's envelope and are closed; the API serves again once one closed.
+     * Each connection may hold a body of up to 1 MiB before its token is checked: before the limit, 500 connections
+     * that never finished their bodies could hold 500 MiB.
+     */
+    @Test
+    void connectionsPastTheLimitGetA503AndClose() throws Exception {
+        start(Duration.ofSeconds(30), 2);
+        Socket first = connect();
+        Socket second = connect();
+        send(first, get("/cfd_tunnel"));
+        send(second, "POST /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n");
+        Socket third = connect();
+        send(third, get("/cfd_tunnel"));
+        String busy = readToEof(third, Duration.ofSeconds(5));
+        assertEquals(List.of("503"), statuses(busy), busy);
+        assertTrue(busy.contains("\"code\":1503") && busy.contains("2 connections at once"), busy);
+        first.close();
+        Socket fourth = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String again = "";
+        while (System.nanoTime() < deadline) { // the first's close is counted on the server's loop
+            fourth = connect();
+            send(fourth, get("/cfd_tunnel").replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n"));
+            again = readToEof(fourth, Duration.ofSeconds(5));
+            if (!statuses(again).equals(List.of("503"))) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(List.of("200"), statuses(again), again);
     }
 }
