@@ -66,6 +66,10 @@ public final class Transports {
 
     private static java.net.InetSocketAddress parse(String s, String what, int minPort) {
         String v = s.trim();
+        if (v.contains("://") || v.contains("/")) {
+            throw new IllegalArgumentException(what + ": expected HOST:PORT, without a scheme or path, as 10.0.0.1:7844, got '"
+                    + s + "'");
+        }
         int close = v.startsWith("[") ? v.indexOf(']') : -1;
         if (close > 0 && (close == v.length() - 1 || v.charAt(close + 1) != ':')) {
             throw new IllegalArgumentException(what + ": expected [IPv6]:PORT (the port is missing), as [::1]:7844, got '" + s + "'");

@@ -22,5 +22,9 @@ class HostPortTest {
         assertEquals("--edge: an IPv6 address must be in brackets, as [::1]:7844, got '::1:7844'", refusal("::1:7844"));
         assertEquals("--edge: expected HOST:PORT, got 'edge.lan'", refusal("edge.lan"));
         assertEquals("--edge: port must be 1-65535, got 0", refusal("edge.lan:0"));
+        for (String url : new String[] {"https://127.0.0.1:7844", "edge.lan:7844/", "http://[::1]:7844"}) {
+            assertEquals("--edge: expected HOST:PORT, without a scheme or path, as 10.0.0.1:7844, got '" + url + "'",
+                    refusal(url)); // not the IPv6 message a scheme's colon led to
+        }
     }
 }
