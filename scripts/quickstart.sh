@@ -125,6 +125,8 @@ say "service $SID"
 
 step "Deploying examples/hello-vpc (service id filled into a copy in $T/hello-vpc)"
 cp -R examples/hello-vpc "$T/hello-vpc"
+grep -q REPLACE_WITH_SERVICE_ID "$T/hello-vpc/wrangler.jsonc" || die "examples/hello-vpc/wrangler.jsonc lost its" \
+  "REPLACE_WITH_SERVICE_ID placeholder (edited in place?): 'git checkout examples/hello-vpc/wrangler.jsonc' restores it"
 sed -i "s/REPLACE_WITH_SERVICE_ID/$SID/" "$T/hello-vpc/wrangler.jsonc"
 edge deploy --config "$T/hello-vpc/wrangler.jsonc" --json >"$T/deploy.json" 2>"$T/deploy.log" || die "edge deploy failed"
 GW_TOKEN=$(json_get gateway_token <"$T/deploy.json") || die "edge deploy printed no gateway token"
