@@ -9,6 +9,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
 
 import java.time.Duration;
@@ -50,8 +51,10 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         if (open.incrementAndGet() > maxConnections) {
             open.decrementAndGet();
-            // its requests get a 503 in the API's envelope (not decoded further), then the connection closes
-            ch.pipeline().addLast("codec", new HttpServerCodec(8192, 16384, 8192)).addLast("busy", new TooBusy());
+            // its request gets a 503 in the API's envelope (nothing else is decoded), then the connection closes; one
+            // that sends nothing is closed after 10 s
+            ch.pipeline().addLast("silent", new ReadTimeoutHandler(10, TimeUnit.SECONDS))
+                    .addLast("codec", new HttpServerCodec(8192, 16384, 8192)).addLast("busy", new TooBusy());
             return;
         }
         ch.closeFuture().addListener(f -> open.decrementAndGet());

@@ -202,6 +202,11 @@ class ApiConnectionTest {
         send(third, get("/cfd_tunnel"));
         String busy = readToEof(third, Duration.ofSeconds(5));
         assertEquals(List.of("503"), statuses(busy), busy);
+        Socket silent = connect(); // past the limit and sending nothing: closed after 10 s, not held
+        long t0 = System.nanoTime();
+        assertEquals("", readToEof(silent, Duration.ofSeconds(20)));
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(ms >= 9_000 && ms < 15_000, "closed after " + ms + " ms");
         assertTrue(busy.contains("\"code\":1503") && busy.contains("2 connections at once"), busy);
         first.close();
         Socket fourth = null;
