@@ -52,6 +52,8 @@ jv=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specificat
 [ "${jv%%.*}" -ge 17 ] 2>/dev/null || die "Java 17+ is required (found ${jv:-unknown})"
 command -v npm >/dev/null && command -v node >/dev/null || die "npm and node are required to install workerd (Debian: apt-get install npm)"
 command -v curl >/dev/null || die "curl is required (Debian: apt-get install curl)"
+grep -q '"service_id": *"REPLACE_WITH_SERVICE_ID"' examples/hello-vpc/wrangler.jsonc || die "examples/hello-vpc/wrangler.jsonc" \
+  "lost its REPLACE_WITH_SERVICE_ID placeholder (edited in place?): 'git checkout examples/hello-vpc/wrangler.jsonc' restores it"
 lock_ports vpc-quickstart "$BASE" || die "another quickstart on ports $((BASE + 1))-$((BASE + 7)) is running (one left running with --keep? stop it with the command it printed, or set QUICKSTART_PORT_BASE)"
 for p in $P_TUNNEL $P_API $P_GW $P_METRICS $P_CMETRICS $P_ORIGIN $P_WORKER; do
   port_free "$p" || die "port $p on 127.0.0.1 is in use (a quickstart left running with --keep? stop it with the command it printed, or set QUICKSTART_PORT_BASE)"
@@ -125,8 +127,6 @@ say "service $SID"
 
 step "Deploying examples/hello-vpc (service id filled into a copy in $T/hello-vpc)"
 cp -R examples/hello-vpc "$T/hello-vpc"
-grep -q REPLACE_WITH_SERVICE_ID "$T/hello-vpc/wrangler.jsonc" || die "examples/hello-vpc/wrangler.jsonc lost its" \
-  "REPLACE_WITH_SERVICE_ID placeholder (edited in place?): 'git checkout examples/hello-vpc/wrangler.jsonc' restores it"
 sed -i "s/REPLACE_WITH_SERVICE_ID/$SID/" "$T/hello-vpc/wrangler.jsonc"
 edge deploy --config "$T/hello-vpc/wrangler.jsonc" --json >"$T/deploy.json" 2>"$T/deploy.log" || die "edge deploy failed"
 GW_TOKEN=$(json_get gateway_token <"$T/deploy.json") || die "edge deploy printed no gateway token"

@@ -83,10 +83,12 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         try {
             executor.execute(() -> {
                 ApiResponse res = p.request() == null ? p.refused() : router.handle(p.request());
+                // a client without a valid token keeps no connection (it would hold one of the API's few)
+                boolean keepAlive = p.keepAlive() && res.status() != 401;
                 ctx.channel().eventLoop().execute(() -> {
                     inFlight = false;
-                    write(ctx, res, p.keepAlive());
-                    if (p.keepAlive()) {
+                    write(ctx, res, keepAlive);
+                    if (keepAlive) {
                         next(ctx);
                     } else {
                         queue.clear();

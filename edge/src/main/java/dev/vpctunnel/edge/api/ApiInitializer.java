@@ -5,11 +5,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
 
 import java.time.Duration;
@@ -51,10 +51,10 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         if (open.incrementAndGet() > maxConnections) {
             open.decrementAndGet();
-            // its request gets a 503 in the API's envelope (nothing else is decoded), then the connection closes; one
-            // that sends nothing is closed after 10 s
-            ch.pipeline().addLast("silent", new ReadTimeoutHandler(10, TimeUnit.SECONDS))
-                    .addLast("codec", new HttpServerCodec(8192, 16384, 8192)).addLast("busy", new TooBusy());
+            // its request gets a 503 in the API's envelope (nothing else is decoded) and the connection ends: at once
+            // after the 503 if the client closes, else within 10 s of its start whatever it sends
+            ch.eventLoop().schedule(() -> ch.close(), 10, TimeUnit.SECONDS);
+            ch.pipeline().addLast("codec", new HttpServerCodec(8192, 16384, 8192)).addLast("busy", new TooBusy());
             return;
         }
         ch.closeFuture().addListener(f -> open.decrementAndGet());
@@ -69,14 +69,25 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private final class TooBusy extends ChannelInboundHandlerAdapter {
+        private boolean answered;
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             boolean head = msg instanceof HttpRequest;
             ReferenceCountUtil.release(msg);
-            if (head) {
+            if (head && !answered) {
+                answered = true;
                 ApiResponse r = Envelope.error(503, ApiException.CODE_UNAVAILABLE, "the admin API serves "
                         + maxConnections + " connections at once; try again when one has closed");
-                ctx.writeAndFlush(ApiHttpHandler.toHttp(r, false)).addListener(ChannelFutureListener.CLOSE);
+                // the sending side shuts after it; what the client still sends is read and dropped (a close with
+                // unread bytes would make the kernel reset the connection, and the 503 could be lost)
+                ctx.writeAndFlush(ApiHttpHandler.toHttp(r, false)).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess() && ctx.channel() instanceof DuplexChannel d) {
+                        d.shutdownOutput();
+                    } else {
+                        ctx.close();
+                    }
+                });
             }
         }
 

@@ -22,8 +22,8 @@ public record EdgeLinkConfig(String edgeId, SslContext sslContext, Duration hear
     public static final long STREAMS_PER_LINK = (1L << 30) - (1L << 20);
     /** Each such socket may hold a header block of up to 240 KiB before it registers: 120 MiB at most. */
     public static final int MAX_UNREGISTERED = 512;
-    /** A NAT's worth of connectors dialing at once; registrations take a few round trips each. */
-    public static final int MAX_UNREGISTERED_PER_SOURCE = 64;
+    /** Two connectors with --ha-connections 64 behind one NAT dialing at once; registrations take a few round trips. */
+    public static final int MAX_UNREGISTERED_PER_SOURCE = 128;
 
     public static EdgeLinkConfig defaults(String edgeId, SslContext ssl) {
         return new EdgeLinkConfig(edgeId, ssl, Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(10),

@@ -18,7 +18,7 @@ import java.util.logging.Logger;
 /**
  * The accepted tunnel sockets that have not registered yet, bounded: anyone can open them (the port is public, and a
  * connector proves itself only by registering), and each may hold a header block of up to 240 KiB until its timeouts.
- * Past {@link EdgeLinkConfig#maxUnregisteredPerSource()} from one address, that address's oldest is closed; past
+ * Past {@link EdgeLinkConfig#maxUnregisteredPerSource()} from one address (an IPv6 /64), that address's oldest is closed; past
  * {@link EdgeLinkConfig#maxUnregistered()} in all, the oldest of all. A connector registers a few round trips after it
  * connects, so idle sockets cannot keep it out, and one address cannot fill the edge. Any thread.
  */
@@ -40,7 +40,7 @@ final class UnregisteredSockets {
 
     /** Counts {@code channel} until it registers ({@link Socket#leave}) or closes. */
     Socket admit(Channel channel) {
-        InetAddress from = channel.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        InetAddress from = source(channel);
         if (from != null && perSource.merge(from, 1, Integer::sum) > maxPerSource) {
             closeOldest(s -> from.equals(s.from), "from " + from, maxPerSource);
         }
@@ -51,6 +51,23 @@ final class UnregisteredSockets {
         waiting.add(s);
         channel.closeFuture().addListener(f -> s.leave());
         return s;
+    }
+
+    /** The socket's source: its IPv4 address, or its IPv6 /64 (a host commonly has a whole one); null if unknown. */
+    private static InetAddress source(Channel channel) {
+        if (!(channel.remoteAddress() instanceof InetSocketAddress a) || a.getAddress() == null) {
+            return null;
+        }
+        byte[] b = a.getAddress().getAddress();
+        if (b.length == 16) {
+            java.util.Arrays.fill(b, 8, 16, (byte) 0);
+            try {
+                return InetAddress.getByAddress(b);
+            } catch (java.net.UnknownHostException impossible) {
+                return null;
+            }
+        }
+        return a.getAddress();
     }
 
     int count() {

@@ -223,4 +223,17 @@ class ApiConnectionTest {
         }
         assertEquals(List.of("200"), statuses(again), again);
     }
+
+    /** A request without a valid token gets its 401 and the connection closes: it would hold one of the API's few. */
+    @Test
+    void aRequestWithoutAValidTokenClosesItsConnection() throws Exception {
+        start(Duration.ofSeconds(30));
+        Socket s = connect();
+        send(s, get("/cfd_tunnel").replace("Bearer " + token, "Bearer wrong"));
+        String all = readToEof(s, Duration.ofSeconds(5)); // keep-alive was asked for; the server closed anyway
+        assertEquals(List.of("401"), statuses(all), all);
+        Socket ok = connect();
+        send(ok, get("/cfd_tunnel"));
+        assertTrue(readResponse(ok).startsWith("HTTP/1.1 200"), "a valid token keeps its connection");
+    }
 }
