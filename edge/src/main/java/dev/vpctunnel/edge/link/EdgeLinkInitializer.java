@@ -76,14 +76,12 @@ final class EdgeLinkInitializer extends ChannelInitializer<SocketChannel> {
     static final class HandshakeFailures {
         static final long EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
         private final dev.vpctunnel.core.net.OncePer minute = new dev.vpctunnel.core.net.OncePer(EVERY_NANOS);
-        private final java.util.concurrent.atomic.AtomicInteger unreported = new java.util.concurrent.atomic.AtomicInteger();
 
         void report(java.net.SocketAddress from, Throwable cause) {
-            if (!minute.now()) {
-                unreported.incrementAndGet();
+            int others = minute.leftOutBeforeNow();
+            if (others < 0) {
                 return;
             }
-            int others = unreported.getAndSet(0);
             LOG.info(() -> line(from, cause) + (others == 0 ? "" : " (" + others + " more failed handshakes since the last such line)"));
         }
 

@@ -31,7 +31,6 @@ final class UnregisteredSockets {
     /** Oldest first; entries no longer counted leave it on their own or when met. */
     private final Queue<Socket> waiting = new ConcurrentLinkedQueue<>();
     private final OncePer line = new OncePer(TimeUnit.MINUTES.toNanos(1));
-    private final AtomicInteger closedSinceLine = new AtomicInteger();
 
     UnregisteredSockets(int max, int maxPerSource) {
         this.max = max;
@@ -80,9 +79,9 @@ final class UnregisteredSockets {
             if (!s.counted.get()) {
                 it.remove();
             } else if (which.test(s) && s.leave()) { // taken from a registration that might complete meanwhile
-                closedSinceLine.incrementAndGet();
-                if (line.now()) {
-                    int closed = closedSinceLine.getAndSet(0);
+                int leftOut = line.leftOutBeforeNow();
+                if (leftOut >= 0) {
+                    int closed = leftOut + 1;
                     LOG.info(() -> "tunnel port: " + limit + " sockets " + where + " have not registered yet, the most"
                             + " this edge holds: closed the oldest (" + closed + " since the last such line; "
                             + s.channel.remoteAddress() + " now)");
