@@ -1,11 +1,9 @@
 package dev.vpctunnel.edge.api;
 
 import dev.vpctunnel.core.net.RequestDeadline;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -79,15 +77,7 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
                 answered = true;
                 ApiResponse r = Envelope.error(503, ApiException.CODE_UNAVAILABLE, "the admin API serves "
                         + maxConnections + " connections at once; try again when one has closed");
-                // the sending side shuts after it; what the client still sends is read and dropped (a close with
-                // unread bytes would make the kernel reset the connection, and the 503 could be lost)
-                ctx.writeAndFlush(ApiHttpHandler.toHttp(r, false)).addListener((ChannelFutureListener) f -> {
-                    if (f.isSuccess() && ctx.channel() instanceof DuplexChannel d) {
-                        d.shutdownOutput();
-                    } else {
-                        ctx.close();
-                    }
-                });
+                BoundedAggregator.answerThenShut(ctx, ApiHttpHandler.toHttp(r, false)); // what follows is dropped below
             }
         }
 

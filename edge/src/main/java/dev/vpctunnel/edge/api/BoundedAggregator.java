@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.api;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -28,10 +29,22 @@ final class BoundedAggregator extends HttpObjectAggregator {
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
         closing = true;
-        ctx.writeAndFlush(tooLarge()).addListener((ChannelFutureListener) f -> {
+        answerThenShut(ctx, tooLarge()).addListener(f -> {
+            if (f.isSuccess()) {
+                ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /**
+     * Writes a final answer (Connection: close), then shuts only the sending side, so that what the client still sends
+     * is read (and dropped) instead of making the kernel reset the connection under the answer; closes at once if the
+     * write failed. The caller bounds how long the connection may then stay.
+     */
+    static ChannelFuture answerThenShut(ChannelHandlerContext ctx, FullHttpResponse answer) {
+        return ctx.writeAndFlush(answer).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
                 duplex.shutdownOutput();
-                ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
             } else {
                 ctx.close();
             }
