@@ -50,7 +50,7 @@ final class AnswerClose {
         Channel ch = ctx.channel();
         if (ch instanceof Http2StreamChannel s) {
             if (s.isActive() && s.stream().state() != Http2Stream.State.CLOSED) {
-                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(ChannelFutureListener.CLOSE);
+                reset(ctx, Http2Error.NO_ERROR);
             } else {
                 ctx.close();
             }
@@ -69,6 +69,14 @@ final class AnswerClose {
             }
         });
         drain.closeWhenQuiet(ch, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_LINGER_MS));
+    }
+
+    /**
+     * RST_STREAM with {@code error} on this h2c stream, then its channel closes (no second reset: the stream is closed).
+     * A plain close sends none once the stream's end was written, even while flow control still holds it.
+     */
+    static void reset(ChannelHandlerContext ctx, Http2Error error) {
+        ctx.writeAndFlush(new DefaultHttp2ResetFrame(error)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Reads and drops everything until the worker closes (the channel then closes itself) or goes quiet. */

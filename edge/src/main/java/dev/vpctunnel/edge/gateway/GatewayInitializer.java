@@ -12,8 +12,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -149,9 +147,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             if (ctx.channel() instanceof Http2StreamChannel) {
-                // a plain close sends no RST_STREAM once the answer's end was written (it may still be held by flow
-                // control): the stream would stay open in the connection, its answer with it
-                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL)).addListener(ChannelFutureListener.CLOSE);
+                AnswerClose.reset(ctx, Http2Error.CANCEL); // not a plain close: its answer may be held by flow control
                 return;
             }
             ctx.close();

@@ -1,6 +1,5 @@
 package dev.vpctunnel.edge.gateway;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -9,7 +8,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
@@ -128,8 +126,8 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
                 .addListener(f -> AnswerClose.after(ctx, f.isSuccess()));
     }
 
-    /** RST_STREAM(PROTOCOL_ERROR) on this stream, then its channel closes (no second reset: the stream is closed). */
+    /** A malformed request's end (RFC 9113 8.1.1): RST_STREAM(PROTOCOL_ERROR), then the stream's channel closes. */
     static void reset(ChannelHandlerContext ctx) {
-        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR)).addListener(ChannelFutureListener.CLOSE);
+        AnswerClose.reset(ctx, Http2Error.PROTOCOL_ERROR);
     }
 }
