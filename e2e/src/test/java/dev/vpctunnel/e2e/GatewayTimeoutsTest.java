@@ -1,29 +1,15 @@
 package dev.vpctunnel.e2e;
 
+import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.edge.directory.ServiceBinding;
 import dev.vpctunnel.edge.directory.ServiceRecord;
 import dev.vpctunnel.edge.directory.TunnelRecord;
-import dev.vpctunnel.core.net.Transports;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.handler.codec.http2.Http2StreamFrame;
-import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -199,13 +185,15 @@ class GatewayTimeoutsTest {
     void anH2cStreamWhoseAnswerCannotGoOutIsResetWhenIdle() throws Exception {
         EventLoopGroup group = Transports.group(1, "t-h2c-window0");
         try {
-            Channel conn = h2cWithoutWindow(group);
-            CompletableFuture<String> end = new CompletableFuture<>();
+            Channel conn = H2cProbe.connect(group, f.gateway.port(),
+                    b -> b.initialSettings(Http2Settings.defaultSettings().initialWindowSize(0)));
+            CompletableFuture<H2cProbe.Answer> end = new CompletableFuture<>();
             long t0 = System.nanoTime();
-            openStream(conn, "http://echo.internal/held", "ECHO", end);
-            String got = pingUntil(conn, end, IDLE_MS + 5_000);
+            H2cProbe.open(conn, get("http://echo.internal/held", "ECHO"), null, false, end);
+            H2cProbe.Answer got = pingUntil(conn, end, IDLE_MS + 5_000);
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertEquals("200 RST(CANCEL)", got, "after " + ms + " ms");
+            assertEquals("200", got.status(), "after " + ms + " ms: " + got);
+            assertEquals(Http2Error.CANCEL, got.reset(), "after " + ms + " ms: " + got);
             assertTrue(ms >= IDLE_MS - 100, "reset after " + ms + " ms");
             assertTrue(conn.isActive(), "the connection itself stays up");
         } finally {
@@ -219,62 +207,26 @@ class GatewayTimeoutsTest {
         EventLoopGroup group = Transports.group(1, "t-h2c-poll");
         try {
             Channel conn = H2cProbe.connect(group, f.gateway.port());
-            CompletableFuture<String> end = new CompletableFuture<>();
-            openStream(conn, "http://slow.internal/poll", "SLOW", end);
-            assertEquals("200 later", pingUntil(conn, end, ORIGIN_DELAY_MS + 5_000));
+            CompletableFuture<H2cProbe.Answer> end = new CompletableFuture<>();
+            H2cProbe.open(conn, get("http://slow.internal/poll", "SLOW"), null, false, end);
+            H2cProbe.Answer got = pingUntil(conn, end, ORIGIN_DELAY_MS + 5_000);
+            assertEquals("200", got.status(), got.toString());
+            assertEquals("later", got.body(), got.toString());
+            assertEquals(null, got.reset(), got.toString());
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
-    private static Channel h2cWithoutWindow(EventLoopGroup group) throws InterruptedException {
-        return new Bootstrap().group(group).channel(Transports.socket())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
-                                        .initialSettings(Http2Settings.defaultSettings().initialWindowSize(0)).build(),
-                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                    }
-                }).connect("127.0.0.1", f.gateway.port()).sync().channel();
-    }
-
-    /** A GET on a new stream; {@code end} gets "STATUS BODY" at the end of the stream, or "STATUS RST(ERROR)" on a reset. */
-    private static void openStream(Channel conn, String url, String binding, CompletableFuture<String> end) throws Exception {
+    /** An h2c GET of {@code url} through {@code binding}, with the worker's token. */
+    private static Http2Headers get(String url, String binding) {
         java.net.URI u = java.net.URI.create(url);
-        Http2Headers h = H2cProbe.request("GET", u.getScheme(), u.getAuthority(), u.getPath())
+        return H2cProbe.request("GET", u.getScheme(), u.getAuthority(), u.getPath())
                 .add("proxy-authorization", "Bearer " + token).add("cf-vpc-binding", binding);
-        Http2StreamChannel s = new Http2StreamChannelBootstrap(conn).handler(new ChannelInboundHandlerAdapter() {
-            private String status = "-";
-            private final StringBuilder body = new StringBuilder();
-
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (msg instanceof Http2HeadersFrame hf && hf.headers().status() != null) {
-                    status = hf.headers().status().toString();
-                } else if (msg instanceof Http2DataFrame d) {
-                    body.append(d.content().toString(StandardCharsets.UTF_8));
-                }
-                if (msg instanceof Http2StreamFrame sf && (sf instanceof Http2HeadersFrame hf2 && hf2.isEndStream()
-                        || sf instanceof Http2DataFrame df && df.isEndStream())) {
-                    end.complete(status + " " + body);
-                }
-                ReferenceCountUtil.release(msg);
-            }
-
-            @Override
-            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                if (evt instanceof Http2ResetFrame r) {
-                    end.complete(status + " RST(" + Http2Error.valueOf(r.errorCode()) + ")");
-                }
-                ReferenceCountUtil.release(evt);
-            }
-        }).open().sync().getNow();
-        s.writeAndFlush(new DefaultHttp2HeadersFrame(h, true)).sync();
     }
 
-    /** PINGs every 200 ms (activity on the connection) until the stream ends or {@code maxMs} pass. */
-    private static String pingUntil(Channel conn, CompletableFuture<String> end, long maxMs) throws Exception {
+    /** PINGs every 200 ms (activity on the connection) until the stream ends; fails after {@code maxMs}. */
+    private static H2cProbe.Answer pingUntil(Channel conn, CompletableFuture<H2cProbe.Answer> end, long maxMs) throws Exception {
         long deadline = System.nanoTime() + maxMs * 1_000_000;
         for (long n = 1; System.nanoTime() < deadline && !end.isDone() && conn.isActive(); n++) {
             conn.writeAndFlush(new DefaultHttp2PingFrame(n));
@@ -284,7 +236,8 @@ class GatewayTimeoutsTest {
                 // ping again
             }
         }
-        return end.isDone() ? end.get() : conn.isActive() ? "no end" : "connection closed";
+        assertTrue(end.isDone(), conn.isActive() ? "no end of the stream within " + maxMs + " ms" : "the connection closed");
+        return end.get();
     }
 
     @Test

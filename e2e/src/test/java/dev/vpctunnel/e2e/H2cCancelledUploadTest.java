@@ -4,18 +4,14 @@ import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.edge.directory.ServiceBinding;
 import dev.vpctunnel.edge.directory.ServiceRecord;
 import dev.vpctunnel.edge.directory.TunnelRecord;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
@@ -69,7 +65,8 @@ class H2cCancelledUploadTest {
             ServiceRecord s = f.service("deaf", origin.getLocalPort(), null, "127.0.0.1", null, t.id());
             String token = f.worker("w", List.of(new ServiceBinding("DEAF", s.id())));
 
-            Channel conn = connect(group, f.gateway.port());
+            // a connection that closes at once when asked, open streams or not (Netty's default waits 30 s)
+            Channel conn = H2cProbe.connect(group, f.gateway.port(), b -> b.gracefulShutdownTimeoutMillis(0));
             Http2StreamChannel upload = new Http2StreamChannelBootstrap(conn).handler(new ChannelInboundHandlerAdapter() {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -97,18 +94,6 @@ class H2cCancelledUploadTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-    }
-
-    /** An h2c client connection that closes at once when asked, open streams or not (Netty's default waits 30 s). */
-    private static Channel connect(EventLoopGroup group, int port) throws InterruptedException {
-        return new Bootstrap().group(group).channel(Transports.socket())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().gracefulShutdownTimeoutMillis(0).build(),
-                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                    }
-                }).connect("127.0.0.1", port).sync().channel();
     }
 
     /** Reads one request head, then nothing until the worker cancelled; counts down once the connector closed it. */

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 /**
  * An h2c (prior knowledge) client that sends whatever HEADERS a test gives it, pseudo-headers missing or not, and
@@ -60,11 +61,16 @@ final class H2cProbe implements AutoCloseable {
 
     /** A plain h2c (prior knowledge) client connection to 127.0.0.1:port on {@code group}; streams opened on it by the caller. */
     static Channel connect(EventLoopGroup group, int port) throws InterruptedException {
+        return connect(group, port, UnaryOperator.identity());
+    }
+
+    /** {@link #connect(EventLoopGroup, int)} with the client's codec tuned (its settings, its shutdown). */
+    static Channel connect(EventLoopGroup group, int port, UnaryOperator<Http2FrameCodecBuilder> tune) throws InterruptedException {
         return new Bootstrap().group(group).channel(Transports.socket())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                        ch.pipeline().addLast(tune.apply(Http2FrameCodecBuilder.forClient()).build(),
                                 new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
                     }
                 }).connect("127.0.0.1", port).sync().channel();
@@ -106,6 +112,21 @@ final class H2cProbe implements AutoCloseable {
 
     private Answer send(Http2Headers headers, String body, boolean keepOpen, long waitMs) throws Exception {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
+        Http2StreamChannel s = open(conn, headers, body, keepOpen, answer);
+        try {
+            return answer.get(waitMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            s.close();
+            return new Answer(null, null, "", null, true);
+        }
+    }
+
+    /**
+     * Opens a stream on {@code conn} and sends the headers (and body); {@code answer} completes at the stream's end
+     * (unless {@code keepOpen}: then at its reset or close) with what came back.
+     */
+    static Http2StreamChannel open(Channel conn, Http2Headers headers, String body, boolean keepOpen,
+                                   CompletableFuture<Answer> answer) throws InterruptedException {
         Http2StreamChannel s = new Http2StreamChannelBootstrap(conn).handler(new ChannelInboundHandlerAdapter() {
             private String status;
             private String error;
@@ -155,12 +176,7 @@ final class H2cProbe implements AutoCloseable {
             s.write(new DefaultHttp2DataFrame(Unpooled.copiedBuffer(body, StandardCharsets.UTF_8), true));
         }
         s.flush();
-        try {
-            return answer.get(waitMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            s.close();
-            return new Answer(null, null, "", null, true);
-        }
+        return s;
     }
 
     @Override
