@@ -222,6 +222,11 @@ class ApiConnectionTest {
             Thread.sleep(100);
         }
         assertEquals(List.of("200"), statuses(again), again);
+        // the second's body, still being aggregated, is finished before the server stops (a server stopped under it
+        // may never run the connection's close and release it: a leak at teardown, not in the API)
+        second.getOutputStream().write(new byte[1_000_000]);
+        String secondAnswer = readToEof(second, Duration.ofSeconds(10));
+        assertEquals(List.of("401"), statuses(secondAnswer), secondAnswer);
     }
 
     /** A request without a valid token gets its 401 and the connection closes: it would hold one of the API's few. */
