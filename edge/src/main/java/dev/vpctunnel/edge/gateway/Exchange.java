@@ -147,7 +147,7 @@ final class Exchange {
             return;
         }
         if (attempts < 2 && (!bodyForwarded || replay.whole())) {
-            EdgeLink other = gateway.links().pick(route.tunnelId(), link, client.executor()).orElse(null);
+            EdgeLink other = gateway.links().pickInstead(route.tunnelId(), link, client.executor()).orElse(null);
             if (other != null) {
                 LOG.fine(() -> why + "; retrying on " + other);
                 open(other);

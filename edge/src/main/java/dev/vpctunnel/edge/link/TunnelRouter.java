@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /** Tunnel id -> its live links; picks the usable link with the fewest open streams. */
 public final class TunnelRouter implements LinkRegistry {
@@ -52,6 +53,22 @@ public final class TunnelRouter implements LinkRegistry {
      * connection and tunnel link share a thread needs no hand-off between threads (measured in scripts/BENCH.md).
      */
     public Optional<EdgeLink> pick(UUID tunnelId, EdgeLink exclude, EventExecutor loop) {
+        return pick(tunnelId, l -> l == exclude, loop);
+    }
+
+    /**
+     * Where a fetch goes again that {@code failed} refused or could not open: a link of another connector when there
+     * is one. A refusal means its connector drains, and that connector's other links refuse too until their own drain
+     * notices have arrived, each on its own connection (a rolling restart lost fetches that were sent again there).
+     * Otherwise any other usable link, as {@link #pick(UUID, EdgeLink, EventExecutor)}.
+     */
+    public Optional<EdgeLink> pickInstead(UUID tunnelId, EdgeLink failed, EventExecutor loop) {
+        String connector = failed.connectorId();
+        return pick(tunnelId, l -> l == failed || l.connectorId().equals(connector), loop)
+                .or(() -> pick(tunnelId, failed, loop));
+    }
+
+    private Optional<EdgeLink> pick(UUID tunnelId, Predicate<EdgeLink> skip, EventExecutor loop) {
         if (!AFFINITY) {
             loop = null;
         }
@@ -66,7 +83,7 @@ public final class TunnelRouter implements LinkRegistry {
         EdgeLink local = null;
         for (int i = 0; i < n; i++) {
             EdgeLink l = (EdgeLink) snapshot[(start + i) % n];
-            if (l == exclude || !l.usable()) {
+            if (!l.usable() || skip.test(l)) {
                 continue;
             }
             if (best == null || l.openStreams() < best.openStreams()) {

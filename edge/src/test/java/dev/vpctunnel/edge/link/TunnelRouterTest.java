@@ -41,4 +41,24 @@ class TunnelRouterTest {
         assertEquals(Map.of(a, 1), router.countsByTunnel());
         assertTrue(router.pick(a, null).isPresent());
     }
+
+    @Test
+    void aFetchARefusingLinkDidNotTakeGoesToAnotherConnector() {
+        TunnelRouter router = new TunnelRouter();
+        UUID t = UUID.randomUUID();
+        EdgeLink a0 = new EdgeLink(new EmbeddedChannel(), t, "draining", 0, "test", "edge", Long.MAX_VALUE, () -> { });
+        EdgeLink a1 = new EdgeLink(new EmbeddedChannel(), t, "draining", 1, "test", "edge", Long.MAX_VALUE, () -> { });
+        EdgeLink b0 = new EdgeLink(new EmbeddedChannel(), t, "other", 0, "test", "edge", Long.MAX_VALUE, () -> { });
+        router.add(a0);
+        router.add(a1);
+        router.add(b0);
+        for (int i = 0; i < 12; i++) { // ties rotate: each start in the list is tried
+            assertEquals(b0, router.pickInstead(t, a0, null).orElseThrow(),
+                    "a1 belongs to the connector that refused, whose drain notice on a1 may not have arrived yet");
+        }
+        b0.markDraining();
+        assertEquals(a1, router.pickInstead(t, a0, null).orElseThrow(), "no other connector: another link of the same one");
+        a1.markDraining();
+        assertTrue(router.pickInstead(t, a0, null).isEmpty());
+    }
 }
