@@ -47,6 +47,15 @@ public record WorkerdConfig(String serviceName, WorkerSource source, String gate
         if (token == null || !TOKEN.matcher(token).matches()) {
             throw new IllegalArgumentException("--token: a gateway token (printed by 'edge deploy') is required");
         }
+        for (WranglerConfig.Binding b : source.wrangler().bindings()) {
+            if (!b.remote()) {
+                // the seed: "The remote flag must be set to true to enable remote bindings during local development"
+                throw new IllegalArgumentException(source.wrangler().file() + ": "
+                        + (b instanceof WranglerConfig.VpcService ? "vpc_services" : "vpc_networks") + " (binding "
+                        + b.binding() + "): \"remote\": true is required to run it locally: a VPC binding works in local"
+                        + " development only as a remote binding (here: through the edge's gateway); add \"remote\": true");
+            }
+        }
         for (String var : source.vars().keySet()) {
             for (WranglerConfig.Binding x : source.wrangler().bindings()) {
                 if (x.binding().equals(var)) {

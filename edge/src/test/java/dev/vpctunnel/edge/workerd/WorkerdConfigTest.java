@@ -44,7 +44,7 @@ class WorkerdConfigTest {
                   "compatibility_flags": ["nodejs_compat"],
                   "vars": {"GREETING": "hi \\"there\\"", "LIMITS": {"n": 1}},
                   "vpc_services": [{"binding": "PRIVATE_API", "service_id": "e6a0817c-79c5-40ca-9776-a1c019defe70", "remote": true},],
-                  "vpc_networks": [{"binding": "MY_VPC", "network_id": "cf1:network"}],
+                  "vpc_networks": [{"binding": "MY_VPC", "network_id": "cf1:network", "remote": true}],
                 }
                 """);
         WorkerSource src = WorkerSource.read(f);
@@ -105,6 +105,14 @@ class WorkerdConfigTest {
         assertThrows(IllegalArgumentException.class, () -> new WorkerdConfig("w", src, "nohost", TOKEN, "127.0.0.1:1"));
         assertThrows(IllegalArgumentException.class, () -> new WorkerdConfig("w", src, "127.0.0.1:8787", "a b", "127.0.0.1:1"));
         assertThrows(IllegalArgumentException.class, () -> new WorkerdConfig("w", src, "127.0.0.1:8787", TOKEN, "127.0.0.1:70000"));
+        for (String remote : List.of("", ", \"remote\": false")) {
+            Path h = worker("wrangler.jsonc", "{\"name\":\"w\",\"main\":\"src/index.js\",\"vpc_networks\":[{\"binding\":\"NET\","
+                    + "\"network_id\":\"cf1:network\"" + remote + "}]}");
+            WorkerSource local = WorkerSource.read(h); // edge deploy takes it: remote matters only in local development
+            String why = assertThrows(IllegalArgumentException.class,
+                    () -> new WorkerdConfig("w", local, "127.0.0.1:8787", TOKEN, "127.0.0.1:1")).getMessage();
+            assertTrue(why.startsWith(h + ": vpc_networks (binding NET): \"remote\": true is required"), why);
+        }
     }
 
     @Test
