@@ -2,6 +2,7 @@ package dev.vpctunnel.edge.api;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -11,9 +12,13 @@ import tools.jackson.databind.node.ObjectNode;
 import java.util.Set;
 import java.util.UUID;
 
-/** Strict JSON input: one value, no duplicate keys, no unknown fields, no hidden characters in strings; errors name the field. */
+/**
+ * Strict JSON input: one value, no duplicate keys, no unknown fields, no hidden characters in strings; errors name the
+ * field. Comments are allowed: the seed's service bodies, "the expected contract of the REST API", carry them.
+ */
 final class Json {
     static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();

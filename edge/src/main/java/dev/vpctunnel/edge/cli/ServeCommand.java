@@ -183,11 +183,13 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 () -> AdminApiServer.start(apiAddr, directory, tunnels.router(), blocking));
         started.add(api::close);
         LOG.info(() -> "admin API ready on http://" + at(apiAddr, api.port()));
+        inClear("--api-listen", apiAddr, "API tokens").ifPresent(LOG::warning);
         GatewayServer gateway = started.start("--gateway-listen", gatewayAddr,
                 () -> GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
                         originConnect, originTls));
         started.add(gateway::close);
         LOG.info(() -> "worker gateway ready on " + at(gatewayAddr, gateway.port()));
+        inClear("--gateway-listen", gatewayAddr, "workers' gateway tokens, requests and responses").ifPresent(LOG::warning);
         MetricsServer metricsServer = started.start("--metrics-listen", metricsAddr,
                 // ready until SIGTERM: while draining, the gateway and the tunnel listener take nothing new
                 () -> MetricsServer.start(metricsAddr, group, metrics.registry(), () -> !shutdown.requested()));
@@ -257,6 +259,20 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             host = "edge";
         }
         return host + ":" + tunnelAddr.getPort();
+    }
+
+    /**
+     * The warning for a plain-HTTP listener (the admin API, the worker gateway) on an address other machines may reach:
+     * what it carries crosses the network unencrypted. None on loopback, where the defaults put both.
+     */
+    static java.util.Optional<String> inClear(String flag, InetSocketAddress addr, String carried) {
+        InetAddress a = addr.getAddress();
+        if (a == null || a.isLoopbackAddress()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(flag + " " + io.netty.util.NetUtil.toSocketAddressString(addr) + " is reachable from other machines and speaks"
+                + " plain HTTP: " + carried + " cross the network unencrypted; keep it on 127.0.0.1 (the default), or put"
+                + " it on a trusted network or behind a TLS proxy");
     }
 
     /** HOST:PORT as a URL writes it: an IPv6 address in brackets. */

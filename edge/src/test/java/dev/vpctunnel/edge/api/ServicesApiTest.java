@@ -44,6 +44,37 @@ class ServicesApiTest {
     }
 
     @Test
+    void takesTheSeedsSecondExampleAsWrittenWithItsComments() {
+        Resp r = f.post(path, """
+                {
+                  "type": "http",
+                  "name": "human-readable-name",
+
+
+                  // Port configuration (optional - defaults to 80/443)
+                  "http_port": 80,
+                  "https_port": 443,
+
+
+                  // Hostname Host (with DNS resolver)
+                  "host": {
+                    "hostname": "example.com",
+                    "resolver_network": {
+                      "tunnel_id": "%s",
+                      "resolver_ips": ["10.0.0.1"] // Optional
+                    }
+                  }
+                }
+                """.formatted(tunnel));
+        assertEquals(200, r.status(), r.toString());
+        assertEquals("example.com", r.result().path("host").path("hostname").asString());
+        assertEquals("10.0.0.1", r.result().path("host").path("resolver_network").path("resolver_ips").path(0).asString());
+        Resp bad = f.post(path, "{\"type\": \"http\", /* unclosed comment");
+        assertEquals(400, bad.status(), bad.toString());
+        assertTrue(bad.body().path("errors").path(0).path("message").asString().startsWith("body: malformed JSON"), bad.toString());
+    }
+
+    @Test
     void createsTheSeedsFirstExampleAndReadsItBack() {
         Resp r = f.post(path, "{\"type\":\"http\",\"name\":\"human-readable-name\",\"http_port\":80,\"https_port\":443,"
                 + "\"host\":{\"ipv4\":\"10.0.0.1\",\"ipv6\":\"fe80::\"," + net() + "}}");

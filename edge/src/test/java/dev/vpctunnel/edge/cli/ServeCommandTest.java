@@ -148,4 +148,17 @@ class ServeCommandTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--threads: must be 0-1024"), r.err());
     }
+
+    @Test
+    void plainHttpListenersOffLoopbackAreWarnedAbout() throws Exception {
+        for (String loopback : List.of("127.0.0.1", "127.0.0.2", "::1")) {
+            assertTrue(ServeCommand.inClear("--api-listen", new java.net.InetSocketAddress(loopback, 8080), "API tokens").isEmpty());
+        }
+        for (String open : List.of("0.0.0.0", "::", "10.1.2.3")) {
+            String w = ServeCommand.inClear("--gateway-listen", new java.net.InetSocketAddress(open, 8787), "gateway tokens")
+                    .orElseThrow();
+            assertTrue(w.startsWith("--gateway-listen " + (open.contains(":") ? "[" + open + "]" : open) + ":8787 is reachable")
+                    && w.contains("gateway tokens cross the network unencrypted"), w);
+        }
+    }
 }
