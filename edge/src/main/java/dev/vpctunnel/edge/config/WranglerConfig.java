@@ -274,7 +274,7 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
             return null;
         }
         if (!v.isString()) {
-            throw new WranglerConfigException(file + ": " + (path.isEmpty() ? "" : path + ": ") + key + ": must be a string");
+            throw new WranglerConfigException((path.isEmpty() ? file + ": " : where(file, path, n)) + key + ": must be a string");
         }
         return v.stringValue();
     }

@@ -131,6 +131,10 @@ class WranglerConfigTest {
         m = error("wrangler.jsonc", "{\"vpc_services\":[{\"binding\":\"A\",\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}],"
                 + "\"vpc_networks\":[{\"binding\":\"A\",\"network_id\":\"cf1:network\"}]}");
         assertTrue(m.contains("vpc_networks[0]") && m.contains("used by another binding"), m);
+        m = error("wrangler.toml", "[[vpc_services]]\nbinding = \"N\"\nservice_id = 5\n");
+        assertTrue(m.endsWith("wrangler.toml: vpc_services[0] (binding N): service_id: must be a string"), m);
+        m = error("wrangler.jsonc", "{\"name\": 5}");
+        assertTrue(m.endsWith("wrangler.jsonc: name: must be a string"), m);
         m = error("wrangler.jsonc", "{\"vpc_services\":[{\"binding\":\"A\",\"serviceid\":\"x\"}]}");
         assertTrue(m.contains("serviceid") && m.contains("unknown key"), m);
         m = error("wrangler.jsonc", "{\"vpc_services\":[{\"service_id\":\"e6a0817c-79c5-40ca-9776-a1c019defe70\"}]}");
