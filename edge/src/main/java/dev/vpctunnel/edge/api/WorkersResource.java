@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * /workers/scripts/{name}: PUT needs Bind (or Admin) for vpc_service bindings and Admin for vpc_network ones;
- * GET any role; DELETE the role its bindings need. The PUT result carries a fresh gateway_token.
+ * /workers/scripts (GET: the account's workers, any role) and /workers/scripts/{name}: PUT needs Bind (or Admin) for
+ * vpc_service bindings and Admin for vpc_network ones; GET any role; DELETE the role its bindings need. The PUT result carries a fresh gateway_token.
  */
 final class WorkersResource {
     private final Directory directory;
@@ -28,6 +28,13 @@ final class WorkersResource {
     }
 
     ApiResponse handle(Call call, List<String> rest) {
+        if (rest.isEmpty()) { // Cloudflare's list of an account's scripts: here each worker with its bindings
+            if (!call.method().equals("GET")) {
+                throw call.notAllowed("GET");
+            }
+            call.requireRead();
+            return Envelope.list(call, call.data().workers(call.account()), Render::worker);
+        }
         if (rest.size() != 1) {
             throw ApiException.notFound("no route for " + call.method() + " …/workers/scripts/" + String.join("/", rest));
         }

@@ -4,11 +4,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** edge worker get|delete (use 'edge deploy' to create or update one). */
+/** edge worker list|get|delete (use 'edge deploy' to create or update one). */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = "Show or delete a worker's bindings ('edge deploy' registers them).")
+        description = "List, show or delete workers and their bindings ('edge deploy' registers them).")
 public final class WorkerCommand {
     private static final String PATH = "/workers/scripts/";
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the account's workers and their bindings.")
+    int list(@Mixin AdminOptions o) {
+        return o.run(() -> {
+            ApiClient c = o.client();
+            o.print(c.get(c.accountPath("/workers/scripts")));
+            return 0;
+        });
+    }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a worker and its bindings.")
     int get(@Mixin AdminOptions o, @Parameters(paramLabel = "NAME") String name) {

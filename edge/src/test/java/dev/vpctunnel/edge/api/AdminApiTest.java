@@ -95,6 +95,13 @@ class AdminApiTest extends ApiTestBase {
         assertEquals(403, f.call("PUT", w, bind, nbind).status());
         assertEquals(200, f.call("PUT", w, admin, nbind).status());
         assertEquals(200, f.call("GET", w, read, null).status());
+        Resp list = f.call("GET", f.acct("/workers/scripts"), read, null);
+        assertEquals(200, list.status(), list.toString());
+        assertEquals(1, list.result().size(), list.toString());
+        assertEquals("w1", list.result().path(0).path("id").asString());
+        assertEquals("NET", list.result().path(0).path("bindings").path(0).path("name").asString());
+        assertEquals(1, list.body().path("result_info").path("total_count").asInt());
+        assertEquals(405, f.call("POST", f.acct("/workers/scripts"), admin, sbind).status());
         assertEquals(403, f.call("PUT", w, bind, sbind).status(), "Bind cannot replace an Admin's network bindings");
         assertEquals(403, f.call("DELETE", w, bind, null).status(), "network bindings need Admin to delete");
         assertEquals("worker w1 has vpc_network binding NET: deleting it needs Connectivity Directory Admin",

@@ -113,7 +113,10 @@ class CliTest {
         String gw = field(dep.out(), "gateway token (shown once):");
         assertEquals("my-worker", f.directory.snapshot().workerByGatewayToken(gw).orElseThrow().name());
         assertTrue(admin("worker", "get", "my-worker").out().contains("PRIVATE_API"));
+        String workers = admin("worker", "list").out();
+        assertTrue(workers.contains("\"my-worker\"") && workers.contains("PRIVATE_API"), workers);
         assertEquals(0, admin("worker", "delete", "my-worker").code());
+        assertFalse(admin("worker", "list").out().contains("my-worker"));
         assertEquals(1, admin("worker", "get", "my-worker").code());
 
         Run busy = admin("tunnel", "delete", id);
