@@ -48,7 +48,12 @@ $CONN run --token-file "$W/tok" --edge 127.0.0.1:$((P+44)) --edge-ca "$W/d/edge-
 CONN_PID=$!; PIDS+=($CONN_PID)
 for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready && break; sleep 0.2; done
 curl -sf -o /dev/null http://127.0.0.1:$((P+91))/ready || fail "connector never became ready"
-pass "connector registered (/ready 200)"
+for i in $(seq 50); do  # the first link registered made it ready; all four soon
+  ready=$(curl -sf http://127.0.0.1:$((P+91))/ready); [[ "$ready" == *'"readyConnections":4,'* ]] && break; sleep 0.2
+done
+python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["status"]==200 and r["readyConnections"]==4 and len(r["connectorId"])==36, r' "$ready" \
+  || fail "connector /ready body: $ready"
+pass "connector registered (/ready 200, body $ready)"
 
 $EDGE service create --api $API --json "{\"type\":\"http\",\"name\":\"slow\",\"http_port\":$((P+1)),\"host\":{\"ipv4\":\"127.0.0.1\",\"network\":{\"tunnel_id\":\"$TID\"}}}" > "$W/svc.json"
 SID=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['service_id'])" "$W/svc.json")

@@ -10,6 +10,7 @@ import dev.vpctunnel.core.link.LinkHeaders;
 import dev.vpctunnel.core.link.TunnelToken;
 import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.metrics.MetricsServer;
+import dev.vpctunnel.core.metrics.Readiness;
 import dev.vpctunnel.core.net.Shutdown;
 import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.core.tls.LinkTls;
@@ -114,7 +115,10 @@ public final class RunCommand implements Callable<Integer> {
                     .callback(cb -> cb.call(links.activeStreams())).register(registry);
             try {
                 metrics = MetricsServer.start(RunSettings.listenAddress(metricsListen, "--metrics-listen"), group, registry,
-                        () -> links.servingLinks() > 0); // a draining link was unregistered: it takes no new fetch
+                        () -> { // a draining link was unregistered: it takes no new fetch
+                            int serving = links.servingLinks();
+                            return new Readiness(serving > 0, serving, "connectorId", links.connectorId());
+                        });
             } catch (Exception e) { // BindException and the like come out of Netty's sync() undeclared
                 String why = e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getMessage().replaceFirst("^bind\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", ""); // Netty's native prefix

@@ -32,10 +32,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * GET /metrics (Prometheus text), GET /ready (200 when ready, else 503) and GET /healthcheck (200 "OK" while the
+ * GET /metrics (Prometheus text), GET /ready (200 when ready, else 503; a JSON body as cloudflared's, {@link Readiness})
+ * and GET /healthcheck (200 "OK" while the
  * process runs, as cloudflared's) on a small listener of its own. A request
  * must arrive within {@link #REQUEST_TIMEOUT} and a keep-alive connection idle for {@link #IDLE_TIMEOUT} is closed, so
  * stuck or trickling clients cannot pile up open connections. A request that cannot be parsed gets 400 (414 for a
@@ -54,13 +55,13 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     public static MetricsServer start(InetSocketAddress bind, EventLoopGroup group, PrometheusRegistry registry,
-                                      BooleanSupplier ready) throws InterruptedException {
+                                      Supplier<Readiness> ready) throws InterruptedException {
         return start(bind, group, registry, ready, REQUEST_TIMEOUT, IDLE_TIMEOUT);
     }
 
     /** As above, with the time a request may take to arrive and the time a keep-alive connection may stay idle. */
     public static MetricsServer start(InetSocketAddress bind, EventLoopGroup group, PrometheusRegistry registry,
-                                      BooleanSupplier ready, Duration requestTimeout, Duration idleTimeout)
+                                      Supplier<Readiness> ready, Duration requestTimeout, Duration idleTimeout)
             throws InterruptedException {
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
         Channel ch = new ServerBootstrap().group(group).channel(Transports.server())
@@ -89,9 +90,9 @@ public final class MetricsServer implements AutoCloseable {
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final PrometheusRegistry registry;
         private final PrometheusTextFormatWriter writer;
-        private final BooleanSupplier ready;
+        private final Supplier<Readiness> ready;
 
-        Handler(PrometheusRegistry registry, PrometheusTextFormatWriter writer, BooleanSupplier ready) {
+        Handler(PrometheusRegistry registry, PrometheusTextFormatWriter writer, Supplier<Readiness> ready) {
             this.registry = registry;
             this.writer = writer;
             this.ready = ready;
@@ -125,8 +126,9 @@ public final class MetricsServer implements AutoCloseable {
                 resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, buf);
                 resp.headers().set(HttpHeaderNames.CONTENT_TYPE, writer.getContentType());
             } else if (path.equals("/ready")) {
-                boolean ok = ready.getAsBoolean();
-                resp = text(ctx, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, ok ? "ready\n" : "not ready\n");
+                Readiness r = ready.get();
+                resp = text(ctx, HttpResponseStatus.valueOf(r.status()), r.body());
+                resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
             } else if (path.equals("/healthcheck")) { // cloudflared's liveness path: the process answers
                 resp = text(ctx, HttpResponseStatus.OK, "OK\n");
             } else {

@@ -31,6 +31,7 @@ class MetricsServerTest {
     private final EventLoopGroup group = Transports.group(1, "metrics-test");
     private final List<Socket> sockets = new ArrayList<>();
     private MetricsServer server;
+    private volatile Readiness readiness = new Readiness(true, 2, "connectorId", "c-1");
 
     @AfterEach
     void stop() throws Exception {
@@ -46,7 +47,8 @@ class MetricsServerTest {
     private void start(Duration request, Duration idle) throws InterruptedException {
         PrometheusRegistry registry = new PrometheusRegistry();
         Counter.builder().name("test_things").help("things").register(registry).inc();
-        server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), group, registry, () -> true, request, idle);
+        server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), group, registry,
+                () -> readiness, request, idle);
     }
 
     private Socket connect() throws IOException {
@@ -107,7 +109,7 @@ class MetricsServerTest {
             send(s, "GET /ready HTTP/1.1\r\nHost: x\r\n\r\n");
             String r = readResponse(s);
             assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
-            assertTrue(r.endsWith("ready\n"), r);
+            assertTrue(r.endsWith("\r\n\r\n{\"status\":200,\"readyConnections\":2,\"connectorId\":\"c-1\"}\n"), r);
         }
         send(s, "GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n");
         String h = readResponse(s);
@@ -119,6 +121,17 @@ class MetricsServerTest {
         assertEquals("", readToEof(s, Duration.ofSeconds(3)));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue(ms >= 400, "idle connection closed after " + ms + " ms, the idle timeout is 700 ms");
+    }
+
+    @Test
+    void readyAnswersAsCloudflaredWith503WhileNoLinkServes() throws Exception {
+        start(Duration.ofSeconds(10), Duration.ofSeconds(60));
+        readiness = new Readiness(false, 0, "edgeId", "host:7844");
+        Socket s = connect();
+        send(s, "GET /ready HTTP/1.1\r\nHost: x\r\n\r\n");
+        String r = readResponse(s);
+        assertTrue(r.startsWith("HTTP/1.1 503 Service Unavailable\r\n") && r.contains("content-type: application/json\r\n")
+                && r.endsWith("\r\n\r\n{\"status\":503,\"readyConnections\":0,\"edgeId\":\"host:7844\"}\n"), r);
     }
 
     private String badRequest(String request) throws Exception {
@@ -158,6 +171,6 @@ class MetricsServerTest {
     void aGoodRequestBeforeABadOneIsStillAnswered() throws Exception {
         String r = badRequest("GET /ready HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nBad Header\r\n\r\n");
         assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
-        assertTrue(r.contains("ready\nHTTP/1.1 400 Bad Request\r\n"), r);
+        assertTrue(r.contains("\"c-1\"}\nHTTP/1.1 400 Bad Request\r\n"), r);
     }
 }

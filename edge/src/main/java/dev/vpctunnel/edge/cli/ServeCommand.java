@@ -4,6 +4,7 @@ import dev.vpctunnel.core.link.Durations;
 import dev.vpctunnel.core.link.LinkHeartbeat;
 import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.metrics.MetricsServer;
+import dev.vpctunnel.core.metrics.Readiness;
 import dev.vpctunnel.core.net.Shutdown;
 import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.core.tls.LinkTls;
@@ -192,7 +193,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         inClear("--gateway-listen", gatewayAddr, "workers' gateway tokens, requests and responses").ifPresent(LOG::warning);
         MetricsServer metricsServer = started.start("--metrics-listen", metricsAddr,
                 // ready until SIGTERM: while draining, the gateway and the tunnel listener take nothing new
-                () -> MetricsServer.start(metricsAddr, group, metrics.registry(), () -> !shutdown.requested()));
+                () -> MetricsServer.start(metricsAddr, group, metrics.registry(), () -> new Readiness(!shutdown.requested(),
+                        (int) tunnels.router().all().stream().filter(EdgeLink::usable).count(), "edgeId", edgeId)));
         LOG.info(() -> "metrics ready on http://" + at(metricsAddr, metricsServer.port()) + "/metrics");
 
         shutdown.await();
