@@ -49,9 +49,16 @@ final class RequestPump {
         return ended && queued.isEmpty() && origin != null;
     }
 
-    /** The body length when the stream already delivered all of it in one piece, else -1. */
+    /**
+     * The body length when the stream already delivered all of it in one piece, else -1; also -1 when that piece ends
+     * with trailers (an empty body, then trailers), which only a chunked body carries to the origin.
+     */
     long knownLength() {
-        return ended && queued.size() == 1 ? queued.peek().content().readableBytes() : -1;
+        if (!ended || queued.size() != 1) {
+            return -1;
+        }
+        HttpContent only = queued.peek();
+        return only instanceof LastHttpContent l && !l.trailingHeaders().isEmpty() ? -1 : only.content().readableBytes();
     }
 
     /** The origin is ready: the request head was written ({@code headWrite}); the body follows. */

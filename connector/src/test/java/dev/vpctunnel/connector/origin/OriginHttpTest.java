@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -96,6 +97,23 @@ class OriginHttpTest {
         assertEquals("/headers?q=a%20b", seen.get("uri"));
         assertEquals("11", seen.get("body-bytes"));
         assertTrue(seen.keySet().stream().noneMatch(k -> k.startsWith("cf-link-") || k.startsWith("x-http2-")), seen.toString());
+    }
+
+    @Test
+    void trailersAfterAnEmptyBodyReachTheOrigin() throws Exception {
+        ConnectRequest cr = to("127.0.0.1", origin.port()).build();
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/headers");
+        req.headers().set(HttpHeaderNames.HOST, "api.internal").set(LinkHeaders.CONNECT, TestLink.encode(cr));
+        // HEADERS, then trailers that end the stream, in one flush: both are read before the origin connection is up
+        TestLink.Fetch f = link.open(req, true, ch -> {
+            LastHttpContent end = new DefaultLastHttpContent();
+            end.trailingHeaders().set("x-checksum", "0");
+            ch.writeAndFlush(end);
+        });
+        assertEquals(200, f.response().status().code());
+        Map<String, String> seen = TestOrigin.parseHeaders(f.bodyText());
+        assertEquals("0", seen.get("trailer x-checksum"), f.bodyText());
+        assertEquals("0", seen.get("body-bytes"));
     }
 
     @Test

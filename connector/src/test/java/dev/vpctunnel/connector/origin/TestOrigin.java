@@ -110,6 +110,9 @@ final class TestOrigin implements AutoCloseable {
         private long toSend;
         private int served;
 
+        /** The request's trailers, as "trailer name: value" lines. */
+        private final StringBuilder trailers = new StringBuilder();
+
         Routes(int connection) {
             this.connection = connection;
         }
@@ -125,7 +128,9 @@ final class TestOrigin implements AutoCloseable {
                     if ("/echo".equals(route) && c.content().isReadable()) {
                         ctx.write(new DefaultHttpContent(c.content().retain()));
                     }
-                    if (c instanceof LastHttpContent) {
+                    if (c instanceof LastHttpContent last) {
+                        last.trailingHeaders().forEach(t -> trailers.append("trailer ").append(t.getKey().toLowerCase())
+                                .append(": ").append(t.getValue()).append('\n'));
                         onBodyEnd(ctx);
                     }
                 }
@@ -148,6 +153,7 @@ final class TestOrigin implements AutoCloseable {
                 return;
             }
             received = 0;
+            trailers.setLength(0);
             keepAlive = HttpUtil.isKeepAlive(req);
             switch (route) {
                 case "/hello" -> {
@@ -226,7 +232,7 @@ final class TestOrigin implements AutoCloseable {
                     send(ctx, text(HttpResponseStatus.OK, Long.toString(received)));
                 }
                 case "/headers" -> send(ctx, text(HttpResponseStatus.OK,
-                        ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).get() + "body-bytes: " + received + "\n"));
+                        ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).get() + trailers + "body-bytes: " + received + "\n"));
                 case "/echo" -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
                 case "/hello", "/chunked", "/conn", "/close-soon", "/download", "/die", "/hang", "/upgrade" -> { }
                 default -> send(ctx, text(HttpResponseStatus.NOT_FOUND, "no route " + route));
