@@ -36,8 +36,7 @@ import java.util.function.Supplier;
 
 /**
  * GET /metrics (Prometheus text), GET /ready (200 when ready, else 503; a JSON body as cloudflared's, {@link Readiness})
- * and GET /healthcheck (200 "OK" while the
- * process runs, as cloudflared's) on a small listener of its own. A request
+ * and GET /healthcheck (200 "OK" while the process runs, as cloudflared's) on a small listener of its own. A request
  * must arrive within {@link #REQUEST_TIMEOUT} and a keep-alive connection idle for {@link #IDLE_TIMEOUT} is closed, so
  * stuck or trickling clients cannot pile up open connections. A request that cannot be parsed gets 400 (414 for a
  * request line, 431 for headers over the limit) and the connection is closed.

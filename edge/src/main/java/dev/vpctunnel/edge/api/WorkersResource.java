@@ -18,7 +18,8 @@ import java.util.UUID;
 
 /**
  * /workers/scripts (GET: the account's workers, any role) and /workers/scripts/{name}: PUT needs Bind (or Admin) for
- * vpc_service bindings and Admin for vpc_network ones; GET any role; DELETE the role its bindings need. The PUT result carries a fresh gateway_token.
+ * vpc_service bindings and Admin for vpc_network ones; GET any role; DELETE the role its bindings need. The PUT result
+ * carries a fresh gateway_token.
  */
 final class WorkersResource {
     private final Directory directory;

@@ -272,8 +272,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         if (a == null || a.isLoopbackAddress()) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(flag + " " + io.netty.util.NetUtil.toSocketAddressString(addr) + " is reachable from other machines and speaks"
-                + " plain HTTP: " + carried + " cross the network unencrypted; keep it on 127.0.0.1 (the default), or put"
+        return java.util.Optional.of(flag + " " + io.netty.util.NetUtil.toSocketAddressString(addr)
+                + " is reachable from other machines and speaks plain HTTP: " + carried + " cross the network unencrypted; keep it on 127.0.0.1 (the default), or put"
                 + " it on a trusted network or behind a TLS proxy");
     }
 
