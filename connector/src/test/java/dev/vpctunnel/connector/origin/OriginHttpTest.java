@@ -104,7 +104,8 @@ class OriginHttpTest {
         ConnectRequest cr = to("127.0.0.1", origin.port()).build();
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/headers");
         req.headers().set(HttpHeaderNames.HOST, "api.internal").set(LinkHeaders.CONNECT, TestLink.encode(cr));
-        // HEADERS, then trailers that end the stream, in one flush: both are read before the origin connection is up
+        // HEADERS, then trailers that end the stream, in one flush (when both are read before the origin connection is
+        // up, the body's length comes from RequestPump.knownLength: RequestPumpTest)
         TestLink.Fetch f = link.open(req, true, ch -> {
             LastHttpContent end = new DefaultLastHttpContent();
             end.trailingHeaders().set("x-checksum", "0");
