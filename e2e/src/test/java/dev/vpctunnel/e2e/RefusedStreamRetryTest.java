@@ -67,11 +67,14 @@ class RefusedStreamRetryTest {
                     Thread.currentThread().interrupt();
                 }
             });
-            Thread.sleep(200); // the connector refuses new streams from now on
+            Thread.sleep(200); // the drain began: its notice waits in the frozen link
             CompletableFuture<RawHttp.Response> retried = fetch(f, "POST http://origin.internal/upload HTTP/1.1\r\n"
                     + "Host: origin.internal\r\nProxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: ORIGIN\r\n"
                     + "Connection: close\r\n" + framingAndBody);
             awaitOpenStreams(f, t, 2);
+            // the edge has not acknowledged the drain notice (frozen) within its wait: the connector refuses from now on
+            LinkHarness.await("the draining connector refuses new streams", Duration.ofSeconds(5),
+                    () -> draining.acceptingLinks() == 0);
             LinkSupervisor other = f.startConnector(t, 1, List.of());
             LinkHarness.await("the second connector's link", Duration.ofSeconds(20),
                     () -> other.registeredLinks() == 1 && f.tunnels.router().links(t.id()).size() == 2);
@@ -86,6 +89,73 @@ class RefusedStreamRetryTest {
             assertEquals(body, r.text(), "the origin got the whole request (body, end, trailers) on the second link");
             RawHttp.Response first = inFlight.get(10, TimeUnit.SECONDS);
             assertEquals(200, first.status(), "the draining link finished its fetch: " + first.text());
+        }
+    }
+
+    /**
+     * A stream the edge opened before it read the connector's drain notice is served by the draining connector, whatever
+     * its body (a refused one is sent again only when the edge kept all of its body so far, 64 KiB; a rolling restart
+     * lost larger uploads that way): the connector takes streams until the edge acknowledges a PING sent after the
+     * notice. Here no other connector could take it.
+     */
+    @org.junit.jupiter.api.Test
+    void aStreamOpenedBeforeTheEdgeReadTheDrainNoticeIsServedWhateverItsBody() throws Exception {
+        uploadDuringADrain(false);
+    }
+
+    /**
+     * Past that wait (the edge did not acknowledge in time: here its link is frozen), a stream is refused; with more of
+     * its body gone out than the edge keeps, it is not sent again and fails as stream_reset, saying why.
+     */
+    @org.junit.jupiter.api.Test
+    void aRefusedStreamWithMoreBodyThanKeptFailsSayingWhy() throws Exception {
+        uploadDuringADrain(true);
+    }
+
+    private static void uploadDuringADrain(boolean refused) throws Exception {
+        try (GatewayFixture f = new GatewayFixture();
+             ServerSocket origin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             FreezableProxy proxy = new FreezableProxy(f.tunnels.port())) {
+            serve(origin);
+            TunnelRecord t = f.tunnel("late");
+            LinkSupervisor draining = f.startConnector(t, 1, List.of(), proxy.port());
+            LinkHarness.await("the connector's link", Duration.ofSeconds(20),
+                    () -> draining.registeredLinks() == 1 && f.tunnels.router().links(t.id()).size() == 1);
+            ServiceRecord s = f.service("origin", origin.getLocalPort(), null, "127.0.0.1", null, t.id());
+            String token = f.worker("w", List.of(new ServiceBinding("ORIGIN", s.id())));
+            proxy.freezeAll(); // the drain notice waits in the link, and so does the upload's stream
+            CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> {
+                try {
+                    draining.drain(Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            LinkHarness.await("the drain began", Duration.ofSeconds(5), () -> draining.servingLinks() == 0);
+            String body = "u".repeat(300 * 1024); // beyond what the edge keeps to send again
+            CompletableFuture<RawHttp.Response> upload = fetch(f, "POST http://origin.internal/upload HTTP/1.1\r\n"
+                    + "Host: origin.internal\r\nProxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: ORIGIN\r\n"
+                    + "Connection: close\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            awaitOpenStreams(f, t, 1);
+            if (refused) {
+                LinkHarness.await("the draining connector refuses new streams", Duration.ofSeconds(5),
+                        () -> draining.acceptingLinks() == 0);
+                Thread.sleep(300); // the body the edge could send meanwhile went out: more than it keeps
+            } else {
+                assertEquals(1, draining.acceptingLinks(), "thawed within the drain's wait for the edge's acknowledgement");
+            }
+            proxy.thawAll();
+            RawHttp.Response r = upload.get(10, TimeUnit.SECONDS);
+            if (refused) {
+                assertEquals(502, r.status(), r.text());
+                assertEquals("stream_reset", r.header("cf-vpc-error"), r.text());
+                assertTrue(r.text().contains("the connector refused the stream (draining); not sent again: more than 64 KiB"
+                        + " of its body had gone out"), r.text());
+            } else {
+                assertEquals(200, r.status(), r.text());
+                assertEquals(body.length(), r.text().length(), "the origin got the whole body from the draining connector");
+            }
+            drained.get(10, TimeUnit.SECONDS);
         }
     }
 

@@ -42,33 +42,51 @@ final class LinkClose {
     /** The notice (again: a repeat is not sent) and a PING, then closes on the PING's ack or after ACK_WAIT. Any thread. */
     static void gracefully(Channel ch) {
         ch.eventLoop().execute(() -> {
-            if (ch.pipeline().get(AckWatch.class) != null) {
+            if (ch.pipeline().get(CLOSE_ACK) != null) {
                 return;
             }
-            if (!ch.isActive() || ch.pipeline().get("pings") == null) {
+            if (!noticeThenPing(ch, CLOSE_ACK, ch::close)) {
                 ch.close(); // still connecting, or the TLS handshake is on: no HTTP/2 to end, and nothing to wait for
                 return;
             }
-            long payload = ThreadLocalRandom.current().nextLong();
-            ch.pipeline().addBefore("pings", "close-ack", new AckWatch(payload));
-            ch.write(notice());
-            ch.writeAndFlush(new DefaultHttp2PingFrame(payload));
             ch.eventLoop().schedule(() -> ch.close(), ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         });
     }
 
-    /** Closes the link when the PING with its payload comes back acknowledged. */
+    private static final String CLOSE_ACK = "close-ack";
+
+    /**
+     * On the link's loop: the notice and a PING; {@code onAck} runs on the loop once the edge acknowledges that PING,
+     * that is, once it has read the notice, and every stream it opened before that has arrived here. False, and nothing
+     * sent, on a link without HTTP/2 up (connecting, or in its TLS handshake).
+     */
+    static boolean noticeThenPing(Channel ch, String watchName, Runnable onAck) {
+        if (!ch.isActive() || ch.pipeline().get("pings") == null) {
+            return false;
+        }
+        long payload = ThreadLocalRandom.current().nextLong();
+        ch.pipeline().addBefore("pings", watchName, new AckWatch(payload, onAck));
+        ch.write(notice());
+        ch.writeAndFlush(new DefaultHttp2PingFrame(payload));
+        return true;
+    }
+
+    /** Runs its action, once, when the PING with its payload comes back acknowledged. */
     private static final class AckWatch extends ChannelInboundHandlerAdapter {
         private final long payload;
+        private Runnable onAck;
 
-        AckWatch(long payload) {
+        AckWatch(long payload, Runnable onAck) {
             this.payload = payload;
+            this.onAck = onAck;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Http2PingFrame p && p.ack() && p.content() == payload) {
-                ctx.close();
+            if (onAck != null && msg instanceof Http2PingFrame p && p.ack() && p.content() == payload) {
+                Runnable r = onAck;
+                onAck = null;
+                r.run();
             }
             ctx.fireChannelRead(msg);
         }

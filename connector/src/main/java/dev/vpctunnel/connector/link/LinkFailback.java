@@ -52,7 +52,7 @@ final class LinkFailback {
 
     private synchronized void probeNow() {
         timer = null;
-        if (slot.stopping() || !slot.acceptsFetches() || probe != null || !slot.awayFromHome()) {
+        if (slot.stopping() || !slot.serving() || probe != null || !slot.awayFromHome()) {
             return;
         }
         LinkSlot p = new LinkSlot(slot);

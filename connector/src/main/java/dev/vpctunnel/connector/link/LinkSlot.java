@@ -17,7 +17,6 @@ import io.netty.resolver.AddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -41,7 +40,7 @@ final class LinkSlot {
     private final LinkSupervisor supervisor;
     private final Backoff backoff = Backoff.standard();
     private final AddressResolverGroup<InetSocketAddress> resolver;
-    private final AtomicInteger activeStreams = new AtomicInteger();
+    private final FetchGate fetches = new FetchGate(this::closeIfIdle);
     private volatile Channel channel;
     private volatile Channel control;
     private volatile boolean registered;
@@ -86,6 +85,7 @@ final class LinkSlot {
         }
         InetSocketAddress edge = edge();
         draining = false;
+        fetches.reopen();
         closeWhenIdle = false;
         ChannelFuture f = new Bootstrap().group(group).channel(Transports.socket()).resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -100,13 +100,14 @@ final class LinkSlot {
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
                 if (replacing != null) {
-                    probeEnded("cannot be reached: " + connectFailure(c.cause()));
+                    probeEnded("cannot be reached: " + NativeErrors.connectFailure(c.cause()));
                     return;
                 }
                 if (stopped) {
                     return;
                 }
-                LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": " + connectFailure(c.cause()));
+                LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": "
+                        + NativeErrors.connectFailure(c.cause()));
                 nextEdge();
                 scheduleReconnect(Duration.ZERO);
             } else {
@@ -115,22 +116,11 @@ final class LinkSlot {
         });
     }
 
-    /**
-     * Why a connect failed, as a user reads it: Netty's native text without the system call, or, where the kernel's
-     * error has no text there (an unreachable host: "null: edge/10.0.0.5:7844"), what such an error means.
-     */
-    static String connectFailure(Throwable t) {
-        String m = NativeErrors.text(t.getMessage());
-        if (m == null || m.isBlank() || m.startsWith("null")) {
-            return "no route to it, or no answer (" + t.getClass().getSimpleName() + ")";
-        }
-        return m;
-    }
-
     /** {@code why}: {@link LinkCloseReason#of}, "" or " (GOAWAY received: ...)". */
     private void closed(String why) {
         boolean was = registered;
         registered = false;
+        fetches.noticePending(false);
         control = null;
         if (replacing != null) {
             probeEnded("closed the link before it registered" + why);
@@ -226,12 +216,13 @@ final class LinkSlot {
     void retire(LinkSlot successor) {
         stopped = true;
         draining = true;
+        fetches.refuse();
         closeWhenIdle = true;
         Channel ch = channel;
         Channel ctl = control;
         boolean wasRegistered = registered;
         LOG.info(() -> this + " leaves edge " + LinkConfig.hostPort(edge()) + " for its own edge "
-                + LinkConfig.hostPort(successor.edge()) + ", draining " + activeStreams.get() + " streams");
+                + LinkConfig.hostPort(successor.edge()) + ", draining " + fetches.open() + " streams");
         if (ch == null) {
             supervisor.retired(this);
             return;
@@ -294,40 +285,48 @@ final class LinkSlot {
             return;
         }
         draining = true;
+        fetches.refuse();
         goAwayAndCloseWhenIdle(ch);
     }
 
-    /** Connector shutdown: tell the edge, stop taking streams; the supervisor closes the link after the grace. */
+    /**
+     * Connector shutdown: tells the edge, which then opens no stream here. The streams it opened before it read that
+     * still arrive, and are served (refused, one whose body went beyond what the edge keeps to send again failed) until
+     * the edge acknowledges a PING sent after the notice ({@link FetchGate#noticePending}); the supervisor then has the
+     * link refuse streams and closes it after the grace.
+     */
     void beginDrain() {
         draining = true;
         stopped = true; // a link that drops during the drain stays down: a fresh one would take fetches the grace cuts
         failback.stopProbe();
         Channel ch = channel;
-        Channel ctl = control;
         if (ch == null || !ch.isActive()) {
+            fetches.refuse();
             return;
         }
+        fetches.noticePending(true);
         ch.eventLoop().execute(() -> {
-            sendDrain(ctl, "connector shutting down");
-            ch.writeAndFlush(LinkClose.notice());
+            sendDrain(control, "connector shutting down");
+            if (!registered || !LinkClose.noticeThenPing(ch, "notice-ack", () -> fetches.noticePending(false))) {
+                fetches.refuse(); // not registered yet: refuses, as before; registeredWith tells the edge of the drain
+                ch.writeAndFlush(LinkClose.notice());
+                fetches.noticePending(false);
+            }
         });
     }
 
     boolean acceptsFetches() {
-        return registered && !draining;
+        return registered && !fetches.refusing();
     }
 
-    void fetchOpened(Channel stream) {
-        activeStreams.incrementAndGet();
-        stream.closeFuture().addListener(f -> {
-            activeStreams.decrementAndGet();
-            closeIfIdle();
-        });
+    /** Registered and not draining: the edge sends it new fetches (what /ready counts). */
+    boolean serving() {
+        return registered && !draining;
     }
 
     private void closeIfIdle() {
         Channel ch = channel;
-        if (closeWhenIdle && activeStreams.get() == 0 && ch != null) {
+        if (closeWhenIdle && fetches.open() == 0 && ch != null) {
             LinkClose.gracefully(ch);
         }
     }
@@ -338,7 +337,8 @@ final class LinkSlot {
      */
     void stop() {
         stopped = true;
-        draining = true; // streams arriving from now on are refused, so the edge may retry them elsewhere
+        draining = true;
+        fetches.refuse(); // streams arriving from now on are refused, so the edge may retry them elsewhere
         failback.stopProbe();
         Channel ch = channel;
         if (ch != null) {
@@ -377,8 +377,8 @@ final class LinkSlot {
         return stopped;
     }
 
-    int activeStreams() {
-        return activeStreams.get();
+    FetchGate fetches() {
+        return fetches;
     }
 
     int index() {

@@ -90,12 +90,20 @@ public final class LinkSupervisor {
 
     /** Links that take new fetches: registered and not draining (the connector's or the edge's shutdown). */
     public int servingLinks() {
+        return (int) slots.stream().filter(LinkSlot::serving).count();
+    }
+
+    /**
+     * Links that take a fetch stream the edge opens now: the registered ones, and during a drain those whose edge has
+     * not acknowledged the drain notice yet (see {@link LinkSlot#beginDrain}).
+     */
+    public int acceptingLinks() {
         return (int) slots.stream().filter(LinkSlot::acceptsFetches).count();
     }
 
     public int activeStreams() {
-        return slots.stream().mapToInt(LinkSlot::activeStreams).sum()
-                + retiring.stream().mapToInt(LinkSlot::activeStreams).sum();
+        return slots.stream().mapToInt(s -> s.fetches().open()).sum()
+                + retiring.stream().mapToInt(s -> s.fetches().open()).sum();
     }
 
     /**
@@ -130,8 +138,17 @@ public final class LinkSupervisor {
                 + grace.toSeconds() + " s)");
         draining = true;
         slots.forEach(LinkSlot::beginDrain);
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (activeStreams() > 0 && System.nanoTime() < deadline) {
+        long start = System.nanoTime();
+        long deadline = start + grace.toNanos();
+        // streams the edge opened before it read the notice still arrive and are served; an edge that does not
+        // acknowledge the notice within ACK_WAIT (gone, or its link stalled) is not waited for longer
+        long notices = start + Math.min(grace.toNanos(), LinkClose.ACK_WAIT.toNanos());
+        while (System.nanoTime() < deadline && (activeStreams() > 0
+                || System.nanoTime() < notices && slots.stream().anyMatch(s -> s.fetches().noticePending()))) {
+            Thread.sleep(20);
+        }
+        slots.forEach(s -> s.fetches().refuse());
+        while (activeStreams() > 0 && System.nanoTime() < deadline) { // one taken just before the refusal
             Thread.sleep(20);
         }
         int left = activeStreams();

@@ -54,7 +54,7 @@ final class StreamDispatcher extends ChannelInboundHandlerAdapter {
         }
         // counted before the check: a drain beginning on another thread meanwhile either sees this fetch and waits for
         // it, or has already stopped fetches and the check refuses it (its close takes the count back)
-        slot.fetchOpened(ctx.channel());
+        slot.fetches().opened(ctx.channel());
         if (!slot.acceptsFetches()) {
             ReferenceCountUtil.release(msg);
             // closed after the reset: body frames already queued for it would otherwise keep it (and the drain) open

@@ -159,8 +159,8 @@ class EdgeTlsFailureTest {
                 ConnectorLinkInitializer.whyHandshakeFailed(new java.io.IOException(
                         "recvAddress(..) failed with error(-110): Connection timed out"), "edge"));
         assertEquals("no route to it, or no answer (ConnectException)",
-                LinkSlot.connectFailure(new java.net.ConnectException("null: edge.test/10.77.4.5:7844")));
-        assertEquals("Connection refused", LinkSlot.connectFailure(new java.net.ConnectException(
+                dev.vpctunnel.core.net.NativeErrors.connectFailure(new java.net.ConnectException("null: edge.test/10.77.4.5:7844")));
+        assertEquals("Connection refused", dev.vpctunnel.core.net.NativeErrors.connectFailure(new java.net.ConnectException(
                 "connect(..) failed with error(-111): Connection refused: /127.0.0.1:7844")));
     }
 

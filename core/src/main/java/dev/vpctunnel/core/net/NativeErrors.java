@@ -21,4 +21,16 @@ public final class NativeErrors {
         }
         return ADDRESS.matcher(CALL.matcher(m).replaceFirst("")).replaceFirst("");
     }
+
+    /**
+     * Why a connect failed, as a user reads it: {@link #text} of its message, or, where the kernel's error has no text
+     * there (an unreachable host: "null: edge/10.0.0.5:7844"), what such an error means.
+     */
+    public static String connectFailure(Throwable t) {
+        String m = text(t.getMessage());
+        if (m == null || m.isBlank() || m.startsWith("null")) {
+            return "no route to it, or no answer (" + t.getClass().getSimpleName() + ")";
+        }
+        return m;
+    }
 }

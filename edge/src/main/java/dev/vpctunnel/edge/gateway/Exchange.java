@@ -139,8 +139,8 @@ final class Exchange {
     }
 
     /**
-     * Retry once on another link, only while nothing of the request can have reached the origin (the stream was
-     * refused, or never opened) and what was sent of it is kept ({@link RequestReplay}).
+     * Retry once on another link while nothing of the request reached the origin (refused, or never opened) and what
+     * was sent of it is kept ({@link RequestReplay}); else fail.
      */
     private void retryOrFail(String why) {
         if (done) {
@@ -154,7 +154,8 @@ final class Exchange {
                 return;
             }
         }
-        failBeforeResponse(FetchError.of(link == null || stream == null ? FetchError.Code.NO_CONNECTOR : FetchError.Code.STREAM_RESET, why));
+        failBeforeResponse(attempts < 2 && !replay.whole() ? RequestReplay.notSentAgain(why) // else no other link took it
+                : FetchError.of(FetchError.Code.NO_CONNECTOR, why));
     }
 
     void requestContent(HttpContent content) {

@@ -62,6 +62,12 @@ final class RequestReplay {
         dropped = true;
     }
 
+    /** Why a refused fetch whose body went beyond {@link #LIMIT} fails: the origin never saw it, but it is not whole. */
+    static FetchError notSentAgain(String why) {
+        return FetchError.of(FetchError.Code.STREAM_RESET, why + "; not sent again: more than " + LIMIT / 1024
+                + " KiB of its body had gone out");
+    }
+
     void release() {
         if (kept != null) {
             kept.release();
