@@ -65,11 +65,18 @@ pass "fetch through the binding reaches the origin with Host = URL host"
 h2=$(curl -s -m 20 --http2-prior-knowledge -H "Host: api.internal" -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: API" http://127.0.0.1:$((P+87))/h2c)
 [ "$h2" = "origin saw /h2c host=api.internal" ] || fail "h2c prior knowledge: $h2"
 pass "h2c (prior knowledge), origin-form with Host"
-curl -s http://127.0.0.1:$((P+90))/metrics > "$W/metrics.txt"
+# a fetch is counted once its last write to the worker completed, which can be a moment after curl has the answer
+for i in $(seq 20); do
+  curl -s http://127.0.0.1:$((P+90))/metrics > "$W/metrics.txt"
+  grep -q 'vpc_gateway_fetches_total{binding="API",code="ok"} 2' "$W/metrics.txt" && break; sleep 0.1
+done
 grep -q 'vpc_gateway_fetches_total{binding="API",code="ok"} 2' "$W/metrics.txt" || fail "metrics: $(grep vpc_gateway_fetches "$W/metrics.txt")"
 grep -q 'vpc_tunnel_links{tunnel_id="'"$TID"'"} 4' "$W/metrics.txt" || fail "metrics: links per tunnel"
 pass "edge /metrics counts fetches per binding and links per tunnel"
-curl -s http://127.0.0.1:$((P+91))/metrics > "$W/cmetrics.txt"
+for i in $(seq 20); do  # counted when the fetch stream closes, a moment after the answer went out
+  curl -s http://127.0.0.1:$((P+91))/metrics > "$W/cmetrics.txt"
+  grep -q 'vpc_connector_fetches_total{outcome="ok"} 2' "$W/cmetrics.txt" && break; sleep 0.1
+done
 grep -q 'vpc_connector_fetches_total{outcome="ok"} 2' "$W/cmetrics.txt" || fail "connector metrics: $(grep vpc_connector_fetches "$W/cmetrics.txt")"
 grep -q 'vpc_connector_responses_total{status_code="200"} 2' "$W/cmetrics.txt" || fail "connector metrics: responses by code"
 pass "connector /metrics counts fetches by outcome and responses by status code"

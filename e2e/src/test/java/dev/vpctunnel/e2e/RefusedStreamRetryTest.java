@@ -30,6 +30,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * worker hung; a body was not kept, so a fetch with one failed (stream_reset) although the origin never saw it.
  */
 class RefusedStreamRetryTest {
+    /**
+     * These tests hold the link's bytes (the edge must not read the drain notice yet) for longer than the connector
+     * gives the edge to acknowledge it by default (2 s): a longer wait keeps them clear of a busy machine's pauses.
+     */
+    private static final String ACK_WAIT = "vpctunnel.linkAckWaitMs";
+
+    @org.junit.jupiter.api.BeforeAll
+    static void longerAckWait() {
+        System.setProperty(ACK_WAIT, "6000");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void defaultAckWait() {
+        System.clearProperty(ACK_WAIT);
+    }
+
     static Stream<String> framings() {
         return Stream.of("Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
                 "Transfer-Encoding: chunked\r\n\r\n0\r\nx-checksum: 0\r\n\r\n",
@@ -73,7 +89,7 @@ class RefusedStreamRetryTest {
                     + "Connection: close\r\n" + framingAndBody);
             awaitOpenStreams(f, t, 2);
             // the edge has not acknowledged the drain notice (frozen) within its wait: the connector refuses from now on
-            LinkHarness.await("the draining connector refuses new streams", Duration.ofSeconds(5),
+            LinkHarness.await("the draining connector refuses new streams", Duration.ofSeconds(10),
                     () -> draining.acceptingLinks() == 0);
             LinkSupervisor other = f.startConnector(t, 1, List.of());
             LinkHarness.await("the second connector's link", Duration.ofSeconds(20),
@@ -138,7 +154,7 @@ class RefusedStreamRetryTest {
                     + "Connection: close\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
             awaitOpenStreams(f, t, 1);
             if (refused) {
-                LinkHarness.await("the draining connector refuses new streams", Duration.ofSeconds(5),
+                LinkHarness.await("the draining connector refuses new streams", Duration.ofSeconds(10),
                         () -> draining.acceptingLinks() == 0);
                 Thread.sleep(300); // the body the edge could send meanwhile went out: more than it keeps
             } else {

@@ -216,8 +216,6 @@ final class LinkSlot {
     void retire(LinkSlot successor) {
         stopped = true;
         draining = true;
-        fetches.refuse();
-        closeWhenIdle = true;
         Channel ch = channel;
         Channel ctl = control;
         boolean wasRegistered = registered;
@@ -243,13 +241,16 @@ final class LinkSlot {
         }
     }
 
-    /** On the link's loop: the drain notice, then the link closes once its streams are done, or after EDGE_DRAIN_LIMIT. */
+    /** On the loop: the notice; streams sent before the edge read it are served (LinkClose), then it closes when idle. */
     private void goAwayAndCloseWhenIdle(Channel ch) {
-        closeWhenIdle = true;
-        if (ch.isActive()) {
-            ch.writeAndFlush(LinkClose.notice());
+        Runnable refuseThenClose = () -> {
+            fetches.refuse();
+            closeWhenIdle = true;
+            closeIfIdle();
+        };
+        if (!LinkClose.noticeThenPing(ch, "notice-ack", refuseThenClose, refuseThenClose)) {
+            refuseThenClose.run();
         }
-        closeIfIdle();
         ch.eventLoop().schedule(() -> LinkClose.gracefully(ch), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -285,15 +286,12 @@ final class LinkSlot {
             return;
         }
         draining = true;
-        fetches.refuse();
         goAwayAndCloseWhenIdle(ch);
     }
 
     /**
-     * Connector shutdown: tells the edge, which then opens no stream here. The streams it opened before it read that
-     * still arrive, and are served (refused, one whose body went beyond what the edge keeps to send again failed) until
-     * the edge acknowledges a PING sent after the notice ({@link FetchGate#noticePending}); the supervisor then has the
-     * link refuse streams and closes it after the grace.
+     * Connector shutdown: tells the edge; the streams it opened before it read that are served until it acknowledges
+     * a PING sent after the notice ({@link LinkClose}); the supervisor then has the link refuse streams, and closes it.
      */
     void beginDrain() {
         draining = true;
@@ -307,7 +305,8 @@ final class LinkSlot {
         fetches.noticePending(true);
         ch.eventLoop().execute(() -> {
             sendDrain(control, "connector shutting down");
-            if (!registered || !LinkClose.noticeThenPing(ch, "notice-ack", () -> fetches.noticePending(false))) {
+            Runnable answered = () -> fetches.noticePending(false); // or not in time: an edge gone or stalled
+            if (!registered || !LinkClose.noticeThenPing(ch, "notice-ack", answered, answered)) {
                 fetches.refuse(); // not registered yet: refuses, as before; registeredWith tells the edge of the drain
                 ch.writeAndFlush(LinkClose.notice());
                 fetches.noticePending(false);

@@ -141,8 +141,8 @@ public final class LinkSupervisor {
         long start = System.nanoTime();
         long deadline = start + grace.toNanos();
         // streams the edge opened before it read the notice still arrive and are served; an edge that does not
-        // acknowledge the notice within ACK_WAIT (gone, or its link stalled) is not waited for longer
-        long notices = start + Math.min(grace.toNanos(), LinkClose.ACK_WAIT.toNanos());
+        // acknowledge the notice within LinkClose's wait (gone, or its link stalled) is not waited for longer
+        long notices = start + Math.min(grace.toNanos(), LinkClose.ackWait().toNanos());
         while (System.nanoTime() < deadline && (activeStreams() > 0
                 || System.nanoTime() < notices && slots.stream().anyMatch(s -> s.fetches().noticePending()))) {
             Thread.sleep(20);
@@ -169,7 +169,7 @@ public final class LinkSupervisor {
      * edge acknowledging a last PING, {@link LinkClose}); how many are still open. Blocks: not on an event loop.
      */
     public long awaitClosed() throws InterruptedException {
-        long deadline = System.nanoTime() + LinkClose.ACK_WAIT.toNanos() + 500_000_000L;
+        long deadline = System.nanoTime() + LinkClose.ackWait().toNanos() + 500_000_000L;
         while (openLinks() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
