@@ -56,4 +56,13 @@ final class FetchGate {
     void noticePending(boolean pending) {
         noticePending = pending;
     }
+
+    /**
+     * The edge acknowledged the drain notice, so every stream it opened on the link has arrived: the rest are refused.
+     * Also when it did not answer in time (gone, or its link stalled).
+     */
+    void noticeAnswered() {
+        refusing = true;
+        noticePending = false;
+    }
 }

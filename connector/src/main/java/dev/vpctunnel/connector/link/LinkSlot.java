@@ -290,8 +290,8 @@ final class LinkSlot {
     }
 
     /**
-     * Connector shutdown: tells the edge; the streams it opened before it read that are served until it acknowledges
-     * a PING sent after the notice ({@link LinkClose}); the supervisor then has the link refuse streams, and closes it.
+     * Connector shutdown: tells the edge; the streams it opened before it read that are served, and the link refuses
+     * streams once the edge acknowledges a PING sent after the notice ({@link LinkClose}); closed after the grace.
      */
     void beginDrain() {
         draining = true;
@@ -305,7 +305,7 @@ final class LinkSlot {
         fetches.noticePending(true);
         ch.eventLoop().execute(() -> {
             sendDrain(control, "connector shutting down");
-            Runnable answered = () -> fetches.noticePending(false); // or not in time: an edge gone or stalled
+            Runnable answered = fetches::noticeAnswered; // or not in time
             if (!registered || !LinkClose.noticeThenPing(ch, "notice-ack", answered, answered)) {
                 fetches.refuse(); // not registered yet: refuses, as before; registeredWith tells the edge of the drain
                 ch.writeAndFlush(LinkClose.notice());
