@@ -59,7 +59,8 @@ final class FetchGate {
 
     /**
      * The edge acknowledged the drain notice, so every stream it opened on the link has arrived: the rest are refused.
-     * Also when it did not answer in time (gone, or its link stalled).
+     * Also when it did not answer in time (gone, or its link stalled). Refusing is set first: whoever sees the notice
+     * answered sees the refusal, so a stream counted after that check is refused, not taken unnoticed.
      */
     void noticeAnswered() {
         refusing = true;

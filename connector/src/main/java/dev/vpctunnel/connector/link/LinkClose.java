@@ -52,9 +52,6 @@ final class LinkClose {
     /** The notice (again: a repeat is not sent) and a PING, then closes on the PING's ack or after ackWait. Any thread. */
     static void gracefully(Channel ch) {
         ch.eventLoop().execute(() -> {
-            if (ch.pipeline().get(CLOSE_ACK) != null) {
-                return;
-            }
             if (!noticeThenPing(ch, CLOSE_ACK, ch::close, ch::close)) {
                 ch.close(); // still connecting, or the TLS handshake is on: no HTTP/2 to end, and nothing to wait for
             }

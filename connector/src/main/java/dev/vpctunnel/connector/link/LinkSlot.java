@@ -244,7 +244,7 @@ final class LinkSlot {
     /** On the loop: the notice; streams sent before the edge read it are served (LinkClose), then it closes when idle. */
     private void goAwayAndCloseWhenIdle(Channel ch) {
         Runnable refuseThenClose = () -> {
-            fetches.refuse();
+            fetches.noticeAnswered();
             closeWhenIdle = true;
             closeIfIdle();
         };
@@ -307,9 +307,8 @@ final class LinkSlot {
             sendDrain(control, "connector shutting down");
             Runnable answered = fetches::noticeAnswered; // or not in time
             if (!registered || !LinkClose.noticeThenPing(ch, "notice-ack", answered, answered)) {
-                fetches.refuse(); // not registered yet: refuses, as before; registeredWith tells the edge of the drain
+                answered.run(); // not registered yet: refuses, as before; registeredWith tells the edge of the drain
                 ch.writeAndFlush(LinkClose.notice());
-                fetches.noticePending(false);
             }
         });
     }

@@ -138,17 +138,11 @@ public final class LinkSupervisor {
                 + grace.toSeconds() + " s)");
         draining = true;
         slots.forEach(LinkSlot::beginDrain);
-        long start = System.nanoTime();
-        long deadline = start + grace.toNanos();
-        // streams the edge opened before it read the notice still arrive and are served; an edge that does not
-        // acknowledge the notice within LinkClose's wait (gone, or its link stalled) is not waited for longer
-        long notices = start + Math.min(grace.toNanos(), LinkClose.ackWait().toNanos());
-        while (System.nanoTime() < deadline && (activeStreams() > 0
-                || System.nanoTime() < notices && slots.stream().anyMatch(s -> s.fetches().noticePending()))) {
-            Thread.sleep(20);
-        }
-        slots.forEach(s -> s.fetches().refuse());
-        while (activeStreams() > 0 && System.nanoTime() < deadline) { // one taken just before the refusal
+        long deadline = System.nanoTime() + grace.toNanos();
+        // streams the edge opened before it read the notice still arrive and are served: a link refuses streams once
+        // its notice is answered (FetchGate.noticeAnswered, within LinkClose's wait); one counted before is waited for
+        while ((activeStreams() > 0 || slots.stream().anyMatch(s -> s.fetches().noticePending()))
+                && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         int left = activeStreams();
