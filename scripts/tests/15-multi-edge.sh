@@ -89,6 +89,10 @@ wait_for 60 "every link on edge B after A stopped" all_on_b
 [ "$(fetch 200)" = "200 " ] || fail "fetch through B with A down: $(fetch 200)"
 pass "edge A stopped (SIGTERM): its links moved to B, which serves the tunnel"
 
+# A stays down over 32 s: the moved links' tries of A fail meanwhile and their wait grows (1, 2, 4, 8, then every
+# 10 s), yet once A is back they must reach it within that cap (the earlier 10, 20, 40, 60 s: tries at 10, 30 and
+# 70 s after the move, so A ready at ~35 s got its links back ~35 s later)
+sleep 32
 # fetch through B all along while A comes back and the links move
 : > "$W/b-fetches"
 ( for i in $(seq 600); do [ -f "$W/stop-fetching" ] && break; fetch 200 >> "$W/b-fetches"; echo >> "$W/b-fetches"; sleep 0.1; done ) &
@@ -98,6 +102,7 @@ t0=$(date +%s)
 a_serves() { [ "$(fetch 100)" = "200 " ]; }
 wait_for 90 "edge A serves the tunnel again" a_serves
 back=$(( $(date +%s) - t0 ))
+[ "$back" -le 14 ] || fail "edge A served the tunnel again only ${back} s after it was ready (moved links try their own edge at least every 10 s)"
 wait_for 30 "links 0 and 2 back on A, 1 and 3 on B" both_spread
 touch "$W/stop-fetching"; wait "$LOOP" 2>/dev/null || true
 n=$(grep -c . "$W/b-fetches" || true); bad=$(grep -vc '^200 $' "$W/b-fetches" || true)

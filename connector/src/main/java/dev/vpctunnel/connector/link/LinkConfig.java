@@ -13,9 +13,11 @@ public record LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslCo
                          Duration connectTimeout, int maxStreamsPerLink, Duration failbackInterval) {
     /**
      * How long a link registered away from its own edge (link i's is edge i mod n) waits before it tries that edge
-     * again; each failed try doubles it, up to 60 s (see LinkFailback).
+     * again; each failed try doubles it, up to 10 s (see LinkFailback). Short, because a restarted edge answers
+     * {@code no_connector} until links come back to it (edges do not pass fetches to each other), and a try costs one
+     * connection attempt.
      */
-    public static final Duration FAILBACK_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration FAILBACK_INTERVAL = Duration.ofSeconds(1);
 
     public LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslContext sslContext, int haConnections,
                       String connectorId, String version, Duration heartbeatInterval, Duration heartbeatTimeout,

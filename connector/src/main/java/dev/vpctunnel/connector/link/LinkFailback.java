@@ -9,14 +9,14 @@ import java.util.logging.Logger;
  * Brings one slot's link back to its own edge (link i's is edge i mod n) after it had to move: edges do not pass
  * fetches to each other, so an edge that restarted needs links of its own again. While the slot is registered away
  * from home, a probe (a second link of the same index, itself a {@link LinkSlot}) dials the home edge after a wait
- * that starts at {@link LinkConfig#failbackInterval()} and doubles each time a probe fails, up to 60 s (the reconnect
- * backoff's cap: a probe costs a connection attempt). Only a probe that registered takes the slot's place; then the
+ * that starts at {@link LinkConfig#failbackInterval()} and doubles each time a probe fails, up to 10 s: an edge that
+ * restarted serves no fetch of the tunnel until a link is back, and a probe costs only a connection attempt. Only a probe that registered takes the slot's place; then the
  * slot's link drains. A probe that cannot reach, is refused by or hangs on its edge just goes away, and the working
  * link never notices. Any thread; guarded by this.
  */
 final class LinkFailback {
     private static final Logger LOG = Logger.getLogger(LinkFailback.class.getName());
-    private static final Duration MAX_WAIT = Duration.ofSeconds(60);
+    private static final Duration MAX_WAIT = Duration.ofSeconds(10);
     /** A probe that has not registered by then is given up (an edge that takes TCP and TLS, then never answers). */
     private static final Duration PROBE_LIMIT = Duration.ofSeconds(30);
     private final LinkSlot slot;
