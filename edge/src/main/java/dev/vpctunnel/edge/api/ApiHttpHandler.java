@@ -37,12 +37,31 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.executor = executor;
     }
 
-    /** A request to route, or (request null) the answer already decided for it. */
-    private record Pending(ApiRequest request, ApiResponse refused, boolean keepAlive) {
+    /**
+     * A request to route, or (request null) the answer already decided for it; {@code unread}: refused before its
+     * body was read ({@link TokenGate}), so the connection is shut gently while the rest of it is dropped.
+     */
+    private record Pending(ApiRequest request, ApiResponse refused, boolean keepAlive, boolean unread) {
+        Pending(ApiRequest request, ApiResponse refused, boolean keepAlive) {
+            this(request, refused, keepAlive, false);
+        }
     }
 
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private boolean inFlight;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof TokenGate.Refused r) {
+            // in request order, after the answers to those pipelined before it; reading goes on (the gate drops it all)
+            queue.add(new Pending(null, r.answer(), false, true));
+            if (!inFlight) {
+                next(ctx);
+            }
+            return;
+        }
+        super.channelRead(ctx, msg);
+    }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
@@ -87,6 +106,11 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 boolean keepAlive = p.keepAlive() && res.status() != 401;
                 ctx.channel().eventLoop().execute(() -> {
                     inFlight = false;
+                    if (p.unread()) {
+                        answerUnread(ctx, res);
+                        queue.clear();
+                        return;
+                    }
                     write(ctx, res, keepAlive);
                     if (keepAlive) {
                         next(ctx);
@@ -100,6 +124,24 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             queue.clear();
             write(ctx, Envelope.error(503, ApiException.CODE_UNAVAILABLE, "the edge is shutting down"), false);
         }
+    }
+
+    /**
+     * The answer to a request refused before its body was read: then only our side is shut while what the client
+     * still sends is read and dropped (closing at once could make the kernel reset the answer away), for up to
+     * {@link BoundedAggregator#LINGER_MS}.
+     */
+    private static void answerUnread(ChannelHandlerContext ctx, ApiResponse r) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        BoundedAggregator.answerThenShut(ctx, toHttp(r, false)).addListener(f -> {
+            if (f.isSuccess()) {
+                ctx.executor().schedule(() -> ctx.close(), BoundedAggregator.LINGER_MS,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
     }
 
     private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive) {

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Builds the admin API pipeline: idle timeout (120 s), a deadline for each request to arrive whole ({@link
- * #REQUEST_TIMEOUT}, so one byte now and then cannot hold a connection), codec, bounded aggregation (413 over 1 MiB),
- * the API handler.
+ * #REQUEST_TIMEOUT}, so one byte now and then cannot hold a connection), codec, the token check of a request with a
+ * body before its body is read ({@link TokenGate}), bounded aggregation (413 over 1 MiB), the API handler.
  */
 final class ApiInitializer extends ChannelInitializer<SocketChannel> {
     static final int MAX_BODY = 1024 * 1024;
@@ -27,8 +27,8 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     /**
-     * Connections served at once: each may hold a body of up to 1 MiB while it arrives (before its token is checked,
-     * which may need the store). The CLI opens one per command.
+     * Connections served at once: each may hold a body of up to 1 MiB while it arrives (its token checked first, see
+     * {@link TokenGate}). The CLI opens one per command.
      */
     static final int MAX_CONNECTIONS = 128;
 
@@ -62,6 +62,7 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("deadline", deadline.bytes())
                 .addLast("codec", new HttpServerCodec(8192, 16384, 8192))
                 .addLast("deadline-requests", deadline.requests())
+                .addLast("token-gate", new TokenGate(router, executor))
                 .addLast("aggregator", new BoundedAggregator(MAX_BODY))
                 .addLast("api", new ApiHttpHandler(router, executor));
     }

@@ -50,8 +50,28 @@ final class ApiRouter {
     }
 
     ApiResponse handle(ApiRequest req) {
+        return guarded(req, () -> route(req));
+    }
+
+    /**
+     * Whether a request's token lets its body be read: null when it does (or when the path is not under /client/v4,
+     * whose 404 needs no token), else the answer {@link #handle} would give for the token (401, or 503 when the store
+     * cannot be asked), so that a client without a valid token cannot make the API hold its body. Blocking, as
+     * {@link #handle}: it may catch up with the store.
+     */
+    ApiResponse refusalBeforeBody(ApiRequest head) {
+        return guarded(head, () -> {
+            List<String> seg = segments(head.path());
+            if (seg.size() >= 3 && seg.get(0).equals("client") && seg.get(1).equals("v4")) {
+                token(head);
+            }
+            return null;
+        });
+    }
+
+    private ApiResponse guarded(ApiRequest req, java.util.function.Supplier<ApiResponse> work) {
         try {
-            return route(req);
+            return work.get();
         } catch (ApiException e) {
             return Envelope.error(e);
         } catch (DirectoryException e) {
@@ -103,23 +123,8 @@ final class ApiRouter {
         if (seg.size() < 3 || !seg.get(0).equals("client") || !seg.get(1).equals("v4")) {
             throw noRoute(req);
         }
+        ApiTokenRecord token = token(req);
         DirectoryData data = directory.data();
-        ApiTokenRecord token = authenticate(req, data);
-        if (token == null && directory.storeDown()) {
-            // the store does not answer: looking the token up there would hold an API thread for the driver's timeouts
-            throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE,
-                    "directory store unavailable: a token this edge has not seen cannot be checked now");
-        }
-        if (token == null && catchUp.now()) {
-            // a token made on another edge sharing the store: catch up once (cheap when nothing changed); at most once
-            // per period (250 ms), so requests with made-up tokens cannot keep the store busy and its lock taken
-            directory.refresh();
-            data = directory.data();
-            token = authenticate(req, data);
-        }
-        if (token == null) {
-            throw new ApiException(401, ApiException.CODE_UNAUTHENTICATED, "invalid API token");
-        }
         if (seg.equals(List.of("client", "v4", "user", "tokens", "verify"))) {
             requireGet(req);
             return Envelope.ok(verify(token));
@@ -170,6 +175,27 @@ final class ApiRouter {
         if (!req.method().equals("GET")) {
             throw Call.methodNotAllowed(req.method(), "GET");
         }
+    }
+
+    /** The request's token: 401 when absent, malformed or unknown (after one catch-up), 503 when the store is down. */
+    private ApiTokenRecord token(ApiRequest req) {
+        DirectoryData data = directory.data();
+        ApiTokenRecord token = authenticate(req, data);
+        if (token == null && directory.storeDown()) {
+            // the store does not answer: looking the token up there would hold an API thread for the driver's timeouts
+            throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE,
+                    "directory store unavailable: a token this edge has not seen cannot be checked now");
+        }
+        if (token == null && catchUp.now()) {
+            // a token made on another edge sharing the store: catch up once (cheap when nothing changed); at most once
+            // per period (250 ms), so requests with made-up tokens cannot keep the store busy and its lock taken
+            directory.refresh();
+            token = authenticate(req, directory.data());
+        }
+        if (token == null) {
+            throw new ApiException(401, ApiException.CODE_UNAUTHENTICATED, "invalid API token");
+        }
+        return token;
     }
 
     /** The token, null when unknown; 401 when the header is absent or malformed. */
