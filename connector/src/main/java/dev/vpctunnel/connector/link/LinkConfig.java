@@ -35,6 +35,12 @@ public record LinkConfig(TunnelToken token, List<InetSocketAddress> edges, SslCo
         }
     }
 
+    /** What a refused connection to an edge usually means, for the log line that reports it; "" for other failures. */
+    static String refusedHint(Throwable cause) {
+        return cause instanceof java.net.ConnectException && String.valueOf(cause.getMessage()).contains("refused")
+                ? " (nothing listens there: --edge takes the edge's --tunnel-listen address, port 7844 by default)" : "";
+    }
+
     /** HOST:PORT as the operator wrote it (no resolution). */
     public static String hostPort(InetSocketAddress a) {
         String h = a.getHostString();

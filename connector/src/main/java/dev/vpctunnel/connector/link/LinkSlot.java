@@ -107,7 +107,7 @@ final class LinkSlot {
                     return;
                 }
                 LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": "
-                        + NativeErrors.connectFailure(c.cause()));
+                        + NativeErrors.connectFailure(c.cause()) + LinkConfig.refusedHint(c.cause()));
                 nextEdge();
                 scheduleReconnect(Duration.ZERO);
             } else {

@@ -90,6 +90,15 @@ class EdgeTlsFailureTest {
                     }
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         int port = ((InetSocketAddress) listener.localAddress()).getPort();
+        try {
+            return firstWarning(host, port, trusted, "TLS handshake with edge " + host + ":" + port + " ");
+        } finally {
+            listener.close().sync();
+        }
+    }
+
+    /** Runs a one-link connector dialing host:port until a warning containing {@code ours} is logged: that warning. */
+    private String firstWarning(String host, int port, Pki.Issued trusted, String ours) throws Exception {
         LinkConfig cfg = new LinkConfig(new TunnelToken("0123456789abcdef0123456789abcdef", UUID.randomUUID(), new byte[32]),
                 List.of(InetSocketAddress.createUnresolved(host, port)), LinkTls.client(List.of(trusted.certificate())), 1,
                 "test-connector", "test", Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), 100);
@@ -97,15 +106,31 @@ class EdgeTlsFailureTest {
         try {
             links.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            String ours = "TLS handshake with edge " + host + ":" + port + " ";
             while (warnings.stream().noneMatch(m -> m.contains(ours))) {
-                assertTrue(System.nanoTime() < deadline, "no handshake warning logged: " + warnings);
+                assertTrue(System.nanoTime() < deadline, "no such warning logged: " + warnings);
                 Thread.sleep(20);
             }
             return warnings.stream().filter(m -> m.contains(ours)).findFirst().orElseThrow();
         } finally {
             links.stop();
-            listener.close().sync();
+        }
+    }
+
+    /** A port where nothing listens (a wrong --edge port): the warning says what --edge takes. */
+    @Test
+    void aPortWhereNothingListensIsExplained() throws Exception {
+        Logger slotLog = Logger.getLogger(LinkSlot.class.getName());
+        slotLog.addHandler(capture);
+        try {
+            int port;
+            try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = closed.getLocalPort();
+            }
+            String m = firstWarning("127.0.0.1", port, CA, "cannot reach edge 127.0.0.1:" + port);
+            assertTrue(m.endsWith(": Connection refused (nothing listens there: --edge takes the edge's --tunnel-listen"
+                    + " address, port 7844 by default)"), m);
+        } finally {
+            slotLog.removeHandler(capture);
         }
     }
 
