@@ -31,10 +31,12 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private final ApiRouter router;
     private final ExecutorService executor;
+    private final ReadPause reads;
 
-    ApiHttpHandler(ApiRouter router, ExecutorService executor) {
+    ApiHttpHandler(ApiRouter router, ExecutorService executor, ReadPause reads) {
         this.router = router;
         this.executor = executor;
+        this.reads = reads;
     }
 
     /**
@@ -72,7 +74,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         } else {
             queue(msg, keepAlive);
         }
-        ctx.channel().config().setAutoRead(false);
+        reads.pause(ReadPause.HANDLER);
         if (!inFlight) {
             next(ctx);
         }
@@ -95,7 +97,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private void next(ChannelHandlerContext ctx) {
         Pending p = queue.poll();
         if (p == null) {
-            ctx.channel().config().setAutoRead(true);
+            reads.resume(ReadPause.HANDLER);
             return;
         }
         inFlight = true;
@@ -131,11 +133,11 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
      * still sends is read and dropped (closing at once could make the kernel reset the answer away), for up to
      * {@link BoundedAggregator#LINGER_MS}.
      */
-    private static void answerUnread(ChannelHandlerContext ctx, ApiResponse r) {
+    private void answerUnread(ChannelHandlerContext ctx, ApiResponse r) {
         if (!ctx.channel().isActive()) {
             return;
         }
-        ctx.channel().config().setAutoRead(true);
+        reads.resumeAll();
         BoundedAggregator.answerThenShut(ctx, toHttp(r, false)).addListener(f -> {
             if (f.isSuccess()) {
                 ctx.executor().schedule(() -> ctx.close(), BoundedAggregator.LINGER_MS,

@@ -57,14 +57,15 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
         }
         ch.closeFuture().addListener(f -> open.decrementAndGet());
         RequestDeadline deadline = new RequestDeadline(requestTimeout);
+        ReadPause reads = new ReadPause(ch);
         ch.pipeline()
                 .addLast("idle", new IdleStateHandler(0, 0, 120, TimeUnit.SECONDS))
                 .addLast("deadline", deadline.bytes())
                 .addLast("codec", new HttpServerCodec(8192, 16384, 8192))
                 .addLast("deadline-requests", deadline.requests())
-                .addLast("token-gate", new TokenGate(router, executor))
+                .addLast("token-gate", new TokenGate(router, executor, reads))
                 .addLast("aggregator", new BoundedAggregator(MAX_BODY))
-                .addLast("api", new ApiHttpHandler(router, executor));
+                .addLast("api", new ApiHttpHandler(router, executor, reads));
     }
 
     private final class TooBusy extends ChannelInboundHandlerAdapter {

@@ -54,17 +54,18 @@ final class ApiRouter {
     }
 
     /**
-     * Whether a request's token lets its body be read: null when it does (or when the path is not under /client/v4,
-     * whose 404 needs no token), else the answer {@link #handle} would give for the token (401, or 503 when the store
-     * cannot be asked), so that a client without a valid token cannot make the API hold its body. Blocking, as
-     * {@link #handle}: it may catch up with the store.
+     * Whether a request's body is worth reading: null when its token is valid, else the answer {@link #handle} would
+     * give without its body (404 for a path outside /client/v4, 401, or 503 when the store cannot be asked), so that a
+     * client without a valid token cannot make the API hold bodies. Blocking, as {@link #handle}: it may catch up with
+     * the store.
      */
     ApiResponse refusalBeforeBody(ApiRequest head) {
         return guarded(head, () -> {
             List<String> seg = segments(head.path());
-            if (seg.size() >= 3 && seg.get(0).equals("client") && seg.get(1).equals("v4")) {
-                token(head);
+            if (seg.size() < 3 || !seg.get(0).equals("client") || !seg.get(1).equals("v4")) {
+                throw noRoute(head);
             }
+            token(head);
             return null;
         });
     }

@@ -1,6 +1,5 @@
 package dev.vpctunnel.edge.api;
 
-import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,12 +16,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Checks the token of a request that has a body before the body is read: a client without a valid token gets its 401
- * at once and nothing more of its connection is read, instead of the API holding up to 1 MiB of its body first (on
- * each of its 128 connections). Sits between the codec and the aggregator; the check runs on the blocking executor
- * (it may ask the store, {@link ApiRouter#refusalBeforeBody}) while what arrives meanwhile waits here, at most about
- * one body's limit (beyond it the request would get its 413 anyway, so the excess is dropped). A refusal goes on as a
- * {@link Refused} message, which the API handler answers in request order. Event loop only.
+ * Checks the token (and the path) of a request that has a body before the body is read: a client without a valid
+ * token gets its 401 (a path the API does not serve its 404) at once and nothing more of its connection is acted on,
+ * instead of the API holding up to 1 MiB of its body first (on each of its 128 connections). Sits between the codec
+ * and the aggregator; the check runs on the blocking executor (it may ask the store, {@link
+ * ApiRouter#refusalBeforeBody}) with reading paused ({@link ReadPause}), and what had been read already waits here. A
+ * refusal goes on as a {@link Refused} message, which the API handler answers in request order. Event loop only.
  */
 final class TokenGate extends ChannelInboundHandlerAdapter {
     /** The answer to a request refused here; what it carried was not read. */
@@ -31,17 +30,18 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
 
     private final ApiRouter router;
     private final ExecutorService executor;
+    private final ReadPause reads;
     private final ArrayDeque<Object> held = new ArrayDeque<>();
-    private long heldBytes;
     /** A head's token is being checked: what arrives meanwhile waits in {@link #held}. */
     private boolean checking;
     /** Refused: everything after is dropped (the answer closes the connection). */
     private boolean refused;
     private boolean removed;
 
-    TokenGate(ApiRouter router, ExecutorService executor) {
+    TokenGate(ApiRouter router, ExecutorService executor, ReadPause reads) {
         this.router = router;
         this.executor = executor;
+        this.reads = reads;
     }
 
     @Override
@@ -49,10 +49,11 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
         if (refused) {
             ReferenceCountUtil.release(msg);
         } else if (checking) {
-            hold(msg);
+            held.add(msg);
         } else if (msg instanceof HttpRequest head && head.decoderResult().isSuccess() && hasBody(head)) {
             checking = true;
-            hold(msg);
+            held.add(msg);
+            reads.pause(ReadPause.GATE);
             check(ctx, head);
         } else {
             ctx.fireChannelRead(msg);
@@ -63,23 +64,13 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
         return HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
     }
 
-    private void hold(Object msg) {
-        int n = msg instanceof ByteBufHolder b ? b.content().readableBytes() : 0;
-        if (n > 0 && heldBytes > ApiInitializer.MAX_BODY) {
-            // over the limit already: the aggregator answers 413 to what is held, so the rest is not needed
-            ReferenceCountUtil.release(msg);
-            return;
-        }
-        heldBytes += n;
-        held.add(msg);
-    }
-
     private void check(ChannelHandlerContext ctx, HttpRequest head) {
         String path;
         try {
             path = new QueryStringDecoder(head.uri()).path();
         } catch (IllegalArgumentException e) {
-            decided(ctx, null); // a malformed escape: the API handler answers it with its 400
+            decided(ctx, Envelope.error(400, ApiException.CODE_INVALID,
+                    "malformed %-escape in the request path or query: " + e.getMessage()));
             return;
         }
         ApiRequest req = new ApiRequest(head.method().name(), path, Map.of(),
@@ -99,7 +90,7 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
             return;
         }
         checking = false;
-        heldBytes = 0;
+        reads.resume(ReadPause.GATE);
         List<Object> pending = new ArrayList<>(held);
         held.clear();
         if (refusal != null) {

@@ -1,0 +1,37 @@
+package dev.vpctunnel.edge.api;
+
+import io.netty.channel.Channel;
+
+/**
+ * Reading on an API connection pauses while any of its holders asks for it: {@link ApiHttpHandler} while requests are
+ * queued or run, {@link TokenGate} while a token is checked (what was read meanwhile waits in the gate, so pausing is
+ * what bounds it). Event loop only.
+ */
+final class ReadPause {
+    static final int HANDLER = 1;
+    static final int GATE = 2;
+    private final Channel channel;
+    private int holders;
+
+    ReadPause(Channel channel) {
+        this.channel = channel;
+    }
+
+    void pause(int holder) {
+        holders |= holder;
+        channel.config().setAutoRead(false);
+    }
+
+    void resume(int holder) {
+        holders &= ~holder;
+        if (holders == 0) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /** Reads on whatever was asked: after a final answer, what the client still sends is read and dropped. */
+    void resumeAll() {
+        holders = 0;
+        channel.config().setAutoRead(true);
+    }
+}
