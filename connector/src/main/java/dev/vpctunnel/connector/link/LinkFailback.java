@@ -9,8 +9,9 @@ import java.util.logging.Logger;
  * Brings one slot's link back to its own edge (link i's is edge i mod n) after it had to move: edges do not pass
  * fetches to each other, so an edge that restarted needs links of its own again. While the slot is registered away
  * from home, a probe (a second link of the same index, itself a {@link LinkSlot}) dials the home edge after a wait
- * that starts at {@link LinkConfig#failbackInterval()} and doubles each time a probe fails, up to 10 s: an edge that
- * restarted serves no fetch of the tunnel until a link is back, and a probe costs only a connection attempt. Only a probe that registered takes the slot's place; then the
+ * that starts at {@link LinkConfig#failbackInterval()} and doubles each time a probe fails, up to 10 s (each wait
+ * jittered between its half and its whole): an edge that restarted serves no fetch of the tunnel until a link is
+ * back, and a probe costs only a connection attempt. Only a probe that registered takes the slot's place; then the
  * slot's link drains. A probe that cannot reach, is refused by or hangs on its edge just goes away, and the working
  * link never notices. Any thread; guarded by this.
  */
@@ -40,7 +41,10 @@ final class LinkFailback {
         if (slot.stopping() || timer != null || probe != null) {
             return;
         }
-        timer = slot.group().schedule(this::probeNow, wait.toMillis(), TimeUnit.MILLISECONDS);
+        // jittered within the wait's second half: links that moved together do not all try at the same moment
+        long ms = wait.toMillis();
+        long delay = ms / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(ms - ms / 2 + 1);
+        timer = slot.group().schedule(this::probeNow, delay, TimeUnit.MILLISECONDS);
     }
 
     synchronized void cancel() {
