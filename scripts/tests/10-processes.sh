@@ -80,6 +80,19 @@ done
 grep -q 'vpc_connector_fetches_total{outcome="ok"} 2' "$W/cmetrics.txt" || fail "connector metrics: $(grep vpc_connector_fetches "$W/cmetrics.txt")"
 grep -q 'vpc_connector_responses_total{status_code="200"} 2' "$W/cmetrics.txt" || fail "connector metrics: responses by code"
 pass "connector /metrics counts fetches by outcome and responses by status code"
+# a deleted worker's binding series leave the scrape (churn of workers would grow it without bound)
+printf '{ "name": "w2", "main": "index.js", "vpc_services": [ { "binding": "GONE", "service_id": "%s" } ] }' "$SID" > "$W/w2.jsonc"
+GW2=$($EDGE deploy --config "$W/w2.jsonc" --api $API | awk '/gateway token/{print $NF}')
+curl -s -m 20 -o /dev/null -x http://127.0.0.1:$((P+87)) -H "Proxy-Authorization: Bearer $GW2" -H "cf-vpc-binding: GONE" http://api.internal/gone
+for i in $(seq 20); do
+  curl -s http://127.0.0.1:$((P+90))/metrics | grep -q 'vpc_gateway_fetches_total{binding="GONE",code="ok"} 1' && break; sleep 0.1
+done
+curl -s http://127.0.0.1:$((P+90))/metrics | grep -q 'binding="GONE"' || fail "metrics: no series for binding GONE"
+$EDGE worker delete w2 --api $API > /dev/null || fail "edge worker delete w2"
+curl -s http://127.0.0.1:$((P+90))/metrics > "$W/metrics2.txt"
+! grep -q 'binding="GONE"' "$W/metrics2.txt" || fail "metrics: the deleted worker's binding is still scraped: $(grep -c 'binding="GONE"' "$W/metrics2.txt") lines"
+grep -q 'vpc_gateway_fetches_total{binding="API",code="ok"} 2' "$W/metrics2.txt" || fail "metrics: binding API lost with w2's"
+pass "a deleted worker's binding series leave /metrics, the others stay"
 $EDGE tunnel list --api $API > "$W/tl.txt"
 grep -Eq "^$TID +t1 +20[0-9-]+T[0-9:]+Z +healthy +4x[^ ,]+\$" "$W/tl.txt" || fail "tunnel list: $(cat "$W/tl.txt")"
 pass "tunnel list: created, status and links per edge (4x…)"

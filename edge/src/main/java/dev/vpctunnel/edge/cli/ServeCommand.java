@@ -169,6 +169,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         // a deleted tunnel's connectors lose their links at once (their next registration is refused)
         directory.onChange(d -> tunnels.router().closeTunnelsNotIn(id -> d.tunnel(id).isPresent()));
         EdgeMetrics metrics = new EdgeMetrics();
+        directory.onChange(d -> metrics.retainBindings(d.bindingNames())); // deleted workers' series go
         metrics.linkGauges(() -> tunnels.router().all().stream().mapToInt(EdgeLink::openStreams).sum(),
                 () -> { // 0 for a tunnel whose connectors are all gone; nothing for a deleted one
                     Map<UUID, Integer> counts = tunnels.router().countsByTunnel();

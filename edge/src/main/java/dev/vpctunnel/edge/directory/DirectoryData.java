@@ -126,6 +126,13 @@ public final class DirectoryData implements DirectorySnapshot {
         return workerList.stream().filter(w -> w.accountId().equals(accountId)).toList();
     }
 
+    /** The names of every worker's bindings, all accounts together (what the gateway's metrics label fetches with). */
+    public java.util.Set<String> bindingNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        workerList.forEach(w -> names.addAll(w.bindings().keySet()));
+        return names;
+    }
+
     @Override
     public Optional<ServiceRecord> service(UUID id) {
         return Optional.ofNullable(services.get(id));

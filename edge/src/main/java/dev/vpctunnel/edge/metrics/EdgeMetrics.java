@@ -40,6 +40,19 @@ public final class EdgeMetrics {
                 .callback(cb -> linksPerTunnel.get().forEach((t, n) -> cb.call(n, t.toString()))).register(registry);
     }
 
+    /**
+     * Drops the series of bindings that no worker has any more: with workers deployed and deleted under new binding
+     * names, the scrape would otherwise grow for as long as the edge runs (a soak saw 2 MB after 25 minutes of churn).
+     * "-" (fetches refused before a binding was known) stays. A fetch still in flight through a deleted binding may
+     * bring its series back until the next change.
+     */
+    public void retainBindings(java.util.Set<String> live) {
+        java.util.function.Function<java.util.List<String>, Boolean> gone =
+                labels -> !labels.get(0).equals("-") && !live.contains(labels.get(0));
+        fetches.removeIf(gone);
+        duration.removeIf(gone);
+    }
+
     public void fetchDone(String binding, String code, double seconds) {
         fetches.labelValues(binding, code).inc();
         duration.labelValues(binding, code).observe(seconds);
