@@ -40,8 +40,8 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     /**
-     * A request to route, or (request null) the answer already decided for it; {@code unread}: refused before its
-     * body was read ({@link TokenGate}), so the connection is shut gently while the rest of it is dropped.
+     * A request to route, or (request null) the answer already decided for it; {@code unread}: refused before it was
+     * read whole ({@link Refused}), so the connection is shut gently while the rest of it is dropped.
      */
     private record Pending(ApiRequest request, ApiResponse refused, boolean keepAlive, boolean unread) {
         Pending(ApiRequest request, ApiResponse refused, boolean keepAlive) {
@@ -54,7 +54,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (msg instanceof TokenGate.Refused r) {
+        if (msg instanceof Refused r) {
             // in request order, after the answers to those pipelined before it; reading goes on (the gate drops it all)
             queue.add(new Pending(null, r.answer(), false, true));
             if (!inFlight) {
@@ -129,7 +129,7 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     /**
-     * The answer to a request refused before its body was read: then only our side is shut while what the client
+     * The answer to a request refused before it was read whole: then only our side is shut while what the client
      * still sends is read and dropped (closing at once could make the kernel reset the answer away), for up to
      * {@link BoundedAggregator#LINGER_MS}.
      */

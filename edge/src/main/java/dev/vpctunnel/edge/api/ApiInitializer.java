@@ -64,7 +64,7 @@ final class ApiInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("codec", new HttpServerCodec(8192, 16384, 8192))
                 .addLast("deadline-requests", deadline.requests())
                 .addLast("token-gate", new TokenGate(router, executor, reads))
-                .addLast("aggregator", new BoundedAggregator(MAX_BODY))
+                .addLast("aggregator", new BoundedAggregator(MAX_BODY, reads))
                 .addLast("api", new ApiHttpHandler(router, executor, reads));
     }
 

@@ -9,31 +9,35 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 
-import java.util.concurrent.TimeUnit;
 
-/** HttpObjectAggregator whose refusal of a body over the limit is a 413 in the API's envelope, then a gentle close. */
+/**
+ * HttpObjectAggregator whose refusal of a body over the limit is a 413 in the API's envelope, answered in request order
+ * by {@link ApiHttpHandler} (a {@link Refused} message), then a gentle close.
+ */
 final class BoundedAggregator extends HttpObjectAggregator {
     static final long LINGER_MS = 5_000;
+    private final ReadPause reads;
     /** After the 413 (Connection: close) nothing more is acted on (RFC 9112 9.6): what is read is only dropped. */
     private boolean closing;
 
-    BoundedAggregator(int maxBody) {
+    BoundedAggregator(int maxBody, ReadPause reads) {
         super(maxBody, true);
+        this.reads = reads;
     }
 
     /**
-     * Answers 413, then closes gently: only our sending side is shut at once, while the rest of the client's body is
-     * still read (and dropped by the aggregator) for up to {@link #LINGER_MS}. Closing outright while the client is
-     * still sending makes the kernel answer with a reset that can destroy the 413 before the client reads it.
+     * Refuses with 413 after the answers to the requests pipelined before it (written straight away, it overtook them
+     * and its shut output lost them), then the connection closes gently: only our sending side is shut at once, while
+     * the rest of the client's body is still read (and dropped) for up to {@link #LINGER_MS}. Closing outright while
+     * the client is still sending makes the kernel answer with a reset that can destroy the 413 before the client
+     * reads it.
      */
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
         closing = true;
-        answerThenShut(ctx, tooLarge()).addListener(f -> {
-            if (f.isSuccess()) {
-                ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
-            }
-        });
+        reads.finalAnswer();
+        ctx.fireChannelRead(new Refused(Envelope.error(413, ApiException.CODE_TOO_LARGE,
+                "body: larger than the limit of " + ApiInitializer.MAX_BODY + " bytes (1 MiB)")));
     }
 
     /**
@@ -60,20 +64,18 @@ final class BoundedAggregator extends HttpObjectAggregator {
         super.channelRead(ctx, msg);
     }
 
-    /** "Expect: 100-continue" with a Content-Length over the limit: the same 413 envelope instead of an empty one. */
+    /**
+     * "Expect: 100-continue" with a Content-Length over the limit: no 100, and instead of the aggregator's own 413
+     * (written at once, ahead of answers still due) the in-order one above, which the aggregator's check of the
+     * Content-Length then asks for.
+     */
     @Override
     protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
         Object r = super.newContinueResponse(start, maxContentLength, pipeline);
         if (r instanceof FullHttpResponse res && res.status().code() == 413) {
             res.release();
-            return tooLarge();
+            return null;
         }
         return r;
-    }
-
-    private static FullHttpResponse tooLarge() {
-        ApiResponse r = Envelope.error(413, ApiException.CODE_TOO_LARGE,
-                "body: larger than the limit of " + ApiInitializer.MAX_BODY + " bytes (1 MiB)");
-        return ApiHttpHandler.toHttp(r, false);
     }
 }

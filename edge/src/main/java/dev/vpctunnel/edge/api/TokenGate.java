@@ -24,10 +24,6 @@ import java.util.concurrent.RejectedExecutionException;
  * refusal goes on as a {@link Refused} message, which the API handler answers in request order. Event loop only.
  */
 final class TokenGate extends ChannelInboundHandlerAdapter {
-    /** The answer to a request refused here; what it carried was not read. */
-    record Refused(ApiResponse answer) {
-    }
-
     private final ApiRouter router;
     private final ExecutorService executor;
     private final ReadPause reads;
@@ -46,7 +42,7 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (refused) {
+        if (refused || reads.finalAnswerGiven()) { // after a final answer (here or the aggregator's 413) nothing counts
             ReferenceCountUtil.release(msg);
         } else if (checking) {
             held.add(msg);
@@ -95,6 +91,7 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
         held.clear();
         if (refusal != null) {
             refused = true;
+            reads.finalAnswer();
             pending.forEach(ReferenceCountUtil::release);
             ctx.fireChannelRead(new Refused(refusal));
             return;

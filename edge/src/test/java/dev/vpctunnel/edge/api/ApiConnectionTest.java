@@ -244,6 +244,50 @@ class ApiConnectionTest {
                 + "Content-Type: application/json\r\n" + framing + "\r\n";
     }
 
+    /** Keeps both executor threads busy (a slow store) until the latch is counted down. */
+    private java.util.concurrent.CountDownLatch blockExecutor() {
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        for (int i = 0; i < 2; i++) {
+            executor.execute(() -> {
+                try {
+                    busy.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        return busy;
+    }
+
+    /**
+     * A 413 goes out after the answers to the requests pipelined before it (written at once, it overtook a slow one,
+     * whose answer was then lost behind the shut output though it ran), and nothing after it is looked at, not even
+     * its token (review of the gate: each later request was still checked against the store).
+     */
+    @Test
+    void a413WaitsForTheAnswersBeforeItAndEndsTheConnection() throws Exception {
+        start(Duration.ofSeconds(30));
+        java.util.concurrent.CountDownLatch busy = blockExecutor();
+        String ok = "{\"name\":\"before-413\"}";
+        StringBuilder after = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            after.append(postHead("Authorization: Bearer " + token + "\r\n", "Content-Length: 2\r\n")).append("{}");
+        }
+        Socket s = connect();
+        send(s, postHead("Authorization: Bearer " + token + "\r\n", "Content-Length: " + ok.length() + "\r\n") + ok
+                + postHead("Authorization: Bearer " + token + "\r\n", "Content-Length: 2097152\r\n") + after);
+        Thread.sleep(300);
+        long tasks = ((java.util.concurrent.ThreadPoolExecutor) executor).getTaskCount();
+        busy.countDown();
+        String all = readToEof(s, Duration.ofSeconds(8));
+        assertEquals(List.of("200", "413"), statuses(all), all);
+        assertEquals(1, directory.data().tunnels(account).size(), "the POST before the 413 ran, none after it");
+        // since the snapshot (the first POST's check was queued before it): its run, the 413's own check and its answer;
+        // nothing for the 20 after it
+        assertTrue(((java.util.concurrent.ThreadPoolExecutor) executor).getTaskCount() - tasks <= 3,
+                "executor tasks after the 413: " + (((java.util.concurrent.ThreadPoolExecutor) executor).getTaskCount() - tasks));
+    }
+
     /** A body is not read before its token is checked: a made-up or missing token gets its 401 on the head alone. */
     @Test
     void aRequestWithoutAValidTokenIsRefusedBeforeItsBody() throws Exception {
@@ -276,16 +320,7 @@ class ApiConnectionTest {
     @Test
     void requestsPipelinedWhileATokenCheckWaitsArriveWhole() throws Exception {
         start(Duration.ofSeconds(30));
-        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
-        for (int i = 0; i < 2; i++) { // both executor threads
-            executor.execute(() -> {
-                try {
-                    busy.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-        }
+        java.util.concurrent.CountDownLatch busy = blockExecutor();
         StringBuilder all = new StringBuilder();
         List<String> names = List.of("a", "tunnel-full", "c");
         for (int i = 0; i < names.size(); i++) {
