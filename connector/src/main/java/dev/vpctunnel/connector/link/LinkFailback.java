@@ -89,7 +89,7 @@ final class LinkFailback {
         wait = next.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : next;
         long ms = wait.toMillis();
         LOG.info(() -> slot + " stays with edge " + LinkConfig.hostPort(slot.currentEdge()) + ": its own edge "
-                + LinkConfig.hostPort(p.currentEdge()) + " " + why + "; trying again in "
+                + LinkConfig.hostPort(p.currentEdge()) + " " + why + "; trying again within "
                 + (ms < 1000 ? ms + " ms" : ms / 1000 + " s"));
         schedule();
     }
