@@ -14,6 +14,7 @@ final class ReadPause {
     private final Channel channel;
     private int holders;
     private boolean finalAnswer;
+    private Runnable whenHandlerIdle;
 
     ReadPause(Channel channel) {
         this.channel = channel;
@@ -26,9 +27,24 @@ final class ReadPause {
 
     void resume(int holder) {
         holders &= ~holder;
+        Runnable r = whenHandlerIdle;
+        if (holder == HANDLER && r != null) {
+            whenHandlerIdle = null;
+            r.run(); // may pause again
+        }
         if (holders == 0) {
             channel.config().setAutoRead(true);
         }
+    }
+
+    /** Whether the API handler has requests queued or running (their answers are not all written yet). */
+    boolean handlerBusy() {
+        return (holders & HANDLER) != 0;
+    }
+
+    /** Runs {@code r} once the API handler has written the answers to every request it was given. */
+    void whenHandlerIdle(Runnable r) {
+        whenHandlerIdle = r;
     }
 
     /** A final answer was decided (the connection closes after it): what is read from now on is only dropped. */

@@ -85,6 +85,12 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
         if (removed) {
             return;
         }
+        if (refusal == null && HttpUtil.is100ContinueExpected((HttpRequest) held.peek()) && reads.handlerBusy()) {
+            // the aggregator answers it with 100 Continue at once: after the answers still due to the requests
+            // pipelined before it, or the client would read the 100 as an answer to one of those
+            reads.whenHandlerIdle(() -> decided(ctx, null));
+            return;
+        }
         checking = false;
         reads.resume(ReadPause.GATE);
         List<Object> pending = new ArrayList<>(held);
