@@ -61,10 +61,7 @@ final class ApiRouter {
      */
     ApiResponse refusalBeforeBody(ApiRequest head) {
         return guarded(head, () -> {
-            List<String> seg = segments(head.path());
-            if (seg.size() < 3 || !seg.get(0).equals("client") || !seg.get(1).equals("v4")) {
-                throw noRoute(head);
-            }
+            apiSegments(head);
             token(head);
             return null;
         });
@@ -109,6 +106,15 @@ final class ApiRouter {
         };
     }
 
+    /** The path's segments; 404 for a path outside /client/v4 (its answer needs no token). */
+    private static List<String> apiSegments(ApiRequest req) {
+        List<String> seg = segments(req.path());
+        if (seg.size() < 3 || !seg.get(0).equals("client") || !seg.get(1).equals("v4")) {
+            throw noRoute(req);
+        }
+        return seg;
+    }
+
     private static List<String> segments(String path) {
         List<String> out = new ArrayList<>();
         for (String s : path.split("/")) {
@@ -120,10 +126,7 @@ final class ApiRouter {
     }
 
     private ApiResponse route(ApiRequest req) {
-        List<String> seg = segments(req.path());
-        if (seg.size() < 3 || !seg.get(0).equals("client") || !seg.get(1).equals("v4")) {
-            throw noRoute(req);
-        }
+        List<String> seg = apiSegments(req);
         ApiTokenRecord token = token(req);
         DirectoryData data = directory.data();
         if (seg.equals(List.of("client", "v4", "user", "tokens", "verify"))) {

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 
-
 /**
  * HttpObjectAggregator whose refusal of a body over the limit is a 413 in the API's envelope, answered in request order
  * by {@link ApiHttpHandler} (a {@link Refused} message), then a gentle close.
@@ -17,7 +16,10 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 final class BoundedAggregator extends HttpObjectAggregator {
     static final long LINGER_MS = 5_000;
     private final ReadPause reads;
-    /** After the 413 (Connection: close) nothing more is acted on (RFC 9112 9.6): what is read is only dropped. */
+    /**
+     * After the 413 (Connection: close) nothing more is acted on (RFC 9112 9.6): what is read is only dropped. Its own
+     * flag, not {@link ReadPause#finalAnswerGiven}: a refusal of the gate's, upstream, must still pass through here.
+     */
     private boolean closing;
 
     BoundedAggregator(int maxBody, ReadPause reads) {

@@ -30,8 +30,6 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     /** A head's token is being checked: what arrives meanwhile waits in {@link #held}. */
     private boolean checking;
-    /** Refused: everything after is dropped (the answer closes the connection). */
-    private boolean refused;
     private boolean removed;
 
     TokenGate(ApiRouter router, ExecutorService executor, ReadPause reads) {
@@ -42,7 +40,7 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (refused || reads.finalAnswerGiven()) { // after a final answer (here or the aggregator's 413) nothing counts
+        if (reads.finalAnswerGiven()) { // after a final answer (here or the aggregator's 413) nothing counts
             ReferenceCountUtil.release(msg);
         } else if (checking) {
             held.add(msg);
@@ -96,7 +94,6 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
         List<Object> pending = new ArrayList<>(held);
         held.clear();
         if (refusal != null) {
-            refused = true;
             reads.finalAnswer();
             pending.forEach(ReferenceCountUtil::release);
             ctx.fireChannelRead(new Refused(refusal));
