@@ -65,29 +65,23 @@ pass "fetch through the binding reaches the origin with Host = URL host"
 h2=$(curl -s -m 20 --http2-prior-knowledge -H "Host: api.internal" -H "Proxy-Authorization: Bearer $GW" -H "cf-vpc-binding: API" http://127.0.0.1:$((P+87))/h2c)
 [ "$h2" = "origin saw /h2c host=api.internal" ] || fail "h2c prior knowledge: $h2"
 pass "h2c (prior knowledge), origin-form with Host"
-# a fetch is counted once its last write to the worker completed, which can be a moment after curl has the answer
-for i in $(seq 20); do
-  curl -s http://127.0.0.1:$((P+90))/metrics > "$W/metrics.txt"
-  grep -q 'vpc_gateway_fetches_total{binding="API",code="ok"} 2' "$W/metrics.txt" && break; sleep 0.1
-done
+# scrape PORT FILE PATTERN: the /metrics of 127.0.0.1:PORT into FILE, again every 0.1 s for up to 2 s until it holds
+# PATTERN (a fetch is counted once its last write completed, a moment after curl has the answer); the caller checks
+scrape() { for i in $(seq 20); do curl -s http://127.0.0.1:$1/metrics > "$2"; grep -q "$3" "$2" && return 0; sleep 0.1; done; }
+scrape $((P+90)) "$W/metrics.txt" 'vpc_gateway_fetches_total{binding="API",code="ok"} 2'
 grep -q 'vpc_gateway_fetches_total{binding="API",code="ok"} 2' "$W/metrics.txt" || fail "metrics: $(grep vpc_gateway_fetches "$W/metrics.txt")"
 grep -q 'vpc_tunnel_links{tunnel_id="'"$TID"'"} 4' "$W/metrics.txt" || fail "metrics: links per tunnel"
 pass "edge /metrics counts fetches per binding and links per tunnel"
-for i in $(seq 20); do  # counted when the fetch stream closes, a moment after the answer went out
-  curl -s http://127.0.0.1:$((P+91))/metrics > "$W/cmetrics.txt"
-  grep -q 'vpc_connector_fetches_total{outcome="ok"} 2' "$W/cmetrics.txt" && break; sleep 0.1
-done
+scrape $((P+91)) "$W/cmetrics.txt" 'vpc_connector_fetches_total{outcome="ok"} 2' # counted when the stream closes
 grep -q 'vpc_connector_fetches_total{outcome="ok"} 2' "$W/cmetrics.txt" || fail "connector metrics: $(grep vpc_connector_fetches "$W/cmetrics.txt")"
 grep -q 'vpc_connector_responses_total{status_code="200"} 2' "$W/cmetrics.txt" || fail "connector metrics: responses by code"
 pass "connector /metrics counts fetches by outcome and responses by status code"
 # a deleted worker's binding series leave the scrape (churn of workers would grow it without bound)
 printf '{ "name": "w2", "main": "index.js", "vpc_services": [ { "binding": "GONE", "service_id": "%s" } ] }' "$SID" > "$W/w2.jsonc"
-GW2=$($EDGE deploy --config "$W/w2.jsonc" --api $API | awk '/gateway token/{print $NF}')
-curl -s -m 20 -o /dev/null -x http://127.0.0.1:$((P+87)) -H "Proxy-Authorization: Bearer $GW2" -H "cf-vpc-binding: GONE" http://api.internal/gone
-for i in $(seq 20); do
-  curl -s http://127.0.0.1:$((P+90))/metrics | grep -q 'vpc_gateway_fetches_total{binding="GONE",code="ok"} 1' && break; sleep 0.1
-done
-curl -s http://127.0.0.1:$((P+90))/metrics | grep -q 'binding="GONE"' || fail "metrics: no series for binding GONE"
+GW_GONE=$($EDGE deploy --config "$W/w2.jsonc" --api $API | awk '/gateway token/{print $NF}')
+curl -s -m 20 -o /dev/null -x http://127.0.0.1:$((P+87)) -H "Proxy-Authorization: Bearer $GW_GONE" -H "cf-vpc-binding: GONE" http://api.internal/gone
+scrape $((P+90)) "$W/metrics-gone.txt" 'vpc_gateway_fetches_total{binding="GONE",code="ok"} 1'
+grep -q 'binding="GONE"' "$W/metrics-gone.txt" || fail "metrics: no series for binding GONE"
 $EDGE worker delete w2 --api $API > /dev/null || fail "edge worker delete w2"
 curl -s http://127.0.0.1:$((P+90))/metrics > "$W/metrics2.txt"
 ! grep -q 'binding="GONE"' "$W/metrics2.txt" || fail "metrics: the deleted worker's binding is still scraped: $(grep -c 'binding="GONE"' "$W/metrics2.txt") lines"
