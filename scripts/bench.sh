@@ -7,7 +7,8 @@
 # sshd with an `ssh -N -L` forward to nginx, the edge, a connector, and a worker with a binding to nginx. wrk then
 # drives each path (direct = wrk->nginx, ssh = wrk->ssh -L->sshd->nginx, ours = wrk->edge gateway->TLS/HTTP2
 # link->connector->nginx) for 1 KiB and 1 MiB bodies at 1, 50 and 500 connections, interleaving the paths so
-# machine noise hits all of them alike. Target cells (1 KiB x 50, 1 MiB x all) run --runs times (default 3) and the
+# machine noise hits all of them alike. At 1 KiB x 50 also bare = wrk->two bare Netty TCP relays->nginx
+# (scripts/bench/BareRelay.java: no TLS, no HTTP), the floor of a relay on the JVM. Target cells (1 KiB x 50, 1 MiB x all) run --runs times (default 3) and the
 # table shows medians. First (on fresh JVMs) the idle test: N (default 10000) HTTP/1.1 requests held open through the tunnel
 # against an origin that never answers, with the edge's and the connector's RSS.
 # Every process started here is stopped by PID on exit. Needs root for the temp sshd (root's authorized key).
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --idle-only) IDLE_ONLY=1 ;;
     --quick) QUICK=1 ;;
     --setup-only) SETUP_ONLY=$2; shift ;;
-    -h|--help) sed -n '2,17{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18{s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -55,7 +56,7 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 B=${BENCH_PORT_BASE:-19400}
-P_NGINX=$((B+1)) P_SSHFWD=$((B+2)) P_HOLD=$((B+3)) P_SSHD=$((B+22))
+P_NGINX=$((B+1)) P_SSHFWD=$((B+2)) P_HOLD=$((B+3)) P_BARE=$((B+5)) P_BARE2=$((B+6)) P_SSHD=$((B+22))
 P_TUN=$((B+44)) P_API=$((B+80)) P_GW=$((B+87)) P_EM=$((B+90)) P_CM=$((B+91))
 T=$(mktemp -d /tmp/vpc-bench.XXXXXX); chmod 755 "$T"
 PIDS=()
@@ -80,7 +81,7 @@ wait_http() { # url tries
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $P_NGINX $P_SSHFWD $P_HOLD $P_SSHD $P_TUN $P_API $P_GW $P_EM $P_CM $((P_GW+200)) $((P_EM+200)); do
+for p in $P_NGINX $P_SSHFWD $P_HOLD $P_BARE $P_BARE2 $P_SSHD $P_TUN $P_API $P_GW $P_EM $P_CM $((P_GW+200)) $((P_EM+200)); do
   for _ in $(seq 60); do port_busy $p || break; sleep 0.5; done
   port_busy $p && { echo "bench.sh: port $p is in use (another bench? set BENCH_PORT_BASE)" >&2; exit 1; }
 done
@@ -139,6 +140,18 @@ ssh -N -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/n
 wait_http "http://127.0.0.1:$P_SSHFWD/1k.bin"
 SSH_CIPHER=$(grep -o 'cipher: [^ ]*' "$T/ssh/sshd.log" | head -1 || true)
 
+# The floor for a relay on the JVM and Netty: two bare TCP relays in a row (scripts/bench/BareRelay.java: no TLS, no
+# HTTP), with the launchers' JVM defaults (scripts/lib/launcher.sh) and one event loop per core like ours; 1k x 50 only
+echo "== bare relay pair 127.0.0.1:$P_BARE -> 127.0.0.1:$P_BARE2 -> nginx (the floor of a Java relay)"
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+bare_relay() { # exec: $! is the JVM's PID, for its CPU
+  exec "$JAVA" -XX:+UseParallelGC -Xms64m -Xmx512m -Xmn32m -Dio.netty.allocator.lowMemory=false \
+      -cp "$ROOT/edge/target/edge.jar" "$ROOT/scripts/bench/BareRelay.java" "$1" "$2" "$(nproc)" > "$T/bare-$1.log" 2>&1
+}
+bare_relay $P_BARE2 $P_NGINX & BARE2_PID=$!; PIDS+=($!)
+bare_relay $P_BARE $P_BARE2 & BARE_PID=$!; PIDS+=($!)
+wait_http "http://127.0.0.1:$P_BARE/1k.bin" 150
+
 E="$ROOT/scripts/edge"; C="$ROOT/scripts/connector"
 declare -A EPID CPID GWP TOK
 # start_pair TAG PORT_OFFSET EDGE_JAVA_OPTS CONNECTOR_JAVA_OPTS EDGE_ARGS CONNECTOR_ARGS: an edge, a connector, a
@@ -186,7 +199,7 @@ EDGE_PID=${EPID[ours]} CONN_PID=${CPID[ours]} GW_TOKEN=${TOK[ours]}
 
 if [ "$SETUP_ONLY" != 0 ]; then
   { echo "T=$T EDGE_PID=$EDGE_PID CONN_PID=$CONN_PID GW=127.0.0.1:$P_GW GW_TOKEN=$GW_TOKEN"
-    echo "NGINX=127.0.0.1:$P_NGINX SSHFWD=127.0.0.1:$P_SSHFWD"; } | (rm -f /tmp/vpc-bench.env && umask 077 && tee /tmp/vpc-bench.env)
+    echo "NGINX=127.0.0.1:$P_NGINX SSHFWD=127.0.0.1:$P_SSHFWD BARE=127.0.0.1:$P_BARE"; } | (rm -f /tmp/vpc-bench.env && umask 077 && tee /tmp/vpc-bench.env)
   echo "== setup only: everything stays up for $SETUP_ONLY s (Ctrl-C to stop)"
   sleep "$SETUP_ONLY" & PIDS+=($!); wait $!; exit 0
 fi
@@ -205,6 +218,7 @@ measure() {
   case $path in
     direct) url=http://127.0.0.1:$P_NGINX/$size.bin ;;
     ssh) url=http://127.0.0.1:$P_SSHFWD/$size.bin ;;
+    bare) url=http://127.0.0.1:$P_BARE/$size.bin ;;
   esac
   # the path's two relays (A, B): edge and connector, or ssh and sshd's processes for the forward; none for direct
   local a=() b=() ngx; ngx=$(pgrep -P "$NGINX_PID" | tr '\n' ' ')
@@ -213,6 +227,7 @@ measure() {
       url=http://127.0.0.1:${GWP[$path]}/$size.bin
       hdr=(-H "Host: web.internal" -H "cf-vpc-binding: WEB"); wtok=${TOK[$path]} ;; # the token: WRK_GATEWAY_TOKEN
     ssh) a=($SSH_PID); b=($(descendants "$SSHD_PID")) ;;
+    bare) a=($BARE_PID); b=($BARE2_PID) ;;
   esac
   local a0 b0 n0 a1 b1 n1
   a0=$(cpu "${a[@]}"); b0=$(cpu "${b[@]}"); n0=$(cpu $ngx)
@@ -262,7 +277,7 @@ if [ $IDLE_ONLY = 1 ]; then echo "$IDLE_LINE"; exit 0; fi
 echo "== warm-up (JIT, ${BENCH_WARMUP:-20}s)"
 D0=$DURATION
 for path in $OURS_PATHS; do DURATION=${BENCH_WARMUP:-20}; measure $path 1k 50 0 0; DURATION=$(( (${BENCH_WARMUP:-20} + 1) / 2 )); measure $path 1m 50 0 0; done
-measure ssh 1k 50 0 0; DURATION=$D0
+measure ssh 1k 50 0 0; DURATION=$(( (${BENCH_WARMUP:-20} + 1) / 2 )); measure bare 1k 50 0 0; DURATION=$D0
 SIZES="1k 1m"; CONNS="1 50 500"
 [ $QUICK = 1 ] && CONNS="50"
 echo "== measuring (${DURATION}s per run, $RUNS runs for the target cells)"
@@ -271,7 +286,9 @@ for size in $SIZES; do
     n=1
     if [ "$size" = 1m ] || [ "$conns" = 50 ]; then n=$RUNS; fi
     for run in $(seq "$n"); do
-      for path in direct ssh $OURS_PATHS; do measure $path $size $conns $run; done
+      paths="direct ssh $OURS_PATHS"
+      [ "$size $conns" = "1k 50" ] && paths="$paths bare"
+      for path in $paths; do measure $path $size $conns $run; done
     done
   done
 done
@@ -307,12 +324,13 @@ for k, rows in cells.items():
 print(f"{'size':4} {'conns':>5} {'path':6} {'runs':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'MB/s':>8} {'errors':>6} {'A cpu s/10k':>11} {'B cpu s/10k':>11}")
 for size in ("1k", "1m"):
     for conns in (1, 50, 500):
-        for path in ("direct", "ssh", "ours", "ours-b"):
+        for path in ("direct", "ssh", "ours", "ours-b", "bare"):
             a = agg.get((size, conns, path))
             if not a: continue
             cpu = f"{a['ecpu']:11.2f} {a['ccpu']:11.2f}" if path != "direct" else ""
             print(f"{size:4} {conns:5} {path:6} {a['n']:4} {a['rps']:9.0f} {a['p50']:8.2f} {a['p99']:8.2f} {a['mbs']:8.1f} {a['err']:6.0f} {cpu}")
-print("(A, B: the two relays' CPU, user + sys, whole process: edge and connector for ours, ssh and sshd for ssh)")
+print("(A, B: the two relays' CPU, user + sys, whole process: edge and connector for ours, ssh and sshd for ssh, the")
+print(" two BareRelay.java processes for bare: a TCP relay pair on Netty with no TLS and no HTTP, the floor of a Java relay)")
 print()
 print(f"{'size':4} {'conns':>5} {'req/s ours/ssh':>14} {'req/s ours/direct':>17} {'p99 ours/ssh':>12} {'MB/s ours/ssh':>13}")
 for size in ("1k", "1m"):
@@ -347,7 +365,8 @@ if o and s:
     # that the ours runs had (wrk and nginx share the machine's cores with the relays)
     print()
     print("CPU s per 10k requests at 1k x 50 (all runs):  relays user  relays sys  wrk   nginx  total  cores busy")
-    for name, a in (("ssh (ssh + sshd)", s), ("ours (edge + connector)", o)):
+    bare = agg.get(("1k", 50, "bare"))
+    for name, a in (("ssh (ssh + sshd)", s), ("ours (edge + connector)", o)) + ((("bare (two Netty TCP relays)", bare),) if bare else ()):
         ru, rs = a["a_user"] + a["b_user"], a["a_sys"] + a["b_sys"]
         w = a["wrk_user"] + a["wrk_sys"]
         print(f"  {name:28} {ru:12.3f} {rs:11.3f} {w:5.3f} {a['nginx_cpu']:6.3f} {ru + rs + w + a['nginx_cpu']:6.3f} {a['load']:6.2f}")
@@ -355,6 +374,9 @@ if o and s:
     budget = o["load"] * 10000 / (1.2 * s["rps"]) - rest
     print(f"  1.2 x ssh's req/s on the {o['load']:.2f} cores the ours runs used leaves edge + connector {budget:.3f} s/10k"
           f" (user + sys); they used {o['ecpu'] + o['ccpu']:.3f}, of which sys {o['a_sys'] + o['b_sys']:.3f}")
+    if bare:
+        print(f"  bare relay pair (no TLS, no HTTP): {bare['rps']/s['rps']:.2f} x ssh's req/s, {bare['ecpu'] + bare['ccpu']:.3f} s/10k;"
+              f" ours at {o['rps']/bare['rps']:.2f} x its req/s")
 bad = sum(a["err"] for a in agg.values())
 print(f"wrk errors in all runs: {bad:.0f}")
 EOF
