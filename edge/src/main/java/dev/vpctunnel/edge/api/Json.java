@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.api;
 
+import dev.vpctunnel.edge.config.Jsonc;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.json.JsonReadFeature;
@@ -49,7 +50,7 @@ final class Json {
                 throw ApiException.invalid("body: multipart/form-data is not taken here; send application/json, e.g."
                         + " {\"bindings\":[...]} (edge deploy does it from a wrangler file)");
             }
-            throw ApiException.invalid("body: malformed JSON (" + e.getOriginalMessage() + ")");
+            throw ApiException.invalid("body: malformed JSON (" + Jsonc.reason(e) + ")");
         }
         if (n == null || !n.isObject()) {
             throw ApiException.invalid("body: a JSON object is required");

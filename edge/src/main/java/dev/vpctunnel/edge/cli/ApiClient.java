@@ -87,7 +87,7 @@ public final class ApiClient {
 
     /** "/client/v4/accounts/{account}" + suffix. */
     public String accountPath(String suffix) {
-        return "/client/v4/accounts/" + account() + suffix;
+        return "/client/v4/accounts/" + seg(account()) + suffix; // --account as typed: the API says whether it is one
     }
 
     public JsonNode get(String path) {

@@ -36,17 +36,28 @@ public final class ServiceCommand {
                 text = inline;
                 source = "--json";
             }
+            JsonNode service;
             try {
                 // read as the API reads a body (a key given twice refused), with the comments and trailing commas of
                 // the seed's examples allowed: the API gets the plain JSON
-                return Jsonc.MAPPER.readTree(text);
+                service = Jsonc.MAPPER.readTree(text);
             } catch (JacksonException e) {
                 String twice = Jsonc.duplicateKey(e);
                 throw new IllegalArgumentException(source + ": " + (twice != null
                         ? twice + ": the key is given twice"
-                        : "not valid JSON (" + e.getOriginalMessage() + ")"));
+                        : "not valid JSON (" + Jsonc.reason(e) + ")"));
             }
+            if (service == null || !service.isObject()) {
+                throw new IllegalArgumentException(source + ": expected the service as a JSON object, e.g. {\"type\":"
+                        + "\"http\",\"name\":\"api\",…}, got " + (text.isBlank() ? "nothing" : "'" + abbreviate(text) + "'"));
+            }
+            return service;
         }
+    }
+
+    private static String abbreviate(String text) {
+        String t = text.strip();
+        return t.length() > 40 ? t.substring(0, 40) + "…" : t;
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a service from --json JSON or --file FILE.")

@@ -28,4 +28,18 @@ public final class Jsonc {
         Matcher d = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
         return d.matches() ? d.group(1) : null;
     }
+
+    /**
+     * What is wrong and where, for a person: Jackson's message without the description of its input it appends to
+     * some ("(start marker at [Source: REDACTED …; byte offset: #UNKNOWN])"), with the line and column.
+     */
+    public static String reason(JacksonException e) {
+        String m = String.valueOf(e.getOriginalMessage());
+        int source = m.indexOf(" (start marker at [Source");
+        if (source >= 0) {
+            m = m.substring(0, source);
+        }
+        var at = e.getLocation();
+        return at != null && at.getLineNr() > 0 ? m + " at line " + at.getLineNr() + ", column " + at.getColumnNr() : m;
+    }
 }

@@ -114,7 +114,7 @@ public record WranglerConfig(Path file, String name, Path main, List<Binding> bi
                 throw new WranglerConfigException(twice.describe(file));
             }
             throw new WranglerConfigException(file + ": not valid " + (toml ? "TOML" : "JSONC") + " ("
-                    + e.getOriginalMessage() + ")");
+                    + Jsonc.reason(e) + ")");
         }
     }
 

@@ -332,6 +332,9 @@ class CliTest {
         Run wrong = run("tunnel", "list", "--api", f.base(), "--token", f.token, "--account", "0".repeat(32));
         assertEquals(1, wrong.code());
         assertTrue(wrong.err().contains("403"), wrong.err());
+        Run spaced = run("tunnel", "list", "--api", f.base(), "--token", f.token, "--account", "a b");
+        assertEquals(1, spaced.code());
+        assertTrue(spaced.err().contains("not valid for account a b (HTTP 403)"), spaced.err()); // not "bad API URL"
         Run badToken = run("tunnel", "list", "--api", f.base(), "--token", "nope");
         assertEquals(1, badToken.code());
         assertTrue(badToken.err().contains("invalid API token"), badToken.err());

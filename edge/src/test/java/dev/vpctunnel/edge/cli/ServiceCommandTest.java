@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** edge service create --json/--file: the body as the user wrote it, against a real admin API. */
 class ServiceCommandTest {
@@ -49,6 +50,25 @@ class ServiceCommandTest {
         CliTest.Run fromFile = admin("service", "create", "--file", file.toString());
         assertEquals(2, fromFile.code(), fromFile.out());
         assertEquals("edge: " + file + ": http_port: the key is given twice", fromFile.err().strip());
+        assertEquals(0, f.get(f.acct("/connectivity/directory/services")).result().size(), "nothing created");
+    }
+
+    @Test
+    void aBodyThatIsNoObjectOrNoJsonIsRefusedByTheCliNamingWhatWasGiven() throws Exception {
+        CliTest.Run empty = admin("service", "create", "--json", "");
+        assertEquals(2, empty.code(), empty.out());
+        assertEquals("edge: --json: expected the service as a JSON object, e.g. {\"type\":\"http\",\"name\":\"api\",…},"
+                + " got nothing", empty.err().strip());
+        CliTest.Run array = admin("service", "create", "--json", "[1]");
+        assertEquals(2, array.code(), array.out());
+        assertTrue(array.err().strip().endsWith(", got '[1]'"), array.err());
+        Path file = tmp.resolve("svc.json");
+        Files.writeString(file, "{\n  \"type\": \"http\"\n");
+        CliTest.Run cut = admin("service", "create", "--file", file.toString());
+        assertEquals(2, cut.code(), cut.out());
+        // Jackson's message without its "(start marker at [Source: REDACTED …])", with where the input ended
+        assertEquals("edge: " + file + ": not valid JSON (Unexpected end-of-input: expected close marker for Object"
+                + " at line 3, column 1)", cut.err().strip());
         assertEquals(0, f.get(f.acct("/connectivity/directory/services")).result().size(), "nothing created");
     }
 
