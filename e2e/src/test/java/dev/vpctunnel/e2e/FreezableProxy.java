@@ -40,6 +40,15 @@ final class FreezableProxy implements AutoCloseable {
         pairs.forEach(p -> p.frozen().set(true));
     }
 
+    /** Closes every current connection, both sides (as a box that cuts connections would); later ones flow. */
+    void cutAll() {
+        for (Pair p : pairs) {
+            pairs.remove(p);
+            closeQuietly(p.a());
+            closeQuietly(p.b());
+        }
+    }
+
     /** Lets the frozen connections flow again: the bytes held meanwhile go first, in order. */
     void thawAll() {
         pairs.forEach(p -> p.frozen().set(false));

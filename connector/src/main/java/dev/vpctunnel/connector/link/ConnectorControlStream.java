@@ -38,6 +38,13 @@ final class ConnectorControlStream extends ChannelInboundHandlerAdapter {
         stream.writeAndFlush(new DefaultHttp2DataFrame(DelimitedFrames.encode(stream.alloc(), frame)));
     }
 
+    /** Tells the edge a link drains (it then opens no stream on it), if the control stream is up. */
+    static void sendDrain(Channel stream, String reason) {
+        if (stream != null && stream.isActive()) {
+            send(stream, ConnectorFrame.newBuilder().setDrain(dev.vpctunnel.proto.Drain.newBuilder().setReason(reason)).build());
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {

@@ -5,9 +5,13 @@ import dev.vpctunnel.core.link.LinkHeartbeat;
 import dev.vpctunnel.core.link.LinkHttp2;
 import dev.vpctunnel.core.net.NativeErrors;
 import dev.vpctunnel.core.net.StreamChannels;
+import dev.vpctunnel.core.net.Transports;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -27,6 +31,16 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
     private static final Logger LOG = Logger.getLogger(ConnectorLinkInitializer.class.getName());
     private final LinkSlot slot;
     private final InetSocketAddress edge;
+
+    /** Opens {@code slot}'s link to {@code address}, one of {@code edge}'s (whose name the handshake verifies). */
+    static ChannelFuture dial(LinkSlot slot, InetSocketAddress edge, InetSocketAddress address) {
+        return new Bootstrap().group(slot.group()).channel(Transports.socket())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) slot.config().connectTimeout().toMillis())
+                .handler(new ConnectorLinkInitializer(slot, edge))
+                .connect(address);
+    }
 
     ConnectorLinkInitializer(LinkSlot slot, InetSocketAddress edge) {
         this.slot = slot;

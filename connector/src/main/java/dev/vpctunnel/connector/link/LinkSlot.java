@@ -3,16 +3,11 @@ package dev.vpctunnel.connector.link;
 import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.net.Backoff;
 import dev.vpctunnel.core.net.NativeErrors;
-import dev.vpctunnel.core.net.Transports;
-import dev.vpctunnel.proto.ConnectorFrame;
-import dev.vpctunnel.proto.Drain;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -21,11 +16,10 @@ import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * One of the connector's N links: dials, registers, reconnects with backoff, drains. Link i first dials edge
- * i mod n; an attempt that ends without a registration (the edge cannot be reached, the TLS handshake fails, the
- * link closes or is refused before registering) moves the link to the next edge in the list for its next attempt,
- * so a dead edge does not hold links down while others are up. A registered link that later drops dials the same
- * edge again first.
+ * One of the connector's N links: dials, registers, reconnects with backoff, drains. Link i first dials edge i mod n;
+ * an attempt that ends without a registration (no connection, a failed handshake, a refusal) moves the link to the
+ * next edge in the list (and {@link EdgeAddresses address}), so a dead edge holds no link down while others are up.
+ * A registered link that later drops dials the same edge again first.
  *
  * <p>A link registered away from its own edge (link i's is edge i mod n) moves back through {@link LinkFailback}: a
  * probe, another LinkSlot of the same index, registers there first and then takes this slot's place.
@@ -33,13 +27,15 @@ import java.util.logging.Logger;
 final class LinkSlot {
     private static final Logger LOG = Logger.getLogger(LinkSlot.class.getName());
     private static final Duration EDGE_DRAIN_LIMIT = Duration.ofSeconds(60);
+    /** A link up this long before it dropped (or drained by its edge) starts its backoff over; cloudflared has such a grace. */
+    static final Duration STABLE = Duration.ofSeconds(30);
     private final int index;
     private final LinkConfig config;
     private final EventLoopGroup group;
     private final Supplier<ChannelHandler> fetchHandlers;
     private final LinkSupervisor supervisor;
     private final Backoff backoff = Backoff.standard();
-    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final EdgeAddresses addresses;
     private final FetchGate fetches = new FetchGate(this::closeIfIdle);
     private volatile Channel channel;
     private volatile Channel control;
@@ -47,8 +43,12 @@ final class LinkSlot {
     private volatile boolean draining;
     private volatile boolean closeWhenIdle;
     private volatile boolean stopped;
-    /** Which of config.edges() the next attempt dials. */
+    /** Which of config.edges() and which of its addresses the next attempt dials; the last one dialed. */
     private volatile int edgeIndex;
+    private volatile int addressTurn;
+    private volatile InetSocketAddress dialed;
+    /** When the link last registered (System.nanoTime), for the backoff. */
+    private volatile long registeredAt;
     /** What the edge's last retryable refusal asked us to wait before the next attempt. */
     private volatile Duration retryAfter = Duration.ZERO;
     /** Set while this slot is a probe: the slot it replaces once it registers with its own edge. */
@@ -58,28 +58,26 @@ final class LinkSlot {
     private final LinkFailback failback;
 
     LinkSlot(int index, LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
-             LinkSupervisor supervisor, AddressResolverGroup<InetSocketAddress> resolver) {
+             LinkSupervisor supervisor, EdgeAddresses addresses) {
         this.index = index;
-        this.resolver = resolver;
+        this.addresses = addresses;
         this.config = config;
         this.group = group;
         this.fetchHandlers = fetchHandlers;
         this.supervisor = supervisor;
         this.edgeIndex = config.edgeIndexFor(index);
+        this.addressTurn = index / config.edges().size();
         this.failback = new LinkFailback(this, config.failbackInterval());
     }
 
     /** A probe: a second link of {@code parent}'s index to its own edge, which takes parent's place once registered. */
     LinkSlot(LinkSlot parent) {
-        this(parent.index, parent.config, parent.group, parent.fetchHandlers, parent.supervisor, parent.resolver);
+        this(parent.index, parent.config, parent.group, parent.fetchHandlers, parent.supervisor, parent.addresses);
         this.replacing = parent;
     }
 
+    /** An attempt: resolves the edge, dials one of its addresses. */
     void start() {
-        connect();
-    }
-
-    private void connect() {
         if (stopped) {
             return;
         }
@@ -87,33 +85,42 @@ final class LinkSlot {
         draining = false;
         fetches.reopen();
         closeWhenIdle = false;
-        ChannelFuture f = new Bootstrap().group(group).channel(Transports.socket()).resolver(resolver)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
-                .handler(new ConnectorLinkInitializer(this, edge))
-                .connect(edge.getHostString(), edge.getPort());
+        addresses.pick(group.next(), edge, addressTurn).addListener((Future<InetSocketAddress> a) -> {
+            if (a.isSuccess()) {
+                dial(edge, a.getNow());
+            } else {
+                attemptFailed(edge, "cannot resolve edge host '" + edge.getHostString() + "'",
+                        NativeErrors.connectFailure(a.cause()));
+            }
+        });
+    }
+
+    private void dial(InetSocketAddress edge, InetSocketAddress address) {
+        dialed = address;
+        ChannelFuture f = ConnectorLinkInitializer.dial(this, edge, address);
         channel = f.channel();
         if (stopped) { // retired meanwhile (LinkFailback.handOver on another thread): retire() may have missed this channel
             f.channel().close();
         }
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
-                if (replacing != null) {
-                    probeEnded("cannot be reached: " + NativeErrors.connectFailure(c.cause()));
-                    return;
-                }
-                if (stopped) {
-                    return;
-                }
-                LOG.warning(() -> this + ": cannot reach edge " + LinkConfig.hostPort(edge) + ": "
-                        + NativeErrors.connectFailure(c.cause()) + LinkConfig.refusedHint(c.cause()));
-                nextEdge();
-                scheduleReconnect(Duration.ZERO);
+                attemptFailed(edge, "cannot reach edge " + EdgeAddresses.describe(edge, address),
+                        NativeErrors.connectFailure(c.cause()) + LinkConfig.refusedHint(c.cause()));
             } else {
                 c.channel().closeFuture().addListener(x -> closed(LinkCloseReason.of(c.channel())));
             }
         });
+    }
+
+    /** An attempt that got no connection: a probe ends; a link tries the next edge (or address) after its backoff. */
+    private void attemptFailed(InetSocketAddress edge, String what, String why) {
+        if (replacing != null) {
+            probeEnded(what + ": " + why);
+        } else if (!stopped) {
+            LOG.warning(() -> this + ": " + what + ": " + why);
+            nextEdge();
+            scheduleReconnect(Duration.ZERO);
+        }
     }
 
     /** {@code why}: {@link LinkCloseReason#of}, "" or " (GOAWAY received: ...)". */
@@ -134,6 +141,9 @@ final class LinkSlot {
             return;
         }
         if (was) {
+            if (draining || System.nanoTime() - registeredAt >= STABLE.toNanos()) {
+                backoff.reset(); // one that drops soon after it registered backs off further (an edge or a box cutting links)
+            }
             LOG.warning(() -> this + " down" + why + ", reconnecting");
         } else {
             nextEdge(); // the handshake failed, or the edge closed or refused the link before registering it
@@ -147,8 +157,9 @@ final class LinkSlot {
         return config.edges().get(edgeIndex);
     }
 
-    /** The next attempt dials the next edge in the list (the same one when there is only one). */
+    /** The next attempt dials the next edge in the list (the same one when there is only one), at its next address. */
     private void nextEdge() {
+        addressTurn++;
         int next = config.edgeAfter(edgeIndex);
         if (next != edgeIndex) {
             edgeIndex = next;
@@ -160,13 +171,11 @@ final class LinkSlot {
         if (stopped) {
             return;
         }
-        Duration wait = backoff.next();
-        if (wait.compareTo(atLeast) < 0) {
-            wait = atLeast;
-        }
-        Duration w = wait;
-        LOG.fine(() -> this + ": next attempt in " + w.toMillis() + " ms");
-        group.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
+        long ceiling = backoff.ceilingMillis();
+        Duration next = backoff.next();
+        Duration wait = next.compareTo(atLeast) < 0 ? atLeast : next;
+        LOG.fine(() -> this + ": next attempt in " + wait.toMillis() + " ms (backoff up to " + ceiling + " ms)");
+        group.schedule(this::start, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     // ---- called from the link's event loop ----
@@ -185,11 +194,11 @@ final class LinkSlot {
             }
             replacing = null;
         }
-        backoff.reset();
-        LOG.info(() -> this + " registered with edge " + edgeId + " at " + LinkConfig.hostPort(edge())
+        registeredAt = System.nanoTime();
+        LOG.info(() -> this + " registered with edge " + edgeId + " at " + EdgeAddresses.describe(edge(), dialed)
                 + (parent != null ? " (back on its own edge)" : ""));
         if (draining && stopped) { // a drain that began while this link dialed or registered: the edge learns it now
-            sendDrain(control, "connector shutting down");
+            ConnectorControlStream.sendDrain(control, "connector shutting down");
             channel.writeAndFlush(LinkClose.notice());
             return;
         }
@@ -228,17 +237,10 @@ final class LinkSlot {
         ch.closeFuture().addListener(f -> supervisor.retired(this));
         ch.eventLoop().execute(() -> {
             if (wasRegistered) {
-                sendDrain(ctl, "link moves back to its own edge");
+                ConnectorControlStream.sendDrain(ctl, "link moves back to its own edge");
             }
             goAwayAndCloseWhenIdle(ch);
         });
-    }
-
-    /** Tells the edge this link drains (it then opens no stream on it), if the control stream is up. */
-    private static void sendDrain(Channel ctl, String reason) {
-        if (ctl != null && ctl.isActive()) {
-            ConnectorControlStream.send(ctl, ConnectorFrame.newBuilder().setDrain(Drain.newBuilder().setReason(reason)).build());
-        }
     }
 
     /** On the loop: the notice; streams sent before the edge read it are served (LinkClose), then it closes when idle. */
@@ -304,7 +306,7 @@ final class LinkSlot {
         }
         fetches.noticePending(true);
         ch.eventLoop().execute(() -> {
-            sendDrain(control, "connector shutting down");
+            ConnectorControlStream.sendDrain(control, "connector shutting down");
             Runnable answered = fetches::noticeAnswered; // or not in time
             if (!registered || !LinkClose.noticeThenPing(ch, "notice-ack", answered, answered)) {
                 answered.run(); // not registered yet: refuses, as before; registeredWith tells the edge of the drain

@@ -35,23 +35,44 @@ public final class LinkSupervisor {
      * blocks, and on an event loop a slow or dead DNS server would stall every origin fetch that loop carries.
      */
     private final DefaultEventExecutor resolverThread = new DefaultEventExecutor(new DefaultThreadFactory("edge-resolver", true));
-    private final AddressResolverGroup<InetSocketAddress> edgeResolver = new AddressResolverGroup<>() {
-        @Override
-        protected AddressResolver<InetSocketAddress> newResolver(EventExecutor loop) {
-            return new DefaultNameResolver(resolverThread).asAddressResolver();
-        }
-    };
+    private final AddressResolverGroup<InetSocketAddress> edgeResolver;
 
     public LinkSupervisor(LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers) {
+        this(config, group, fetchHandlers, null);
+    }
+
+    /** With {@code resolver} for the edges' names instead of the system's (tests). */
+    LinkSupervisor(LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
+                   AddressResolverGroup<InetSocketAddress> resolver) {
         this.config = config;
-        for (int i = 0; i < config.haConnections(); i++) {
-            slots.add(new LinkSlot(i, config, group, fetchHandlers, this, edgeResolver));
+        this.edgeResolver = resolver != null ? resolver : new AddressResolverGroup<>() {
+            @Override
+            protected AddressResolver<InetSocketAddress> newResolver(EventExecutor loop) {
+                return new DefaultNameResolver(resolverThread).asAddressResolver();
+            }
+        };
+        EdgeAddresses addresses = new EdgeAddresses(edgeResolver);
+        for (int i = 0; i < links(); i++) {
+            slots.add(new LinkSlot(i, config, group, fetchHandlers, this, addresses));
         }
     }
 
+    /**
+     * --ha-connections, and at least one link per edge given: edges do not pass fetches to each other, so an edge
+     * without a link of this tunnel answers its fetches no_connector.
+     */
+    private int links() {
+        return Math.max(config.haConnections(), config.edges().size());
+    }
+
     public void start() {
+        if (links() > config.haConnections()) {
+            LOG.warning(() -> "--ha-connections " + config.haConnections() + " is fewer than the " + config.edges().size()
+                    + " edges given: starting " + links() + " links, one per edge (an edge without a link of this tunnel"
+                    + " answers its fetches no_connector)");
+        }
         LOG.info(() -> "connector " + config.connectorId() + " (version " + config.version() + ") starting "
-                + config.haConnections() + " links to " + config.edges().stream().map(LinkConfig::hostPort).toList() + " for tunnel " + config.token().tunnelId());
+                + links() + " links to " + config.edges().stream().map(LinkConfig::hostPort).toList() + " for tunnel " + config.token().tunnelId());
         slots.forEach(LinkSlot::start);
     }
 

@@ -1,0 +1,160 @@
+package dev.vpctunnel.connector.link;
+
+import dev.vpctunnel.core.link.TunnelToken;
+import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.core.tls.LinkTls;
+import dev.vpctunnel.core.tls.Pki;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.AddressResolver;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.InetNameResolver;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Promise;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** An edge given by a name with several addresses: links spread over them, and a dead one holds no link down. */
+class EdgeAddressesTest {
+    private static final Pki.Issued CA = Pki.newCa("edge CA", Duration.ofDays(1));
+    private final EventLoopGroup group = Transports.group(1, "test-addresses");
+    private final List<Channel> listeners = new ArrayList<>();
+    private final List<LinkSupervisor> connectors = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        connectors.forEach(LinkSupervisor::stop);
+        for (Channel l : listeners) {
+            l.close().sync();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** A listener on ip:port that holds what it accepts (the handshake then waits) and counts it. */
+    private AtomicInteger listener(String ip, int port) throws InterruptedException {
+        AtomicInteger accepted = new AtomicInteger();
+        listeners.add(new ServerBootstrap().group(group).channel(Transports.server())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        accepted.incrementAndGet();
+                    }
+                }).bind(new InetSocketAddress(ip, port)).sync().channel());
+        return accepted;
+    }
+
+    /** The port of the listener made last. */
+    private int lastPort() {
+        return ((InetSocketAddress) listeners.get(listeners.size() - 1).localAddress()).getPort();
+    }
+
+    /** A resolver that answers "edges.test" with {@code ips}, in that order, as a name with several A records does. */
+    private static AddressResolverGroup<InetSocketAddress> edgesTest(String... ips) {
+        return new AddressResolverGroup<>() {
+            @Override
+            protected AddressResolver<InetSocketAddress> newResolver(EventExecutor executor) {
+                return new InetNameResolver(executor) {
+                    @Override
+                    protected void doResolve(String host, Promise<InetAddress> promise) throws Exception {
+                        promise.setSuccess(InetAddress.getByName(ips[0]));
+                    }
+
+                    @Override
+                    protected void doResolveAll(String host, Promise<List<InetAddress>> promise) throws Exception {
+                        if (!host.equals("edges.test")) {
+                            promise.setFailure(new UnknownHostException(host));
+                            return;
+                        }
+                        List<InetAddress> all = new ArrayList<>();
+                        for (String ip : ips) {
+                            all.add(InetAddress.getByName(ip));
+                        }
+                        promise.setSuccess(all);
+                    }
+                }.asAddressResolver();
+            }
+        };
+    }
+
+    private LinkSupervisor connector(int links, int port, AddressResolverGroup<InetSocketAddress> resolver) throws Exception {
+        LinkConfig cfg = new LinkConfig(new TunnelToken("0123456789abcdef0123456789abcdef", UUID.randomUUID(), new byte[32]),
+                List.of(InetSocketAddress.createUnresolved("edges.test", port)), LinkTls.client(List.of(CA.certificate())),
+                links, "test-connector", "test", Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), 100);
+        LinkSupervisor s = new LinkSupervisor(cfg, group, ChannelInboundHandlerAdapter::new, resolver);
+        connectors.add(s);
+        s.start();
+        return s;
+    }
+
+    @Test
+    void linksToOneNameSpreadOverItsAddresses() throws Exception {
+        AtomicInteger first = listener("127.0.0.1", 0);
+        int port = lastPort();
+        AtomicInteger second = listener("127.0.0.2", port);
+        connector(2, port, edgesTest("127.0.0.1", "127.0.0.2"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4); // under the 5 s handshake timeout: one attempt each
+        while ((first.get() < 1 || second.get() < 1) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(200);
+        assertEquals(List.of(1, 1), List.of(first.get(), second.get()), "link #0 dials the first address, link #1 the second");
+    }
+
+    @Test
+    void anAddressWhereNoEdgeListensDoesNotHoldTheLinkDown() throws Exception {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                warnings.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger(LinkSlot.class.getName());
+        log.addHandler(capture);
+        try {
+            AtomicInteger live = listener("127.0.0.1", 0);
+            int port = lastPort();
+            // 127.0.0.5 is loopback too, and nothing listens there: refused at once
+            connector(1, port, edgesTest("127.0.0.5", "127.0.0.1"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+            while (live.get() < 1) {
+                assertTrue(System.nanoTime() < deadline, "the live address was never dialed: " + warnings);
+                Thread.sleep(20);
+            }
+            assertTrue(warnings.contains("link #0: cannot reach edge edges.test:" + port + " (127.0.0.5): Connection refused"
+                    + " (nothing listens there: --edge takes the edge's --tunnel-listen address, port 7844 by default)"),
+                    warnings.toString());
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
+}
