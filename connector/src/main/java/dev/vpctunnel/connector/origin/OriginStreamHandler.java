@@ -355,7 +355,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (target != null) {
-            LOG.fine(() -> "fetch " + target.requestId() + " to " + target.describe() + " failed: " + f.code().name().toLowerCase(java.util.Locale.ROOT) + " " + f.getMessage());
+            OriginFailures.failed(target, f);
         }
         boolean bodyPending = !pump.ended();
         stats.failed(f.code());
