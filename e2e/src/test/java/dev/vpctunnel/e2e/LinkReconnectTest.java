@@ -2,7 +2,6 @@ package dev.vpctunnel.e2e;
 
 import dev.vpctunnel.connector.link.LinkSupervisor;
 import dev.vpctunnel.core.link.TunnelToken;
-import dev.vpctunnel.edge.link.TunnelServer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -18,7 +17,7 @@ import java.util.regex.Pattern;
 import static dev.vpctunnel.e2e.LinkHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** How links come back: the backoff of links cut soon after they register, and a link for every edge. */
+/** How links come back: the backoff of links cut soon after they register. */
 class LinkReconnectTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Pattern CEILING = Pattern.compile("link #0: next attempt in \\d+ ms \\(backoff up to (\\d+) ms\\)");
@@ -65,22 +64,6 @@ class LinkReconnectTest {
         } finally {
             slotLog.removeHandler(capture);
             slotLog.setLevel(before);
-        }
-    }
-
-    /** --ha-connections 1 with two edges: edges do not pass fetches to each other, so each gets a link all the same. */
-    @Test
-    void fewerLinksThanEdgesStillGiveEveryEdgeALink() throws Exception {
-        try (LinkHarness h = new LinkHarness()) {
-            TunnelServer second = h.secondEdge();
-            try {
-                TunnelToken t = h.newTunnel();
-                h.connect(t, 1, List.of(h.edge.port(), second.port()));
-                await("a link on each edge", WAIT, () -> h.edge.router().links(t.tunnelId()).size() == 1
-                        && second.router().links(t.tunnelId()).size() == 1);
-            } finally {
-                second.close();
-            }
         }
     }
 }

@@ -52,27 +52,19 @@ public final class LinkSupervisor {
             }
         };
         EdgeAddresses addresses = new EdgeAddresses(edgeResolver);
-        for (int i = 0; i < links(); i++) {
+        for (int i = 0; i < config.haConnections(); i++) {
             slots.add(new LinkSlot(i, config, group, fetchHandlers, this, addresses));
         }
     }
 
-    /**
-     * --ha-connections, and at least one link per edge given: edges do not pass fetches to each other, so an edge
-     * without a link of this tunnel answers its fetches no_connector.
-     */
-    private int links() {
-        return Math.max(config.haConnections(), config.edges().size());
-    }
-
     public void start() {
-        if (links() > config.haConnections()) {
+        if (config.haConnections() < config.edges().size()) { // edges do not pass fetches to each other
             LOG.warning(() -> "--ha-connections " + config.haConnections() + " is fewer than the " + config.edges().size()
-                    + " edges given: starting " + links() + " links, one per edge (an edge without a link of this tunnel"
-                    + " answers its fetches no_connector)");
+                    + " edges given: an edge without a link of this tunnel answers its fetches no_connector (give at"
+                    + " least " + config.edges().size() + ")");
         }
         LOG.info(() -> "connector " + config.connectorId() + " (version " + config.version() + ") starting "
-                + links() + " links to " + config.edges().stream().map(LinkConfig::hostPort).toList() + " for tunnel " + config.token().tunnelId());
+                + config.haConnections() + " links to " + config.edges().stream().map(LinkConfig::hostPort).toList() + " for tunnel " + config.token().tunnelId());
         slots.forEach(LinkSlot::start);
     }
 

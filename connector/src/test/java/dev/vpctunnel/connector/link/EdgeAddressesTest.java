@@ -121,13 +121,13 @@ class EdgeAddressesTest {
         assertEquals(List.of(1, 1), List.of(first.get(), second.get()), "link #0 dials the first address, link #1 the second");
     }
 
-    @Test
-    void anAddressWhereNoEdgeListensDoesNotHoldTheLinkDown() throws Exception {
-        List<String> warnings = new CopyOnWriteArrayList<>();
+    /** Messages logged by {@code logger} while {@code body} runs. */
+    private static List<String> logged(Class<?> logger, ThrowingRunnable body) throws Exception {
+        List<String> messages = new CopyOnWriteArrayList<>();
         Handler capture = new Handler() {
             @Override
             public void publish(LogRecord r) {
-                warnings.add(r.getMessage());
+                messages.add(r.getMessage());
             }
 
             @Override
@@ -138,23 +138,51 @@ class EdgeAddressesTest {
             public void close() {
             }
         };
-        Logger log = Logger.getLogger(LinkSlot.class.getName());
+        Logger log = Logger.getLogger(logger.getName());
         log.addHandler(capture);
         try {
-            AtomicInteger live = listener("127.0.0.1", 0);
-            int port = lastPort();
+            body.run();
+        } finally {
+            log.removeHandler(capture);
+        }
+        return messages;
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void anAddressWhereNoEdgeListensDoesNotHoldTheLinkDown() throws Exception {
+        AtomicInteger live = listener("127.0.0.1", 0);
+        int port = lastPort();
+        List<String> warnings = logged(LinkSlot.class, () -> {
             // 127.0.0.5 is loopback too, and nothing listens there: refused at once
             connector(1, port, edgesTest("127.0.0.5", "127.0.0.1"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
             while (live.get() < 1) {
-                assertTrue(System.nanoTime() < deadline, "the live address was never dialed: " + warnings);
+                assertTrue(System.nanoTime() < deadline, "the live address was never dialed");
                 Thread.sleep(20);
             }
-            assertTrue(warnings.contains("link #0: cannot reach edge edges.test:" + port + " (127.0.0.5): Connection refused"
-                    + " (nothing listens there: --edge takes the edge's --tunnel-listen address, port 7844 by default)"),
-                    warnings.toString());
-        } finally {
-            log.removeHandler(capture);
-        }
+        });
+        assertTrue(warnings.contains("link #0: cannot reach edge edges.test:" + port + " (127.0.0.5): Connection refused"
+                + " (nothing listens there: --edge takes the edge's --tunnel-listen address, port 7844 by default)"),
+                warnings.toString());
+    }
+
+    /** Edges do not pass fetches to each other: with fewer links than edges, some edge has none, and the log says so. */
+    @Test
+    void fewerLinksThanEdgesIsWarnedAbout() throws Exception {
+        LinkConfig cfg = new LinkConfig(new TunnelToken("0123456789abcdef0123456789abcdef", UUID.randomUUID(), new byte[32]),
+                List.of(InetSocketAddress.createUnresolved("127.0.0.1", 1), InetSocketAddress.createUnresolved("127.0.0.1", 2)),
+                LinkTls.client(List.of(CA.certificate())), 1, "test-connector", "test", Duration.ofSeconds(5),
+                Duration.ofSeconds(15), Duration.ofSeconds(5), 100);
+        List<String> lines = logged(LinkSupervisor.class, () -> {
+            LinkSupervisor s = new LinkSupervisor(cfg, group, ChannelInboundHandlerAdapter::new);
+            connectors.add(s);
+            s.start();
+        });
+        assertTrue(lines.contains("--ha-connections 1 is fewer than the 2 edges given: an edge without a link of this tunnel"
+                + " answers its fetches no_connector (give at least 2)"), lines.toString());
     }
 }
