@@ -125,7 +125,9 @@ public final class RunCommand implements Callable<Integer> {
                 Logs.fatal("connector", "--metrics-listen " + metricsListen + ": cannot listen: " + why);
                 origins.close();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-                return 2;
+                // a port in use may be free in a moment (the previous process still exiting): 1, which systemd's unit
+                // restarts; an address this machine does not have, or a port it may not take, is the configuration: 2
+                return why.contains("already in use") ? 1 : 2;
             }
             int port = metrics.port();
             LOG.info(() -> "metrics ready on http://" + metricsListen.replaceAll(":\\d+$", "") + ":" + port + "/metrics");
