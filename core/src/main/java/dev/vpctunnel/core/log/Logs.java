@@ -14,7 +14,9 @@ import java.util.logging.Logger;
 
 /** One line per event on stderr, as text or JSON, through java.util.logging. */
 public final class Logs {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
+    /** Always with milliseconds (ISO_INSTANT drops ".000"): every line's time has the same width, for parsers. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
 
     private Logs() {
     }

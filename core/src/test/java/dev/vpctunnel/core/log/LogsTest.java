@@ -74,6 +74,21 @@ class LogsTest {
         assertTrue(out.contains("\"level\":\"WARN\",\"logger\":\"X\",\"msg\":\"say \\\"this\\\"\"}"), out);
     }
 
+    /** ISO_INSTANT wrote 12:00:00Z for a whole second and 12:00:00.004Z otherwise: lines of two widths. */
+    @Test
+    void theTimeAlwaysHasItsMilliseconds() {
+        Logs.configure(Logs.Format.TEXT, Level.INFO);
+        java.util.logging.LogRecord whole = new java.util.logging.LogRecord(Level.INFO, "on the second");
+        whole.setLoggerName("dev.vpctunnel.edge.X");
+        whole.setInstant(java.time.Instant.parse("2026-12-05T12:00:00Z"));
+        Logger.getLogger("dev.vpctunnel.edge.X").log(whole);
+        java.util.logging.LogRecord later = new java.util.logging.LogRecord(Level.INFO, "4 ms later");
+        later.setLoggerName("dev.vpctunnel.edge.X");
+        later.setInstant(java.time.Instant.parse("2026-12-05T12:00:00.004Z"));
+        Logger.getLogger("dev.vpctunnel.edge.X").log(later);
+        assertEquals("2026-12-05T12:00:00.000Z INFO X: on the second\n2026-12-05T12:00:00.004Z INFO X: 4 ms later\n", out());
+    }
+
     @Test
     void whyTheProcessStopsIsOneJsonObjectOnceLogsAreJson() {
         Logs.configure(Logs.Format.TEXT, Level.INFO);
