@@ -4,8 +4,10 @@ import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.link.LinkHeartbeat;
 import dev.vpctunnel.core.link.LinkHttp2;
 import dev.vpctunnel.core.net.NativeErrors;
+import dev.vpctunnel.core.net.OncePer;
 import dev.vpctunnel.core.net.StreamChannels;
 import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.core.tls.CertificateExpiry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,6 +31,7 @@ import java.util.logging.Logger;
 /** Pipeline of a link: TLS to the edge (its name verified), then HTTP/2 as server, heartbeats, streams. */
 final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
     private static final Logger LOG = Logger.getLogger(ConnectorLinkInitializer.class.getName());
+    private static final OncePer EXPIRY_LINE = new OncePer(java.util.concurrent.TimeUnit.DAYS.toNanos(1));
     private final LinkSlot slot;
     private final InetSocketAddress edge;
 
@@ -87,12 +90,27 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
                 ctx.close();
                 return;
             }
+            warnIfExpiring(ctx);
             LinkConfig c = slot.config();
             StreamChannels fetches = new StreamChannels();
             LinkHttp2.install(ctx.pipeline(), new LinkHeartbeat(c.heartbeatInterval(), c.heartbeatTimeout(),
                     why -> LOG.warning(() -> slot + ": " + why)), LinkHttp2.connectorCodec(c.maxStreamsPerLink()),
                     new StreamDispatcher(slot, fetches), new Session());
             ctx.pipeline().addBefore("session", "fetches", fetches); // a lost link cancels its fetches at once
+        }
+
+        /** The edge's certificate near its end (30 days): a warning, at most one a day (all links see the same). */
+        private void warnIfExpiring(ChannelHandlerContext ctx) {
+            try {
+                var certs = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
+                if (certs.length > 0 && certs[0] instanceof java.security.cert.X509Certificate leaf) {
+                    CertificateExpiry.near(leaf, java.time.Instant.now()).filter(w -> EXPIRY_LINE.now()).ifPresent(when ->
+                            LOG.warning(() -> slot + ": the certificate of edge " + LinkConfig.hostPort(edge) + " " + when
+                                    + "; links to it fail once it has expired (its operator renews it: 'edge serve' says how)"));
+                }
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                // the handshake verified it: not reached
+            }
         }
 
         @Override

@@ -81,6 +81,12 @@ class EdgeTlsFailureTest {
     /** A listener whose accepted connections get {@code accepted}, dialed by a connector trusting {@code trusted}. */
     private String handshakeWarning(java.util.function.Consumer<SocketChannel> accepted, Pki.Issued trusted, String host)
             throws Exception {
+        return handshakeWarning(accepted, trusted, host, null);
+    }
+
+    /** ... the first warning containing {@code wanted} (null: the handshake's). */
+    private String handshakeWarning(java.util.function.Consumer<SocketChannel> accepted, Pki.Issued trusted, String host,
+                                    String wanted) throws Exception {
         warnings.clear();
         Channel listener = new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -91,7 +97,7 @@ class EdgeTlsFailureTest {
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         int port = ((InetSocketAddress) listener.localAddress()).getPort();
         try {
-            return firstWarning(host, port, trusted, "TLS handshake with edge " + host + ":" + port + " ");
+            return firstWarning(host, port, trusted, wanted != null ? wanted : "TLS handshake with edge " + host + ":" + port + " ");
         } finally {
             listener.close().sync();
         }
@@ -157,6 +163,18 @@ class EdgeTlsFailureTest {
         String byName = handshakeWarning(cert, CA, "localhost");
         assertTrue(byName.contains("failed: the edge's certificate does not cover 'localhost': "), byName);
         assertTrue(byName.contains("localhost"), byName);
+    }
+
+    /** An edge whose certificate ends within 30 days: the connector says so while its links still work. */
+    @Test
+    void anEdgeCertificateNearItsEndIsWarnedAbout() throws Exception {
+        Pki.Issued cert = Pki.issue(CA, "edge", List.of("localhost", "127.0.0.1"), Duration.ofDays(10).plusHours(1));
+        String day = cert.certificate().getNotAfter().toInstant().atOffset(java.time.ZoneOffset.UTC).toLocalDate().toString();
+        SslContext server = LinkTls.server(cert.key(), List.of(cert.certificate(), CA.certificate()));
+        String m = handshakeWarning(ch -> ch.pipeline().addLast(server.newHandler(ch.alloc())), CA, "127.0.0.1",
+                "expires on");
+        assertTrue(m.matches("link #0: the certificate of edge 127\\.0\\.0\\.1:\\d+ expires on " + day + " \\(in 10 days\\);"
+                + " links to it fail once it has expired \\(its operator renews it: 'edge serve' says how\\)"), m);
     }
 
     /** An --edge entry that is not an edge: each attempt that fails says so, instead of retrying in silence. */

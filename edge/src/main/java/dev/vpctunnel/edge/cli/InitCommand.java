@@ -87,7 +87,7 @@ public final class InitCommand implements Callable<Integer> {
                 Files.move(e.getKey(), e.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             done = true;
-            print(out, r, certsExisted && !r.created());
+            print(out, r, certsExisted && !r.created(), !certsExisted && !r.created());
             if (store == null) {
                 closeToOthers(err); // after the token is out: a failure here only warns
             }
@@ -271,7 +271,8 @@ public final class InitCommand implements Callable<Integer> {
         return Pki.toPem(new JcaPKCS8Generator(key, null));
     }
 
-    private void print(PrintWriter out, InitResult r, boolean already) {
+    /** {@code renewed}: the store was there, the server certificate was not (moved away to renew it). */
+    private void print(PrintWriter out, InitResult r, boolean already, boolean renewed) throws IOException {
         String ca = data.resolve(CA_CERT).toString();
         if (json) {
             ObjectNode o = ApiClient.JSON.createObjectNode();
@@ -282,6 +283,12 @@ public final class InitCommand implements Callable<Integer> {
                 o.put("already_initialized", true);
             }
             out.println(ApiClient.JSON.writeValueAsString(o));
+        } else if (renewed) {
+            String until = Pki.readCertificates(data.resolve(CERT)).get(0).getNotAfter().toInstant().toString().substring(0, 10);
+            out.println(data + " was initialised already: issued a new server certificate " + data.resolve(CERT)
+                    + " (until " + until + ") from its CA, which connectors keep trusting; nothing else changed.");
+            out.println("account id: " + r.accountId());
+            out.println("edge CA:    " + ca);
         } else if (already) {
             out.println(data + " is already initialised; nothing changed.");
             out.println("account id: " + r.accountId());

@@ -7,6 +7,7 @@ import dev.vpctunnel.core.metrics.MetricsServer;
 import dev.vpctunnel.core.metrics.Readiness;
 import dev.vpctunnel.core.net.Shutdown;
 import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.core.tls.CertificateExpiry;
 import dev.vpctunnel.core.tls.LinkTls;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.api.AdminApiServer;
@@ -116,6 +117,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         }
         List<X509Certificate> chain = Pki.readCertificates(certFile);
         PrivateKey key = Pki.readPrivateKey(keyFile);
+        warnIfExpiring(chain.get(0));
         boolean embedded = store == null || store.isBlank(); // the data dir's own H2 store, not --store
         if (embedded && !Files.isRegularFile(data.resolve(H2Store.FILE))) {
             // H2 would create an empty store: every tunnel unknown, every connector refused for good
@@ -169,6 +171,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         // a deleted tunnel's connectors lose their links at once (their next registration is refused)
         directory.onChange(d -> tunnels.router().closeTunnelsNotIn(id -> d.tunnel(id).isPresent()));
         EdgeMetrics metrics = new EdgeMetrics();
+        metrics.certificateExpiry(chain.get(0).getNotAfter().toInstant());
+        group.scheduleAtFixedRate(() -> warnIfExpiring(chain.get(0)), 1, 1, java.util.concurrent.TimeUnit.DAYS);
         directory.onChange(d -> metrics.retainBindings(d.bindingNames())); // deleted workers' series go
         metrics.linkGauges(() -> tunnels.router().all().stream().mapToInt(EdgeLink::openStreams).sum(),
                 () -> { // 0 for a tunnel whose connectors are all gone; nothing for a deleted one
@@ -283,4 +287,13 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         return io.netty.util.NetUtil.toSocketAddressString(addr.getHostString(), port);
     }
 
+
+    /** From 30 days before the server certificate ends (825 days after 'edge init'): a warning saying how to renew it. */
+    private void warnIfExpiring(X509Certificate leaf) {
+        CertificateExpiry.near(leaf, java.time.Instant.now()).ifPresent(when -> LOG.warning(() -> "the edge's certificate "
+                + data.resolve(InitCommand.CERT) + " " + when + "; connectors refuse it once it has expired. To renew it:"
+                + " stop the edge, move " + InitCommand.CERT + " and " + InitCommand.KEY + " out of " + data + ", run 'edge"
+                + " init --data " + data + "' with the same --san names (the CA stays: connectors keep trusting it), start"
+                + " the edge again"));
+    }
 }

@@ -31,6 +31,13 @@ public final class EdgeMetrics {
         return registry;
     }
 
+    /** When the edge's server certificate expires, for an alert well before connectors refuse it. */
+    public void certificateExpiry(java.time.Instant notAfter) {
+        io.prometheus.metrics.core.metrics.Gauge.builder().name("vpc_edge_certificate_expiry_timestamp_seconds")
+                .help("When the edge's server certificate (DIR/edge-cert.pem) expires, seconds since the epoch")
+                .register(registry).set(notAfter.getEpochSecond());
+    }
+
     /** Gauges read at scrape time from the live links. */
     public void linkGauges(IntSupplier openStreams, Supplier<Map<UUID, Integer>> linksPerTunnel) {
         GaugeWithCallback.builder().name("vpc_tunnel_open_streams").help("Fetch streams open on this edge's links")

@@ -118,6 +118,27 @@ class InitCommandTest {
         assertEquals(02750, (Integer) Files.getAttribute(setgid, "unix:mode") & 07777);
     }
 
+    /** The renewal 'edge serve' describes: the certificate moved away, init issues a new one from the same CA. */
+    @Test
+    void initRenewsAServerCertificateMovedAwayFromTheSameCa() throws Exception {
+        Path dir = tmp.resolve("renew");
+        assertEquals(0, CliTest.run("init", "--data", dir.toString(), "--san", "edge.example.com").code());
+        String ca = Files.readString(dir.resolve(InitCommand.CA_CERT));
+        String cert = Files.readString(dir.resolve(InitCommand.CERT));
+        Files.delete(dir.resolve(InitCommand.CERT));
+        Files.delete(dir.resolve(InitCommand.KEY));
+        CliTest.Run again = CliTest.run("init", "--data", dir.toString(), "--san", "edge.example.com");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().startsWith(dir + " was initialised already: issued a new server certificate "
+                + dir.resolve(InitCommand.CERT) + " (until "), again.out());
+        assertEquals(ca, Files.readString(dir.resolve(InitCommand.CA_CERT)), "the CA stays");
+        String renewed = Files.readString(dir.resolve(InitCommand.CERT));
+        assertTrue(!renewed.equals(cert) && renewed.endsWith(ca), "a new leaf, chained to the same CA");
+        java.security.cert.X509Certificate leaf = dev.vpctunnel.core.tls.Pki.readCertificates(dir.resolve(InitCommand.CERT)).get(0);
+        leaf.verify(dev.vpctunnel.core.tls.Pki.readCertificates(dir.resolve(InitCommand.CA_CERT)).get(0).getPublicKey());
+        assertTrue(leaf.getSubjectAlternativeNames().stream().anyMatch(n -> n.get(1).equals("edge.example.com")));
+    }
+
     @Test
     void badSanIsRefusedClearly() {
         for (String bad : new String[] {"not a name", "[::1]"}) {

@@ -87,6 +87,34 @@ class ServeCommandTest {
                 captured.toString());
     }
 
+    /** A server certificate near its end is warned about at start, with how to renew it (it lasts 825 days). */
+    @Test
+    void serveWarnsOfACertificateThatExpiresWithin30Days() throws Exception {
+        Path data = tmp.resolve("serve-expiring");
+        assertEquals(0, CliTest.run("init", "--data", data.toString()).code());
+        dev.vpctunnel.core.tls.Pki.Issued ca = new dev.vpctunnel.core.tls.Pki.Issued(
+                dev.vpctunnel.core.tls.Pki.readCertificates(data.resolve(InitCommand.CA_CERT)).get(0),
+                dev.vpctunnel.core.tls.Pki.readPrivateKey(data.resolve(InitCommand.CA_KEY)));
+        dev.vpctunnel.core.tls.Pki.Issued leaf = dev.vpctunnel.core.tls.Pki.issue(ca, "vpc-tunnel edge",
+                List.of("localhost", "127.0.0.1"), java.time.Duration.ofDays(10).plusHours(1));
+        Files.writeString(data.resolve(InitCommand.CERT), leaf.certificatePem() + ca.certificatePem());
+        dev.vpctunnel.core.tls.Pki.writePrivate(data.resolve(InitCommand.KEY), InitCommand.pkcs8(leaf.key()));
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(captured, true));
+        try { // an address that does not resolve ends it once the warning is out
+            CliTest.run("serve", "--data", data.toString(), "--tunnel-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
+                    "--gateway-listen", "127.0.0.1:0", "--metrics-listen", "nosuch.invalid:0");
+        } finally {
+            System.setErr(before);
+        }
+        String day = leaf.certificate().getNotAfter().toInstant().atOffset(java.time.ZoneOffset.UTC).toLocalDate().toString();
+        assertTrue(captured.toString().contains(" WARN ServeCommand: the edge's certificate " + data.resolve(InitCommand.CERT)
+                + " expires on " + day + " (in 10 days); connectors refuse it once it has expired. To renew it: stop the edge,"
+                + " move edge-cert.pem and edge-key.pem out of " + data + ", run 'edge init --data " + data + "' with the same"
+                + " --san names (the CA stays: connectors keep trusting it), start the edge again"), captured.toString());
+    }
+
     @Test
     void serveHelpNamesTheValuesAsTheContractDoes() {
         String help = CliTest.run("serve", "--help").out();

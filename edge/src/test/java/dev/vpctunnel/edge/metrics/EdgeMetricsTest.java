@@ -34,4 +34,15 @@ class EdgeMetricsTest {
         m.fetchDone("GONE", "ok", 0.01); // a fetch through it still in flight when it went: counted afresh
         assertTrue(scrape(m).contains("vpc_gateway_fetches_total{binding=\"GONE\",code=\"ok\"} 1"));
     }
+
+    @Test
+    void theServerCertificatesEndIsAGauge() throws Exception {
+        EdgeMetrics m = new EdgeMetrics();
+        java.time.Instant end = java.time.Instant.parse("2029-03-09T20:05:21Z");
+        m.certificateExpiry(end);
+        String s = scrape(m);
+        double value = s.lines().filter(l -> l.startsWith("vpc_edge_certificate_expiry_timestamp_seconds "))
+                .mapToDouble(l -> Double.parseDouble(l.split(" ")[1])).findFirst().orElse(-1);
+        assertTrue(value == end.getEpochSecond(), s);
+    }
 }
