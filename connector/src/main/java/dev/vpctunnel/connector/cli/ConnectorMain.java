@@ -17,7 +17,7 @@ public final class ConnectorMain {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"connector " + BuildInfo.VERSION};
+            return new String[] {"connector " + BuildInfo.describe()};
         }
     }
 }

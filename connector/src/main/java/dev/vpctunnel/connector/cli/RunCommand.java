@@ -84,7 +84,7 @@ public final class RunCommand implements Callable<Integer> {
             s.warnings().forEach(LOG::warning);
             t = TokenSource.resolve(s.token(), s.tokenFile(), s.tokenFileLabel(), System.getenv(TokenSource.ENV));
             linkConfig = new LinkConfig(t, s.edges(), LinkTls.client(Pki.readCertificates(s.edgeCa(), s.edgeCaLabel())), s.haConnections(),
-                    UUID.randomUUID().toString(), BuildInfo.VERSION, s.heartbeatInterval(), s.heartbeatTimeout(),
+                    UUID.randomUUID().toString(), BuildInfo.full(), s.heartbeatInterval(), s.heartbeatTimeout(),
                     Duration.ofSeconds(10), LinkHeaders.MAX_CONCURRENT_STREAMS);
         } catch (IllegalArgumentException e) {
             Logs.fatal("connector", e.getMessage());
@@ -109,6 +109,7 @@ public final class RunCommand implements Callable<Integer> {
         LinkSupervisor links = new LinkSupervisor(linkConfig, group, origins::newStreamHandler);
         MetricsServer metrics = null;
         if (metricsListen != null) {
+            dev.vpctunnel.core.metrics.ProcessMetrics.register(registry);
             GaugeWithCallback.builder().name("vpc_connector_links").help("Links registered with an edge")
                     .callback(cb -> cb.call(links.registeredLinks())).register(registry);
             GaugeWithCallback.builder().name("vpc_connector_active_streams").help("Fetch streams in flight")

@@ -20,7 +20,7 @@ public final class EdgeMain {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"edge " + BuildInfo.VERSION};
+            return new String[] {"edge " + BuildInfo.describe()};
         }
     }
 }

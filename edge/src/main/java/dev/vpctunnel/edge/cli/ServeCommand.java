@@ -172,6 +172,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         directory.onChange(d -> tunnels.router().closeTunnelsNotIn(id -> d.tunnel(id).isPresent()));
         EdgeMetrics metrics = new EdgeMetrics();
         metrics.certificateExpiry(chain.get(0).getNotAfter().toInstant());
+        dev.vpctunnel.core.metrics.ProcessMetrics.register(metrics.registry());
         group.scheduleAtFixedRate(() -> warnIfExpiring(chain.get(0)), 1, 1, java.util.concurrent.TimeUnit.DAYS);
         directory.onChange(d -> metrics.retainBindings(d.bindingNames())); // deleted workers' series go
         metrics.linkGauges(() -> tunnels.router().all().stream().mapToInt(EdgeLink::openStreams).sum(),
