@@ -76,7 +76,9 @@ EDGE="$W/edge/edge-$VERSION-linux-x64/bin/edge"
 # the JVM's own warnings (unified logging; here the parallel collector's about a young generation as large as the
 # initial heap) go to stderr, never into --json output
 out=$(EDGE_JAVA_OPTS="-XX:+UseParallelGC -Xms64m -Xmn64m" "$EDGE" --version 2> "$W/edge-warn.err") || fail "bin/edge --version with a JVM warning"
-[ "$out" = "edge $VERSION" ] || fail "bin/edge: a JVM warning reached stdout: $out"
+# one line, "edge VERSION (commit …)"
+[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == "edge $VERSION"* ]] && ! grep -qi warning <<<"$out" \
+  || fail "bin/edge: a JVM warning reached stdout: $out"
 grep -q warning "$W/edge-warn.err" || fail "bin/edge: no JVM warning on stderr with -XX:+UseParallelGC -Xms64m -Xmn64m (the check provokes none)"
 "$EDGE" init --data "$W/edata" --san "$EIP" --json > "$W/init.json"
 EDGE_API_TOKEN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['api_token'])" "$W/init.json")
@@ -86,6 +88,11 @@ export EDGE_API_TOKEN EDGE_API_URL=http://127.0.0.1:$API
 pids+=($!)
 for _ in $(seq 150); do curl -s -o /dev/null "127.0.0.1:$EMET/metrics" && break; sleep 0.2; done
 curl -s -o /dev/null "127.0.0.1:$EMET/metrics" || { cat "$W/edge.log"; fail "edge did not start"; }
+# the jlinked runtime has what the JVM and process metrics read (jdk.management): they are on /metrics
+curl -s "127.0.0.1:$EMET/metrics" > "$W/edge-metrics.txt"
+for m in "vpc_build_info{" "process_resident_memory_bytes " "jvm_memory_used_bytes{" "process_open_fds "; do
+  grep -q "^$m" "$W/edge-metrics.txt" || fail "bin/edge's /metrics has no $m"
+done
 
 "$EDGE" tunnel create pkgtest > "$W/tunnel.txt"
 TID=$(awk '/^id:/{print $2}' "$W/tunnel.txt")
@@ -153,6 +160,8 @@ run_case() {
     sleep 0.05
   done
   [ $ready = 1 ] || { cat "$log"; fail "$name: the connector never became ready"; }
+  ip netns exec "$NS" curl -s "127.0.0.1:$CMET/metrics" | grep -q "^process_resident_memory_bytes " \
+    || fail "$name: the connector's /metrics has no process_resident_memory_bytes"
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
   # CPU time of the connector up to now (pid is the JVM: ip netns exec, env and bin/connector all exec).
   local cpu; cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) * 1000 / hz}' "/proc/$pid/stat" 2>/dev/null || echo "?")

@@ -2,15 +2,12 @@ package dev.vpctunnel.e2e;
 
 import dev.vpctunnel.connector.link.LinkSupervisor;
 import dev.vpctunnel.core.link.TunnelToken;
+import dev.vpctunnel.core.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,42 +25,24 @@ class LinkReconnectTest {
      */
     @Test
     void aLinkCutSoonAfterItRegistersBacksOffFurtherEachTime() throws Exception {
-        List<Long> ceilings = new CopyOnWriteArrayList<>();
-        Logger slotLog = Logger.getLogger("dev.vpctunnel.connector.link.LinkSlot");
-        Level before = slotLog.getLevel();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                Matcher m = CEILING.matcher(r.getMessage());
-                if (m.matches()) {
-                    ceilings.add(Long.parseLong(m.group(1)));
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        slotLog.setLevel(Level.FINE);
-        slotLog.addHandler(capture);
-        try (LinkHarness h = new LinkHarness(); FreezableProxy box = new FreezableProxy(h.edge.port())) {
+        // after the harness, which sets up logging afresh (LogManager.reset drops every handler)
+        try (LinkHarness h = new LinkHarness(); FreezableProxy box = new FreezableProxy(h.edge.port());
+             LogCapture log = LogCapture.of("dev.vpctunnel.connector.link.LinkSlot", Level.FINE)) {
             TunnelToken t = h.newTunnel();
             LinkSupervisor c = h.connect(t, 1, List.of(box.port()));
             for (int cut = 1; cut <= 3; cut++) {
                 await("link registered", WAIT, () -> c.registeredLinks() == 1);
                 box.cutAll();
                 int n = cut;
-                await("reconnect scheduled after cut " + n, WAIT, () -> ceilings.size() >= n);
+                await("reconnect scheduled after cut " + n, WAIT, () -> ceilings(log).size() >= n);
             }
-            assertEquals(List.of(1000L, 2000L, 4000L), ceilings);
+            assertEquals(List.of(1000L, 2000L, 4000L), ceilings(log));
             await("link registered after the third cut", WAIT, () -> c.registeredLinks() == 1);
-        } finally {
-            slotLog.removeHandler(capture);
-            slotLog.setLevel(before);
         }
+    }
+
+    /** The backoff ceilings of link #0's reconnects so far. */
+    private static List<Long> ceilings(LogCapture log) {
+        return log.messages().stream().map(CEILING::matcher).filter(Matcher::matches).map(m -> Long.parseLong(m.group(1))).toList();
     }
 }

@@ -4,7 +4,6 @@ import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.link.LinkHeartbeat;
 import dev.vpctunnel.core.link.LinkHttp2;
 import dev.vpctunnel.core.net.NativeErrors;
-import dev.vpctunnel.core.net.OncePer;
 import dev.vpctunnel.core.net.StreamChannels;
 import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.core.tls.CertificateExpiry;
@@ -31,7 +30,6 @@ import java.util.logging.Logger;
 /** Pipeline of a link: TLS to the edge (its name verified), then HTTP/2 as server, heartbeats, streams. */
 final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
     private static final Logger LOG = Logger.getLogger(ConnectorLinkInitializer.class.getName());
-    private static final OncePer EXPIRY_LINE = new OncePer(java.util.concurrent.TimeUnit.DAYS.toNanos(1));
     private final LinkSlot slot;
     private final InetSocketAddress edge;
 
@@ -99,12 +97,12 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
             ctx.pipeline().addBefore("session", "fetches", fetches); // a lost link cancels its fetches at once
         }
 
-        /** The edge's certificate near its end (30 days): a warning, at most one a day (all links see the same). */
+        /** The edge's certificate near its end (30 days): a warning, at most one a day per connector (its links see the same). */
         private void warnIfExpiring(ChannelHandlerContext ctx) {
             try {
                 var certs = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
                 if (certs.length > 0 && certs[0] instanceof java.security.cert.X509Certificate leaf) {
-                    CertificateExpiry.near(leaf, java.time.Instant.now()).filter(w -> EXPIRY_LINE.now()).ifPresent(when ->
+                    CertificateExpiry.near(leaf, java.time.Instant.now()).filter(w -> slot.supervisor().certificateWarning.now()).ifPresent(when ->
                             LOG.warning(() -> slot + ": the certificate of edge " + LinkConfig.hostPort(edge) + " " + when
                                     + "; links to it fail once it has expired (its operator renews it: 'edge serve' says how)"));
                 }

@@ -30,6 +30,8 @@ public final class LinkSupervisor {
     private volatile boolean draining;
     private volatile boolean stopping;
     private final CompletableFuture<String> permanentFailure = new CompletableFuture<>();
+    /** The edge's certificate is near its end: said at most once a day (see ConnectorLinkInitializer). */
+    final dev.vpctunnel.core.net.OncePer certificateWarning = new dev.vpctunnel.core.net.OncePer(java.util.concurrent.TimeUnit.DAYS.toNanos(1));
     /**
      * Edge host names are resolved by the system resolver (hosts file, nsswitch, DNS) on a thread of their own: it
      * blocks, and on an event loop a slow or dead DNS server would stall every origin fetch that loop carries.

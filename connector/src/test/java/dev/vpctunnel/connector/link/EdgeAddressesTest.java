@@ -2,6 +2,7 @@ package dev.vpctunnel.connector.link;
 
 import dev.vpctunnel.core.link.TunnelToken;
 import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.core.testing.LogCapture;
 import dev.vpctunnel.core.tls.LinkTls;
 import dev.vpctunnel.core.tls.Pki;
 import io.netty.bootstrap.ServerBootstrap;
@@ -25,12 +26,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.logging.Level;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,42 +119,11 @@ class EdgeAddressesTest {
         assertEquals(List.of(1, 1), List.of(first.get(), second.get()), "link #0 dials the first address, link #1 the second");
     }
 
-    /** Messages logged by {@code logger} while {@code body} runs. */
-    private static List<String> logged(Class<?> logger, ThrowingRunnable body) throws Exception {
-        List<String> messages = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                messages.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger(logger.getName());
-        log.addHandler(capture);
-        try {
-            body.run();
-        } finally {
-            log.removeHandler(capture);
-        }
-        return messages;
-    }
-
-    private interface ThrowingRunnable {
-        void run() throws Exception;
-    }
-
     @Test
     void anAddressWhereNoEdgeListensDoesNotHoldTheLinkDown() throws Exception {
         AtomicInteger live = listener("127.0.0.1", 0);
         int port = lastPort();
-        List<String> warnings = logged(LinkSlot.class, () -> {
+        try (LogCapture warnings = LogCapture.of(LinkSlot.class, Level.WARNING)) {
             // 127.0.0.5 is loopback too, and nothing listens there: refused at once
             connector(1, port, edgesTest("127.0.0.5", "127.0.0.1"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
@@ -164,10 +131,10 @@ class EdgeAddressesTest {
                 assertTrue(System.nanoTime() < deadline, "the live address was never dialed");
                 Thread.sleep(20);
             }
-        });
-        assertTrue(warnings.contains("link #0: cannot reach edge edges.test:" + port + " (127.0.0.5): Connection refused"
-                + " (nothing listens there: --edge takes the edge's --tunnel-listen address, port 7844 by default)"),
-                warnings.toString());
+            assertTrue(warnings.messages().contains("link #0: cannot reach edge edges.test:" + port + " (127.0.0.5): Connection refused"
+                    + " (nothing listens there: --edge takes the edge's --tunnel-listen address, port 7844 by default)"),
+                    warnings.messages().toString());
+        }
     }
 
     /** Edges do not pass fetches to each other: with fewer links than edges, some edge has none, and the log says so. */
@@ -177,12 +144,12 @@ class EdgeAddressesTest {
                 List.of(InetSocketAddress.createUnresolved("127.0.0.1", 1), InetSocketAddress.createUnresolved("127.0.0.1", 2)),
                 LinkTls.client(List.of(CA.certificate())), 1, "test-connector", "test", Duration.ofSeconds(5),
                 Duration.ofSeconds(15), Duration.ofSeconds(5), 100);
-        List<String> lines = logged(LinkSupervisor.class, () -> {
+        try (LogCapture log = LogCapture.of(LinkSupervisor.class, Level.WARNING)) {
             LinkSupervisor s = new LinkSupervisor(cfg, group, ChannelInboundHandlerAdapter::new);
             connectors.add(s);
             s.start();
-        });
-        assertTrue(lines.contains("--ha-connections 1 is fewer than the 2 edges given: an edge without a link of this tunnel"
-                + " answers its fetches no_connector (give at least 2)"), lines.toString());
+            assertTrue(log.messages().contains("--ha-connections 1 is fewer than the 2 edges given: an edge without a link"
+                    + " of this tunnel answers its fetches no_connector (give at least 2)"), log.messages().toString());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.vpctunnel.connector.origin;
 
+import dev.vpctunnel.core.testing.LogCapture;
 import dev.vpctunnel.proto.ConnectRequest;
 import dev.vpctunnel.proto.Scheme;
 import org.junit.jupiter.api.Test;
@@ -7,11 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -23,36 +20,15 @@ class OriginFailuresTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        List<String> warnings = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(r.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger(OriginStreamHandler.class.getName());
-        log.addHandler(capture);
-        try (TestLink link = new TestLink(new OriginConfig(List.of(), List.of(), List.of()))) {
+        try (LogCapture warnings = LogCapture.of(OriginStreamHandler.class, Level.WARNING);
+             TestLink link = new TestLink(new OriginConfig(List.of(), List.of(), List.of()))) {
             ConnectRequest down = ConnectRequest.newBuilder().addAddresses("127.0.0.1").setPort(closed).setScheme(Scheme.HTTP)
                     .setServerName("api.internal").setConnectTimeoutMs(3000).setRequestId("t").build();
             for (int i = 0; i < 3; i++) {
                 assertEquals(502, link.get(down, "/").response().status().code());
             }
             assertEquals(List.of("fetches to http://127.0.0.1:" + closed + " fail (connect_failed): cannot connect to 127.0.0.1:"
-                    + closed + ": Connection refused"
-                    + " (each failure is logged at --log-level debug)"), warnings.stream().map(String::strip).toList());
-        } finally {
-            log.removeHandler(capture);
+                    + closed + ": Connection refused (each failure is logged at --log-level debug)"), warnings.messages());
         }
     }
 }
