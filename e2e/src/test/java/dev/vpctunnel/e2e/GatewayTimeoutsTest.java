@@ -177,6 +177,35 @@ class GatewayTimeoutsTest {
         }
     }
 
+    /** Empty lines and nothing else, a few bytes at a time: past 64 bytes they are timed as a head (a 408), not held for ever. */
+    @Test
+    void emptyLinesWithoutEndGet408() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.gateway.port())) {
+            s.setSoTimeout(100);
+            OutputStream out = s.getOutputStream();
+            StringBuilder got = new StringBuilder();
+            long t0 = System.nanoTime();
+            // a CRLF every 100 ms keeps the idle clock (1 s) away; 64 bytes take 3.2 s, past the head's clock (1 s)
+            for (int i = 0; i < 100 && got.length() == 0; i++) {
+                try {
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    byte[] buf = new byte[1024];
+                    int n = s.getInputStream().read(buf);
+                    if (n > 0) {
+                        got.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                    }
+                } catch (java.net.SocketTimeoutException nothingYet) {
+                    // 100 ms passed
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(got.toString().startsWith("HTTP/1.1 408 Request Timeout"), "after " + ms + " ms: " + got);
+            assertTrue(ms < 6_000, "after " + ms + " ms");
+        }
+    }
+
     /**
      * An h2c worker that gives its streams no flow-control window and keeps the connection alive with PINGs: the
      * answer cannot go out, and the stream is reset after the idle time instead of being held without end.

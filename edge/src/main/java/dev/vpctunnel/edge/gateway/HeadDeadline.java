@@ -31,11 +31,17 @@ final class HeadDeadline {
     /** At most one pending check per connection, not one per request: it looks at the head under way when it runs. */
     private ScheduledFuture<?> timer;
     private long headStarted;
+    /** Bytes of empty lines since the last head, and when the first of them came: a few are allowed, not a stream. */
+    private long blanks;
+    private long blanksSince;
     private boolean inHead;
     private boolean inBody;
     /** Requests whose head was decoded and whose answer has not fully gone out yet. */
     private int unanswered;
     private boolean closed;
+
+    /** Bytes of empty lines allowed between two requests before they are timed as a head. */
+    static final int MAX_BLANKS = 64;
 
     HeadDeadline(Duration timeout) {
         this.timeoutNanos = timeout.toNanos();
@@ -93,15 +99,35 @@ final class HeadDeadline {
 
         @Override
         public void channelRead(ChannelHandlerContext c, Object msg) {
-            if (msg instanceof ByteBuf b && !inBody && !inHead && startsHead(b)) {
-                inHead = true;
-                headStarted = System.nanoTime();
-                arm(timeoutNanos); // no-op while a check is pending: it will see this head
+            if (msg instanceof ByteBuf b && !inBody && !inHead) {
+                long now = System.nanoTime();
+                if (startsHead(b)) {
+                    startHead(now, now);
+                } else {
+                    if (blanks == 0) {
+                        blanksSince = now;
+                    }
+                    blanks += b.readableBytes();
+                    if (blanks > MAX_BLANKS) {
+                        // nothing but empty lines, on and on (a CRLF a second held a connection for ever): timed as a
+                        // head from the first of them
+                        startHead(blanksSince, now);
+                    }
+                }
             }
             c.fireChannelRead(msg);
         }
 
-        /** Bytes other than the empty lines a client may send between requests (RFC 9112 2.2), which are no head. */
+        private void startHead(long started, long now) {
+            inHead = true;
+            headStarted = started;
+            arm(Math.max(0, started + timeoutNanos - now)); // no-op while a check is pending: it will see this head
+        }
+
+        /**
+         * Bytes other than the empty lines a client may send between requests (RFC 9112 2.2), which are no head as
+         * long as they are a few ({@link #MAX_BLANKS} bytes).
+         */
         private boolean startsHead(ByteBuf b) {
             return b.forEachByte(x -> x == '\r' || x == '\n' || x == ' ' || x == '\t') >= 0;
         }
@@ -134,6 +160,7 @@ final class HeadDeadline {
         public void channelRead(ChannelHandlerContext c, Object msg) {
             if (msg instanceof HttpRequest) {
                 inHead = false; // the pending check, if any, finds nothing to do
+                blanks = 0;
                 inBody = true;
                 unanswered++;
             }
