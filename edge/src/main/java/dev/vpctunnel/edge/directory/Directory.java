@@ -48,7 +48,7 @@ public final class Directory implements AutoCloseable {
     /** Opens (creating or migrating the schema) and loads the first snapshot. storeUrl null: H2 in dataDir. */
     public static Directory open(Path dataDir, String storeUrl) throws SQLException {
         boolean embedded = storeUrl == null || storeUrl.isBlank();
-        String url = embedded ? H2Store.url(dataDir) : storeUrl;
+        String url = embedded ? H2Store.url(dataDir) : H2Store.withoutTraceFile(storeUrl);
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new SQLException("unsupported store URL (use jdbc:postgresql://… or the default embedded H2): "
                     + StoreErrors.redact(url));

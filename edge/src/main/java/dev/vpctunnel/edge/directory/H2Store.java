@@ -26,8 +26,20 @@ public final class H2Store {
     private H2Store() {
     }
 
+    /**
+     * H2 writes errors to a DIR/directory.trace.db of its own (stack traces of a store locked by a running edge, when
+     * 'edge init' or a second 'edge serve' tries it): our own message says what happened, and the data dir stays as it was.
+     */
+    static final String NO_TRACE_FILE = ";TRACE_LEVEL_FILE=0";
+
+    /** A jdbc:h2 URL given with --store, with {@link #NO_TRACE_FILE} unless it sets the trace level itself. */
+    static String withoutTraceFile(String url) {
+        return url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("TRACE_LEVEL_FILE")
+                ? url + NO_TRACE_FILE : url;
+    }
+
     public static String url(Path dataDir) {
-        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("directory") + ";WRITE_DELAY=0;REUSE_SPACE=FALSE";
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("directory") + ";WRITE_DELAY=0;REUSE_SPACE=FALSE" + NO_TRACE_FILE;
     }
 
     /**

@@ -88,6 +88,10 @@ class InitCommandTest {
             assertEquals("edge init: the directory in " + dir + " is in use by another edge process (is 'edge serve'"
                     + " running on it?); nothing changed", again.err().strip());
             assertTrue(serve.isAlive(), "edge serve keeps running");
+            // nor anything else: no H2 trace file of the locked store's stack traces appears in the data dir
+            try (var files = Files.list(dir)) {
+                assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".trace.db")).toList());
+            }
         } finally {
             serve.destroy();
             serve.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
