@@ -1,6 +1,7 @@
 package dev.vpctunnel.connector.policy;
 
 import dev.vpctunnel.core.net.Ipv4Mapped;
+import dev.vpctunnel.core.net.Ipv4Text;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
@@ -19,6 +20,9 @@ public record Cidr(byte[] network, int prefix, String text) {
         String addr = slash < 0 ? v : v.substring(0, slash);
         if (addr.startsWith("[") && addr.endsWith("]")) {
             addr = addr.substring(1, addr.length() - 1);
+        }
+        if (Ipv4Text.hasLeadingZeroOctet(addr)) { // read as decimal here, as octal by other tools: refused, as the edge does
+            throw new IllegalArgumentException("invalid CIDR '" + s + "': " + Ipv4Text.leadingZero(addr));
         }
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(addr);
         if (bytes == null) {

@@ -77,4 +77,15 @@ class CidrPolicyTest {
             assertTrue(e.getMessage().contains("--allow") && e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }
     }
+
+    /** 010.0.0.0/8 is 10/8 here and 8/8 to inet_aton: refused, as the edge refuses such addresses. */
+    @Test
+    void anOctetWithALeadingZeroIsRefused() {
+        for (String bad : List.of("010.0.0.0/8", "127.000.000.001/32", "::ffff:10.0.0.01/128")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CidrPolicy(List.of(), List.of(bad)));
+            assertTrue(e.getMessage().contains("--deny") && e.getMessage().contains("has an IPv4 octet with a leading zero"),
+                    e.getMessage());
+        }
+        new CidrPolicy(List.of("10.0.0.0/8", "0.0.0.0/0", "100.64.0.0/10"), List.of()); // zeros that are whole octets are fine
+    }
 }
