@@ -247,7 +247,9 @@ class LinkTest {
     /** A plain TCP socket to the edge from {@code from} (a loopback address), once the edge counts {@code held}. */
     private static Socket silent(List<Socket> all, TunnelServer edge, String from, int held) throws Exception {
         Socket q = new Socket(InetAddress.getLoopbackAddress(), edge.port(), InetAddress.getByName(from), 0);
-        q.setSoTimeout(5000);
+        // the read that checks it was closed may wait: on a loaded machine the edge takes the next socket late (the
+        // count awaited below may already hold before it does); CI once saw 5 s pass
+        q.setSoTimeout((int) WAIT.toMillis());
         all.add(q);
         await("the edge counts " + held + " unregistered sockets", WAIT, () -> edge.unregistered() == held);
         return q;
