@@ -58,7 +58,8 @@ class GatewayRequestCheckTest {
             for (Http2Headers bad : List.of(h2(null, "http", "api.internal", "/x"), h2("GET", "http", "api.internal", null),
                     h2("GET", null, "api.internal", "/x"), h2("GET", "http", "api.internal", ""),
                     h2("GE T", "http", "api.internal", "/x"), h2("G(T", "http", "api.internal", "/x"),
-                    h2("GET", "http", "api.internal", "/x y"))) {
+                    h2("GET", "http", "api.internal", "/x y"), h2("connect", "http", null, "/x"),
+                    h2("CONNECT", "http", null, "/x").add(":protocol", "websocket"))) {
                 // with a body too, except for the empty :path that Netty's HPACK decoder refuses before the stream
                 // exists (DATA on such a stream is then a connection error, Netty's rule)
                 for (String body : bad.path() != null && bad.path().length() == 0 ? new String[] {null} : new String[] {null, "abc"}) {

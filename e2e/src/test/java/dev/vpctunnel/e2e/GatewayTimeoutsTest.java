@@ -202,7 +202,7 @@ class GatewayTimeoutsTest {
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(got.toString().startsWith("HTTP/1.1 408 Request Timeout"), "after " + ms + " ms: " + got);
-            assertTrue(ms < 6_000, "after " + ms + " ms");
+            assertTrue(ms < 15_000, "after " + ms + " ms"); // 64 bytes at 20 a second, then at most the head's 1 s
         }
     }
 

@@ -97,12 +97,12 @@ final class ConnectorLinkInitializer extends ChannelInitializer<SocketChannel> {
             ctx.pipeline().addBefore("session", "fetches", fetches); // a lost link cancels its fetches at once
         }
 
-        /** The edge's certificate near its end (30 days): a warning, at most one a day per connector (its links see the same). */
+        /** The edge's certificate near its end (30 days): a warning when a link connects, at most once a day per edge. */
         private void warnIfExpiring(ChannelHandlerContext ctx) {
             try {
                 var certs = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
                 if (certs.length > 0 && certs[0] instanceof java.security.cert.X509Certificate leaf) {
-                    CertificateExpiry.near(leaf, java.time.Instant.now()).filter(w -> slot.supervisor().certificateWarning.now()).ifPresent(when ->
+                    CertificateExpiry.near(leaf, java.time.Instant.now()).filter(w -> slot.supervisor().certificateWarningDue(LinkConfig.hostPort(edge))).ifPresent(when ->
                             LOG.warning(() -> slot + ": the certificate of edge " + LinkConfig.hostPort(edge) + " " + when
                                     + "; links to it fail once it has expired (its operator renews it: 'edge serve' says how)"));
                 }

@@ -2,38 +2,45 @@ package dev.vpctunnel.connector.link;
 
 import io.netty.channel.EventLoop;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Which address of an edge an attempt dials. An edge given by a host name stands for every address the system
  * resolver returns for it (a pool of edges behind one name with several A/AAAA records), not only the first: a link's
  * turn picks one of them, link i starting at turn i / (number of edges) so that the links to one name spread over its
- * addresses, and an attempt that ends without a registration moves the link to the next turn, so an address where no
- * edge answers does not hold it down (as cloudflared moves to another edge address after a failed connection).
+ * addresses, and an attempt on an edge that ends without a registration moves the link's turn for that edge on, so an
+ * address where no edge answers does not hold it down (as cloudflared moves to another edge address after a failed
+ * connection).
  */
 final class EdgeAddresses {
     private final AddressResolverGroup<InetSocketAddress> resolver;
+    /** The resolver's own thread: the lookup blocks (hosts file, nsswitch, DNS), and never on an event loop. */
+    private final EventExecutor resolverThread;
 
-    EdgeAddresses(AddressResolverGroup<InetSocketAddress> resolver) {
+    EdgeAddresses(AddressResolverGroup<InetSocketAddress> resolver, EventExecutor resolverThread) {
         this.resolver = resolver;
+        this.resolverThread = resolverThread;
     }
 
-    /** The address for turn {@code turn} of {@code edge}, resolved through the resolver's own thread. */
+    /** The address for turn {@code turn} of {@code edge}, looked up on the resolver's thread; completes on {@code loop}. */
     Future<InetSocketAddress> pick(EventLoop loop, InetSocketAddress edge, int turn) {
         Promise<InetSocketAddress> picked = loop.newPromise();
-        resolver.getResolver(loop).resolveAll(edge).addListener((Future<List<InetSocketAddress>> all) -> {
-            if (!all.isSuccess()) {
-                picked.tryFailure(all.cause());
-            } else if (all.getNow().isEmpty()) {
-                picked.tryFailure(new java.net.UnknownHostException(edge.getHostString() + ": no address"));
-            } else {
-                picked.trySuccess(all.getNow().get(Math.floorMod(turn, all.getNow().size())));
-            }
-        });
+        resolverThread.execute(() -> resolver.getResolver(resolverThread).resolveAll(edge)
+                .addListener((Future<List<InetSocketAddress>> all) -> {
+                    if (!all.isSuccess()) {
+                        picked.tryFailure(all.cause());
+                    } else if (all.getNow().isEmpty()) {
+                        picked.tryFailure(new java.net.UnknownHostException(edge.getHostString() + ": no address"));
+                    } else {
+                        picked.trySuccess(all.getNow().get(Math.floorMod(turn, all.getNow().size())));
+                    }
+                }));
         return picked;
     }
 
@@ -46,5 +53,26 @@ final class EdgeAddresses {
         String ip = address.getAddress().getHostAddress();
         return edge.getHostString().equalsIgnoreCase(ip) || io.netty.util.NetUtil.isValidIpV6Address(edge.getHostString())
                 ? given : given + " (" + ip + ")";
+    }
+
+    /** One link's turn for each edge (shared with its probes, which try its own edge for it). */
+    static final class Turns {
+        private final AtomicIntegerArray turn;
+
+        Turns(int edges, int first) {
+            turn = new AtomicIntegerArray(edges);
+            for (int i = 0; i < edges; i++) {
+                turn.set(i, first);
+            }
+        }
+
+        int of(int edge) {
+            return turn.get(edge);
+        }
+
+        /** An attempt on that edge got no registration: its next attempt there dials the next address. */
+        void failed(int edge) {
+            turn.incrementAndGet(edge);
+        }
     }
 }

@@ -45,7 +45,7 @@ final class LinkSlot {
     private volatile boolean stopped;
     /** Which of config.edges() and which of its addresses the next attempt dials; the last one dialed. */
     private volatile int edgeIndex;
-    private volatile int addressTurn;
+    private final EdgeAddresses.Turns turns;
     private volatile InetSocketAddress dialed;
     /** When the link last registered (System.nanoTime), for the backoff. */
     private volatile long registeredAt;
@@ -58,7 +58,7 @@ final class LinkSlot {
     private final LinkFailback failback;
 
     LinkSlot(int index, LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
-             LinkSupervisor supervisor, EdgeAddresses addresses) {
+             LinkSupervisor supervisor, EdgeAddresses addresses, EdgeAddresses.Turns turns) {
         this.index = index;
         this.addresses = addresses;
         this.config = config;
@@ -66,18 +66,17 @@ final class LinkSlot {
         this.fetchHandlers = fetchHandlers;
         this.supervisor = supervisor;
         this.edgeIndex = config.edgeIndexFor(index);
-        this.addressTurn = index / config.edges().size();
+        this.turns = turns != null ? turns : new EdgeAddresses.Turns(config.edges().size(), index / config.edges().size());
         this.failback = new LinkFailback(this, config.failbackInterval());
     }
 
     /** A probe: a second link of {@code parent}'s index to its own edge, which takes parent's place once registered. */
     LinkSlot(LinkSlot parent) {
-        this(parent.index, parent.config, parent.group, parent.fetchHandlers, parent.supervisor, parent.addresses);
+        this(parent.index, parent.config, parent.group, parent.fetchHandlers, parent.supervisor, parent.addresses, parent.turns);
         this.replacing = parent;
     }
 
-    /** An attempt: resolves the edge, dials one of its addresses. */
-    void start() {
+    void start() { // an attempt: resolve the edge, dial one of its addresses
         if (stopped) {
             return;
         }
@@ -85,7 +84,7 @@ final class LinkSlot {
         draining = false;
         fetches.reopen();
         closeWhenIdle = false;
-        addresses.pick(group.next(), edge, addressTurn).addListener((Future<InetSocketAddress> a) -> {
+        addresses.pick(group.next(), edge, turns.of(edgeIndex)).addListener((Future<InetSocketAddress> a) -> {
             if (a.isSuccess()) {
                 dial(edge, a.getNow());
             } else {
@@ -115,6 +114,7 @@ final class LinkSlot {
     /** An attempt that got no connection: a probe ends; a link tries the next edge (or address) after its backoff. */
     private void attemptFailed(InetSocketAddress edge, String what, String why) {
         if (replacing != null) {
+            turns.failed(edgeIndex); // the next probe of its own edge dials its next address
             probeEnded(what + ": " + why);
         } else if (!stopped) {
             LOG.warning(() -> this + ": " + what + ": " + why);
@@ -130,6 +130,7 @@ final class LinkSlot {
         fetches.noticePending(false);
         control = null;
         if (replacing != null) {
+            turns.failed(edgeIndex);
             probeEnded("closed the link before it registered" + why);
             return;
         }
@@ -148,9 +149,8 @@ final class LinkSlot {
         } else {
             nextEdge(); // the handshake failed, or the edge closed or refused the link before registering it
         }
-        Duration wait = retryAfter;
+        scheduleReconnect(retryAfter);
         retryAfter = Duration.ZERO;
-        scheduleReconnect(wait);
     }
 
     private InetSocketAddress edge() {
@@ -159,7 +159,7 @@ final class LinkSlot {
 
     /** The next attempt dials the next edge in the list (the same one when there is only one), at its next address. */
     private void nextEdge() {
-        addressTurn++;
+        turns.failed(edgeIndex);
         int next = config.edgeAfter(edgeIndex);
         if (next != edgeIndex) {
             edgeIndex = next;

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,8 +31,8 @@ public final class LinkSupervisor {
     private volatile boolean draining;
     private volatile boolean stopping;
     private final CompletableFuture<String> permanentFailure = new CompletableFuture<>();
-    /** The edge's certificate is near its end: said at most once a day (see ConnectorLinkInitializer). */
-    final dev.vpctunnel.core.net.OncePer certificateWarning = new dev.vpctunnel.core.net.OncePer(java.util.concurrent.TimeUnit.DAYS.toNanos(1));
+    /** An edge's certificate is near its end: said at most once a day per edge (see ConnectorLinkInitializer). */
+    private final Map<String, dev.vpctunnel.core.net.OncePer> certificateWarnings = new ConcurrentHashMap<>();
     /**
      * Edge host names are resolved by the system resolver (hosts file, nsswitch, DNS) on a thread of their own: it
      * blocks, and on an event loop a slow or dead DNS server would stall every origin fetch that loop carries.
@@ -53,9 +54,9 @@ public final class LinkSupervisor {
                 return new DefaultNameResolver(resolverThread).asAddressResolver();
             }
         };
-        EdgeAddresses addresses = new EdgeAddresses(edgeResolver);
+        EdgeAddresses addresses = new EdgeAddresses(edgeResolver, resolverThread);
         for (int i = 0; i < config.haConnections(); i++) {
-            slots.add(new LinkSlot(i, config, group, fetchHandlers, this, addresses));
+            slots.add(new LinkSlot(i, config, group, fetchHandlers, this, addresses, null));
         }
     }
 
@@ -87,6 +88,12 @@ public final class LinkSupervisor {
         retiring.forEach(LinkSlot::stop);
         edgeResolver.close();
         resolverThread.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Whether a warning about {@code edge}'s certificate may go out now (once a day per edge). */
+    boolean certificateWarningDue(String edge) {
+        return certificateWarnings.computeIfAbsent(edge, e -> new dev.vpctunnel.core.net.OncePer(
+                java.util.concurrent.TimeUnit.DAYS.toNanos(1))).now();
     }
 
     /** The resolver group the links dial with (tests check where it resolves). */

@@ -16,9 +16,10 @@ import java.util.logging.Logger;
  */
 final class OriginFailures {
     private static final Logger LOG = Logger.getLogger(OriginStreamHandler.class.getName());
-    /** Origins with a warning in the last minute, at most this many (a worker fetching many names): then forgotten. */
+    /** Origins with a gate of their own, at most this many; the others (a worker fetching many names) share one. */
     private static final int MAX_ORIGINS = 1024;
     private static final Map<String, OncePer> WARNED = new ConcurrentHashMap<>();
+    private static final OncePer OTHERS = new OncePer(TimeUnit.MINUTES.toNanos(1));
 
     private OriginFailures() {
     }
@@ -29,13 +30,17 @@ final class OriginFailures {
         if (f.code() == ErrorCode.BAD_REQUEST) { // the request, not the origin
             return;
         }
-        if (WARNED.size() >= MAX_ORIGINS) {
-            WARNED.clear();
+        OncePer gate = WARNED.get(target.describe());
+        if (gate == null) {
+            gate = WARNED.size() < MAX_ORIGINS
+                    ? WARNED.computeIfAbsent(target.describe(), o -> new OncePer(TimeUnit.MINUTES.toNanos(1))) : OTHERS;
         }
-        int since = WARNED.computeIfAbsent(target.describe(), o -> new OncePer(TimeUnit.MINUTES.toNanos(1))).leftOutBeforeNow();
+        boolean shared = gate == OTHERS;
+        int since = gate.leftOutBeforeNow();
         if (since >= 0) {
             LOG.warning(() -> "fetches to " + target.describe() + " fail (" + code + "): " + f.getMessage()
-                    + (since > 0 ? " (and " + since + " more there since the last such line)" : "")
+                    + (since > 0 ? " (and " + since + " more " + (shared ? "at other origins" : "there")
+                    + " since the last such line)" : "")
                     + " (each failure is logged at --log-level debug)");
         }
     }

@@ -25,7 +25,9 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -67,25 +69,34 @@ class EdgeAddressesTest {
         return ((InetSocketAddress) listeners.get(listeners.size() - 1).localAddress()).getPort();
     }
 
+    /** Threads the fake resolvers looked names up on. */
+    private final List<String> lookedUpOn = new CopyOnWriteArrayList<>();
+
     /** A resolver that answers "edges.test" with {@code ips}, in that order, as a name with several A records does. */
-    private static AddressResolverGroup<InetSocketAddress> edgesTest(String... ips) {
+    private AddressResolverGroup<InetSocketAddress> edgesTest(String... ips) {
+        return names(Map.of("edges.test", List.of(ips)));
+    }
+
+    /** A resolver that answers each name with its addresses, in that order. */
+    private AddressResolverGroup<InetSocketAddress> names(Map<String, List<String>> names) {
         return new AddressResolverGroup<>() {
             @Override
             protected AddressResolver<InetSocketAddress> newResolver(EventExecutor executor) {
                 return new InetNameResolver(executor) {
                     @Override
                     protected void doResolve(String host, Promise<InetAddress> promise) throws Exception {
-                        promise.setSuccess(InetAddress.getByName(ips[0]));
+                        promise.setFailure(new UnsupportedOperationException("links look up every address"));
                     }
 
                     @Override
                     protected void doResolveAll(String host, Promise<List<InetAddress>> promise) throws Exception {
-                        if (!host.equals("edges.test")) {
+                        lookedUpOn.add(Thread.currentThread().getName());
+                        if (!names.containsKey(host)) {
                             promise.setFailure(new UnknownHostException(host));
                             return;
                         }
                         List<InetAddress> all = new ArrayList<>();
-                        for (String ip : ips) {
+                        for (String ip : names.get(host)) {
                             all.add(InetAddress.getByName(ip));
                         }
                         promise.setSuccess(all);
@@ -96,8 +107,13 @@ class EdgeAddressesTest {
     }
 
     private LinkSupervisor connector(int links, int port, AddressResolverGroup<InetSocketAddress> resolver) throws Exception {
+        return connector(links, List.of(InetSocketAddress.createUnresolved("edges.test", port)), resolver);
+    }
+
+    private LinkSupervisor connector(int links, List<InetSocketAddress> edges, AddressResolverGroup<InetSocketAddress> resolver)
+            throws Exception {
         LinkConfig cfg = new LinkConfig(new TunnelToken("0123456789abcdef0123456789abcdef", UUID.randomUUID(), new byte[32]),
-                List.of(InetSocketAddress.createUnresolved("edges.test", port)), LinkTls.client(List.of(CA.certificate())),
+                edges, LinkTls.client(List.of(CA.certificate())),
                 links, "test-connector", "test", Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), 100);
         LinkSupervisor s = new LinkSupervisor(cfg, group, ChannelInboundHandlerAdapter::new, resolver);
         connectors.add(s);
@@ -117,6 +133,25 @@ class EdgeAddressesTest {
         }
         Thread.sleep(200);
         assertEquals(List.of(1, 1), List.of(first.get(), second.get()), "link #0 dials the first address, link #1 the second");
+        assertTrue(!lookedUpOn.isEmpty() && lookedUpOn.stream().allMatch(t -> t.startsWith("edge-resolver")),
+                "looked up on the resolver's thread, never on an event loop: " + lookedUpOn);
+    }
+
+    /**
+     * Each edge keeps its own turn: with a.test = {dead, live} and b.test = {dead, dead}, one link gets to a.test's live
+     * address (a turn shared by both names took link #0 to a.test's first and b.test's second address only, for ever).
+     */
+    @Test
+    void eachEdgeNameHasItsOwnTurn() throws Exception {
+        AtomicInteger live = listener("127.0.0.1", 0);
+        int port = lastPort();
+        connector(1, List.of(InetSocketAddress.createUnresolved("a.test", port), InetSocketAddress.createUnresolved("b.test", port)),
+                names(Map.of("a.test", List.of("127.0.0.5", "127.0.0.1"), "b.test", List.of("127.0.0.6", "127.0.0.7"))));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // attempts 1-3 within the backoff's 0-3 s
+        while (live.get() < 1) {
+            assertTrue(System.nanoTime() < deadline, "a.test's live address was never dialed");
+            Thread.sleep(20);
+        }
     }
 
     @Test

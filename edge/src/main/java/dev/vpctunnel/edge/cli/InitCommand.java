@@ -78,7 +78,7 @@ public final class InitCommand implements Callable<Integer> {
         boolean done = false;
         try {
             createDir(data);
-            boolean certsExisted = stageCertificates(staged);
+            Certs certs = stageCertificates(staged);
             InitResult r;
             try (Directory d = Directory.open(data, store)) {
                 r = d.initialize();
@@ -87,7 +87,7 @@ public final class InitCommand implements Callable<Integer> {
                 Files.move(e.getKey(), e.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             done = true;
-            print(out, r, certsExisted && !r.created(), !certsExisted && !r.created());
+            print(out, r, r.created() ? null : certs);
             if (store == null) {
                 closeToOthers(err); // after the token is out: a failure here only warns
             }
@@ -178,9 +178,9 @@ public final class InitCommand implements Callable<Integer> {
 
     /**
      * Writes the CA and the server certificate that are missing to files of this run's own (staged: their temporary
-     * file to their final path), which become the real ones once the store is ready; true when all were there.
+     * file to their final path), which become the real ones once the store is ready; what it found and made.
      */
-    private boolean stageCertificates(Map<Path, Path> staged) throws IOException {
+    private Certs stageCertificates(Map<Path, Path> staged) throws IOException {
         Path caCert = data.resolve(CA_CERT);
         Path caKey = data.resolve(CA_KEY);
         Path cert = data.resolve(CERT);
@@ -196,7 +196,7 @@ public final class InitCommand implements Callable<Integer> {
                     if (!Files.exists(key)) {
                         stageLeaf(staged, new Pki.Issued(restored, Pki.readPrivateKey(caKey)));
                     }
-                    return false;
+                    return Certs.CA_RESTORED;
                 }
             }
             Path missing = hasCaCert ? caKey : caCert;
@@ -210,7 +210,7 @@ public final class InitCommand implements Callable<Integer> {
         }
         boolean caExisted = hasCaCert;
         if (caExisted && Files.exists(cert) && Files.exists(key)) {
-            return true;
+            return Certs.KEPT;
         }
         Pki.Issued ca;
         if (caExisted) {
@@ -220,15 +220,15 @@ public final class InitCommand implements Callable<Integer> {
             Pki.writePrivate(stage(staged, caKey), pkcs8(ca.key()));
             Files.writeString(stage(staged, caCert), ca.certificatePem());
         }
-        return stageLeaf(staged, ca);
+        stageLeaf(staged, ca);
+        return caExisted ? Certs.NEW_LEAF : Certs.NEW_CA;
     }
 
-    /** A new server certificate and key issued by {@code ca}, staged; false (the certificates changed). */
-    private boolean stageLeaf(Map<Path, Path> staged, Pki.Issued ca) throws IOException {
+    /** A new server certificate and key issued by {@code ca}, staged. */
+    private void stageLeaf(Map<Path, Path> staged, Pki.Issued ca) throws IOException {
         Pki.Issued leaf = Pki.issue(ca, "vpc-tunnel edge", Pki.defaultSans(sans), Duration.ofDays(825));
         Pki.writePrivate(stage(staged, key()), pkcs8(leaf.key()));
         Files.writeString(stage(staged, data.resolve(CERT)), leaf.certificatePem() + ca.certificatePem());
-        return false;
     }
 
     private Path key() {
@@ -271,25 +271,35 @@ public final class InitCommand implements Callable<Integer> {
         return Pki.toPem(new JcaPKCS8Generator(key, null));
     }
 
-    /** {@code renewed}: the store was there, the server certificate was not (moved away to renew it). */
-    private void print(PrintWriter out, InitResult r, boolean already, boolean renewed) throws IOException {
+    /** What the certificate files were when init ran: all there, or what it made. */
+    private enum Certs { KEPT, NEW_LEAF, CA_RESTORED, NEW_CA }
+
+    /** {@code existing}: what init did with the certificates of a store that was there already; null for a new one. */
+    private void print(PrintWriter out, InitResult r, Certs existing) throws IOException {
         String ca = data.resolve(CA_CERT).toString();
         if (json) {
             ObjectNode o = ApiClient.JSON.createObjectNode();
             o.put("account_id", r.accountId());
             o.put("api_token", r.apiToken());
             o.put("edge_ca", ca);
-            if (already) {
+            if (existing == Certs.KEPT) {
                 o.put("already_initialized", true);
             }
             out.println(ApiClient.JSON.writeValueAsString(o));
-        } else if (renewed) {
+        } else if (existing != null && existing != Certs.KEPT) {
             String until = Pki.readCertificates(data.resolve(CERT)).get(0).getNotAfter().toInstant().toString().substring(0, 10);
-            out.println(data + " was initialised already: issued a new server certificate " + data.resolve(CERT)
-                    + " (until " + until + ") from its CA, which connectors keep trusting; nothing else changed.");
+            out.println(switch (existing) {
+                case NEW_LEAF -> data + " was initialised already: issued a new server certificate " + data.resolve(CERT)
+                        + " (until " + until + ") from its CA, which connectors keep trusting; nothing else changed.";
+                case CA_RESTORED -> data + " was initialised already: " + ca + " was missing and is the same CA again,"
+                        + " taken from " + data.resolve(CERT) + "'s chain; nothing else changed.";
+                default -> data + " was initialised already, but had no CA or server certificate: made a NEW CA and server"
+                        + " certificate (until " + until + "). Connectors trust only the CA they were given: give them the"
+                        + " new " + ca + " as --edge-ca, or restore the old files from a backup instead.";
+            });
             out.println("account id: " + r.accountId());
             out.println("edge CA:    " + ca);
-        } else if (already) {
+        } else if (existing == Certs.KEPT) {
             out.println(data + " is already initialised; nothing changed.");
             out.println("account id: " + r.accountId());
             out.println("edge CA:    " + ca);

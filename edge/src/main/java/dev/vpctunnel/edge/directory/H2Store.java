@@ -32,9 +32,12 @@ public final class H2Store {
      */
     static final String NO_TRACE_FILE = ";TRACE_LEVEL_FILE=0";
 
-    /** A jdbc:h2 URL given with --store, with {@link #NO_TRACE_FILE} unless it sets the trace level itself. */
+    /**
+     * A jdbc:h2:file: URL given with --store, with {@link #NO_TRACE_FILE} unless it sets the trace level itself (not a
+     * server's jdbc:h2:tcp: URL, where setting it needs an admin user).
+     */
     static String withoutTraceFile(String url) {
-        return url.startsWith("jdbc:h2:") && !url.toUpperCase(java.util.Locale.ROOT).contains("TRACE_LEVEL_FILE")
+        return url.startsWith("jdbc:h2:file:") && !url.toUpperCase(java.util.Locale.ROOT).contains("TRACE_LEVEL_FILE")
                 ? url + NO_TRACE_FILE : url;
     }
 

@@ -65,8 +65,10 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
 
     /**
      * What makes these request headers malformed, or null. Also what Netty's HTTP/1 conversion, next, would throw on
-     * (a :method that is no token, a :path with a space, CR or LF): it throws after taking a buffer for the body, which
-     * it then never releases, so such a stream leaked one buffer each (the fuzzing campaign of session 16).
+     * (a :method that is no token; its request target with a space, CR or LF, or missing: :path, or :authority for a
+     * CONNECT in any letter case, the case this handler's CONNECT check above leaves through): it throws after taking a
+     * buffer for the body, which it then never releases, so such a stream leaked one buffer each (the fuzzing campaign
+     * and the review of session 16).
      */
     static String problem(Http2Headers h) {
         CharSequence method = h.method();
@@ -86,10 +88,15 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
         if (!isToken(method)) {
             return "a :method that is no token";
         }
-        for (int i = 0; i < path.length(); i++) {
-            char c = path.charAt(i);
+        boolean connect = HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method);
+        CharSequence target = connect ? h.authority() : path; // what the conversion takes as the request's URI
+        if (target == null) {
+            return "CONNECT without :authority";
+        }
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
             if (c == ' ' || c == '\r' || c == '\n') {
-                return "a space, CR or LF in :path";
+                return "a space, CR or LF in " + (connect ? ":authority" : ":path");
             }
         }
         return null;

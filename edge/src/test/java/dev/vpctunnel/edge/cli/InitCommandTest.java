@@ -141,6 +141,15 @@ class InitCommandTest {
         java.security.cert.X509Certificate leaf = dev.vpctunnel.core.tls.Pki.readCertificates(dir.resolve(InitCommand.CERT)).get(0);
         leaf.verify(dev.vpctunnel.core.tls.Pki.readCertificates(dir.resolve(InitCommand.CA_CERT)).get(0).getPublicKey());
         assertTrue(leaf.getSubjectAlternativeNames().stream().anyMatch(n -> n.get(1).equals("edge.example.com")));
+        // every PEM file gone, the store still there: a new CA, and it says connectors need it
+        for (String f : List.of(InitCommand.CA_CERT, InitCommand.CA_KEY, InitCommand.CERT, InitCommand.KEY)) {
+            Files.delete(dir.resolve(f));
+        }
+        CliTest.Run fresh = CliTest.run("init", "--data", dir.toString());
+        assertEquals(0, fresh.code(), fresh.err());
+        assertTrue(fresh.out().contains("made a NEW CA and server certificate") && fresh.out().contains("give them the new "
+                + dir.resolve(InitCommand.CA_CERT) + " as --edge-ca"), fresh.out());
+        assertTrue(!ca.equals(Files.readString(dir.resolve(InitCommand.CA_CERT))));
     }
 
     @Test
