@@ -88,8 +88,7 @@ final class LinkSlot {
             if (a.isSuccess()) {
                 dial(edge, a.getNow());
             } else {
-                attemptFailed(edge, "cannot resolve edge host '" + edge.getHostString() + "'",
-                        NativeErrors.connectFailure(a.cause()));
+                attemptFailed(edge, null, a.cause());
             }
         });
     }
@@ -103,21 +102,22 @@ final class LinkSlot {
         }
         f.addListener((ChannelFuture c) -> {
             if (!c.isSuccess()) {
-                attemptFailed(edge, "cannot reach edge " + EdgeAddresses.describe(edge, address),
-                        NativeErrors.connectFailure(c.cause()) + LinkConfig.refusedHint(c.cause()));
+                attemptFailed(edge, address, c.cause());
             } else {
                 c.channel().closeFuture().addListener(x -> closed(LinkCloseReason.of(c.channel())));
             }
         });
     }
 
-    /** An attempt that got no connection: a probe ends; a link tries the next edge (or address) after its backoff. */
-    private void attemptFailed(InetSocketAddress edge, String what, String why) {
-        if (replacing != null) {
+    /** No connection to {@code address} (null: the name did not resolve): a probe ends; a link tries the next edge. */
+    private void attemptFailed(InetSocketAddress edge, InetSocketAddress address, Throwable cause) {
+        String why = NativeErrors.connectFailure(cause);
+        if (replacing != null) { // its own edge, which worked before: no hint about a wrong --edge
             turns.failed(edgeIndex); // the next probe of its own edge dials its next address
-            probeEnded(what + ": " + why);
+            probeEnded((address == null ? "cannot be resolved" : "cannot be reached") + ": " + why);
         } else if (!stopped) {
-            LOG.warning(() -> this + ": " + what + ": " + why);
+            LOG.warning(() -> this + ": " + (address == null ? "cannot resolve edge host '" + edge.getHostString() + "'"
+                    : "cannot reach edge " + EdgeAddresses.describe(edge, address)) + ": " + why + LinkConfig.refusedHint(cause));
             nextEdge();
             scheduleReconnect(Duration.ZERO);
         }
