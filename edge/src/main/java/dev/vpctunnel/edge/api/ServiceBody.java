@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.api;
 
+import dev.vpctunnel.core.net.Ipv4Text;
 import dev.vpctunnel.edge.directory.Cidr;
 import dev.vpctunnel.edge.directory.HostnameRoutes;
 import dev.vpctunnel.edge.directory.ServiceSpec;
@@ -61,8 +62,8 @@ final class ServiceBody {
             throw ApiException.invalid("host: one of ipv4, ipv6 (with network) or hostname (with resolver_network) is required");
         }
         for (String[] a : new String[][] {{"host.ipv4", ipv4}, {"host.ipv6", ipv6}}) {
-            if (Cidr.hasLeadingZeroOctet(a[1])) {
-                throw ApiException.invalid(a[0] + ": " + Cidr.leadingZero(a[1]));
+            if (Ipv4Text.hasLeadingZeroOctet(a[1])) {
+                throw ApiException.invalid(a[0] + ": " + Ipv4Text.leadingZero(a[1]));
             }
         }
         if (ipv4 != null && !Cidr.isIpv4(ipv4)) {
@@ -102,8 +103,8 @@ final class ServiceBody {
             }
         }
         String hostname = Json.reqString(host, "host", "hostname");
-        if (Cidr.hasLeadingZeroOctet(hostname)) {
-            throw ApiException.invalid("host.hostname: " + Cidr.leadingZero(hostname));
+        if (Ipv4Text.hasLeadingZeroOctet(hostname)) {
+            throw ApiException.invalid("host.hostname: " + Ipv4Text.leadingZero(hostname));
         }
         // an absolute name ("db.internal.", no search domains) is a hostname too, as in hostname routes
         String relative = hostname.endsWith(".") ? hostname.substring(0, hostname.length() - 1) : hostname;
@@ -128,9 +129,9 @@ final class ServiceBody {
             }
             for (int i = 0; i < ips.size(); i++) {
                 JsonNode ip = ips.get(i);
-                if (ip.isString() && Cidr.hasLeadingZeroOctet(ip.stringValue())) {
+                if (ip.isString() && Ipv4Text.hasLeadingZeroOctet(ip.stringValue())) {
                     throw ApiException.invalid("host.resolver_network.resolver_ips[" + i + "]: "
-                            + Cidr.leadingZero(ip.stringValue()));
+                            + Ipv4Text.leadingZero(ip.stringValue()));
                 }
                 if (!ip.isString() || Cidr.parseIp(ip.stringValue()) == null) {
                     throw ApiException.invalid("host.resolver_network.resolver_ips[" + i + "]: "

@@ -1,6 +1,7 @@
 package dev.vpctunnel.edge.directory;
 
 import dev.vpctunnel.core.net.Ipv4Mapped;
+import dev.vpctunnel.core.net.Ipv4Text;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
@@ -28,8 +29,8 @@ public final class Cidr {
         String v = s.trim();
         int slash = v.indexOf('/');
         String addr = slash < 0 ? v : v.substring(0, slash);
-        if (hasLeadingZeroOctet(addr)) {
-            throw new IllegalArgumentException(leadingZero(s));
+        if (Ipv4Text.hasLeadingZeroOctet(addr)) {
+            throw new IllegalArgumentException(Ipv4Text.leadingZero(s));
         }
         byte[] bytes = parseIp(addr);
         if (bytes == null) {
@@ -59,7 +60,7 @@ public final class Cidr {
      * way to write an address, which Netty's check lets through) are refused.
      */
     public static byte[] parseIp(String s) {
-        if (s == null || s.isEmpty() || s.indexOf('%') >= 0 || s.indexOf('[') >= 0 || hasLeadingZeroOctet(s)) {
+        if (s == null || s.isEmpty() || s.indexOf('%') >= 0 || s.indexOf('[') >= 0 || Ipv4Text.hasLeadingZeroOctet(s)) {
             return null;
         }
         if (NetUtil.isValidIpV4Address(s)) {
@@ -73,21 +74,11 @@ public final class Cidr {
     }
 
     public static boolean isIpv4(String s) {
-        return s != null && NetUtil.isValidIpV4Address(s) && !hasLeadingZeroOctet(s);
+        return s != null && NetUtil.isValidIpV4Address(s) && !Ipv4Text.hasLeadingZeroOctet(s);
     }
 
     public static boolean isIpv6(String s) {
         return s != null && s.indexOf(':') >= 0 && parseIp(s) != null; // IPv6 text, by parseIp's rules (IPv4 text has no ':')
-    }
-
-    /** See {@link dev.vpctunnel.core.net.Ipv4Text#hasLeadingZeroOctet}. */
-    public static boolean hasLeadingZeroOctet(String s) {
-        return dev.vpctunnel.core.net.Ipv4Text.hasLeadingZeroOctet(s);
-    }
-
-    /** Why s (for which {@link #hasLeadingZeroOctet} holds) is refused. */
-    public static String leadingZero(String s) {
-        return dev.vpctunnel.core.net.Ipv4Text.leadingZero(s);
     }
 
     private static byte[] mask(byte[] b, int prefix) {

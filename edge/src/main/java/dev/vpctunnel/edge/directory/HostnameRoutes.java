@@ -1,5 +1,7 @@
 package dev.vpctunnel.edge.directory;
 
+import dev.vpctunnel.core.net.Ipv4Text;
+
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -20,8 +22,8 @@ public final class HostnameRoutes {
             p = p.substring(0, p.length() - 1);
         }
         String rest = p.startsWith("*.") ? p.substring(2) : p;
-        if (Cidr.hasLeadingZeroOctet(rest)) {
-            throw new IllegalArgumentException(Cidr.leadingZero(pattern));
+        if (Ipv4Text.hasLeadingZeroOctet(rest)) {
+            throw new IllegalArgumentException(Ipv4Text.leadingZero(pattern));
         }
         if (!isHostname(rest)) {
             throw new IllegalArgumentException("'" + pattern + "' is not a hostname or a wildcard as *.corp.internal");
@@ -31,7 +33,7 @@ public final class HostnameRoutes {
 
     /** A DNS name (not an IP literal, nor IPv4 text with leading zeros): labels of letters, digits, '-' and '_', 253 characters at most. */
     public static boolean isHostname(String s) {
-        if (s == null || s.isEmpty() || s.length() > 253 || Cidr.parseIp(s) != null || Cidr.hasLeadingZeroOctet(s)) {
+        if (s == null || s.isEmpty() || s.length() > 253 || Cidr.parseIp(s) != null || Ipv4Text.hasLeadingZeroOctet(s)) {
             return false;
         }
         for (String label : s.toLowerCase(Locale.ROOT).split("\\.", -1)) {

@@ -1,6 +1,6 @@
 package dev.vpctunnel.edge.gateway;
 
-import dev.vpctunnel.edge.directory.Cidr;
+import dev.vpctunnel.core.net.Ipv4Text;
 import io.netty.util.NetUtil;
 
 /** The authority of a fetch URL (or a Host / :authority header): where it ends, and whether it is exactly host[:port]. */
@@ -51,7 +51,7 @@ final class UrlAuthority {
                 throw FetchUrl.noRoute(what + " must be host[:port], got '" + FetchUrl.printable(a) + "'");
             }
             if (leadingZeroOctet(a, 1, close)) {
-                throw FetchUrl.noRoute(what + " " + Cidr.leadingZero(FetchUrl.printable(a.substring(1, close))));
+                throw FetchUrl.noRoute(what + " " + Ipv4Text.leadingZero(FetchUrl.printable(a.substring(1, close))));
             }
             hostEnd = close + 1;
             portStart = close + 2;
@@ -80,7 +80,7 @@ final class UrlAuthority {
                 throw FetchUrl.noRoute(what + " '" + FetchUrl.printable(host) + "' is neither a valid host name nor an IPv4 address");
             }
             if (leadingZeroOctet(a, 0, hostEnd) && NetUtil.isValidIpV4Address(host)) {
-                throw FetchUrl.noRoute(what + " " + Cidr.leadingZero(FetchUrl.printable(host)));
+                throw FetchUrl.noRoute(what + " " + Ipv4Text.leadingZero(FetchUrl.printable(host)));
             }
         }
         if (portStart <= a.length()) {
