@@ -3,6 +3,7 @@ package dev.vpctunnel.edge.gateway;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -85,7 +86,7 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
         if (path.length() == 0) {
             return "empty :path";
         }
-        if (!isToken(method)) {
+        if (method.length() == 0 || HttpHeaderValidationUtil.validateToken(method) >= 0) { // RFC 9110 tchar, Netty's rule
             return "a :method that is no token";
         }
         boolean connect = HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method);
@@ -100,20 +101,6 @@ final class H2cRequestCheck extends ChannelInboundHandlerAdapter {
             }
         }
         return null;
-    }
-
-    /** RFC 9110 5.6.2: one or more tchar. */
-    private static boolean isToken(CharSequence s) {
-        if (s.length() == 0) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
