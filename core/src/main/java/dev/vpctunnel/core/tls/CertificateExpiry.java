@@ -16,6 +16,11 @@ public final class CertificateExpiry {
     private CertificateExpiry() {
     }
 
+    /** The day the certificate ends, "2029-03-09" (UTC). */
+    public static String endDay(X509Certificate cert) {
+        return cert.getNotAfter().toInstant().atOffset(ZoneOffset.UTC).toLocalDate().toString();
+    }
+
     /** "expires on 2029-03-09 (in 12 days)" or "expired on 2029-03-09", when {@code now} is that close; else empty. */
     public static Optional<String> near(X509Certificate cert, Instant now) {
         Instant end = cert.getNotAfter().toInstant();
@@ -23,7 +28,7 @@ public final class CertificateExpiry {
         if (left.compareTo(WARN_BEFORE) > 0) {
             return Optional.empty();
         }
-        String day = end.atOffset(ZoneOffset.UTC).toLocalDate().toString();
+        String day = endDay(cert);
         if (left.isNegative()) {
             return Optional.of("expired on " + day);
         }

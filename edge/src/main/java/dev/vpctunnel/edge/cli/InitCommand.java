@@ -1,6 +1,7 @@
 package dev.vpctunnel.edge.cli;
 
 import dev.vpctunnel.core.InputFiles;
+import dev.vpctunnel.core.tls.CertificateExpiry;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.directory.Cidr;
 import dev.vpctunnel.edge.directory.Directory;
@@ -287,7 +288,7 @@ public final class InitCommand implements Callable<Integer> {
             }
             out.println(ApiClient.JSON.writeValueAsString(o));
         } else if (existing != null && existing != Certs.KEPT) {
-            String until = Pki.readCertificates(data.resolve(CERT)).get(0).getNotAfter().toInstant().toString().substring(0, 10);
+            String until = CertificateExpiry.endDay(Pki.readCertificates(data.resolve(CERT)).get(0));
             out.println(switch (existing) {
                 case NEW_LEAF -> data + " was initialised already: issued a new server certificate " + data.resolve(CERT)
                         + " (until " + until + ") from its CA, which connectors keep trusting; nothing else changed.";
