@@ -12,7 +12,6 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,7 +31,8 @@ public final class LinkSupervisor {
     private volatile boolean stopping;
     private final CompletableFuture<String> permanentFailure = new CompletableFuture<>();
     /** An edge's certificate is near its end: said at most once a day per edge (see ConnectorLinkInitializer). */
-    private final Map<String, dev.vpctunnel.core.net.OncePer> certificateWarnings = new ConcurrentHashMap<>();
+    private final dev.vpctunnel.core.net.OncePerKey certificateWarnings =
+            new dev.vpctunnel.core.net.OncePerKey(java.util.concurrent.TimeUnit.DAYS.toNanos(1), Integer.MAX_VALUE); // keys: the edges given
     /**
      * Edge host names are resolved by the system resolver (hosts file, nsswitch, DNS) on a thread of their own: it
      * blocks, and on an event loop a slow or dead DNS server would stall every origin fetch that loop carries.
@@ -92,8 +92,7 @@ public final class LinkSupervisor {
 
     /** Whether a warning about {@code edge}'s certificate may go out now (once a day per edge). */
     boolean certificateWarningDue(String edge) {
-        return certificateWarnings.computeIfAbsent(edge, e -> new dev.vpctunnel.core.net.OncePer(
-                java.util.concurrent.TimeUnit.DAYS.toNanos(1))).now();
+        return certificateWarnings.of(edge).now();
     }
 
     /** The resolver group the links dial with (tests check where it resolves). */

@@ -1,11 +1,10 @@
 package dev.vpctunnel.connector.origin;
 
 import dev.vpctunnel.core.net.OncePer;
+import dev.vpctunnel.core.net.OncePerKey;
 import dev.vpctunnel.proto.ErrorCode;
 
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -16,10 +15,8 @@ import java.util.logging.Logger;
  */
 final class OriginFailures {
     private static final Logger LOG = Logger.getLogger(OriginStreamHandler.class.getName());
-    /** Origins with a gate of their own, at most this many; the others (a worker fetching many names) share one. */
-    private static final int MAX_ORIGINS = 1024;
-    private static final Map<String, OncePer> WARNED = new ConcurrentHashMap<>();
-    private static final OncePer OTHERS = new OncePer(TimeUnit.MINUTES.toNanos(1));
+    /** Origins with a gate of their own, at most 1024; the others (a worker fetching many names) share one. */
+    private static final OncePerKey WARNED = new OncePerKey(TimeUnit.MINUTES.toNanos(1), 1024);
 
     private OriginFailures() {
     }
@@ -30,12 +27,8 @@ final class OriginFailures {
         if (f.code() == ErrorCode.BAD_REQUEST) { // the request, not the origin
             return;
         }
-        OncePer gate = WARNED.get(target.describe());
-        if (gate == null) {
-            gate = WARNED.size() < MAX_ORIGINS
-                    ? WARNED.computeIfAbsent(target.describe(), o -> new OncePer(TimeUnit.MINUTES.toNanos(1))) : OTHERS;
-        }
-        boolean shared = gate == OTHERS;
+        OncePer gate = WARNED.of(target.describe());
+        boolean shared = WARNED.shared(gate);
         int since = gate.leftOutBeforeNow();
         if (since >= 0) {
             LOG.warning(() -> "fetches to " + target.describe() + " fail (" + code + "): " + f.getMessage()
