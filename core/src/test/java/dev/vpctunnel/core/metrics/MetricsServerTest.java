@@ -1,6 +1,7 @@
 package dev.vpctunnel.core.metrics;
 
 import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.core.testing.ClientSockets;
 import io.netty.channel.EventLoopGroup;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -29,15 +30,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** The metrics listener on a real socket: slow or stuck clients are closed; what it answers. */
 class MetricsServerTest {
     private final EventLoopGroup group = Transports.group(1, "metrics-test");
-    private final List<Socket> sockets = new ArrayList<>();
+    private final ClientSockets sockets = new ClientSockets();
     private MetricsServer server;
     private volatile Readiness readiness = new Readiness(true, 2, "connectorId", "c-1");
 
     @AfterEach
     void stop() throws Exception {
-        for (Socket s : sockets) {
-            s.close();
-        }
+        sockets.close();
         if (server != null) {
             server.close();
         }
@@ -52,9 +51,7 @@ class MetricsServerTest {
     }
 
     private Socket connect() throws IOException {
-        Socket s = new Socket("127.0.0.1", server.port());
-        sockets.add(s);
-        return s;
+        return sockets.connect(server.port());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.vpctunnel.edge.api;
 
+import dev.vpctunnel.core.testing.ClientSockets;
 import dev.vpctunnel.edge.directory.Directory;
 import dev.vpctunnel.edge.directory.InitResult;
 import dev.vpctunnel.edge.routing.LinkRegistry;
@@ -16,8 +17,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +53,7 @@ abstract class ApiSocketTestBase {
             }
         }
     };
-    private final List<Socket> sockets = new ArrayList<>();
+    private final ClientSockets sockets = new ClientSockets();
 
     void start(Duration requestTimeout) throws Exception {
         start(requestTimeout, ApiInitializer.MAX_CONNECTIONS);
@@ -71,9 +70,7 @@ abstract class ApiSocketTestBase {
 
     @AfterEach
     void stop() throws Exception {
-        for (Socket s : sockets) {
-            s.close();
-        }
+        sockets.close();
         if (server != null) {
             server.close();
         }
@@ -85,9 +82,7 @@ abstract class ApiSocketTestBase {
     }
 
     Socket connect() throws IOException {
-        Socket s = new Socket("127.0.0.1", server.port());
-        sockets.add(s);
-        return s;
+        return sockets.connect(server.port());
     }
 
     String get(String path) {
