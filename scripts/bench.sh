@@ -141,12 +141,12 @@ wait_http "http://127.0.0.1:$P_SSHFWD/1k.bin"
 SSH_CIPHER=$(grep -o 'cipher: [^ ]*' "$T/ssh/sshd.log" | head -1 || true)
 
 # The floor for a relay on the JVM and Netty: two bare TCP relays in a row (scripts/bench/BareRelay.java: no TLS, no
-# HTTP), with the launchers' JVM defaults (scripts/lib/launcher.sh) and one event loop per core like ours; 1k x 50 only
+# HTTP), with the launchers' JVM defaults (scripts/lib/jvm-defaults.sh) and one event loop per core like ours; 1k x 50 only
 echo "== bare relay pair 127.0.0.1:$P_BARE -> 127.0.0.1:$P_BARE2 -> nginx (the floor of a Java relay)"
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+. "$ROOT/scripts/lib/jvm-defaults.sh"
 bare_relay() { # exec: $! is the JVM's PID, for its CPU
-  exec "$JAVA" -XX:+UseParallelGC -Xms64m -Xmx512m -Xmn32m -Dio.netty.allocator.lowMemory=false \
-      -cp "$ROOT/edge/target/edge.jar" "$ROOT/scripts/bench/BareRelay.java" "$1" "$2" "$(nproc)" > "$T/bare-$1.log" 2>&1
+  exec "$JAVA" $JVM_DEFAULTS -cp "$ROOT/edge/target/edge.jar" "$ROOT/scripts/bench/BareRelay.java" "$1" "$2" "$(nproc)" > "$T/bare-$1.log" 2>&1
 }
 bare_relay $P_BARE2 $P_NGINX & BARE2_PID=$!; PIDS+=($!)
 bare_relay $P_BARE $P_BARE2 & BARE_PID=$!; PIDS+=($!)

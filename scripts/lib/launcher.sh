@@ -1,6 +1,6 @@
 # Shared by scripts/edge and scripts/connector (sourced, with piece=edge or piece=connector): runs that jar, Java from
-# JAVA_HOME, else PATH. JVM flags: PIECE_JVM_DEFAULTS (default below; set it to "" to drop them) then PIECE_JAVA_OPTS
-# (later flags win).
+# JAVA_HOME, else PATH. JVM flags: PIECE_JVM_DEFAULTS (default: JVM_DEFAULTS of jvm-defaults.sh here; set it to ""
+# to drop them) then PIECE_JAVA_OPTS (later flags win).
 # The defaults bound the heap (and so Netty's direct memory), use the throughput collector with a 32 MiB young
 # generation (the collector's own sizing only raised RSS: 10,000 idle streams took ~60 MiB more at the same speed;
 # young GCs stay under 1 % of the time); a heap of 512 MiB would put Netty's buffer allocator in its low-memory mode
@@ -9,7 +9,8 @@
 here=$(cd "$(dirname "$0")/.." && pwd)
 upper=$(echo "$piece" | tr '[:lower:]' '[:upper:]')
 defaults_var=${upper}_JVM_DEFAULTS opts_var=${upper}_JAVA_OPTS
-defaults=${!defaults_var--XX:+UseParallelGC -Xms64m -Xmx512m -Xmn32m -Dio.netty.allocator.lowMemory=false}
+. "$here/scripts/lib/jvm-defaults.sh"
+defaults=${!defaults_var-$JVM_DEFAULTS}
 jar="$here/$piece/target/$piece.jar"
 [ -f "$jar" ] || { echo "$piece: $jar is missing: build it first (./mvnw -q package -DskipTests)" >&2; exit 1; }
 # The JVM's own warnings (unified logging) go to stderr, not stdout, where they would corrupt the CLI's --json output.

@@ -41,7 +41,8 @@ class LauncherFlagsTest {
 
     /**
      * The default flags the launcher script runs with: it sources scripts/lib/launcher.sh for its piece, whose
-     * {@code defaults=${!defaults_var-...}} gives them (bash: the default when PIECE_JVM_DEFAULTS is unset).
+     * {@code defaults=${!defaults_var-$JVM_DEFAULTS}} takes them (bash: the default when PIECE_JVM_DEFAULTS is unset)
+     * from scripts/lib/jvm-defaults.sh.
      */
     private static List<String> defaults(String launcher) throws IOException {
         Path scripts = Path.of("").toAbsolutePath().getParent().resolve("scripts");
@@ -49,9 +50,12 @@ class LauncherFlagsTest {
         assertTrue(own.contains("\npiece=" + launcher + "\n") && own.contains("lib/launcher.sh"),
                 launcher + " launcher does not run the shared scripts/lib/launcher.sh for its piece");
         Path lib = scripts.resolve("lib").resolve("launcher.sh");
-        Matcher m = Pattern.compile("(?m)^defaults=\\$\\{!defaults_var-(.*)}$")
-                .matcher(Files.readString(lib, StandardCharsets.UTF_8));
-        assertTrue(m.find(), "no defaults line in " + lib);
+        String launcherLib = Files.readString(lib, StandardCharsets.UTF_8);
+        assertTrue(launcherLib.contains("\n. \"$here/scripts/lib/jvm-defaults.sh\"\n")
+                && launcherLib.contains("\ndefaults=${!defaults_var-$JVM_DEFAULTS}\n"), lib + " does not default to JVM_DEFAULTS");
+        Path defaults = scripts.resolve("lib").resolve("jvm-defaults.sh");
+        Matcher m = Pattern.compile("(?m)^JVM_DEFAULTS=\"(.*)\"$").matcher(Files.readString(defaults, StandardCharsets.UTF_8));
+        assertTrue(m.find(), "no JVM_DEFAULTS line in " + defaults);
         return Arrays.asList(m.group(1).trim().split("\\s+"));
     }
 
