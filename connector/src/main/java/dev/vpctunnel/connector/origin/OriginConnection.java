@@ -3,7 +3,10 @@ package dev.vpctunnel.connector.origin;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -30,6 +33,8 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
     boolean reused;
     /** Set while idle in the pool. */
     ScheduledFuture<?> idleTimer;
+    /** How long the origin's last response said it keeps the connection idle ({@link KeepAliveHint}). */
+    long holdMillis = KeepAliveHint.NONE;
     private OriginCodec codec;
 
     OriginConnection(PoolKey key, OriginPool pool) {
@@ -48,6 +53,12 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
     /** After a complete keep-alive exchange. Call on the connection's loop. */
     void returnToPool() {
         pool.release(this);
+    }
+
+    /** Whether the origin keeps the connection open after response r; notes how long it said it would. */
+    boolean keptAliveBy(HttpResponse r) {
+        holdMillis = KeepAliveHint.holdMillis(r.headers().get(HttpHeaderNames.KEEP_ALIVE));
+        return HttpUtil.isKeepAlive(r);
     }
 
     void listener(Listener l) {

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Idle HTTP/1.1 keep-alive connections per (address, port, scheme, SNI), one pool per event loop so a pool is only
- * touched by its loop. Bounded idle count per key and idle timeout; a key is forgotten once it has no idle connection.
+ * touched by its loop. Bounded idle count per key and idle timeout (shorter when the origin said it closes sooner:
+ * {@link KeepAliveHint}); a key is forgotten once it has no idle connection.
  */
 final class OriginPool implements AutoCloseable {
     private final int maxIdlePerKey;
@@ -57,7 +58,9 @@ final class OriginPool implements AutoCloseable {
         EventLoop loop = c.channel().eventLoop();
         Map<PoolKey, ArrayDeque<OriginConnection>> byKey = idle(loop);
         ArrayDeque<OriginConnection> idle = byKey.get(c.key());
-        if (closed || !c.channel().isActive() || !c.clean() || (idle == null ? 0 : idle.size()) >= maxIdlePerKey) {
+        long hold = c.holdMillis == KeepAliveHint.NONE ? idleTimeoutMs : Math.min(idleTimeoutMs, c.holdMillis);
+        if (closed || hold <= 0 || !c.channel().isActive() || !c.clean()
+                || (idle == null ? 0 : idle.size()) >= maxIdlePerKey) {
             c.channel().close();
             return;
         }
@@ -71,7 +74,7 @@ final class OriginPool implements AutoCloseable {
             if (remove(loop, c)) {
                 c.channel().close();
             }
-        }, idleTimeoutMs, TimeUnit.MILLISECONDS);
+        }, hold, TimeUnit.MILLISECONDS);
         // Keep one read pending so a close (or stray bytes) from the origin is noticed while idle.
         c.channel().read();
     }

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -245,7 +244,7 @@ final class OriginStreamHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (!informational) {
-                responseKeepAlive = HttpUtil.isKeepAlive(r);
+                responseKeepAlive = origin.keptAliveBy(r);
                 responseStarted = true;
                 stats.response(code);
                 lastStreamWrite = ctx.write(new DefaultHttp2HeadersFrame(linkHead));

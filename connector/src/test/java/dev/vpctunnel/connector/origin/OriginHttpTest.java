@@ -129,6 +129,18 @@ class OriginHttpTest {
     }
 
     @Test
+    void aConnectionIsNotReusedPastTheKeepAliveTimeoutTheOriginGave() throws Exception {
+        ConnectRequest cr = to("127.0.0.1", origin.port()).build();
+        String first = link.get(cr, "/keep-1s").bodyText();
+        assertEquals(first, link.get(cr, "/keep-1s").bodyText(), "reused at once");
+        // timeout=1: held 500 ms at most, so that a request never races the origin's close
+        Thread.sleep(800);
+        String later = link.get(cr, "/keep-1s").bodyText();
+        assertFalse(first.equals(later), "a connection idle past the origin's keep-alive timeout was reused");
+        assertEquals(later, link.get(cr, "/keep-1s").bodyText(), "the new connection is pooled again");
+    }
+
+    @Test
     void ipv6LoopbackOrigin() throws Exception {
         TestLink.Fetch f = link.get(to("::1", origin6.port()).build(), "/hello");
         assertEquals(201, f.response().status().code());

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The pool on its own, one EmbeddedChannel per origin connection: a destination whose last idle connection leaves the
@@ -54,6 +55,34 @@ class OriginPoolTest {
         ch.runScheduledPendingTasks();
         ch.runPendingTasks();
         assertFalse(ch.isOpen(), "idle connection not closed after the idle timeout");
+        assertEquals(Set.of(), pool.keys(ch.eventLoop()));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void anOriginsShorterKeepAliveTimeoutClosesTheConnectionSooner() {
+        OriginPool pool = new OriginPool(4, 30_000);
+        EmbeddedChannel ch = channel(pool, KEY);
+        conn(ch).holdMillis = 4_000; // Keep-Alive: timeout=5
+        pool.release(conn(ch));
+        ch.advanceTimeBy(3_900, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen(), "closed before its time");
+        ch.advanceTimeBy(200, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        ch.runPendingTasks();
+        assertFalse(ch.isOpen(), "kept past what the origin said");
+        assertEquals(Set.of(), pool.keys(ch.eventLoop()));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aKeepAliveTimeoutOfZeroIsNotPooled() {
+        OriginPool pool = new OriginPool(4, 30_000);
+        EmbeddedChannel ch = channel(pool, KEY);
+        conn(ch).holdMillis = 0;
+        pool.release(conn(ch));
+        assertFalse(ch.isOpen());
         assertEquals(Set.of(), pool.keys(ch.eventLoop()));
         ch.finishAndReleaseAll();
     }

@@ -178,6 +178,11 @@ final class TestOrigin implements AutoCloseable {
                     ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).set(sb.toString());
                 }
                 case "/conn" -> send(ctx, text(HttpResponseStatus.OK, Integer.toString(connection)));
+                case "/keep-1s" -> { // as node's server says it (it then closes after 5 s idle; this one never does)
+                    FullHttpResponse r = text(HttpResponseStatus.OK, Integer.toString(connection));
+                    r.headers().set(HttpHeaderNames.KEEP_ALIVE, "timeout=1");
+                    send(ctx, r);
+                }
                 case "/flaky" -> { }
                 case "/upload-stall" -> {
                     ctx.channel().config().setAutoRead(false);
@@ -234,7 +239,7 @@ final class TestOrigin implements AutoCloseable {
                 case "/headers" -> send(ctx, text(HttpResponseStatus.OK,
                         ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("h")).get() + trailers + "body-bytes: " + received + "\n"));
                 case "/echo" -> ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                case "/hello", "/chunked", "/conn", "/close-soon", "/download", "/die", "/hang", "/upgrade" -> { }
+                case "/hello", "/chunked", "/conn", "/keep-1s", "/close-soon", "/download", "/die", "/hang", "/upgrade" -> { }
                 default -> send(ctx, text(HttpResponseStatus.NOT_FOUND, "no route " + route));
             }
         }
