@@ -21,7 +21,8 @@ import java.util.concurrent.RejectedExecutionException;
  * instead of the API holding up to 1 MiB of its body first (on each of its 128 connections). Sits between the codec
  * and the aggregator; the check runs on the blocking executor (it may ask the store, {@link
  * ApiRouter#refusalBeforeBody}) with reading paused ({@link ReadPause}), and what had been read already waits here. A
- * refusal goes on as a {@link Refused} message, which the API handler answers in request order. Event loop only.
+ * refusal goes on as a {@link Refused} message, which the API handler answers in request order; so does the answer to
+ * a head refused outright ({@link HeadProblem}), with or without a body. Event loop only.
  */
 final class TokenGate extends ChannelInboundHandlerAdapter {
     private final ApiRouter router;
@@ -44,7 +45,10 @@ final class TokenGate extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
         } else if (checking) {
             held.add(msg);
-        } else if (msg instanceof HttpRequest head && head.decoderResult().isSuccess() && hasBody(head)) {
+        } else if (msg instanceof HttpRequest head && HeadProblem.of(head) != null) {
+            held.add(msg);
+            decided(ctx, HeadProblem.of(head)); // its body (if any) is not read, nor anything pipelined after it
+        } else if (msg instanceof HttpRequest head && hasBody(head)) {
             checking = true;
             held.add(msg);
             reads.pause(ReadPause.GATE);

@@ -107,6 +107,30 @@ class ApiConnectionTest extends ApiSocketTestBase {
         assertEquals(1, directory.data().tunnels(account).size());
     }
 
+    @Test
+    void headsTheApiCannotTrustAreRefusedWithTheirOwnStatusAndNothingAfterThemRuns() throws Exception {
+        start(Duration.ofSeconds(30));
+        String body = "{\"name\":\"should-not-exist\"}";
+        String post = "POST /client/v4/accounts/" + account + "/cfd_tunnel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+        String[][] cases = {
+            {post.replace("HTTP/1.1", "HTTP/7.0"), "505", "HTTP version HTTP/7.0 not supported"},
+            {post.replace("Host: x\r\n", "Host: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n"), "431", "request headers too large"},
+            {post.replace("Host: x\r\n", "Host: x\r\nAuthorization: Bearer wrong\r\n"), "400", "more than one Authorization header"},
+            {get("/cfd_tunnel").replace("Host: x\r\n", "Host: x\r\nAuthorization: Bearer " + token + "\r\n"), "400",
+                "more than one Authorization header"},
+        };
+        for (String[] c : cases) {
+            Socket s = connect();
+            send(s, c[0] + post); // a good request pipelined after it must not run
+            String all = readToEof(s, Duration.ofSeconds(5));
+            assertEquals(List.of(c[1]), statuses(all), all);
+            assertTrue(all.contains(c[2]) && all.contains("\"success\":false"), all);
+        }
+        Thread.sleep(300);
+        assertEquals(0, directory.data().tunnels(account).size(), "no request after a refused head was carried out");
+    }
+
     /** RFC 9112 9.6: after an answer with Connection: close, nothing more on that connection is acted on. */
     @Test
     void aRequestPipelinedAfterA413IsNotCarriedOut() throws Exception {
