@@ -77,10 +77,10 @@ public final class InitCommand implements Callable<Integer> {
         Path created = firstMissing(data.toAbsolutePath()); // what createDir makes, to take back on failure
         Map<Path, Path> staged = new LinkedHashMap<>(); // new certificate files, written aside until the store is ready
         boolean done = false;
+        InitResult r = null;
         try {
             createDir(data);
             Certs certs = stageCertificates(staged);
-            InitResult r;
             try (Directory d = Directory.open(data, store)) {
                 r = d.initialize();
             }
@@ -109,6 +109,11 @@ public final class InitCommand implements Callable<Integer> {
         } finally {
             if (!done) {
                 discard(staged, created); // a failed init leaves the certificates and directories as they were
+                if (r != null && r.created()) { // the account is stored, its token was never shown
+                    err.println("edge init: account " + r.accountId() + " was created, but not its certificates; once the"
+                            + " problem above is fixed, run 'edge init --data " + data + "' again, then 'edge token recover"
+                            + " --data " + data + "' for an API token");
+                }
             }
         }
         err.flush();

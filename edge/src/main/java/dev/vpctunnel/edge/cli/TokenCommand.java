@@ -11,8 +11,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 
-/** edge token create|list|delete (API tokens; needs an Admin token). */
-@Command(name = "token", mixinStandardHelpOptions = true, description = "Manage admin API tokens.")
+/** edge token create|list|delete (API tokens; needs an Admin token); recover works on a stopped edge's store. */
+@Command(name = "token", mixinStandardHelpOptions = true, description = "Manage admin API tokens.",
+        subcommands = TokenRecoverCommand.class)
 public final class TokenCommand {
     private static final String PATH = "/tokens";
 

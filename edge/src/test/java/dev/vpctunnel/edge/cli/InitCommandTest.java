@@ -87,6 +87,9 @@ class InitCommandTest {
             assertEquals(1, again.code(), again.err());
             assertEquals("edge init: the directory in " + dir + " is in use by another edge process (is 'edge serve'"
                     + " running on it?); nothing changed", again.err().strip());
+            CliTest.Run recover = CliTest.run("token", "recover", "--data", dir.toString());
+            assertEquals(1, recover.code(), recover.err());
+            assertTrue(recover.err().contains("in use by a running edge: stop it first"), recover.err());
             assertTrue(serve.isAlive(), "edge serve keeps running");
             // nor anything else: no H2 trace file of the locked store's stack traces appears in the data dir
             try (var files = Files.list(dir)) {

@@ -1,0 +1,67 @@
+package dev.vpctunnel.edge.cli;
+
+import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** edge token recover on a stopped edge's data dir (with the edge running: InitCommandTest). */
+class TokenRecoverCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aRecoveredTokenHasEveryRoleInTheAccountAndTheOldOnesStay() throws Exception {
+        Path dir = tmp.resolve("edge");
+        CliTest.Run init = CliTest.run("init", "--data", dir.toString(), "--json");
+        assertEquals(0, init.code(), init.err());
+        JsonNode i = dev.vpctunnel.edge.testing.ApiFixture.JSON.readTree(init.out());
+
+        CliTest.Run run = CliTest.run("token", "recover", "--data", dir.toString(), "--json");
+        assertEquals(0, run.code(), run.err());
+        assertEquals(1, run.out().trim().lines().count(), "exactly one JSON object: " + run.out());
+        JsonNode r = dev.vpctunnel.edge.testing.ApiFixture.JSON.readTree(run.out());
+        String secret = r.path("value").asString();
+        assertEquals(i.path("account_id").asString(), r.path("account_id").asString());
+        assertNotEquals(i.path("api_token").asString(), secret);
+
+        CliTest.Run text = CliTest.run("token", "recover", "--data", dir.toString());
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("token: ") && text.out().contains("shown once"), text.out());
+
+        try (Directory d = Directory.open(dir, null)) {
+            var t = d.data().apiToken(secret).orElseThrow();
+            assertEquals(r.path("id").asString(), t.id());
+            assertTrue(t.has(Role.READ) && t.has(Role.BIND) && t.has(Role.ADMIN));
+            assertTrue(t.name().startsWith("recovered "), t.name());
+            assertTrue(d.data().apiToken(i.path("api_token").asString()).isPresent(), "init's token still works");
+            assertEquals(3, d.data().apiTokens(t.accountId()).size());
+            assertEquals(1, d.data().accounts().size());
+        }
+    }
+
+    @Test
+    void aDirectoryWithoutAStoreIsRefusedAndGetsNone() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("empty"));
+        CliTest.Run run = CliTest.run("token", "recover", "--data", dir.toString());
+        assertEquals(2, run.code(), run.err());
+        assertTrue(run.err().contains("holds no directory store"), run.err());
+        try (var files = Files.list(dir)) {
+            assertEquals(0, files.count(), "nothing created");
+        }
+        CliTest.Run missing = CliTest.run("token", "recover", "--data", tmp.resolve("nope").toString());
+        assertEquals(2, missing.code(), missing.err());
+        assertFalse(Files.exists(tmp.resolve("nope")));
+        CliTest.Run usage = CliTest.run("token", "recover");
+        assertEquals(2, usage.code(), "--data is required");
+    }
+}
