@@ -49,7 +49,7 @@ class MetricsListenTest {
         RunCommand cmd = new RunCommand();
         List<String> run = args("--metrics-listen", "nosuch.invalid:0");
         new picocli.CommandLine(cmd).parseArgs(run.subList(1, run.size()).toArray(String[]::new)); // without "run"
-        String m = assertThrows(IllegalArgumentException.class, () -> RunSettings.resolve(cmd, null)).getMessage();
+        String m = assertThrows(IllegalArgumentException.class, () -> RunSettings.resolve(cmd, name -> null)).getMessage();
         assertEquals("--metrics-listen: cannot resolve host 'nosuch.invalid' (give an address of this machine, e.g. 127.0.0.1:20241)", m);
 
         RunSettingsTest.Run r = RunSettingsTest.run(args("--metrics-listen", "nosuch.invalid:0").toArray(String[]::new));

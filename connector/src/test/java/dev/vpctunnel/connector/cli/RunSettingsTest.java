@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,10 +53,15 @@ class RunSettingsTest {
                 """);
     }
 
+    /** The settings of {@code args} with TUNNEL_TOKEN={@code env} (null: unset) the only variable. */
     private static RunSettings settings(String env, String... args) {
+        return withEnv(env == null ? Map.of() : Map.of(RunEnv.TOKEN, env), args);
+    }
+
+    static RunSettings withEnv(Map<String, String> env, String... args) {
         RunCommand cmd = new RunCommand();
         new CommandLine(cmd).parseArgs(args);
-        return RunSettings.resolve(cmd, env);
+        return RunSettings.resolve(cmd, env::get);
     }
 
     @Test
@@ -167,7 +173,7 @@ class RunSettingsTest {
 
     @Test
     void missingEdgeOrCaNamesBothWays() {
-        assertEquals("--edge HOST:PORT is required (or 'edges:' in the --config file)",
+        assertEquals("--edge HOST:PORT is required (or TUNNEL_EDGE, or 'edges:' in the --config file)",
                 assertThrows(IllegalArgumentException.class, () -> settings(null, "--edge-ca", "x")).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> settings(null, "--edge", "e:1")).getMessage()
                 .startsWith("--edge-ca FILE is required"));
@@ -181,7 +187,7 @@ class RunSettingsTest {
         cases.add(new String[] {"--allow", "nope", "--allow: invalid CIDR 'nope': not an IP address"});
         cases.add(new String[] {"--deny", "1.2.3.4/40", "--deny: invalid CIDR '1.2.3.4/40': prefix length must be 0-32"});
         cases.add(new String[] {"--metrics-listen", "x", "--metrics-listen: expected HOST:PORT, got 'x'"});
-        cases.add(new String[] {"--log-level", "loud", "log level must be one of debug, info, warn, error; got 'loud'"});
+        cases.add(new String[] {"--log-level", "loud", "--log-level: log level must be one of debug, info, warn, error; got 'loud'"});
         cases.add(new String[] {"--edge", "nohost", "--edge: expected HOST:PORT, got 'nohost'"});
         cases.add(new String[] {"--threads", "100000", "--threads: must be 0-1024 (0: one per core), got 100000"});
         for (String[] c : cases) {
@@ -261,13 +267,24 @@ class RunSettingsTest {
     }
 
     static Run run(String... args) {
+        return run(Map.of(), args);
+    }
+
+    /** {@code connector ARGS} in the environment {@code env} (instead of the process's). */
+    static Run run(Map<String, String> env, String... args) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                return cls == RunCommand.class ? cls.cast(new RunCommand(env::get)) : CommandLine.defaultFactory().create(cls);
+            }
+        };
         StringWriter err = new StringWriter();
         java.io.PrintStream old = System.err;
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
         System.setErr(new java.io.PrintStream(buf, true));
         int code;
         try {
-            code = new CommandLine(new ConnectorMain()).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("connector"))
+            code = new CommandLine(new ConnectorMain(), factory).setExecutionExceptionHandler(new dev.vpctunnel.core.CliErrors("connector"))
                     .setErr(new PrintWriter(err, true)).execute(args);
         } finally {
             System.setErr(old);
