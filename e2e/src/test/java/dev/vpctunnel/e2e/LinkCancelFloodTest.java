@@ -180,7 +180,7 @@ class LinkCancelFloodTest {
                     Unpooled.copiedBuffer("test says calm down", StandardCharsets.UTF_8))).addListener(f -> channel.close());
             String reason = "GOAWAY %s: ENHANCE_YOUR_CALM, \"test says calm down\"";
             await("the connector's line", WAIT, () -> lines.stream().anyMatch(l -> l.contains(
-                    "link #0 down (" + reason.formatted("received") + "), reconnecting")));
+                    "link #0 down (" + reason.formatted("received") + "); retrying in ")));
             await("the edge's line", WAIT, () -> lines.stream().anyMatch(l -> l.contains(
                     " down (" + reason.formatted("sent") + ")")));
         } finally {

@@ -3,21 +3,27 @@ package dev.vpctunnel.e2e;
 import dev.vpctunnel.connector.link.LinkSupervisor;
 import dev.vpctunnel.core.link.TunnelToken;
 import dev.vpctunnel.core.testing.LogCapture;
+import dev.vpctunnel.edge.link.TunnelServer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static dev.vpctunnel.e2e.LinkHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** How links come back: the backoff of links cut soon after they register. */
 class LinkReconnectTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final Pattern CEILING = Pattern.compile("link #0: next attempt in \\d+ ms \\(backoff up to (\\d+) ms\\)");
+    /** The line of a link cut after it registered: why, and when it is retried (drawn below the ceiling). */
+    private static final Pattern CEILING = Pattern.compile("link #0 down( \\(.*\\))?; retrying in (\\d+ms|[\\d.]+s)"
+            + " \\(backoff up to (\\d+)s\\)");
 
     /**
      * An edge or a box on the way that cuts every link soon after it registers: each reconnect waits longer (a link
@@ -27,7 +33,7 @@ class LinkReconnectTest {
     void aLinkCutSoonAfterItRegistersBacksOffFurtherEachTime() throws Exception {
         // after the harness, which sets up logging afresh (LogManager.reset drops every handler)
         try (LinkHarness h = new LinkHarness(); FreezableProxy box = new FreezableProxy(h.edge.port());
-             LogCapture log = LogCapture.of("dev.vpctunnel.connector.link.LinkSlot", Level.FINE)) {
+             LogCapture log = LogCapture.of("dev.vpctunnel.connector.link.LinkSlot", Level.INFO)) {
             TunnelToken t = h.newTunnel();
             LinkSupervisor c = h.connect(t, 1, List.of(box.port()));
             for (int cut = 1; cut <= 3; cut++) {
@@ -36,13 +42,39 @@ class LinkReconnectTest {
                 int n = cut;
                 await("reconnect scheduled after cut " + n, WAIT, () -> ceilings(log).size() >= n);
             }
-            assertEquals(List.of(1000L, 2000L, 4000L), ceilings(log));
+            assertEquals(List.of(1L, 2L, 4L), ceilings(log));
             await("link registered after the third cut", WAIT, () -> c.registeredLinks() == 1);
+        }
+    }
+
+    /**
+     * An edge that refuses the registration for now (its directory cannot be read): one warning per attempt, saying
+     * why and when the next attempt goes, as cloudflared's "Retrying connection in up to 1s".
+     */
+    @Test
+    void aRetryableRefusalIsOneLineWithTheRetry() throws Exception {
+        try (LinkHarness h = new LinkHarness();
+             LogCapture log = LogCapture.of("dev.vpctunnel.connector.link.LinkSlot", Level.INFO)) {
+            AtomicInteger tries = new AtomicInteger();
+            TunnelServer refusing = h.secondEdge(0, (id, account) -> {
+                tries.incrementAndGet();
+                return CompletableFuture.failedFuture(new IllegalStateException("store down"));
+            });
+            try {
+                h.connect(h.newTunnel(), 1, List.of(refusing.port()));
+                await("two refusals", WAIT, () -> tries.get() >= 2 && log.messages().size() >= 2);
+                Pattern line = Pattern.compile("link #0: registration refused \\(retryable\\): .+; retrying in (\\d+ms|[\\d.]+s)"
+                        + " \\((backoff up to \\d+s|as the edge asks)\\)");
+                List<String> first = log.messages().subList(0, 2);
+                assertTrue(first.stream().allMatch(m -> line.matcher(m).matches()), first.toString());
+            } finally {
+                refusing.close();
+            }
         }
     }
 
     /** The backoff ceilings of link #0's reconnects so far. */
     private static List<Long> ceilings(LogCapture log) {
-        return log.messages().stream().map(CEILING::matcher).filter(Matcher::matches).map(m -> Long.parseLong(m.group(1))).toList();
+        return log.messages().stream().map(CEILING::matcher).filter(Matcher::matches).map(m -> Long.parseLong(m.group(3))).toList();
     }
 }

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -27,14 +28,12 @@ import java.util.logging.Logger;
 final class LinkSlot {
     private static final Logger LOG = Logger.getLogger(LinkSlot.class.getName());
     private static final Duration EDGE_DRAIN_LIMIT = Duration.ofSeconds(60);
-    /** A link up this long before it dropped (or drained by its edge) starts its backoff over; cloudflared has such a grace. */
-    static final Duration STABLE = Duration.ofSeconds(30);
     private final int index;
     private final LinkConfig config;
     private final EventLoopGroup group;
     private final Supplier<ChannelHandler> fetchHandlers;
     private final LinkSupervisor supervisor;
-    private final Backoff backoff = Backoff.standard();
+    private final LinkBackoff backoff = new LinkBackoff(Backoff.standard());
     private final EdgeAddresses addresses;
     private final FetchGate fetches = new FetchGate(this::closeIfIdle);
     private volatile Channel channel;
@@ -47,13 +46,12 @@ final class LinkSlot {
     private volatile int edgeIndex;
     private final EdgeAddresses.Turns turns;
     private volatile InetSocketAddress dialed;
-    /** When the link last registered (System.nanoTime), for the backoff. */
-    private volatile long registeredAt;
-    /** What the edge's last retryable refusal asked us to wait before the next attempt. */
-    private volatile Duration retryAfter = Duration.ZERO;
     /** Set while this slot is a probe: the slot it replaces once it registers with its own edge. */
     private volatile LinkSlot replacing;
-    /** Why this probe ended without registering, when the edge said so or it was given up. */
+    /**
+     * Why this attempt ended without registering, when the edge said so (or this probe was given up): logged with the
+     * retry, or told to the failback.
+     */
     private volatile String refusal;
     private final LinkFailback failback;
 
@@ -116,10 +114,9 @@ final class LinkSlot {
             turns.failed(edgeIndex); // the next probe of its own edge dials its next address
             probeEnded((address == null ? "cannot be resolved" : "cannot be reached") + ": " + why);
         } else if (!stopped) {
-            LOG.warning(() -> this + ": " + (address == null ? "cannot resolve edge host '" + edge.getHostString() + "'"
-                    : "cannot reach edge " + EdgeAddresses.describe(edge, address)) + ": " + why + LinkConfig.refusedHint(cause));
-            nextEdge();
-            scheduleReconnect(Duration.ZERO);
+            retry(Level.WARNING, ": " + (address == null ? "cannot resolve edge host '" + edge.getHostString() + "'"
+                    : "cannot reach edge " + EdgeAddresses.describe(edge, address)) + ": " + why + LinkConfig.refusedHint(cause),
+                    nextEdge());
         }
     }
 
@@ -135,47 +132,49 @@ final class LinkSlot {
             return;
         }
         failback.cancel();
+        String r = refusal;
+        refusal = null;
         if (stopped) {
-            if (was) {
-                LOG.info(() -> this + " closed" + why);
+            if (was || r != null) {
+                LOG.info(() -> this + (was ? " closed" + why : ": " + r));
             }
             return;
         }
         if (was) {
-            if (draining || System.nanoTime() - registeredAt >= STABLE.toNanos()) {
-                backoff.reset(); // one that drops soon after it registered backs off further (an edge or a box cutting links)
-            }
-            LOG.warning(() -> this + " down" + why + ", reconnecting");
-        } else {
-            nextEdge(); // the handshake failed, or the edge closed or refused the link before registering it
+            backoff.dropped(draining);
+            retry(Level.WARNING, " down" + why, false);
+        } else if (r != null) { // the edge refused the registration and said why
+            retry(Level.WARNING, ": " + r, nextEdge());
+        } else { // the handshake failed (warned about), or the edge closed the link before registering it
+            retry(Level.INFO, ": closed before it registered" + why, nextEdge());
         }
-        scheduleReconnect(retryAfter);
-        retryAfter = Duration.ZERO;
     }
 
     private InetSocketAddress edge() {
         return config.edges().get(edgeIndex);
     }
 
-    /** The next attempt dials the next edge in the list (the same one when there is only one), at its next address. */
-    private void nextEdge() {
+    /**
+     * The next attempt dials the next edge in the list (the same one when there is only one), at its next address;
+     * whether that is another edge.
+     */
+    private boolean nextEdge() {
         turns.failed(edgeIndex);
         int next = config.edgeAfter(edgeIndex);
-        if (next != edgeIndex) {
-            edgeIndex = next;
-            LOG.fine(() -> this + ": next attempt goes to edge " + LinkConfig.hostPort(edge()));
-        }
+        boolean moved = next != edgeIndex;
+        edgeIndex = next;
+        return moved;
     }
 
-    private void scheduleReconnect(Duration atLeast) {
-        if (stopped) {
-            return;
-        }
-        long ceiling = backoff.ceilingMillis();
-        Duration next = backoff.next();
-        Duration wait = next.compareTo(atLeast) < 0 ? atLeast : next;
-        LOG.fine(() -> this + ": next attempt in " + wait.toMillis() + " ms (backoff up to " + ceiling + " ms)");
-        group.schedule(this::start, wait.toMillis(), TimeUnit.MILLISECONDS);
+    /**
+     * Logs how this attempt ended ({@code ended}) and when the next one goes, in one line: "...; retrying in 5.3s
+     * (backoff up to 8s)", naming the edge when it is another one (cloudflared's "Retrying connection in up to 8s").
+     * A failed attempt logs this line only, so an edge down for hours costs a line per link per wait. Then schedules.
+     */
+    private void retry(Level level, String ended, boolean otherEdge) {
+        LinkBackoff.Wait wait = backoff.next();
+        LOG.log(level, () -> this + ended + "; retrying " + (otherEdge ? "with edge " + LinkConfig.hostPort(edge()) + " " : "") + wait);
+        group.schedule(this::start, wait.delay().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     // ---- called from the link's event loop ----
@@ -194,7 +193,7 @@ final class LinkSlot {
             }
             replacing = null;
         }
-        registeredAt = System.nanoTime();
+        backoff.registered();
         LOG.info(() -> this + " registered with edge " + edgeId + " at " + EdgeAddresses.describe(edge(), dialed)
                 + (parent != null ? " (back on its own edge)" : ""));
         if (draining && stopped) { // a drain that began while this link dialed or registered: the edge learns it now
@@ -273,9 +272,8 @@ final class LinkSlot {
             LOG.severe(() -> this + ": registration refused (permanent, not retrying): " + message);
             supervisor.permanent(message);
         } else {
-            retryAfter = Duration.ofMillis(Math.min(Math.max(0, retryAfterMs), 300_000)); // capped at 5 min
-            LOG.warning(() -> this + ": registration refused (retryable" + (retryAfterMs > 0 ? ", edge asks to wait "
-                    + retryAfterMs + " ms" : "") + "): " + message);
+            backoff.edgeAsksToWait(retryAfterMs);
+            refusal = "registration refused (retryable): " + message; // logged with the retry once the link closed
             closeLink();
         }
     }

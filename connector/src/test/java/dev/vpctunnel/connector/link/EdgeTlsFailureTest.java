@@ -2,6 +2,7 @@ package dev.vpctunnel.connector.link;
 
 import dev.vpctunnel.core.link.TunnelToken;
 import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.core.testing.LogCapture;
 import dev.vpctunnel.core.tls.LinkTls;
 import dev.vpctunnel.core.tls.Pki;
 import io.netty.bootstrap.ServerBootstrap;
@@ -27,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
@@ -133,8 +135,9 @@ class EdgeTlsFailureTest {
                 port = closed.getLocalPort();
             }
             String m = firstWarning("127.0.0.1", port, CA, "cannot reach edge 127.0.0.1:" + port);
-            assertTrue(m.endsWith(": Connection refused (nothing listens there: --edge takes the edge's --tunnel-listen"
-                    + " address, port 7844 by default)"), m);
+            // one line per failed attempt: why, then when the next one goes
+            assertTrue(m.matches(".*: Connection refused \\(nothing listens there: --edge takes the edge's --tunnel-listen"
+                    + " address, port 7844 by default\\); retrying in (\\d+ms|1s) \\(backoff up to 1s\\)"), m);
         } finally {
             slotLog.removeHandler(capture);
         }
@@ -193,6 +196,27 @@ class EdgeTlsFailureTest {
         assertTrue(m.endsWith("(is this the address of an edge's --tunnel-listen?)")
                 || m.endsWith("(the network path to it failed, or it is not an edge's --tunnel-listen)"), m);
         assertEquals(List.of(), nettyWarnings, "Netty's generic warnings");
+    }
+
+    /**
+     * After a failed handshake (its warning, above), the slot says at INFO when the next attempt goes; it adds no
+     * second warning about the same attempt.
+     */
+    @Test
+    void aFailedHandshakeIsFollowedByOneInfoLineWithTheRetry() throws Exception {
+        Logger slotLog = Logger.getLogger(LinkSlot.class.getName());
+        slotLog.addHandler(capture);
+        try (LogCapture slotWarnings = LogCapture.of(LinkSlot.class, Level.WARNING)) {
+            Pki.Issued cert = Pki.issue(CA, "edge", List.of("localhost", "127.0.0.1"), Duration.ofDays(1));
+            SslContext server = LinkTls.server(cert.key(), List.of(cert.certificate(), CA.certificate()));
+            String m = handshakeWarning(ch -> ch.pipeline().addLast(server.newHandler(ch.alloc())), OTHER_CA, "127.0.0.1",
+                    "retrying");
+            assertTrue(m.matches("link #0: closed before it registered( \\(.*\\))?; retrying in (\\d+ms|1s) \\(backoff up to 1s\\)"), m);
+            assertTrue(warnings.stream().anyMatch(w -> w.startsWith("link #0: TLS handshake with edge 127.0.0.1:")), warnings.toString());
+            assertEquals(List.of(), slotWarnings.messages(), "a second warning about the same attempt");
+        } finally {
+            slotLog.removeHandler(capture);
+        }
     }
 
     /** A socket error during the handshake is no proof of a wrong address: the path may have failed (audit). */
