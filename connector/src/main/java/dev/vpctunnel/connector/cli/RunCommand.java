@@ -12,6 +12,7 @@ import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.metrics.MetricsServer;
 import dev.vpctunnel.core.metrics.Readiness;
 import dev.vpctunnel.core.net.Shutdown;
+import dev.vpctunnel.core.net.SystemdNotify;
 import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.core.tls.LinkTls;
 import dev.vpctunnel.core.tls.Pki;
@@ -158,10 +159,14 @@ public final class RunCommand implements Callable<Integer> {
             int port = metrics.port();
             LOG.info(() -> "metrics ready on http://" + metricsListen.replaceAll(":\\d+$", "") + ":" + port + "/metrics");
         }
+        SystemdNotify systemd = SystemdNotify.fromEnvironment(group); // Type=notify: deploy/connector.service
+        SystemdLinks told = new SystemdLinks(systemd, links::servingLinks, s.haConnections(), SystemdLinks.EVERY).start(group);
         links.start();
         links.permanentFailure().thenRun(shutdown::request);
         shutdown.await();
         int code = 0;
+        told.stopping(links.permanentFailure().isDone() ? "stopping: the edge refused this connector"
+                : "draining " + links.servingLinks() + " links, " + links.activeStreams() + " streams in flight");
         if (links.permanentFailure().isDone()) {
             Logs.fatal("connector", "the edge refused this connector permanently: " + links.permanentFailure().getNow(""));
             links.stop();
@@ -174,6 +179,7 @@ public final class RunCommand implements Callable<Integer> {
             metrics.close();
         }
         origins.close();
+        systemd.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         return code;
     }

@@ -6,6 +6,7 @@ import dev.vpctunnel.core.log.Logs;
 import dev.vpctunnel.core.metrics.MetricsServer;
 import dev.vpctunnel.core.metrics.Readiness;
 import dev.vpctunnel.core.net.Shutdown;
+import dev.vpctunnel.core.net.SystemdNotify;
 import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.core.tls.CertificateExpiry;
 import dev.vpctunnel.core.tls.LinkTls;
@@ -202,13 +203,18 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 () -> MetricsServer.start(metricsAddr, group, metrics.registry(), () -> new Readiness(!shutdown.requested(),
                         (int) tunnels.router().all().stream().filter(EdgeLink::usable).count(), "edgeId", edgeId)));
         LOG.info(() -> "metrics ready on http://" + at(metricsAddr, metricsServer.port()) + "/metrics");
+        SystemdNotify systemd = SystemdNotify.fromEnvironment(group); // Type=notify: every listener is bound
+        systemd.ready("serving: tunnel " + at(tunnelAddr, tunnels.port()) + ", api " + at(apiAddr, api.port())
+                + ", gateway " + at(gatewayAddr, gateway.port()) + ", metrics " + at(metricsAddr, metricsServer.port()));
 
         shutdown.await();
+        systemd.stopping("draining " + tunnels.router().all().size() + " links");
         gateway.close();
         tunnels.drain(grace);
         api.close();
         metricsServer.close();
         directory.close();
+        systemd.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         LOG.info("edge stopped");
         return 0;
