@@ -57,23 +57,7 @@ class RunEnvTest {
 
     @BeforeEach
     void files() throws IOException {
-        config = dir.resolve("connector.yaml");
-        Files.writeString(config, """
-                edges: [file-edge:7844]
-                edge-ca: file-ca.pem
-                ha-connections: 2
-                origin-ca: o-file.pem
-                allow: 10.1.0.0/16
-                deny: 10.1.9.0/24
-                metrics-listen: 127.0.0.1:1111
-                grace-period: 11s
-                heartbeat-interval: 12s
-                heartbeat-timeout: 13s
-                threads: 3
-                log-level: warn
-                log-format: text
-                token-file: file-token
-                """);
+        config = RunSettingsTest.writeConfig(dir, "text");
     }
 
     @Test

@@ -34,7 +34,12 @@ class RunSettingsTest {
         for (String f : List.of("file-ca.pem", "flag-ca.pem", "o-file.pem", "o-flag.pem", "file-token", "flag-token")) {
             Files.writeString(dir.resolve(f), "x");
         }
-        config = dir.resolve("connector.yaml");
+        config = writeConfig(dir, "json");
+    }
+
+    /** A --config file in dir that sets every key, each to a value unlike the flags' and variables' in these tests. */
+    static Path writeConfig(Path dir, String logFormat) throws IOException {
+        Path config = dir.resolve("connector.yaml");
         Files.writeString(config, """
                 edges: [file-edge:7844]
                 edge-ca: file-ca.pem
@@ -48,9 +53,10 @@ class RunSettingsTest {
                 heartbeat-timeout: 13s
                 threads: 3
                 log-level: warn
-                log-format: json
+                log-format: LOG_FORMAT
                 token-file: file-token
-                """);
+                """.replace("LOG_FORMAT", logFormat));
+        return config;
     }
 
     /** The settings of {@code args} with TUNNEL_TOKEN={@code env} (null: unset) the only variable. */
