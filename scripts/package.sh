@@ -102,13 +102,15 @@ for piece in "${pieces[@]}"; do
   cat > "$top/bin/$piece" <<EOF
 #!/bin/sh
 # Runs the $piece on the Java runtime bundled next to it: the host needs no Java.
-# JVM options: ${upper}_JAVA_OPTS, space-separated (default: -XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50).
+# JVM options: ${upper}_JAVA_OPTS, space-separated (default: -XX:MaxRAMPercentage=50). Out of heap the JVM exits (3)
+# whatever they are (a JVM that ran out of heap holds its ports and answers nothing, nor SIGTERM); a later
+# -XX:-ExitOnOutOfMemoryError turns that off.
 self=\$0
 if command -v readlink >/dev/null 2>&1; then self=\$(readlink -f "\$0" 2>/dev/null || echo "\$0"); fi
 case \$self in */*) dir=\${self%/*} ;; *) dir=. ;; esac
 here=\$(cd "\$dir/.." && pwd -P)
 # The JVM's own warnings go to stderr, not stdout, where they would corrupt the CLI's --json output.
-exec "\$here/runtime/bin/java" -Xlog:disable -Xlog:all=warning:stderr \${${upper}_JAVA_OPTS:--XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=50} \\
+exec "\$here/runtime/bin/java" -Xlog:disable -Xlog:all=warning:stderr -XX:+ExitOnOutOfMemoryError \${${upper}_JAVA_OPTS:--XX:MaxRAMPercentage=50} \\
   -jar "\$here/lib/$piece.jar" "\$@"
 EOF
   chmod 755 "$top/bin/$piece"

@@ -14,4 +14,8 @@ defaults=${!defaults_var-$JVM_DEFAULTS}
 jar="$here/$piece/target/$piece.jar"
 [ -f "$jar" ] || { echo "$piece: $jar is missing: build it first (./mvnw -q package -DskipTests)" >&2; exit 1; }
 # The JVM's own warnings (unified logging) go to stderr, not stdout, where they would corrupt the CLI's --json output.
-exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" -Xlog:disable -Xlog:all=warning:stderr $defaults ${!opts_var:-} -jar "$jar" "$@"
+# Out of heap, the JVM exits (3) whatever the flags: an OutOfMemoryError kills the event-loop threads it hits and
+# leaves a process that holds its ports and answers nothing, nor SIGTERM, until kill -9 (a unit restarts one that
+# exited). -XX:-ExitOnOutOfMemoryError in PIECE_JAVA_OPTS, later, still turns it off.
+exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" -Xlog:disable -Xlog:all=warning:stderr -XX:+ExitOnOutOfMemoryError $defaults \
+  ${!opts_var:-} -jar "$jar" "$@"

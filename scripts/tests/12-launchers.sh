@@ -22,3 +22,10 @@ for tool in edge connector; do
   grep -q "warning" "$W/$tool.err" || fail "$tool: no JVM warning on stderr with $WARN"
 done
 pass "scripts/edge and scripts/connector --version: one line on stdout, the JVM's warning on stderr"
+
+# Whatever JVM flags the user gives, a JVM out of heap exits instead of holding its ports while answering nothing.
+for tool in edge connector; do
+  line=$(env "${tool^^}_JVM_DEFAULTS=" "${tool^^}_JAVA_OPTS=-Xmx256m" bash -x "scripts/$tool" --version 2>&1 >/dev/null | grep -E '^[+]+ exec ' || true)
+  [[ $line == *" -XX:+ExitOnOutOfMemoryError "*"-Xmx256m"* ]] || fail "$tool: the java line lacks -XX:+ExitOnOutOfMemoryError before the user's flags: $line"
+done
+pass "scripts/edge and scripts/connector: -XX:+ExitOnOutOfMemoryError with the user's own JVM flags and no defaults"

@@ -80,6 +80,9 @@ out=$(EDGE_JAVA_OPTS="-XX:+UseParallelGC -Xms64m -Xmn64m" "$EDGE" --version 2> "
 [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ "$out" == "edge $VERSION"* ]] && ! grep -qi warning <<<"$out" \
   || fail "bin/edge: a JVM warning reached stdout: $out"
 grep -q warning "$W/edge-warn.err" || fail "bin/edge: no JVM warning on stderr with -XX:+UseParallelGC -Xms64m -Xmn64m (the check provokes none)"
+# a JVM out of heap exits (3) whatever flags the user gives it, instead of holding its ports and answering nothing
+line=$(EDGE_JAVA_OPTS=-Xmx256m sh -x "$EDGE" --version 2>&1 >/dev/null | grep -E '^[+]+ exec ' || true)
+[[ $line == *" -XX:+ExitOnOutOfMemoryError -Xmx256m "* ]] || fail "bin/edge: no -XX:+ExitOnOutOfMemoryError with EDGE_JAVA_OPTS set: $line"
 "$EDGE" init --data "$W/edata" --san "$EIP" --json > "$W/init.json"
 EDGE_API_TOKEN=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['api_token'])" "$W/init.json")
 export EDGE_API_TOKEN EDGE_API_URL=http://127.0.0.1:$API

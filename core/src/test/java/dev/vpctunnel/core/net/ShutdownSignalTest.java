@@ -1,0 +1,95 @@
+package dev.vpctunnel.core.net;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The signals {@link Shutdown} drains on, in a JVM of their own (a signal handler is the whole process's). */
+class ShutdownSignalTest {
+    /** Installs Shutdown, says "ready", waits for the drain, says "drained" and exits 0. */
+    public static final class Probe {
+        public static void main(String[] args) throws InterruptedException {
+            Shutdown s = new Shutdown().install();
+            System.out.println("ready");
+            System.out.flush();
+            s.await();
+            System.out.println("drained");
+            System.out.flush();
+            System.exit(0);
+        }
+    }
+
+    private static Process start(String shellPrefix) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cmd = shellPrefix + "exec '" + java + "' -cp '" + System.getProperty("java.class.path") + "' '"
+                + Probe.class.getName() + "'";
+        return new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
+    }
+
+    private static void signal(Process p, String sig) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).start().waitFor());
+    }
+
+    /** The output up to "ready" (the handlers are in place from then on). */
+    private static BufferedReader awaitReady(Process p) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        List<String> seen = new ArrayList<>();
+        String line;
+        while ((line = r.readLine()) != null && !line.equals("ready")) {
+            seen.add(line);
+        }
+        assertEquals("ready", line, "probe output: " + seen);
+        return r;
+    }
+
+    private static String rest(BufferedReader r) throws IOException {
+        StringBuilder b = new StringBuilder();
+        String line;
+        while ((line = r.readLine()) != null) {
+            b.append(line).append('\n');
+        }
+        return b.toString();
+    }
+
+    @Test
+    void sighupDrainsLikeSigterm() throws Exception {
+        Process p = start("");
+        try {
+            BufferedReader r = awaitReady(p);
+            signal(p, "HUP");
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "still running after SIGHUP");
+            String out = rest(r);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("SIGHUP received, draining") && out.contains("drained"), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void underNohupSighupStaysIgnored() throws Exception {
+        Process p = start("trap '' HUP; "); // what nohup does: the JVM inherits SIGHUP ignored
+        try {
+            BufferedReader r = awaitReady(p);
+            signal(p, "HUP");
+            assertTrue(!p.waitFor(1, TimeUnit.SECONDS), "SIGHUP ended a process started with SIGHUP ignored");
+            signal(p, "TERM");
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "still running after SIGTERM");
+            String out = rest(r);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("SIGTERM received, draining") && !out.contains("SIGHUP"), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
