@@ -227,6 +227,9 @@ public final class Directory implements AutoCloseable {
             throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, down + " (tried again at the next refresh)");
         }
         synchronized (lock) {
+            if (growth != null) {
+                growth.checkFile();
+            }
             Connection c;
             try {
                 c = connection();

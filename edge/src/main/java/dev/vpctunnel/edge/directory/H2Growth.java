@@ -3,6 +3,8 @@ package dev.vpctunnel.edge.directory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 import java.sql.SQLException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,10 +27,37 @@ final class H2Growth {
     private final Path dataDir;
     private final long minBytes = Long.getLong(MIN_PROPERTY, MIN_BYTES);
     private long limit;
+    /** The store file's identity (device and inode) as this process opened or compacted it; null before it exists. */
+    private Object fileKey;
+    private boolean goneReported;
 
     H2Growth(Path dataDir) {
         this.dataDir = dataDir;
         this.limit = limitFor(size());
+        this.fileKey = fileKey();
+    }
+
+    /**
+     * Before a write, under the directory's lock: the store file must still be the one this process has open. A data
+     * dir removed (or the file moved or replaced) while the edge runs leaves H2 writing into a file no path leads to:
+     * each write would be acknowledged and lost at the next restart. Refused instead, logged once.
+     */
+    void checkFile() {
+        Object now = fileKey();
+        if (fileKey == null) {
+            fileKey = now; // a new store: its file was made after this object, by the first connection
+        }
+        if (now != null && now.equals(fileKey)) {
+            return;
+        }
+        String why = "the store file " + dataDir.resolve(H2Store.FILE) + (now == null ? " is gone" : " was replaced")
+                + " since this edge opened it (data dir removed, moved or restored while it ran): writes are refused,"
+                + " they would be lost; restart the edge (after restoring the data dir if it was removed)";
+        if (!goneReported) {
+            goneReported = true;
+            LOG.severe(why);
+        }
+        throw new DirectoryException(DirectoryException.Kind.UNAVAILABLE, why);
     }
 
     /** Opens the store again: a connection, which holds the file's lock. */
@@ -53,6 +82,7 @@ final class H2Growth {
             H2Store.compact(dataDir);
             long after = size();
             limit = limitFor(after);
+            fileKey = fileKey(); // compaction writes a new file
             LOG.info(String.format("directory store compacted from %d to %d kB in %d ms", size / 1024, after / 1024,
                     (System.nanoTime() - started) / 1_000_000));
         } catch (SQLException e) {
@@ -69,6 +99,15 @@ final class H2Growth {
 
     private long limitFor(long size) {
         return Math.max(minBytes, FACTOR * size);
+    }
+
+    private Object fileKey() {
+        try {
+            return Objects.requireNonNullElse(Files.readAttributes(dataDir.resolve(H2Store.FILE),
+                    BasicFileAttributes.class).fileKey(), "no file keys here");
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private long size() {

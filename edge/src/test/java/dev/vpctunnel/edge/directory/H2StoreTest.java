@@ -50,6 +50,32 @@ class H2StoreTest {
     }
 
     /**
+     * A data dir removed, or a store file replaced, while the edge runs: H2 would go on writing into the file it has
+     * open, which no path leads to any more, and each write would be acknowledged and then lost. Refused instead.
+     */
+    @Test
+    void writesAreRefusedOnceTheStoreFileIsGoneOrReplaced() throws Exception {
+        Path data = dir.resolve("data");
+        Path moved = dir.resolve("moved");
+        try (Directory d = Directory.open(data, null)) {
+            String account = d.initialize().accountId();
+            d.createTunnel(account, "before", null);
+            Files.move(data, moved); // as `mv data x; rm -rf x` would, without the rm
+            DirectoryException e = assertThrows(DirectoryException.class, () -> d.createTunnel(account, "lost", null));
+            assertEquals(DirectoryException.Kind.UNAVAILABLE, e.kind());
+            assertTrue(e.getMessage().contains("is gone since this edge opened it"), e.getMessage());
+            Files.move(moved, data); // back where it was: the same file again
+            d.createTunnel(account, "after", null);
+            Path copy = dir.resolve("copy.mv.db");
+            Files.copy(data.resolve(H2Store.FILE), copy);
+            Files.move(copy, data.resolve(H2Store.FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            e = assertThrows(DirectoryException.class, () -> d.createTunnel(account, "lost2", null));
+            assertTrue(e.getMessage().contains("was replaced since this edge opened it"), e.getMessage());
+            assertEquals(List.of("after", "before"), d.data().tunnels(account).stream().map(TunnelRecord::name).sorted().toList());
+        }
+    }
+
+    /**
      * A running edge's store does not grow for ever between restarts: once the file is several times the size its
      * last compaction left, it is compacted under the directory's lock, and everything is still there.
      */
