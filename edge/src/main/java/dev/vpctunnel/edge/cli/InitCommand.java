@@ -78,17 +78,29 @@ public final class InitCommand implements Callable<Integer> {
         Map<Path, Path> staged = new LinkedHashMap<>(); // new certificate files, written aside until the store is ready
         boolean done = false;
         InitResult r = null;
+        UnfinishedInit unfinished = null;
+        boolean reissued = false;
         try {
             createDir(data);
+            unfinished = new UnfinishedInit(data);
+            UnfinishedInit.removeStaleStaged(data);
             Certs certs = stageCertificates(staged);
             try (Directory d = Directory.open(data, store)) {
+                if (!d.data().hasAnyAccount()) {
+                    unfinished.begin();
+                }
                 r = d.initialize();
+                if (!r.created() && unfinished.leftOver()) {
+                    r = UnfinishedInit.reissue(d, r.accountId());
+                    reissued = true;
+                }
             }
             for (Map.Entry<Path, Path> e : staged.entrySet()) {
                 Files.move(e.getKey(), e.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             done = true;
-            print(out, r, r.created() ? null : certs);
+            print(out, r, r.created() && !reissued ? null : certs, reissued);
+            unfinished.done();
             if (store == null) {
                 closeToOthers(err); // after the token is out: a failure here only warns
             }
@@ -111,8 +123,7 @@ public final class InitCommand implements Callable<Integer> {
                 discard(staged, created); // a failed init leaves the certificates and directories as they were
                 if (r != null && r.created()) { // the account is stored, its token was never shown
                     err.println("edge init: account " + r.accountId() + " was created, but not its certificates; once the"
-                            + " problem above is fixed, run 'edge init --data " + data + "' again, then 'edge token recover"
-                            + " --data " + data + "' for an API token");
+                            + " problem above is fixed, run 'edge init --data " + data + "' again: it prints a new API token");
                 }
             }
         }
@@ -281,18 +292,22 @@ public final class InitCommand implements Callable<Integer> {
     private enum Certs { KEPT, NEW_LEAF, CA_RESTORED, NEW_CA }
 
     /** {@code existing}: what init did with the certificates of a store that was there already; null for a new one. */
-    private void print(PrintWriter out, InitResult r, Certs existing) throws IOException {
+    private void print(PrintWriter out, InitResult r, Certs existing, boolean reissued) throws IOException {
         String ca = data.resolve(CA_CERT).toString();
+        if (reissued && !json) {
+            out.println("An earlier 'edge init' of " + data + " stopped before it showed the account's API token: that"
+                    + " token is revoked, here is a new one.");
+        }
         if (json) {
             ObjectNode o = ApiClient.JSON.createObjectNode();
             o.put("account_id", r.accountId());
             o.put("api_token", r.apiToken());
             o.put("edge_ca", ca);
-            if (existing == Certs.KEPT) {
+            if (existing == Certs.KEPT && !reissued) {
                 o.put("already_initialized", true);
             }
             out.println(ApiClient.JSON.writeValueAsString(o));
-        } else if (existing != null && existing != Certs.KEPT) {
+        } else if (existing != null && existing != Certs.KEPT && !reissued) {
             String until = CertificateExpiry.endDay(Pki.readCertificates(data.resolve(CERT)).get(0));
             out.println(switch (existing) {
                 case NEW_LEAF -> data + " was initialised already: issued a new server certificate " + data.resolve(CERT)
@@ -305,11 +320,12 @@ public final class InitCommand implements Callable<Integer> {
             });
             out.println("account id: " + r.accountId());
             out.println("edge CA:    " + ca);
-        } else if (existing == Certs.KEPT) {
+        } else if (existing == Certs.KEPT && !reissued) {
             out.println(data + " is already initialised; nothing changed.");
             out.println("account id: " + r.accountId());
             out.println("edge CA:    " + ca);
-            out.println("(the API token was printed by the first 'edge init'; create more with 'edge token create')");
+            out.println("(the API token was printed by the first 'edge init'; create more with 'edge token create', or"
+                    + " with every Admin token lost, stop the edge and run 'edge token recover --data " + data + "')");
         } else {
             out.println("Initialised " + data);
             out.println("account id: " + r.accountId());

@@ -49,6 +49,49 @@ class TokenRecoverCommandTest {
         }
     }
 
+    /**
+     * An init stopped after it stored the account and before it printed the token (a SIGTERM in that window, a few
+     * hundred ms, did it 6 times in 6): its marker and staged files are what it leaves. The next init revokes the token
+     * no one saw and prints a new one, and removes the staged files of the process that is gone; then it is done.
+     */
+    @Test
+    void anInitStoppedBeforeItPrintedTheTokenIsFinishedByTheNext() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("half"));
+        String account;
+        try (Directory d = Directory.open(dir, null)) {
+            account = d.initialize().accountId(); // its token is never shown
+        }
+        Files.writeString(dir.resolve(UnfinishedInit.FILE), "x");
+        long gone = 4_000_000;
+        while (ProcessHandle.of(gone).isPresent()) {
+            gone++;
+        }
+        Path staged = dir.resolve("edge-key.pem.init-" + gone);
+        long parent = ProcessHandle.current().parent().orElseThrow().pid(); // alive, and not this run's own stage
+        Path live = dir.resolve("edge-key.pem.init-" + parent); // as a running init's: kept
+        Files.writeString(staged, "key");
+        Files.writeString(live, "key");
+
+        CliTest.Run run = CliTest.run("init", "--data", dir.toString(), "--json");
+        assertEquals(0, run.code(), run.err());
+        JsonNode j = dev.vpctunnel.edge.testing.ApiFixture.JSON.readTree(run.out());
+        assertEquals(account, j.path("account_id").asString());
+        String secret = j.path("api_token").asString();
+        assertTrue(secret.length() > 20, run.out());
+        assertTrue(j.path("already_initialized").isMissingNode(), run.out());
+        assertFalse(Files.exists(dir.resolve(UnfinishedInit.FILE)), "the marker is gone once the token was printed");
+        assertFalse(Files.exists(staged), "a gone process's staged file is removed");
+        assertTrue(Files.exists(live), "a live process's staged file is kept");
+        try (Directory d = Directory.open(dir, null)) {
+            var t = d.data().apiToken(secret).orElseThrow();
+            assertTrue(t.has(Role.READ) && t.has(Role.BIND) && t.has(Role.ADMIN));
+            assertEquals(1, d.data().apiTokens(account).size(), "the unseen token is revoked");
+        }
+        CliTest.Run again = CliTest.run("init", "--data", dir.toString(), "--json");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(dev.vpctunnel.edge.testing.ApiFixture.JSON.readTree(again.out()).path("api_token").isNull(), again.out());
+    }
+
     @Test
     void aDirectoryWithoutAStoreIsRefusedAndGetsNone() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("empty"));
