@@ -122,7 +122,10 @@ public final class OriginResolver implements AutoCloseable {
                 promise.tryFailure(new DnsFailure("cannot resolve " + hostname + ": no A or AAAA records"));
             } else {
                 String why = reason(f.cause());
-                promise.tryFailure(new DnsFailure("cannot resolve " + hostname + ": " + why, TIMED_OUT.equals(why)));
+                boolean timedOut = TIMED_OUT.equals(why);
+                // which resolvers gave no answer: the operator's first question (one without a port is on 53)
+                promise.tryFailure(new DnsFailure("cannot resolve " + hostname + ": " + why
+                        + (timedOut ? " (asked " + servers(set.servers) + ")" : ""), timedOut));
             }
         });
         return promise;
@@ -133,6 +136,16 @@ public final class OriginResolver implements AutoCloseable {
         synchronized (sets) {
             return sets.size();
         }
+    }
+
+    static String servers(List<InetSocketAddress> servers) {
+        StringBuilder b = new StringBuilder();
+        for (InetSocketAddress a : servers) {
+            String host = a.getAddress() != null ? io.netty.util.NetUtil.toAddressString(a.getAddress()) : a.getHostString();
+            b.append(b.length() == 0 ? "" : ", ").append(a.getPort() == 53 ? host
+                    : (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+        }
+        return b.toString();
     }
 
     static String reason(Throwable t) {

@@ -2,7 +2,9 @@ package dev.vpctunnel.connector.dns;
 
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -18,5 +20,12 @@ class OriginResolverReasonTest {
         UnknownHostException nx = new UnknownHostException("Failed to resolve 'nx.t' [A(1)] after 1 queries ");
         nx.initCause(new RuntimeException("DnsNameResolverException: NXDOMAIN"));
         assertEquals("NXDOMAIN (no such name)", OriginResolver.reason(nx));
+    }
+
+    @Test
+    void resolversAreNamedWithoutTheUsualPort() {
+        assertEquals("10.0.0.53, 10.0.0.54:5353, [fd00::53]:5353, fd00::54", OriginResolver.servers(List.of(
+                new InetSocketAddress("10.0.0.53", 53), new InetSocketAddress("10.0.0.54", 5353),
+                new InetSocketAddress("fd00::53", 5353), new InetSocketAddress("fd00::54", 53))));
     }
 }
