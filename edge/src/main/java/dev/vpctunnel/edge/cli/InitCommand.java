@@ -5,6 +5,7 @@ import dev.vpctunnel.core.tls.CertificateExpiry;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.directory.Cidr;
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.H2Store;
 import dev.vpctunnel.edge.directory.HostnameRoutes;
 import dev.vpctunnel.edge.directory.InitResult;
 import picocli.CommandLine.Command;
@@ -75,6 +76,8 @@ public final class InitCommand implements Callable<Integer> {
             }
         }
         Path created = firstMissing(data.toAbsolutePath()); // what createDir makes, to take back on failure
+        // an embedded store this run makes is taken back too (a full disk left a 12 KiB one after "nothing changed")
+        Path newStore = store == null && !Files.exists(data.resolve(H2Store.FILE)) ? data.resolve(H2Store.FILE) : null;
         Map<Path, Path> staged = new LinkedHashMap<>(); // new certificate files, written aside until the store is ready
         boolean done = false;
         InitResult r = null;
@@ -120,6 +123,10 @@ public final class InitCommand implements Callable<Integer> {
             err.println("edge init: " + e.getMessage());
         } finally {
             if (!done) {
+                if (newStore != null && unfinished != null && deleted(newStore)) {
+                    unfinished.done();
+                    r = null; // nor is there an account any more
+                }
                 discard(staged, created); // a failed init leaves the certificates and directories as they were
                 if (r != null && r.created()) { // the account is stored, its token was never shown
                     err.println("edge init: account " + r.accountId() + " was created, but not its certificates; once the"
@@ -157,6 +164,14 @@ public final class InitCommand implements Callable<Integer> {
             missing = p;
         }
         return missing;
+    }
+
+    private static boolean deleted(Path file) {
+        try {
+            return Files.deleteIfExists(file);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Removes this run's staged certificate files, and the directories this run made while they are empty. */

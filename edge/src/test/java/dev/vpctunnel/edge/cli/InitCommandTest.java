@@ -105,6 +105,30 @@ class InitCommandTest {
         assertEquals(0, after.code(), after.err());
     }
 
+    /** On a full disk init fails and leaves the data dir as it found it, no half-made store in it (root: a tmpfs). */
+    @Test
+    void anInitThatFailsOnAFullDiskLeavesNoStore() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounts a tmpfs");
+        Path mnt = Files.createDirectories(tmp.resolve("small"));
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString())
+                .inheritIO().start().waitFor());
+        try {
+            Path dir = Files.createDirectory(mnt.resolve("d"));
+            try (var fill = java.nio.channels.FileChannel.open(mnt.resolve("fill"), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                fill.write(java.nio.ByteBuffer.allocate((1024 - 100) * 1024)); // 100 KiB left: the store's first chunks do not fit
+            }
+            CliTest.Run r = CliTest.run("init", "--data", dir.toString());
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().contains("No space left on device") && r.err().contains("nothing changed"), r.err());
+            try (var files = Files.list(dir)) {
+                assertEquals(List.of(), files.map(p -> p.getFileName().toString()).toList());
+            }
+        } finally {
+            new ProcessBuilder("umount", mnt.toString()).inheritIO().start().waitFor();
+        }
+    }
+
     /**
      * A data directory made beforehand and open to others (a service's state directory is often 0755) loses what it
      * grants them and its group's write; a group's read stays.
