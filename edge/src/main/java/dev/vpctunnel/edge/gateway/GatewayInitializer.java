@@ -26,6 +26,8 @@ import io.netty.channel.ChannelDuplexHandler;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /** Looks at the first bytes: the HTTP/2 preface means h2c with prior knowledge, anything else HTTP/1.1. */
@@ -39,7 +41,10 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
      * 16 bytes each) ahead, which Netty's default of 128 would refuse by failing the connection.
      */
     private static final int MAX_PIPELINED = 64 * 1024 / 16;
-    /** How long an HTTP/1.1 request head may take to arrive (from its first byte); a property for tests only. */
+    /**
+     * How long an HTTP/1.1 request head may take to arrive: the first from the connection's accept, later ones from
+     * their first byte; also how long a new connection may stay silent. A property for tests only.
+     */
     private static final String HEAD_TIMEOUT_MS = "vpctunnel.gateway.headTimeoutMs";
     /** How long a worker connection may be idle; a property for tests only. */
     private static final String IDLE_MS = "vpctunnel.gateway.idleMs";
@@ -51,12 +56,46 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        long accepted = System.nanoTime();
         ch.pipeline().addLast("idle", new IdleClose());
-        ch.pipeline().addLast("sniff", new Sniffer());
+        ch.pipeline().addLast("sniff", new Sniffer(accepted, Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000))));
         ch.read();
     }
 
+    /**
+     * Until the first bytes say which protocol it is. Its clock starts at accept, as nginx's client_header_timeout and
+     * the admin API's: a connection that never sends a byte was held for the 300 s idle time, and a few hundred of
+     * them used up the edge's file descriptors (API, metrics and link reconnects with them). Such a connection is
+     * closed after the head timeout without an answer (it asked nothing); an HTTP/1.1 connection's first head is
+     * timed from accept too ({@link HeadDeadline}), an h2c one is watched by its idle clock once the preface is in.
+     */
     private final class Sniffer extends ByteToMessageDecoder {
+        private final long accepted;
+        private final Duration headTimeout;
+        private ScheduledFuture<?> silent;
+
+        Sniffer(long accepted, Duration headTimeout) {
+            this.accepted = accepted;
+            this.headTimeout = headTimeout;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            long left = accepted + headTimeout.toNanos() - System.nanoTime();
+            silent = ctx.executor().schedule(() -> {
+                LOG.fine(() -> "worker connection " + ctx.channel().remoteAddress() + " sent no request within "
+                        + headTimeout.toMillis() + " ms of accept: closed");
+                ctx.close();
+            }, Math.max(0, left), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        protected void handlerRemoved0(ChannelHandlerContext ctx) {
+            if (silent != null) { // a protocol was chosen, or the connection closed
+                silent.cancel(false);
+            }
+        }
+
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
@@ -87,7 +126,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 p.addAfter("streams", "h2-read", new AlwaysRead());
                 gateway.h2cConnections().add(ctx.channel()); // leaves the group when it closes
             } else {
-                HeadDeadline deadline = new HeadDeadline(Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000)));
+                HeadDeadline deadline = new HeadDeadline(headTimeout, accepted);
                 p.addAfter(ctx.name(), "head-bytes", deadline.bytes());
                 p.addAfter("head-bytes", "http", new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(MAX_REQUEST_LINE)
                         .setMaxHeaderSize(LinkHeaders.MAX_HEAD).setMaxChunkSize(64 * 1024), MAX_PIPELINED));

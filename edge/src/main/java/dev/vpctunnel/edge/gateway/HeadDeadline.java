@@ -17,7 +17,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A deadline for an HTTP/1.1 worker's request head: from the first byte of a request until its head is decoded. A
+ * A deadline for an HTTP/1.1 worker's request head: from the first byte of a request until its head is decoded (the
+ * connection's first head from the connection's accept: a connection holds a file descriptor from then on). A
  * client that trickles a head (a byte every few seconds keeps the idle timeout away) gets 408 and the connection
  * closes. Only the head: a body may stream as slowly as the Worker sends it. Not the client's delay, and so never
  * timed: while earlier requests on the connection still wait for their answers (a pipelined head is not read on).
@@ -27,6 +28,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class HeadDeadline {
     private final long timeoutNanos;
+    /** When the connection was accepted (System.nanoTime()): the first head's clock starts there. */
+    private final long accepted;
     private ChannelHandlerContext ctx;
     /** At most one pending check per connection, not one per request: it looks at the head under way when it runs. */
     private ScheduledFuture<?> timer;
@@ -43,8 +46,9 @@ final class HeadDeadline {
     /** Bytes of empty lines allowed between two requests before they are timed as a head. */
     static final int MAX_BLANKS = 64;
 
-    HeadDeadline(Duration timeout) {
+    HeadDeadline(Duration timeout, long accepted) {
         this.timeoutNanos = timeout.toNanos();
+        this.accepted = accepted;
     }
 
     ChannelHandler bytes() {
@@ -95,6 +99,7 @@ final class HeadDeadline {
         @Override
         public void handlerAdded(ChannelHandlerContext c) {
             ctx = c;
+            startHead(accepted, System.nanoTime()); // added on the first bytes: the first head is under way since accept
         }
 
         @Override

@@ -1,0 +1,114 @@
+package dev.vpctunnel.edge.gateway;
+
+import dev.vpctunnel.core.net.Transports;
+import dev.vpctunnel.edge.metrics.EdgeMetrics;
+import io.netty.channel.EventLoopGroup;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The gateway's clock for a new connection (30 s in production, shortened here): from accept, not from the first
+ * byte, so silent connections cannot hold the edge's file descriptors for the 300 s idle time; a keep-alive connection
+ * between requests still has the idle time. No directory: the requests here carry no token (401 before any lookup).
+ */
+class GatewaySilentConnectionTest {
+    private static final long HEAD_MS = 1_500;
+    private static final long IDLE_MS = 6_000;
+    private static EventLoopGroup group;
+    private static GatewayServer gateway;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        // read per connection: only connections opened while they are set use them
+        System.setProperty("vpctunnel.gateway.headTimeoutMs", Long.toString(HEAD_MS));
+        System.setProperty("vpctunnel.gateway.idleMs", Long.toString(IDLE_MS));
+        group = Transports.group(1, "t-gw-silent");
+        gateway = GatewayServer.start(new InetSocketAddress("127.0.0.1", 0), group, () -> null, null, new EdgeMetrics(),
+                Duration.ofSeconds(1), Duration.ofSeconds(1));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        System.clearProperty("vpctunnel.gateway.headTimeoutMs");
+        System.clearProperty("vpctunnel.gateway.idleMs");
+        gateway.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosedAfterTheHeadTimeoutWithoutAnAnswer() throws Exception {
+        try (Socket s = connect()) {
+            long t0 = System.nanoTime();
+            byte[] got = s.getInputStream().readAllBytes(); // until the gateway closes (the read timeout fails the test)
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("", new String(got, StandardCharsets.ISO_8859_1), "nothing asked, nothing answered");
+            assertTrue(ms >= HEAD_MS - 200 && ms < IDLE_MS - 1_000, "closed after " + ms + " ms");
+        }
+    }
+
+    @Test
+    void theFirstHeadIsTimedFromAcceptNotFromItsFirstByte() throws Exception {
+        try (Socket s = connect()) {
+            long t0 = System.nanoTime();
+            Thread.sleep(HEAD_MS * 2 / 3);
+            s.getOutputStream().write("GET http://echo.internal/x HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            String got = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(got.startsWith("HTTP/1.1 408 Request Timeout"), "after " + ms + " ms: " + got);
+            // from the first byte it would be HEAD_MS * 5/3 (2.5 s)
+            assertTrue(ms >= HEAD_MS - 200 && ms < HEAD_MS + 700, "408 after " + ms + " ms from accept");
+        }
+    }
+
+    /** Workers pool their connections: between two requests the idle time holds, not the head's clock. */
+    @Test
+    void aKeepAliveConnectionBetweenRequestsHasTheIdleTime() throws Exception {
+        try (Socket s = connect()) {
+            s.getOutputStream().write("GET http://echo.internal/x HTTP/1.1\r\nHost: echo.internal\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 401"), head);
+            long t0 = System.nanoTime();
+            byte[] rest = s.getInputStream().readAllBytes();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
+            assertEquals(length, rest.length, "the 401's body, then nothing");
+            assertTrue(ms >= IDLE_MS - 200, "closed " + ms + " ms after the answer");
+        }
+    }
+
+    private static Socket connect() throws Exception {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port());
+        s.setSoTimeout((int) IDLE_MS + 5_000);
+        return s;
+    }
+
+    /** The response head, up to its empty line (bounded: a head is small). */
+    private static String readHead(InputStream in) throws Exception {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        for (int i = 0; i < 64 * 1024; i++) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+            if (head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                break;
+            }
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+}
