@@ -121,7 +121,14 @@ final class HappyEyeballsConnector {
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, remainingMs))
                     .connect(new InetSocketAddress(address, port));
             pending.add(cf);
-            cf.addListener((ChannelFuture f) -> onAttempt(f, address));
+            // a channel that could not even be created (out of file descriptors) fails on Netty's global executor
+            cf.addListener((ChannelFuture f) -> {
+                if (loop.inEventLoop()) {
+                    onAttempt(f, address);
+                } else {
+                    loop.execute(() -> onAttempt(f, address));
+                }
+            });
             if (next < order.size()) {
                 staggerTimer = loop.schedule(this::launchNext, STAGGER_MS, TimeUnit.MILLISECONDS);
             }
@@ -190,6 +197,11 @@ final class HappyEyeballsConnector {
     }
 
     static String message(Throwable t) {
+        java.util.Optional<String> outOfFiles = dev.vpctunnel.core.net.OutOfFiles.describe(t, "the connector");
+        if (outOfFiles.isPresent()) {
+            // Netty's words are "Unable to create Channel from class … EpollSocketChannel": the EMFILE is causes down
+            return outOfFiles.get();
+        }
         String m = t.getMessage();
         // Netty throws ENETUNREACH as a NoRouteToHostException without a text, which its address annotation turns
         // into "null: /10.0.0.8:80"
