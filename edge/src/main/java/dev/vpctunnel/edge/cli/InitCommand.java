@@ -5,6 +5,7 @@ import dev.vpctunnel.core.tls.CertificateExpiry;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.directory.Cidr;
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.FileAccess;
 import dev.vpctunnel.edge.directory.H2Store;
 import dev.vpctunnel.edge.directory.HostnameRoutes;
 import dev.vpctunnel.edge.directory.InitResult;
@@ -75,8 +76,16 @@ public final class InitCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        java.util.Optional<String> unreadable = store == null
+                ? FileAccess.unreadable(data, CA_CERT, CA_KEY, CERT, KEY, H2Store.FILE)
+                : FileAccess.unreadable(data, CA_CERT, CA_KEY, CERT, KEY);
+        if (unreadable.isPresent()) { // else files it cannot see look missing, and an unreadable store damaged
+            err.println("edge init: " + unreadable.get() + "; nothing changed");
+            err.flush();
+            return 1;
+        }
         Path created = firstMissing(data.toAbsolutePath()); // what createDir makes, to take back on failure
-        // an embedded store this run makes is taken back too (a full disk left a 12 KiB one after "nothing changed")
+        // an embedded store this run makes is taken back too (a full disk left an 86 KiB one after "nothing changed")
         Path newStore = store == null && !Files.exists(data.resolve(H2Store.FILE)) ? data.resolve(H2Store.FILE) : null;
         Map<Path, Path> staged = new LinkedHashMap<>(); // new certificate files, written aside until the store is ready
         boolean done = false;

@@ -13,6 +13,7 @@ import dev.vpctunnel.core.tls.LinkTls;
 import dev.vpctunnel.core.tls.Pki;
 import dev.vpctunnel.edge.api.AdminApiServer;
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.FileAccess;
 import dev.vpctunnel.edge.directory.H2Store;
 import dev.vpctunnel.edge.gateway.GatewayServer;
 import dev.vpctunnel.edge.link.EdgeLink;
@@ -112,6 +113,13 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         InetSocketAddress metricsAddr = Transports.parseListen(metricsListen, "--metrics-listen");
         Path certFile = data.resolve(InitCommand.CERT);
         Path keyFile = data.resolve(InitCommand.KEY);
+        boolean embedded = store == null || store.isBlank(); // the data dir's own H2 store, not --store
+        java.util.Optional<String> unreadable = embedded ? FileAccess.unreadable(data, InitCommand.CERT, InitCommand.KEY, H2Store.FILE)
+                : FileAccess.unreadable(data, InitCommand.CERT, InitCommand.KEY);
+        if (unreadable.isPresent()) { // else an unreadable dir looks uninitialised, an unreadable store damaged
+            Logs.fatal("edge serve", unreadable.get());
+            return 2;
+        }
         if (!Files.isRegularFile(certFile) || !Files.isRegularFile(keyFile)) {
             Logs.fatal("edge serve", data + " is not an initialised data directory; run 'edge init --data " + data + "' first");
             return 2;
@@ -119,7 +127,6 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         List<X509Certificate> chain = Pki.readCertificates(certFile);
         PrivateKey key = Pki.readPrivateKey(keyFile);
         warnIfExpiring(chain.get(0));
-        boolean embedded = store == null || store.isBlank(); // the data dir's own H2 store, not --store
         if (embedded && !Files.isRegularFile(data.resolve(H2Store.FILE))) {
             // H2 would create an empty store: every tunnel unknown, every connector refused for good
             Logs.fatal("edge serve", data + " has no directory store (" + H2Store.FILE + " is missing): restore it"
@@ -138,6 +145,13 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                     ? "the directory in " + data + " is in use by another edge process" : String.valueOf(e.getMessage());
             Logs.fatal("edge serve", "cannot open the directory store: " + why.lines().findFirst().orElse(why));
             return 2;
+        }
+        if (embedded) {
+            // H2 opens a store it may not write read-only: reads, links and fetches go on, API writes fail until it is
+            // writable again (then the next write reopens it), so a warning rather than a refusal
+            FileAccess.unwritable(data.resolve(H2Store.FILE)).ifPresent(why -> LOG.warning(why + ": the edge serves"
+                    + " what the store holds, but every API write fails (503 'directory store unavailable') until the"
+                    + " file is writable; no restart needed then"));
         }
         if (!directory.data().hasAnyAccount()) {
             directory.close();

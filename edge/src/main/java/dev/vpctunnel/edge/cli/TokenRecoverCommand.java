@@ -2,6 +2,7 @@ package dev.vpctunnel.edge.cli;
 
 import dev.vpctunnel.edge.directory.CreatedToken;
 import dev.vpctunnel.edge.directory.Directory;
+import dev.vpctunnel.edge.directory.FileAccess;
 import dev.vpctunnel.edge.directory.H2Store;
 import dev.vpctunnel.edge.directory.Role;
 import picocli.CommandLine.Command;
@@ -49,6 +50,13 @@ final class TokenRecoverCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean embedded = store == null || store.isBlank();
+        java.util.Optional<String> denied = embedded ? FileAccess.unreadable(data, H2Store.FILE)
+                .or(() -> FileAccess.unwritable(data.resolve(H2Store.FILE))) : java.util.Optional.empty();
+        if (denied.isPresent()) { // else an unreadable dir looks like no store, an unreadable store like a damaged one
+            err.println("edge token recover: " + denied.get() + "; nothing changed");
+            err.flush();
+            return 1;
+        }
         if (embedded && !Files.isRegularFile(data.resolve(H2Store.FILE))) {
             // opening it would create an empty store there
             err.println("edge token recover: " + data + " holds no directory store (" + H2Store.FILE + "): not an edge's"

@@ -18,6 +18,11 @@ public final class StoreErrors {
      * driver quotes the whole URL, password included, in "Unable to parse URL …".
      */
     static String describe(SQLException e, String url) {
+        java.util.Optional<String> denied = FileAccess.deniedIn(e);
+        if (denied.isPresent()) {
+            // H2 says "IO Exception: FILE", as for a damaged file: but restoring a backup over it is no cure
+            return redact(denied.get());
+        }
         String m = String.valueOf(e.getMessage());
         m = m.lines().findFirst().orElse(m);
         Throwable cause = e.getCause();
@@ -33,6 +38,10 @@ public final class StoreErrors {
         if (url.startsWith("jdbc:h2:") && (e.getErrorCode() == 90028 || e.getErrorCode() == 90030)) {
             // H2's IO_EXCEPTION_1 / FILE_CORRUPTED_1 say only "IO Exception: FILE"
             m = "the store file is damaged or truncated (restore it from a backup): " + m;
+        }
+        if (url.startsWith("jdbc:h2:file:") && e.getErrorCode() == 90097) { // DATABASE_IS_READ_ONLY: say why
+            String file = url.substring("jdbc:h2:file:".length()).replaceFirst(";.*", "") + ".mv.db";
+            m = m + FileAccess.unwritable(java.nio.file.Path.of(file)).map(why -> " (" + why + ")").orElse("");
         }
         return redact(m);
     }
