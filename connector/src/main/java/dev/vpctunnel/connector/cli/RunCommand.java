@@ -107,6 +107,7 @@ public final class RunCommand implements Callable<Integer> {
         try {
             s = RunSettings.resolve(this, env);
             Logs.configure(s.logFormat(), s.logLevel());
+            dev.vpctunnel.core.net.AcceptFailures.process("the connector");
             s.warnings().forEach(LOG::warning);
             t = TokenSource.resolve(s.token(), s.tokenFile(), s.tokenFileLabel(), new RunEnv(env).get(RunEnv.TOKEN));
             linkConfig = new LinkConfig(t, s.edges(), LinkTls.client(Pki.readCertificates(s.edgeCa(), s.edgeCaLabel())), s.haConnections(),

@@ -63,7 +63,7 @@ public final class MetricsServer implements AutoCloseable {
                                       Supplier<Readiness> ready, Duration requestTimeout, Duration idleTimeout)
             throws InterruptedException {
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-        Channel ch = new ServerBootstrap().group(group).channel(Transports.server())
+        Channel ch = dev.vpctunnel.core.net.AcceptFailures.install(new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
@@ -73,7 +73,7 @@ public final class MetricsServer implements AutoCloseable {
                                 new Handler(registry, writer, ready));
                     }
                 })
-                .bind(bind).sync().channel();
+                .bind(bind).sync().channel());
         return new MetricsServer(ch);
     }
 

@@ -35,14 +35,14 @@ public final class AdminApiServer implements AutoCloseable {
         EventLoopGroup group = Transports.group(1, "api");
         try {
             ApiRouter router = new ApiRouter(directory, links == null ? LinkRegistry.NONE : links);
-            Channel ch = new ServerBootstrap()
+            Channel ch = dev.vpctunnel.core.net.AcceptFailures.install(new ServerBootstrap()
                     .group(group)
                     .channel(Transports.server())
                     .option(ChannelOption.SO_BACKLOG, 128)
                     .childHandler(new ApiInitializer(router, blockingExecutor, requestTimeout, maxConnections))
                     .bind(bind.isUnresolved() ? new InetSocketAddress(bind.getHostString(), bind.getPort()) : bind)
                     .sync()
-                    .channel();
+                    .channel());
             return new AdminApiServer(group, ch);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -92,6 +92,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Override
     public Integer call() throws Exception {
         Logs.configure(Logs.parseFormat(logFormat), Logs.parseLevel(logLevel));
+        dev.vpctunnel.core.net.AcceptFailures.process("the edge");
         if (threads < 0 || threads > 1024) {
             throw new IllegalArgumentException("--threads: must be 0-1024 (0: one per core), got " + threads);
         }

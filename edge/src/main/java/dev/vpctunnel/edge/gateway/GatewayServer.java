@@ -30,12 +30,12 @@ public final class GatewayServer implements AutoCloseable {
             throws InterruptedException {
         GatewayContext ctx = new GatewayContext(directory, links,
                 new FetchRouter((int) connectTimeout.toMillis(), (int) tlsTimeout.toMillis()), metrics);
-        Channel ch = new ServerBootstrap().group(group).channel(Transports.server())
+        Channel ch = dev.vpctunnel.core.net.AcceptFailures.install(new ServerBootstrap().group(group).channel(Transports.server())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new GatewayInitializer(ctx))
-                .bind(bind).sync().channel();
+                .bind(bind).sync().channel());
         return new GatewayServer(ch, ctx);
     }
 

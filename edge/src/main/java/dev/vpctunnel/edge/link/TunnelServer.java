@@ -32,12 +32,12 @@ public final class TunnelServer {
     }
 
     public TunnelServer bind(InetSocketAddress address) throws InterruptedException {
-        serverChannel = new ServerBootstrap().group(group).channel(Transports.server())
+        serverChannel = dev.vpctunnel.core.net.AcceptFailures.install(new ServerBootstrap().group(group).channel(Transports.server())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new EdgeLinkInitializer(config, this))
-                .bind(address).sync().channel();
+                .bind(address).sync().channel());
         return this;
     }
 
