@@ -92,6 +92,7 @@ public final class InitCommand implements Callable<Integer> {
         InitResult r = null;
         UnfinishedInit unfinished = null;
         boolean reissued = false;
+        boolean othersStore = false; // the store is another process's (an init or serve racing this one): never removed
         try {
             createDir(data);
             unfinished = new UnfinishedInit(data);
@@ -102,8 +103,10 @@ public final class InitCommand implements Callable<Integer> {
                     unfinished.begin();
                 }
                 r = d.initialize();
-                if (!r.created() && unfinished.leftOver()) {
-                    r = UnfinishedInit.reissue(d, r.accountId());
+                if (r.created()) {
+                    unfinished.unseen(d.data().apiToken(r.apiToken()).orElseThrow().id());
+                } else if (unfinished.leftOver()) {
+                    r = unfinished.reissue(d, r.accountId());
                     reissued = true;
                 }
             }
@@ -120,6 +123,7 @@ public final class InitCommand implements Callable<Integer> {
         } catch (SQLException e) {
             String m = String.valueOf(e.getMessage());
             if (m.contains("locked") || m.contains("already in use")) {
+                othersStore = true;
                 err.println("edge init: the directory in " + data + " is in use by another edge process (is 'edge serve'"
                         + " running on it?); nothing changed");
             } else {
@@ -132,7 +136,7 @@ public final class InitCommand implements Callable<Integer> {
             err.println("edge init: " + e.getMessage());
         } finally {
             if (!done) {
-                if (newStore != null && unfinished != null && deleted(newStore)) {
+                if (newStore != null && unfinished != null && !othersStore && deleted(newStore)) {
                     unfinished.done();
                     r = null; // nor is there an account any more
                 }

@@ -75,6 +75,7 @@ final class TokenRecoverCommand implements Callable<Integer> {
             String account = accounts.get(0);
             CreatedToken t = d.createApiToken(account,
                     "recovered " + LocalDate.now(ZoneOffset.UTC), EnumSet.allOf(Role.class));
+            new UnfinishedInit(data).done(); // a token is out now: a later init has none to reissue
             if (json) {
                 ObjectNode o = ApiClient.JSON.createObjectNode().put("account_id", account).put("id", t.record().id())
                         .put("name", t.record().name()).put("value", t.secret());

@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
  * What an 'edge init' stopped half-way leaves, and how the next one finishes it. The first init stores the account
  * and its API token, then puts the certificates in place and prints the token: stopped in between (Ctrl-C, SIGTERM, a
  * full disk; a window of a few hundred ms while the store closes), the account was there and its token shown to no
- * one, and a later init said it was printed. So {@link #FILE} is written before a new account is stored and removed
- * once its token was printed: an init that finds it replaces the account's unseen "init" token by a new one and prints
- * that (no one can hold the old one). It also removes the certificate files staged by an init process that is gone.
+ * one, and a later init said it was printed. So {@link #FILE} is written before a new account is stored (then names
+ * its token) and removed once the token was printed, or by 'edge token recover': an init that finds it replaces that
+ * unseen token by a new one and prints it (no one can hold the old one). It also removes the certificate files staged by an init process that is gone.
  */
 final class UnfinishedInit {
     static final String FILE = "init.unfinished";
@@ -37,7 +37,12 @@ final class UnfinishedInit {
 
     /** Before a new account is stored: until {@link #done}, it counts as unseen. */
     void begin() throws IOException {
-        Files.writeString(marker, "an 'edge init' stores a new account: its API token is not printed yet\n");
+        Files.writeString(marker, "");
+    }
+
+    /** The new account's token, by id: the one a later init revokes if this one stops before printing it. */
+    void unseen(String tokenId) throws IOException {
+        Files.writeString(marker, tokenId + "\n");
     }
 
     /** The store had an account: whether an earlier init stopped before printing its token. */
@@ -45,11 +50,16 @@ final class UnfinishedInit {
         return leftOver;
     }
 
-    /** The earlier init's token, never shown, replaced by a new one with every role, which the caller prints. */
-    static InitResult reissue(Directory d, String account) {
+    /**
+     * The earlier init's token, never shown, replaced by a new one with every role, which the caller prints. The marker
+     * names it; one without a name (that init stopped within ms of storing the account) means the tokens named "init".
+     */
+    InitResult reissue(Directory d, String account) throws IOException {
+        String id = Files.readString(marker).strip();
         CreatedToken fresh = d.createApiToken(account, TOKEN_NAME, EnumSet.allOf(Role.class));
         List<ApiTokenRecord> unseen = d.data().apiTokens(account).stream()
-                .filter(t -> t.name().equals(TOKEN_NAME) && !t.id().equals(fresh.record().id())).toList();
+                .filter(t -> id.isEmpty() ? t.name().equals(TOKEN_NAME) : t.id().equals(id))
+                .filter(t -> !t.id().equals(fresh.record().id())).toList();
         for (ApiTokenRecord t : unseen) {
             d.deleteApiToken(account, t.id());
         }

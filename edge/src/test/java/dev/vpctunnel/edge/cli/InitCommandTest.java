@@ -110,8 +110,8 @@ class InitCommandTest {
     void anInitThatFailsOnAFullDiskLeavesNoStore() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounts a tmpfs");
         Path mnt = Files.createDirectories(tmp.resolve("small"));
-        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString())
-                .inheritIO().start().waitFor());
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+                mnt.toString()).inheritIO().start().waitFor() == 0, "this root may not mount (a container)");
         try {
             Path dir = Files.createDirectory(mnt.resolve("d"));
             try (var fill = java.nio.channels.FileChannel.open(mnt.resolve("fill"), java.nio.file.StandardOpenOption.CREATE,
