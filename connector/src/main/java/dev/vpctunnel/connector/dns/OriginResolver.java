@@ -139,6 +139,9 @@ public final class OriginResolver implements AutoCloseable {
     }
 
     static String servers(List<InetSocketAddress> servers) {
+        if (servers.isEmpty()) {
+            return "the system's resolvers, from resolv.conf"; // a service without resolver_ips
+        }
         StringBuilder b = new StringBuilder();
         for (InetSocketAddress a : servers) {
             String host = a.getAddress() != null ? io.netty.util.NetUtil.toAddressString(a.getAddress()) : a.getHostString();

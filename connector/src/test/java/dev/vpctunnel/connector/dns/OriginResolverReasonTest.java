@@ -27,5 +27,6 @@ class OriginResolverReasonTest {
         assertEquals("10.0.0.53, 10.0.0.54:5353, [fd00::53]:5353, fd00::54", OriginResolver.servers(List.of(
                 new InetSocketAddress("10.0.0.53", 53), new InetSocketAddress("10.0.0.54", 5353),
                 new InetSocketAddress("fd00::53", 5353), new InetSocketAddress("fd00::54", 53))));
+        assertEquals("the system's resolvers, from resolv.conf", OriginResolver.servers(List.of()));
     }
 }

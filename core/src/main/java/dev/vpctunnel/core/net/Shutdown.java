@@ -8,8 +8,8 @@ import java.util.logging.Logger;
  * SIGTERM and SIGINT start a graceful drain once; the process then exits with the drain's status (0). A second signal
  * during the drain stops the process at once (exit 1), as cloudflared's second SIGINT/SIGTERM does: an operator
  * who pressed Ctrl-C twice does not wait out the grace period. SIGHUP (the terminal it ran in closed) drains the same
- * way instead of the JVM's silent exit 129 that cut fetches in flight; under nohup it stays ignored (the JVM does not
- * take over a signal ignored at its start).
+ * way instead of the JVM's silent exit 129 that cut fetches in flight, and a second SIGHUP (a closing terminal may send
+ * two) changes nothing; under nohup it stays ignored (the JVM does not take over a signal ignored at its start).
  */
 public final class Shutdown {
     private static final Logger LOG = Logger.getLogger(Shutdown.class.getName());
@@ -27,8 +27,11 @@ public final class Shutdown {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                 if (once.compareAndSet(false, true)) {
-                    LOG.info(() -> "SIG" + name + " received, draining (send it again to stop at once)");
+                    LOG.info(() -> "SIG" + name + " received, draining (send SIGTERM or SIGINT again to stop at once)");
                     requested.countDown();
+                } else if (name.equals("HUP")) {
+                    // a closing terminal's shell and kernel may both send it: the drain goes on
+                    LOG.fine("SIGHUP received again: the drain goes on");
                 } else {
                     LOG.warning(() -> "SIG" + name + " received again: stopping now, without waiting for streams in flight");
                     Runtime.getRuntime().halt(1);

@@ -68,10 +68,9 @@ final class ApiHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
-        ApiResponse problem = HeadProblem.of(msg); // the gate answers bad heads; a body that failed to decode is left
-        if (problem != null) {
+        if (msg.decoderResult().isFailure()) { // its body (the token gate answered a head that failed, HeadProblem)
             // after the answers to the requests before it (pipelined): the 400, then close; the decoder drops the rest
-            queue.add(new Pending(null, problem, false));
+            queue.add(new Pending(null, Envelope.error(400, ApiException.CODE_INVALID, "malformed HTTP request"), false));
         } else {
             queue(msg, keepAlive);
         }

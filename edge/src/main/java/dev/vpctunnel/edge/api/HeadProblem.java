@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 /**
  * A request head the API answers without looking at its path or token, in the API's envelope, and then closes: one the
  * decoder could not read (431 when its header block is over the limit, 414 when its request line is, else 400), an HTTP
- * version other than 1.x (505, RFC 9110 15.6.6), or two Authorization headers (400: which one to trust is ambiguous,
+ * version other than 1.0 and 1.1 (505, RFC 9110 15.6.6; as the gateway), or two Authorization headers (400: which one to trust is ambiguous,
  * and one of them may come from something in between).
  */
 final class HeadProblem {
@@ -27,7 +27,8 @@ final class HeadProblem {
             }
             return Envelope.error(400, ApiException.CODE_INVALID, "malformed HTTP request");
         }
-        if (head.protocolVersion().majorVersion() != 1) {
+        if (head.protocolVersion().majorVersion() != 1 || head.protocolVersion().minorVersion() > 1
+                || !"HTTP".equals(head.protocolVersion().protocolName())) {
             return Envelope.error(505, ApiException.CODE_INVALID, "HTTP version " + head.protocolVersion().text()
                     + " not supported: the API speaks HTTP/1.1");
         }

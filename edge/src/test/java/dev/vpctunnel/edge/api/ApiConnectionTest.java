@@ -115,6 +115,7 @@ class ApiConnectionTest extends ApiSocketTestBase {
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
         String[][] cases = {
             {post.replace("HTTP/1.1", "HTTP/7.0"), "505", "HTTP version HTTP/7.0 not supported"},
+            {post.replace("HTTP/1.1", "HTTP/1.2"), "505", "HTTP version HTTP/1.2 not supported"},
             {post.replace("Host: x\r\n", "Host: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n"), "431", "request headers too large"},
             {post.replace("Host: x\r\n", "Host: x\r\nAuthorization: Bearer wrong\r\n"), "400", "more than one Authorization header"},
             {get("/cfd_tunnel").replace("Host: x\r\n", "Host: x\r\nAuthorization: Bearer " + token + "\r\n"), "400",
