@@ -166,7 +166,7 @@ public final class RunCommand implements Callable<Integer> {
         links.permanentFailure().thenRun(shutdown::request);
         shutdown.await();
         int code = 0;
-        told.stopping(links.permanentFailure().isDone() ? "stopping: the edge refused this connector"
+        var stopping = told.stopping(links.permanentFailure().isDone() ? "stopping: the edge refused this connector"
                 : "draining " + links.servingLinks() + " links, " + links.activeStreams() + " streams in flight");
         if (links.permanentFailure().isDone()) {
             Logs.fatal("connector", "the edge refused this connector permanently: " + links.permanentFailure().getNow(""));
@@ -180,6 +180,11 @@ public final class RunCommand implements Callable<Integer> {
             metrics.close();
         }
         origins.close();
+        try {
+            stopping.get(1, TimeUnit.SECONDS); // sent before its socket closes
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // SystemdNotify logged a failed send; a loop that never ran it: systemd sees the process end anyway
+        }
         systemd.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         return code;

@@ -6,6 +6,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
@@ -63,14 +64,21 @@ final class SystemdLinks {
         }
     }
 
-    /** STOPPING=1 with {@code status}, after anything told before; nothing is told after it. From any thread. */
-    void stopping(String status) {
+    /**
+     * STOPPING=1 with {@code status}, after anything told before; nothing is told after it. From any thread; completes
+     * once sent (or failed), so that closing the socket cannot drop it.
+     */
+    CompletableFuture<Void> stopping(String status) {
         stopping = true;
-        if (loop != null) {
-            loop.execute(() -> {
-                sampling.cancel(false);
-                systemd.stopping(status);
-            });
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        if (loop == null) {
+            sent.complete(null);
+            return sent;
         }
+        loop.execute(() -> {
+            sampling.cancel(false);
+            systemd.stopping(status).addListener(f -> sent.complete(null));
+        });
+        return sent;
     }
 }

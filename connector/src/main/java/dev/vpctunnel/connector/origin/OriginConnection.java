@@ -33,6 +33,8 @@ final class OriginConnection extends ChannelInboundHandlerAdapter {
     boolean reused;
     /** Set while idle in the pool. */
     ScheduledFuture<?> idleTimer;
+    /** While idle in the pool: when (System.nanoTime) it must not be handed out any more, its timer late or not. */
+    long idleUntil;
     /** How long the origin's last response said it keeps the connection idle ({@link KeepAliveHint}). */
     long holdMillis = KeepAliveHint.NONE;
     private OriginCodec codec;

@@ -41,9 +41,11 @@ final class OriginPool implements AutoCloseable {
                 c.idleTimer.cancel(false);
                 c.idleTimer = null;
             }
-            if (c.channel().isActive()) {
+            if (c.channel().isActive() && System.nanoTime() - c.idleUntil < 0) {
                 c.reused = true;
                 found = c;
+            } else {
+                c.channel().close(); // its time is up (a busy loop ran the timer late): the origin may be closing it
             }
         }
         if (idle.isEmpty()) {
@@ -69,6 +71,7 @@ final class OriginPool implements AutoCloseable {
             byKey.put(c.key(), idle);
         }
         idle.addLast(c);
+        c.idleUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(hold);
         c.idleTimer = loop.schedule(() -> {
             c.idleTimer = null;
             if (remove(loop, c)) {
