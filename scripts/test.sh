@@ -37,16 +37,20 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 echo "== build and Java tests (with the JMH module, so a change that breaks the benchmarks fails here)"
+started=$SECONDS
 ./mvnw -B -q -Pbench install
+echo "== build and Java tests took $((SECONDS - started)) s"
 
 failed=()
 for suite in scripts/tests/*.sh; do
   [ -e "$suite" ] || continue
   echo "== $suite"
+  started=$SECONDS
   # a suite that hangs (a process under test that never exits) fails after 15 minutes instead of holding CI
   if ! timeout --kill-after=30 900 bash "$suite"; then
     failed+=("$suite")
   fi
+  echo "== $suite took $((SECONDS - started)) s" # the whole run is kept under 15 minutes on 2 cores
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED suites: ${failed[*]}" >&2
