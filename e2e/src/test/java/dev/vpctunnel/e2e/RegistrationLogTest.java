@@ -2,14 +2,12 @@ package dev.vpctunnel.e2e;
 
 import dev.vpctunnel.connector.link.LinkSupervisor;
 import dev.vpctunnel.core.link.TunnelToken;
+import dev.vpctunnel.core.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.logging.Level;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,24 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RegistrationLogTest {
     @Test
     void aHugeAccountIdIsClippedInTheEdgesLogAndAnswer() throws Exception {
-        Logger edgeLog = Logger.getLogger("dev.vpctunnel.edge.link.EdgeControlStream");
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                lines.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        try (LinkHarness h = new LinkHarness()) {
-            edgeLog.addHandler(capture);
+        try (LinkHarness h = new LinkHarness();
+             LogCapture log = LogCapture.of("dev.vpctunnel.edge.link.EdgeControlStream", Level.INFO)) {
+            List<String> lines = log.messages();
             TunnelToken real = h.newTunnel();
             String account = "forged\nFAKE edge: registered tunnel " + "A".repeat(15 * 1024); // ~15 KB: under the 16 KB control message limit
             LinkSupervisor s = h.connect(new TunnelToken(account, real.tunnelId(), real.secret()), 1);
@@ -50,8 +33,6 @@ class RegistrationLogTest {
             }
             assertTrue(lines.stream().anyMatch(l -> l.contains("forged\\nFAKE edge: registered tunnel AAAA") && l.contains("…")),
                     lines.toString());
-        } finally {
-            edgeLog.removeHandler(capture);
         }
     }
 }

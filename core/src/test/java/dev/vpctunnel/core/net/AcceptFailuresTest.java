@@ -3,13 +3,12 @@ package dev.vpctunnel.core.net;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
+import dev.vpctunnel.core.testing.LogCapture;
+
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.logging.Level;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,25 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AcceptFailuresTest {
     @Test
     void outOfFileDescriptorsIsOneLineAMinuteInOurWordsOtherFailuresGoOn() {
-        List<String> lines = new ArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                lines.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger(AcceptFailures.class.getName());
-        log.addHandler(capture);
         EmbeddedChannel listening = new EmbeddedChannel(new AcceptFailures(new OncePer(TimeUnit.MINUTES.toNanos(1))));
-        try {
+        try (LogCapture log = LogCapture.of(AcceptFailures.class, Level.INFO)) {
+            List<String> lines = log.messages();
             AcceptFailures.process("the edge");
             for (int i = 0; i < 5; i++) { // Netty's accept loop: about once a second
                 listening.pipeline().fireExceptionCaught(new IOException("accept(..) failed with error(-24): Too many open files"));
@@ -51,7 +34,6 @@ class AcceptFailuresTest {
             assertThrows(IOException.class, listening::checkException, "another failure goes on to Netty's warning");
         } finally {
             AcceptFailures.process("this process");
-            log.removeHandler(capture);
             listening.finishAndReleaseAll();
         }
     }
