@@ -217,10 +217,7 @@ class LinkTest {
     @Test
     void socketsThatNeverRegisterAreHeldOnlyUpToLimitsOldestFirst() throws Exception {
         try (LinkHarness h = new LinkHarness()) {
-            // silent sockets are closed after the handshake timeout (10 s): a loaded machine (CI runs two test JVMs)
-            // took that long here, and the first silent sockets went before the counts below were read
-            TunnelServer edge = h.secondEdge(c -> c.withMaxUnregistered(4, 2)
-                    .withSetupTimeouts(Duration.ofSeconds(120), Duration.ofSeconds(120)));
+            TunnelServer edge = h.secondEdge(c -> c.withMaxUnregistered(4, 2));
             List<Socket> silent = new ArrayList<>();
             try {
                 Socket a1 = silent(silent, edge, "127.0.0.1", 1);

@@ -46,12 +46,6 @@ public record EdgeLinkConfig(String edgeId, SslContext sslContext, Duration hear
                 registrationTimeout, maxLinks, maxLinksPerTunnel, n, maxUnregistered, maxUnregisteredPerSource);
     }
 
-    /** How long a socket may take to finish its TLS handshake, and then to register. */
-    public EdgeLinkConfig withSetupTimeouts(Duration handshake, Duration registration) {
-        return new EdgeLinkConfig(edgeId, sslContext, heartbeatInterval, heartbeatTimeout, handshake, registration,
-                maxLinks, maxLinksPerTunnel, streamsPerLink, maxUnregistered, maxUnregisteredPerSource);
-    }
-
     public EdgeLinkConfig withMaxUnregistered(int n, int perSource) {
         return new EdgeLinkConfig(edgeId, sslContext, heartbeatInterval, heartbeatTimeout, handshakeTimeout,
                 registrationTimeout, maxLinks, maxLinksPerTunnel, streamsPerLink, n, perSource);
