@@ -144,9 +144,8 @@ public final class OriginResolver implements AutoCloseable {
         }
         StringBuilder b = new StringBuilder();
         for (InetSocketAddress a : servers) {
-            String host = a.getAddress() != null ? io.netty.util.NetUtil.toAddressString(a.getAddress()) : a.getHostString();
-            b.append(b.length() == 0 ? "" : ", ").append(a.getPort() == 53 ? host
-                    : (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+            b.append(b.length() == 0 ? "" : ", ").append(a.getPort() == 53 && a.getAddress() != null
+                    ? io.netty.util.NetUtil.toAddressString(a.getAddress()) : io.netty.util.NetUtil.toSocketAddressString(a));
         }
         return b.toString();
     }
