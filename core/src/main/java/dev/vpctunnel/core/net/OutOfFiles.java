@@ -60,7 +60,7 @@ public final class OutOfFiles {
      * This process's open-file limit (the soft RLIMIT_NOFILE), or -1: asked of the JVM (getrlimit), which needs no file
      * descriptor, unlike reading /proc/self/limits at the moment there is none.
      */
-    static long limit() {
+    public static long limit() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.UnixOperatingSystemMXBean u ? u.getMaxFileDescriptorCount() : -1;
     }

@@ -211,7 +211,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
                 () -> GatewayServer.start(gatewayAddr, group, directory::snapshot, tunnels.router(), metrics,
                         originConnect, originTls));
         started.add(gateway::close);
-        LOG.info(() -> "worker gateway ready on " + at(gatewayAddr, gateway.port()));
+        LOG.info(() -> "worker gateway ready on " + at(gatewayAddr, gateway.port()) + " (up to " + gateway.maxConnections()
+                + " worker connections)");
         inClear("--gateway-listen", gatewayAddr, "workers' gateway tokens, requests and responses").ifPresent(LOG::warning);
         MetricsServer metricsServer = started.start("--metrics-listen", metricsAddr,
                 // ready until SIGTERM: while draining, the gateway and the tunnel listener take nothing new

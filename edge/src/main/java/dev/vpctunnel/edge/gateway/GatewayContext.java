@@ -14,11 +14,12 @@ import java.util.function.Supplier;
 /**
  * What every fetch needs: the directory snapshot, the live links, the routing rules, the metrics, and whether the
  * gateway is closing (the edge drains: HTTP/1.1 connections are closed after their next response; the open h2c
- * connections, kept in a group, get GOAWAY).
+ * connections, kept in a group, get GOAWAY), and how many worker connections it may hold.
  */
 record GatewayContext(Supplier<DirectorySnapshot> directory, TunnelRouter links, FetchRouter router, EdgeMetrics metrics,
-                      AtomicBoolean closing, ChannelGroup h2cConnections) {
+                      AtomicBoolean closing, ChannelGroup h2cConnections, ConnectionLimit connections) {
     GatewayContext(Supplier<DirectorySnapshot> directory, TunnelRouter links, FetchRouter router, EdgeMetrics metrics) {
-        this(directory, links, router, metrics, new AtomicBoolean(), new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
+        this(directory, links, router, metrics, new AtomicBoolean(), new DefaultChannelGroup(GlobalEventExecutor.INSTANCE),
+                ConnectionLimit.forProcess());
     }
 }

@@ -57,8 +57,13 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         long accepted = System.nanoTime();
+        ConnectionLimit.Slot slot = gateway.connections().admit(ch);
+        if (slot == null) {
+            ch.close(); // at the limit with no idle connection to make room: said in a warning
+            return;
+        }
         ch.pipeline().addLast("idle", new IdleClose());
-        ch.pipeline().addLast("sniff", new Sniffer(accepted, Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000))));
+        ch.pipeline().addLast("sniff", new Sniffer(accepted, Duration.ofMillis(Long.getLong(HEAD_TIMEOUT_MS, 30_000)), slot));
         ch.read();
     }
 
@@ -72,11 +77,13 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final class Sniffer extends ByteToMessageDecoder {
         private final long accepted;
         private final Duration headTimeout;
+        private final ConnectionLimit.Slot slot;
         private ScheduledFuture<?> silent;
 
-        Sniffer(long accepted, Duration headTimeout) {
+        Sniffer(long accepted, Duration headTimeout, ConnectionLimit.Slot slot) {
             this.accepted = accepted;
             this.headTimeout = headTimeout;
+            this.slot = slot;
         }
 
         @Override
@@ -108,6 +115,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             }
             ChannelPipeline p = ctx.pipeline();
             if (prefix) {
+                slot.busy(); // an h2c connection is never closed to make room: its streams cannot be told idle from across
                 StreamChannels streams = new StreamChannels(); // a worker gone away cancels its fetches at once
                 p.addAfter(ctx.name(), "h2", Http2FrameCodecBuilder.forServer()
                         .initialSettings(new Http2Settings().maxConcurrentStreams(10_000).maxHeaderListSize(LinkHeaders.MAX_HEADER_LIST)
@@ -126,7 +134,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 p.addAfter("streams", "h2-read", new AlwaysRead());
                 gateway.h2cConnections().add(ctx.channel()); // leaves the group when it closes
             } else {
-                HeadDeadline deadline = new HeadDeadline(headTimeout, accepted);
+                HeadDeadline deadline = new HeadDeadline(headTimeout, accepted, slot);
                 p.addAfter(ctx.name(), "head-bytes", deadline.bytes());
                 p.addAfter("head-bytes", "http", new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(MAX_REQUEST_LINE)
                         .setMaxHeaderSize(LinkHeaders.MAX_HEAD).setMaxChunkSize(64 * 1024), MAX_PIPELINED));

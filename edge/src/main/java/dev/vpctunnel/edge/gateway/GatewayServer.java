@@ -36,11 +36,17 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new GatewayInitializer(ctx))
                 .bind(bind).sync().channel());
+        metrics.gatewayGauges(ctx.connections()::open, ctx.connections().max()); // once bound: a failed bind registers nothing
         return new GatewayServer(ch, ctx);
     }
 
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** How many worker connections it holds at most (see {@link ConnectionLimit}). */
+    public int maxConnections() {
+        return context.connections().max();
     }
 
     /**

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -30,6 +29,8 @@ final class HeadDeadline {
     private final long timeoutNanos;
     /** When the connection was accepted (System.nanoTime()): the first head's clock starts there. */
     private final long accepted;
+    /** Told when the connection is idle (all answered, no next head begun) and when it is not. */
+    private final ConnectionLimit.Slot slot;
     private ChannelHandlerContext ctx;
     /** At most one pending check per connection, not one per request: it looks at the head under way when it runs. */
     private ScheduledFuture<?> timer;
@@ -46,9 +47,10 @@ final class HeadDeadline {
     /** Bytes of empty lines allowed between two requests before they are timed as a head. */
     static final int MAX_BLANKS = 64;
 
-    HeadDeadline(Duration timeout, long accepted) {
+    HeadDeadline(Duration timeout, long accepted, ConnectionLimit.Slot slot) {
         this.timeoutNanos = timeout.toNanos();
         this.accepted = accepted;
+        this.slot = slot;
     }
 
     ChannelHandler bytes() {
@@ -125,6 +127,7 @@ final class HeadDeadline {
 
         private void startHead(long started, long now) {
             inHead = true;
+            slot.busy();
             headStarted = started;
             arm(Math.max(0, started + timeoutNanos - now)); // no-op while a check is pending: it will see this head
         }
@@ -135,15 +138,6 @@ final class HeadDeadline {
          */
         private boolean startsHead(ByteBuf b) {
             return b.forEachByte(x -> x == '\r' || x == '\n' || x == ' ' || x == '\t') >= 0;
-        }
-
-        @Override
-        public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
-            boolean informational = msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
-            if (msg instanceof LastHttpContent && !informational && unanswered > 0) {
-                unanswered--; // a FullHttpResponse is one too; a 100 Continue is not the answer
-            }
-            c.write(msg, promise);
         }
 
         @Override
@@ -160,7 +154,21 @@ final class HeadDeadline {
         }
     }
 
-    private final class Heads extends ChannelInboundHandlerAdapter {
+    /**
+     * Counts the answers here, after the HTTP codec: {@link Bytes}, before it, sees the answers encoded as bytes (it
+     * counted them there once, saw none, and a later head on a keep-alive connection was never timed).
+     */
+    private final class Heads extends ChannelDuplexHandler {
+        @Override
+        public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
+            boolean informational = msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+            if (msg instanceof LastHttpContent && !informational && unanswered > 0
+                    && --unanswered == 0 && !inHead && !inBody) { // a FullHttpResponse is one too; a 100 Continue is not the answer
+                slot.idle();
+            }
+            c.write(msg, promise);
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext c, Object msg) {
             if (msg instanceof HttpRequest) {
@@ -171,6 +179,9 @@ final class HeadDeadline {
             }
             if (msg instanceof LastHttpContent) {
                 inBody = false; // the next bytes start the next head (a FullHttpRequest ends here at once)
+                if (unanswered == 0 && !inHead) {
+                    slot.idle(); // answered before its body ended (an error answer: the rest was read and dropped)
+                }
             }
             c.fireChannelRead(msg);
         }

@@ -47,6 +47,16 @@ public final class EdgeMetrics {
                 .callback(cb -> linksPerTunnel.get().forEach((t, n) -> cb.call(n, t.toString()))).register(registry);
     }
 
+    /** Gauges read at scrape time from the gateway: the worker connections it holds, and how many it may hold. */
+    public void gatewayGauges(IntSupplier open, int limit) {
+        GaugeWithCallback.builder().name("vpc_gateway_connections").help("Worker connections the gateway holds")
+                .callback(cb -> cb.call(open.getAsInt())).register(registry);
+        GaugeWithCallback.builder().name("vpc_gateway_connections_limit")
+                .help("Worker connections the gateway may hold (its share of the open-file limit); at it, the one idle"
+                        + " longest is closed for a new one")
+                .callback(cb -> cb.call(limit)).register(registry);
+    }
+
     /**
      * Drops the series of bindings that no worker has any more: with workers deployed and deleted under new binding
      * names, the scrape would otherwise grow for as long as the edge runs (a soak saw 2 MB after 25 minutes of churn).

@@ -90,6 +90,45 @@ class GatewaySilentConnectionTest {
         }
     }
 
+    /**
+     * A later head is timed from its first byte: a worker that trickles it (a byte every 200 ms keeps the idle clock
+     * away) gets 408. The answers were once counted where they are bytes already, so after the first request the
+     * connection seemed to wait for one for ever and such a head was never cut off.
+     */
+    @Test
+    void aLaterHeadTrickledOnAKeepAliveConnectionGets408() throws Exception {
+        try (Socket s = connect()) {
+            s.getOutputStream().write("GET http://echo.internal/x HTTP/1.1\r\nHost: echo.internal\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 401"), head);
+            int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
+            assertEquals(length, s.getInputStream().readNBytes(length).length);
+            byte[] next = ("GET http://echo.internal/y HTTP/1.1\r\nx-pad: " + "a".repeat(100)).getBytes(StandardCharsets.US_ASCII);
+            s.setSoTimeout(200);
+            StringBuilder got = new StringBuilder();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < next.length && got.length() == 0; i++) { // at most 130 x 200 ms, under the idle time's reach
+                try {
+                    s.getOutputStream().write(next[i]);
+                    byte[] buf = new byte[1024];
+                    int n = s.getInputStream().read(buf);
+                    if (n < 0) {
+                        break;
+                    }
+                    got.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                } catch (java.net.SocketTimeoutException nothingYet) {
+                    // 200 ms passed
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(got.toString().startsWith("HTTP/1.1 408 Request Timeout"), "after " + ms + " ms: " + got);
+            assertTrue(ms >= HEAD_MS - 200 && ms < HEAD_MS + 1_500, "408 after " + ms + " ms from the head's first byte");
+        }
+    }
+
     private static Socket connect() throws Exception {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port());
         s.setSoTimeout((int) IDLE_MS + 5_000);
