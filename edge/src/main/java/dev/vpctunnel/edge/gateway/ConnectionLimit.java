@@ -16,9 +16,9 @@ import java.util.logging.Logger;
  * that worker connections alone never use up the file descriptors the links, the admin API, the metrics endpoint
  * and the store need (a few thousand idle keep-alive connections did, and the edge could then take no link and
  * answer no API call until they went). At the limit, a new connection takes the place of the one that has been idle
- * longest (an HTTP/1.1 connection between requests, or one that has sent nothing yet), as nginx reuses keep-alive
- * connections when it runs short; a client retries on a pooled connection the server closed. When no connection is
- * idle, the new one is closed at once and a warning says so, once a minute.
+ * longest (an HTTP/1.1 connection between requests, an h2c one with no stream open, or one that has sent nothing yet),
+ * as nginx reuses keep-alive connections when it runs short; a client sends again on a pooled connection the server
+ * closed. When no connection is idle, the new one is closed at once and a warning says so, once a minute.
  */
 final class ConnectionLimit {
     private static final Logger LOG = Logger.getLogger(ConnectionLimit.class.getName());
@@ -121,7 +121,7 @@ final class ConnectionLimit {
             this.channel = channel;
         }
 
-        /** A request is under way (its first bytes came), or the connection is h2c: not to be closed for another. */
+        /** A request is under way (its first bytes came; on h2c, a stream is open): not to be closed for another. */
         void busy() {
             idleSince.set(BUSY);
         }

@@ -108,6 +108,32 @@ class GatewayConnectionLimitTest {
         }
     }
 
+    /**
+     * An h2c connection with no stream open is idle too, whatever it sent: here one that began a header block and
+     * never ended it (HEADERS without END_HEADERS, no CONTINUATION), which opens no stream until it ends.
+     */
+    @Test
+    void anH2cConnectionWithoutAnOpenStreamMakesRoom() throws Exception {
+        try (Socket h2c = connect(); Socket a = connect()) {
+            java.io.OutputStream out = h2c.getOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS, empty
+            // HEADERS on stream 1, END_STREAM but not END_HEADERS: ":method: GET" (static table index 2)
+            out.write(new byte[] {0, 0, 1, 1, 1, 0, 0, 0, 1, (byte) 0x82});
+            out.flush();
+            Thread.sleep(200); // read by the gateway
+            assertTrue(answered(a));
+            a.getOutputStream().write("GET http://echo.internal/x HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            waitForGauge("vpc_gateway_connections 2");
+            try (Socket b = connect()) {
+                h2c.setSoTimeout(5_000);
+                byte[] got = h2c.getInputStream().readNBytes(64 * 1024); // its SETTINGS and ACK, then the close
+                assertTrue(got.length < 64 * 1024, "closed to make room");
+                assertTrue(answered(b), "the new connection is served");
+            }
+        }
+    }
+
     /** Sends a request on a keep-alive connection and reads its whole answer: true for the gateway's 401. */
     private static boolean answered(Socket s) throws Exception {
         s.getOutputStream().write(REQUEST.getBytes(StandardCharsets.US_ASCII));
