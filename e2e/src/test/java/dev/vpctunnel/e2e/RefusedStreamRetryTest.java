@@ -5,8 +5,6 @@ import dev.vpctunnel.edge.directory.ServiceBinding;
 import dev.vpctunnel.edge.directory.ServiceRecord;
 import dev.vpctunnel.edge.directory.TunnelRecord;
 import dev.vpctunnel.edge.routing.LinkInfo;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +33,12 @@ class RefusedStreamRetryTest {
      * gives the edge to acknowledge it by default (2 s): a longer wait keeps them clear of a busy machine's pauses.
      */
     private static final String ACK_WAIT = "vpctunnel.linkAckWaitMs";
+    /** A thread per blocking fetch (the common pool may have fewer threads than fetches in flight). */
+    private static final java.util.concurrent.ExecutorService FETCHES = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "retry-fetch");
+        t.setDaemon(true);
+        return t;
+    });
 
     @org.junit.jupiter.api.BeforeAll
     static void longerAckWait() {
@@ -55,9 +59,10 @@ class RefusedStreamRetryTest {
                 "Transfer-Encoding: chunked\r\n\r\n" + "1\r\nx\r\n".repeat(300) + "0\r\n\r\n");
     }
 
-    @ParameterizedTest
-    @MethodSource("framings")
-    void aRefusedStreamIsSentAgainWhole(String framingAndBody) throws Exception {
+    /** Each framing on its own worker connection, all refused together and sent again on the other link. */
+    @org.junit.jupiter.api.Test
+    void aRefusedStreamIsSentAgainWhole() throws Exception {
+        List<String> framings = framings().toList();
         try (GatewayFixture f = new GatewayFixture();
              ServerSocket origin = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              FreezableProxy proxy = new FreezableProxy(f.tunnels.port())) {
@@ -74,7 +79,7 @@ class RefusedStreamRetryTest {
                     + "Host: origin.internal\r\nProxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: ORIGIN\r\n"
                     + "Connection: close\r\n\r\n");
             awaitOpenStreams(f, t, 1);
-            // the edge must not hear that the connector drains before the next stream reaches it: hold the link's bytes
+            // the edge must not hear that the connector drains before the next streams reach it: hold the link's bytes
             proxy.freezeAll();
             CompletableFuture.runAsync(() -> {
                 try {
@@ -82,27 +87,31 @@ class RefusedStreamRetryTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            });
+            }, FETCHES);
             Thread.sleep(200); // the drain began: its notice waits in the frozen link
-            CompletableFuture<RawHttp.Response> retried = fetch(f, "POST http://origin.internal/upload HTTP/1.1\r\n"
-                    + "Host: origin.internal\r\nProxy-Authorization: Bearer " + token + "\r\ncf-vpc-binding: ORIGIN\r\n"
-                    + "Connection: close\r\n" + framingAndBody);
-            awaitOpenStreams(f, t, 2);
+            List<CompletableFuture<RawHttp.Response>> retried = framings.stream().map(framingAndBody -> fetch(f,
+                    "POST http://origin.internal/upload HTTP/1.1\r\nHost: origin.internal\r\nProxy-Authorization: Bearer "
+                            + token + "\r\ncf-vpc-binding: ORIGIN\r\nConnection: close\r\n" + framingAndBody)).toList();
+            awaitOpenStreams(f, t, 1 + framings.size());
             // the edge has not acknowledged the drain notice (frozen) within its wait: the connector refuses from now on
             LinkHarness.await("the draining connector refuses new streams", Duration.ofSeconds(10),
                     () -> draining.acceptingLinks() == 0);
             LinkSupervisor other = f.startConnector(t, 1, List.of());
             LinkHarness.await("the second connector's link", Duration.ofSeconds(20),
                     () -> other.registeredLinks() == 1 && f.tunnels.router().links(t.id()).size() == 2);
-            proxy.thawAll(); // the edge learns of the drain and its stream is refused: sent again on the other link
+            proxy.thawAll(); // the edge learns of the drain and its streams are refused: sent again on the other link
 
-            RawHttp.Response r = retried.get(10, TimeUnit.SECONDS);
-            assertEquals(200, r.status(), r.text());
-            String body = framingAndBody.substring(framingAndBody.indexOf("\r\n\r\n") + 4);
-            if (framingAndBody.startsWith("Transfer-Encoding")) { // the chunks' data and the end, not their sizes
-                body = readChunked(new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.US_ASCII)));
+            for (int i = 0; i < framings.size(); i++) {
+                String framingAndBody = framings.get(i);
+                RawHttp.Response r = retried.get(i).get(10, TimeUnit.SECONDS);
+                assertEquals(200, r.status(), "framing " + i + ": " + r.text());
+                String body = framingAndBody.substring(framingAndBody.indexOf("\r\n\r\n") + 4);
+                if (framingAndBody.startsWith("Transfer-Encoding")) { // the chunks' data and the end, not their sizes
+                    body = readChunked(new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.US_ASCII)));
+                }
+                assertEquals(body, r.text(), "framing " + i + ": the origin got the whole request (body, end, trailers) on"
+                        + " the second link");
             }
-            assertEquals(body, r.text(), "the origin got the whole request (body, end, trailers) on the second link");
             RawHttp.Response first = inFlight.get(10, TimeUnit.SECONDS);
             assertEquals(200, first.status(), "the draining link finished its fetch: " + first.text());
         }
@@ -182,7 +191,7 @@ class RefusedStreamRetryTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, FETCHES);
     }
 
     private static void awaitOpenStreams(GatewayFixture f, TunnelRecord t, int n) throws Exception {
@@ -197,27 +206,38 @@ class RefusedStreamRetryTest {
     private static void serve(ServerSocket server) {
         Thread t = new Thread(() -> {
             while (!server.isClosed()) {
-                try (Socket s = server.accept()) {
-                    InputStream in = s.getInputStream();
-                    String head = RawHttp.readBlock(in);
-                    String lower = head.toLowerCase(java.util.Locale.ROOT);
-                    String body = lower.contains("transfer-encoding: chunked") ? readChunked(in)
-                            : lower.contains("content-length: ") ? new String(in.readNBytes(Integer.parseInt(
-                                    lower.replaceAll("(?s).*content-length: (\\d+).*", "$1"))), StandardCharsets.US_ASCII) : "";
-                    if (head.contains(" /slow ")) {
-                        Thread.sleep(2_000);
-                    }
-                    byte[] answer = body.getBytes(StandardCharsets.US_ASCII);
-                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length + "\r\nConnection: close\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    s.getOutputStream().write(answer);
-                } catch (IOException | InterruptedException e) {
+                try {
+                    Socket s = server.accept();
+                    Thread c = new Thread(() -> answer(s), "retry-origin-connection"); // /slow holds no other request
+                    c.setDaemon(true);
+                    c.start();
+                } catch (IOException e) {
                     return;
                 }
             }
         }, "retry-origin");
         t.setDaemon(true);
         t.start();
+    }
+
+    private static void answer(Socket socket) {
+        try (Socket s = socket) {
+            InputStream in = s.getInputStream();
+            String head = RawHttp.readBlock(in);
+            String lower = head.toLowerCase(java.util.Locale.ROOT);
+            String body = lower.contains("transfer-encoding: chunked") ? readChunked(in)
+                    : lower.contains("content-length: ") ? new String(in.readNBytes(Integer.parseInt(
+                            lower.replaceAll("(?s).*content-length: (\\d+).*", "$1"))), StandardCharsets.US_ASCII) : "";
+            if (head.contains(" /slow ")) {
+                Thread.sleep(2_000);
+            }
+            byte[] answer = body.getBytes(StandardCharsets.US_ASCII);
+            s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(answer);
+        } catch (IOException | InterruptedException e) {
+            // the test is over, or its fetch went away
+        }
     }
 
     /**
