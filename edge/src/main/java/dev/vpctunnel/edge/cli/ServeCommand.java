@@ -138,7 +138,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         Directory directory;
         try {
             if (embedded) {
-                H2Store.compact(data); // the file grows by every write (see H2Store)
+                H2Store.compact(data).ifPresent(LOG::warning); // the file grows by every write (see H2Store)
             }
             directory = Directory.open(data, store);
         } catch (java.sql.SQLException | RuntimeException e) {

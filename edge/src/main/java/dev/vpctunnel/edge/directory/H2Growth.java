@@ -3,8 +3,6 @@ package dev.vpctunnel.edge.directory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Objects;
 import java.sql.SQLException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -79,12 +77,12 @@ final class H2Growth {
         closeStore.run();
         long started = System.nanoTime();
         try {
-            H2Store.compact(dataDir);
+            java.util.Optional<String> skipped = H2Store.compact(dataDir);
             long after = size();
             limit = limitFor(after);
             fileKey = fileKey(); // compaction writes a new file
-            LOG.info(String.format("directory store compacted from %d to %d kB in %d ms", size / 1024, after / 1024,
-                    (System.nanoTime() - started) / 1_000_000));
+            skipped.ifPresentOrElse(LOG::warning, () -> LOG.info(String.format("directory store compacted from %d to %d kB"
+                    + " in %d ms", size / 1024, after / 1024, (System.nanoTime() - started) / 1_000_000)));
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "directory store: compaction failed, tried again after more writes: " + e.getMessage());
             limit = limitFor(size);
@@ -102,12 +100,7 @@ final class H2Growth {
     }
 
     private Object fileKey() {
-        try {
-            return Objects.requireNonNullElse(Files.readAttributes(dataDir.resolve(H2Store.FILE),
-                    BasicFileAttributes.class).fileKey(), "no file keys here");
-        } catch (IOException e) {
-            return null;
-        }
+        return H2Store.fileKey(dataDir.resolve(H2Store.FILE));
     }
 
     private long size() {

@@ -48,16 +48,54 @@ public final class H2Store {
     /**
      * Rewrites the store file with only its live data (H2's SHUTDOWN COMPACT), when it exists and nobody has it open.
      * Call before opening the store in this process; throws as opening it would (in use by another edge, damaged).
+     * What to warn of, if anything: H2 gives up a compaction its file system has no room for (it writes a copy)
+     * without a word, and the file, which every write makes larger, stays as large as it was.
      */
-    public static void compact(Path dataDir) throws SQLException {
-        if (!Files.isRegularFile(dataDir.resolve(FILE))) {
-            return;
+    public static java.util.Optional<String> compact(Path dataDir) throws SQLException {
+        Path file = dataDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return java.util.Optional.empty();
         }
+        Object before = fileKey(file);
         String url = url(dataDir) + ";IFEXISTS=TRUE";
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.execute("SHUTDOWN COMPACT");
         } catch (SQLException e) {
             throw new SQLException(StoreErrors.describe(e, url), e.getSQLState(), e.getErrorCode(), e);
+        }
+        if (before == null || before == NO_FILE_KEYS || !before.equals(fileKey(file))) {
+            return java.util.Optional.empty(); // compacted: a new file took the old one's place
+        }
+        long size = sizeOf(file);
+        String free;
+        try {
+            free = Files.getFileStore(file).getUsableSpace() / 1024 + " kB free";
+        } catch (java.io.IOException e) {
+            free = "no room";
+        }
+        return java.util.Optional.of("directory store " + file + " (" + size / 1024 + " kB) could not be compacted: its file"
+                + " system has " + free + " (compaction writes a copy of the live data); every API write makes the file"
+                + " larger, and writes fail (503) once the disk is full: free some space");
+    }
+
+    /** What {@link #fileKey} gives on a file system without file keys. */
+    private static final Object NO_FILE_KEYS = "no file keys here";
+
+    /** The file's identity (device and inode; the same object on a file system without them), or null if unreadable. */
+    static Object fileKey(Path file) {
+        try {
+            return java.util.Objects.requireNonNullElse(Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class).fileKey(), NO_FILE_KEYS);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (java.io.IOException e) {
+            return 0;
         }
     }
 }

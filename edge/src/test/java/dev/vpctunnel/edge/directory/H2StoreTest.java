@@ -40,13 +40,57 @@ class H2StoreTest {
             }
         }
         long before = Files.size(dir.resolve(H2Store.FILE));
-        H2Store.compact(dir);
+        assertEquals(java.util.Optional.empty(), H2Store.compact(dir), "nothing to warn of");
         long after = Files.size(dir.resolve(H2Store.FILE));
         assertTrue(after < before / 2, "compacted from " + before + " to " + after + " bytes");
         try (Directory d = Directory.open(dir, null)) {
             assertEquals(100, d.data().tunnels(account).size());
         }
+        assertEquals(java.util.Optional.empty(), H2Store.compact(dir), "already compact: compacted again, nothing to say");
         H2Store.compact(dir.resolve("nothing-here")); // no store yet: nothing to do
+    }
+
+    /**
+     * On a full disk H2 gives up compacting (it writes a copy) without a word, and the store, which every write makes
+     * larger, stayed as large as it was, unsaid: now it is said (root: a tmpfs; skipped where root may not mount).
+     */
+    @Test
+    void aCompactionWithoutRoomIsSaid() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounts a tmpfs");
+        Path mnt = Files.createDirectories(dir.resolve("small"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs",
+                mnt.toString()).inheritIO().start().waitFor() == 0, "this root may not mount (a container)");
+        try {
+            Path data = mnt.resolve("d");
+            try (Directory d = Directory.open(data, null)) {
+                String account = d.initialize().accountId();
+                for (int i = 0; i < 100; i++) {
+                    d.createTunnel(account, "t" + i, null);
+                }
+            }
+            try (var fill = java.nio.channels.FileChannel.open(mnt.resolve("fill"), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(4096);
+                while (true) { // until the disk is full
+                    block.clear();
+                    fill.write(block);
+                }
+            } catch (java.io.IOException full) {
+                // no space left
+            }
+            long size = Files.size(data.resolve(H2Store.FILE));
+            String why = H2Store.compact(data).orElseThrow(() -> new AssertionError("no warning on a full disk"));
+            assertTrue(why.contains("could not be compacted") && why.contains(size / 1024 + " kB"), why);
+            assertEquals(size, Files.size(data.resolve(H2Store.FILE)), "left as it was");
+            Files.delete(mnt.resolve("fill"));
+            assertEquals(java.util.Optional.empty(), H2Store.compact(data), "with room again");
+            assertTrue(Files.size(data.resolve(H2Store.FILE)) < size, "compacted");
+            try (Directory d = Directory.open(data, null)) {
+                assertEquals(100, d.data().tunnels(d.initialize().accountId()).size());
+            }
+        } finally {
+            new ProcessBuilder("umount", mnt.toString()).inheritIO().start().waitFor();
+        }
     }
 
     /**
