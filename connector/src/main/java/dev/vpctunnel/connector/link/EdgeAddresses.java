@@ -8,6 +8,9 @@ import io.netty.util.concurrent.Promise;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
@@ -19,29 +22,66 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * connection).
  */
 final class EdgeAddresses {
+    private static final Logger LOG = Logger.getLogger(LinkSupervisor.class.getName());
     private final AddressResolverGroup<InetSocketAddress> resolver;
     /** The resolver's own thread: the lookup blocks (hosts file, nsswitch, DNS), and never on an event loop. */
     private final EventExecutor resolverThread;
+    private final List<InetSocketAddress> edges;
+    private final int links;
+    /** Edges whose addresses outnumber the links aimed at them, and how many addresses they had when last said. */
+    private final Map<InetSocketAddress, Integer> said = new ConcurrentHashMap<>();
 
-    EdgeAddresses(AddressResolverGroup<InetSocketAddress> resolver, EventExecutor resolverThread) {
+    EdgeAddresses(AddressResolverGroup<InetSocketAddress> resolver, EventExecutor resolverThread,
+                  List<InetSocketAddress> edges, int links) {
         this.resolver = resolver;
         this.resolverThread = resolverThread;
+        this.edges = edges;
+        this.links = links;
     }
 
     /** The address for turn {@code turn} of {@code edge}, looked up on the resolver's thread; completes on {@code loop}. */
     Future<InetSocketAddress> pick(EventLoop loop, InetSocketAddress edge, int turn) {
         Promise<InetSocketAddress> picked = loop.newPromise();
-        resolverThread.execute(() -> resolver.getResolver(resolverThread).resolveAll(edge)
-                .addListener((Future<List<InetSocketAddress>> all) -> {
-                    if (!all.isSuccess()) {
-                        picked.tryFailure(all.cause());
-                    } else if (all.getNow().isEmpty()) {
-                        picked.tryFailure(new java.net.UnknownHostException(edge.getHostString() + ": no address"));
-                    } else {
-                        picked.trySuccess(all.getNow().get(Math.floorMod(turn, all.getNow().size())));
-                    }
-                }));
+        resolverThread.execute(() -> {
+            io.netty.resolver.AddressResolver<InetSocketAddress> r;
+            try {
+                r = resolver.getResolver(resolverThread);
+            } catch (IllegalStateException stopping) { // the connector stops: its resolver thread takes no more
+                picked.tryFailure(stopping);
+                return;
+            }
+            r.resolveAll(edge).addListener((Future<List<InetSocketAddress>> all) -> {
+                if (!all.isSuccess()) {
+                    picked.tryFailure(all.cause());
+                } else if (all.getNow().isEmpty()) {
+                    picked.tryFailure(new java.net.UnknownHostException(edge.getHostString() + ": no address"));
+                } else {
+                    tooFewLinks(edge, all.getNow().size());
+                    picked.trySuccess(all.getNow().get(Math.floorMod(turn, all.getNow().size())));
+                }
+            });
+        });
         return picked;
+    }
+
+    /**
+     * Warns when a name stands for more edges (addresses) than there are links aimed at it (link i goes to edge i mod
+     * the number given): as with fewer links than names, an edge without a link of this tunnel answers its fetches
+     * no_connector. Once per name and number of addresses; a name no link is aimed at was said at start (fewer links
+     * than names).
+     */
+    private void tooFewLinks(InetSocketAddress edge, int addresses) {
+        int index = edges.indexOf(edge);
+        if (index < 0) {
+            return;
+        }
+        int aimed = (links - index + edges.size() - 1) / edges.size(); // links i < links with i mod edges = index
+        if (aimed > 0 && addresses > aimed && !Integer.valueOf(addresses).equals(said.put(edge, addresses))) {
+            int enough = (addresses - 1) * edges.size() + index + 1;
+            LOG.warning(() -> "edge " + LinkConfig.hostPort(edge) + " has " + addresses + " addresses and " + aimed + " of the "
+                    + links + " links go to it: an edge at one of the others without a link of this tunnel answers its"
+                    + " fetches no_connector (give --ha-connections " + enough + " or more)");
+        }
     }
 
     /** "HOST:PORT" as given, with the address dialed when the host is a name: "edge.example:7844 (10.0.0.2)". */

@@ -54,7 +54,7 @@ public final class LinkSupervisor {
                 return new DefaultNameResolver(resolverThread).asAddressResolver();
             }
         };
-        EdgeAddresses addresses = new EdgeAddresses(edgeResolver, resolverThread);
+        EdgeAddresses addresses = new EdgeAddresses(edgeResolver, resolverThread, config.edges(), config.haConnections());
         for (int i = 0; i < config.haConnections(); i++) {
             slots.add(new LinkSlot(i, config, group, fetchHandlers, this, addresses, null));
         }

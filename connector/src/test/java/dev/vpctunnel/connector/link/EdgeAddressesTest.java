@@ -173,6 +173,27 @@ class EdgeAddressesTest {
         }
     }
 
+    /**
+     * A name with more addresses than links aimed at it: some edge behind it gets no link, and the log says so, once
+     * (each link looks the name up again before each attempt). Nothing listens at these loopback addresses.
+     */
+    @Test
+    void fewerLinksThanANamesAddressesIsWarnedAbout() throws Exception {
+        try (LogCapture log = LogCapture.of(LinkSupervisor.class, Level.WARNING)) {
+            connector(2, List.of(InetSocketAddress.createUnresolved("a.test", 7844), InetSocketAddress.createUnresolved("b.test", 7844)),
+                    names(Map.of("a.test", List.of("127.0.0.5"), "b.test", List.of("127.0.0.6", "127.0.0.7"))));
+            String warning = "edge b.test:7844 has 2 addresses and 1 of the 2 links go to it: an edge at one of the others"
+                    + " without a link of this tunnel answers its fetches no_connector (give --ha-connections 4 or more)";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8); // attempts 1-3 within the backoff's 0-3 s
+            while (log.messages().stream().filter(m -> m.contains("addresses and")).count() == 0) {
+                assertTrue(System.nanoTime() < deadline, "no warning: " + log.messages());
+                Thread.sleep(20);
+            }
+            Thread.sleep(3_000); // more attempts, more lookups: still one warning
+            assertEquals(List.of(warning), log.messages().stream().filter(m -> m.contains("addresses and")).toList());
+        }
+    }
+
     /** Edges do not pass fetches to each other: with fewer links than edges, some edge has none, and the log says so. */
     @Test
     void fewerLinksThanEdgesIsWarnedAbout() throws Exception {
