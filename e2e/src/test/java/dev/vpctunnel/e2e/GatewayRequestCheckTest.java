@@ -158,13 +158,15 @@ class GatewayRequestCheckTest {
         assertEquals("echo", ten.header("x-origin"), ten.text());
     }
 
-    /** RFC 9112 3.2: more than one Host is a 400; so is a second binding or worker token (never first-one-wins). */
+    /** RFC 9112 3.2: more than one Host is a 400; so is a second binding, scheme or worker token (never first-one-wins). */
     @Test
     void duplicateHostBindingOrTokenIsA400() throws Exception {
         String auth = "Proxy-Authorization: Bearer " + token + "\r\n";
         for (String[] c : new String[][] {
                 {"GET /x HTTP/1.1\r\n" + auth + "cf-vpc-binding: WEB\r\nHost: api.internal\r\nHost: other.internal\r\n", "more than one Host header"},
                 {"GET http://api.internal/x HTTP/1.1\r\n" + auth + "cf-vpc-binding: WEB\r\ncf-vpc-binding: NET\r\n", "more than one cf-vpc-binding header"},
+                {"GET /x HTTP/1.1\r\nHost: api.internal\r\n" + auth + "cf-vpc-binding: WEB\r\ncf-vpc-scheme: http\r\nCF-VPC-Scheme: https\r\n",
+                        "more than one cf-vpc-scheme header"},
                 {"GET http://api.internal/x HTTP/1.1\r\n" + auth + "Proxy-Authorization: Bearer other\r\ncf-vpc-binding: WEB\r\n", "more than one Proxy-Authorization header"}}) {
             RawHttp.Response r = RawHttp.send(f.gateway.port(), c[0] + "\r\n", null);
             assertEquals(400, r.status(), c[0] + ": " + r.text());

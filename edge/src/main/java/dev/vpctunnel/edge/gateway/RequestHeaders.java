@@ -39,8 +39,8 @@ final class RequestHeaders {
 
     /**
      * What makes the head unusable, or null: larger than the tunnel link's header list limit even before the link's own
-     * headers are added (the text then starts with {@link #TOO_LARGE}: a 431), or ambiguous: more than one Host (RFC 9112 3.2), cf-vpc-binding or Proxy-Authorization
-     * line. Which one counts is never guessed (first-one-wins would let whoever adds the second decide). On h2c the
+     * headers are added (the text then starts with {@link #TOO_LARGE}: a 431), or ambiguous: more than one Host (RFC 9112 3.2), cf-vpc-binding, cf-vpc-scheme or
+     * Proxy-Authorization line. Which one counts is never guessed (first-one-wins would let whoever adds the second decide). On h2c the
      * request has one Host at most by now (:authority and host fields that say the same are merged, others refused by
      * {@link H2cRequestCheck}). One pass, no allocation when nothing is wrong.
      */
@@ -48,6 +48,7 @@ final class RequestHeaders {
         long size = req.method().asciiName().length() + req.uri().length() + 2 * LinkHeaders.HEADER_ENTRY_OVERHEAD;
         int hosts = 0;
         int bindings = 0;
+        int schemes = 0;
         int auths = 0;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = req.headers().iteratorCharSequence(); it.hasNext(); ) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
@@ -57,6 +58,11 @@ final class RequestHeaders {
                 case 4 -> {
                     if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
                         hosts++;
+                    }
+                }
+                case 13 -> {
+                    if (AsciiString.contentEqualsIgnoreCase(name, FetchUrl.SCHEME_HEADER)) {
+                        schemes++;
                     }
                 }
                 case 14 -> {
@@ -81,6 +87,9 @@ final class RequestHeaders {
         }
         if (bindings > 1) {
             return "more than one cf-vpc-binding header (" + bindings + "): a fetch goes through one binding";
+        }
+        if (schemes > 1) {
+            return "more than one cf-vpc-scheme header (" + schemes + "): a fetch has one scheme";
         }
         if (auths > 1) {
             return "more than one Proxy-Authorization header (" + auths + "): a fetch carries one worker token";
