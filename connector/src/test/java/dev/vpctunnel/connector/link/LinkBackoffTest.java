@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LinkBackoffTest {
     /** Always the longest wait the backoff allows: the ceilings show. */
     private static LinkBackoff longest() {
-        return new LinkBackoff(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60), bound -> bound - 1));
+        return new LinkBackoff(new Backoff(Duration.ofSeconds(1), Backoff.CAP, bound -> bound - 1));
     }
 
     @Test
@@ -22,7 +22,7 @@ class LinkBackoffTest {
             said.append(b.next()).append('|');
         }
         assertEquals("in 1s (backoff up to 1s)|in 2s (backoff up to 2s)|in 4s (backoff up to 4s)|in 8s (backoff up to 8s)|"
-                + "in 16s (backoff up to 16s)|in 32s (backoff up to 32s)|in 60s (backoff up to 60s)|in 60s (backoff up to 60s)|",
+                + "in 16s (backoff up to 16s)|in 32s (backoff up to 32s)|in 32s (backoff up to 32s)|in 32s (backoff up to 32s)|",
                 said.toString());
     }
 
