@@ -28,7 +28,7 @@ final class EdgeAddresses {
     private final EventExecutor resolverThread;
     private final List<InetSocketAddress> edges;
     private final int links;
-    /** Edges whose addresses outnumber the links aimed at them, and how many addresses they had when last said. */
+    /** Edges whose addresses outnumber the links aimed at them, and the most addresses they had when said. */
     private final Map<InetSocketAddress, Integer> said = new ConcurrentHashMap<>();
 
     EdgeAddresses(AddressResolverGroup<InetSocketAddress> resolver, EventExecutor resolverThread,
@@ -67,8 +67,8 @@ final class EdgeAddresses {
     /**
      * Warns when a name stands for more edges (addresses) than there are links aimed at it (link i goes to edge i mod
      * the number given): as with fewer links than names, an edge without a link of this tunnel answers its fetches
-     * no_connector. Once per name and number of addresses; a name no link is aimed at was said at start (fewer links
-     * than names).
+     * no_connector. Once per name, and again only when it has more addresses than when said (a DNS server answering
+     * subsets of its records would repeat it); a name no link is aimed at was said at start (fewer links than names).
      */
     private void tooFewLinks(InetSocketAddress edge, int addresses) {
         int index = edges.indexOf(edge);
@@ -76,7 +76,9 @@ final class EdgeAddresses {
             return;
         }
         int aimed = (links - index + edges.size() - 1) / edges.size(); // links i < links with i mod edges = index
-        if (aimed > 0 && addresses > aimed && !Integer.valueOf(addresses).equals(said.put(edge, addresses))) {
+        Integer before = said.get(edge);
+        if (aimed > 0 && addresses > aimed && (before == null || addresses > before) && !Integer.valueOf(addresses).equals(
+                said.put(edge, addresses))) {
             int enough = (addresses - 1) * edges.size() + index + 1;
             LOG.warning(() -> "edge " + LinkConfig.hostPort(edge) + " has " + addresses + " addresses and " + aimed + " of the "
                     + links + " links go to it: an edge at one of the others without a link of this tunnel answers its"

@@ -19,8 +19,23 @@ import java.util.Set;
  */
 public final class StreamChannels extends ChannelInboundHandlerAdapter {
     private final Set<Channel> open = new HashSet<>();
-    private final ChannelFutureListener closed = f -> open.remove(f.channel());
+    private final Runnable first;
+    private final ChannelFutureListener closed;
     private boolean inactive;
+
+    public StreamChannels() {
+        this(() -> { }, () -> { });
+    }
+
+    /** With {@code first} run when a stream opens on a connection with none, {@code none} when its last one closed. */
+    public StreamChannels(Runnable first, Runnable none) {
+        this.first = first;
+        this.closed = f -> {
+            if (open.remove(f.channel()) && open.isEmpty()) {
+                none.run();
+            }
+        };
+    }
 
     /** Closes {@code stream} when the connection closes (at once if it has). */
     public void add(Channel stream) {
@@ -29,6 +44,9 @@ public final class StreamChannels extends ChannelInboundHandlerAdapter {
             return;
         }
         if (open.add(stream)) {
+            if (open.size() == 1) {
+                first.run();
+            }
             stream.closeFuture().addListener(closed);
         }
     }

@@ -3,12 +3,14 @@ package dev.vpctunnel.edge.gateway;
 import dev.vpctunnel.core.net.OncePer;
 import dev.vpctunnel.core.net.OutOfFiles;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 
 /**
@@ -22,16 +24,24 @@ import java.util.logging.Logger;
  */
 final class ConnectionLimit {
     private static final Logger LOG = Logger.getLogger(ConnectionLimit.class.getName());
-    /** Overrides the limit (a number of connections; 0 or less: none). */
+    /** Overrides the limit (a number of connections; 0 or less: the default). */
     static final String PROPERTY = "vpctunnel.gateway.maxConnections";
-    /** File descriptors kept for everything but worker connections: at least this many, or a quarter of the limit. */
+    /**
+     * File descriptors kept for everything but worker connections: at least this many, or a quarter of the limit (the
+     * JVM raises its soft open-file limit to the hard one, so that is the hard limit: `ulimit -Hn`, LimitNOFILE=).
+     */
     static final int MIN_RESERVE = 256;
     private static final long BUSY = Long.MAX_VALUE;
     private static final long EVICTED = Long.MIN_VALUE;
+    private static final long GONE = Long.MIN_VALUE + 1;
+    /** Idle slots looked at for the oldest, at most, per accept at the limit. */
+    private static final int SAMPLE = 256;
 
     private final int max;
     private final Set<Slot> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
+    /** Slots idle now: with none, a new connection at the limit is refused without looking at every slot. */
+    private final LongAdder idle = new LongAdder();
     private final OncePer warning = new OncePer(TimeUnit.MINUTES.toNanos(1));
 
     ConnectionLimit(int max) {
@@ -56,12 +66,17 @@ final class ConnectionLimit {
         return count.get();
     }
 
+    /** Connections idle now. */
+    int idle() {
+        return (int) idle.sum();
+    }
+
     /**
      * A new connection, idle since its accept: its slot, or null when it must be closed (the limit is reached and no
      * connection is idle). The slot leaves the count when the channel closes.
      */
     Slot admit(Channel ch) {
-        if (count.incrementAndGet() > max && !evictOldestIdle()) {
+        if (count.incrementAndGet() > max && (idle.sum() <= 0 || !evictOldestIdle())) {
             count.decrementAndGet();
             int left = warning.leftOutBeforeNow();
             if (left >= 0) {
@@ -73,33 +88,54 @@ final class ConnectionLimit {
             return null;
         }
         Slot slot = new Slot(ch);
+        idle.increment();
         open.add(slot);
         ch.closeFuture().addListener(f -> {
             open.remove(slot);
+            slot.gone();
             count.decrementAndGet();
         });
         return slot;
     }
 
-    /** Closes the connection idle longest, if any: true when one was chosen (it closes on its own event loop). */
+    /**
+     * Closes the connection idle longest of the first {@link #SAMPLE} idle ones met (the slots come in no order of
+     * age, so that is close to the oldest of all, at a bounded cost per accept however many are held), if any is idle:
+     * true when one was chosen. It closes on its own event loop, unless its last answer is still being written (it was
+     * counted idle when that answer was handed to the socket): then it stays, idle as before, and this accept goes
+     * over the limit by one (the reserve of file descriptors takes that).
+     */
     private boolean evictOldestIdle() {
         while (true) {
             Slot oldest = null;
             long since = BUSY;
-            for (Slot s : open) {
+            int seen = 0;
+            for (java.util.Iterator<Slot> it = open.iterator(); it.hasNext() && seen < SAMPLE; ) {
+                Slot s = it.next();
                 long t = s.idleSince.get();
-                if (t != BUSY && t != EVICTED && (oldest == null || t - since < 0)) {
-                    oldest = s;
-                    since = t;
+                if (isIdle(t)) {
+                    seen++;
+                    if (oldest == null || t - since < 0) {
+                        oldest = s;
+                        since = t;
+                    }
                 }
             }
             if (oldest == null) {
                 return false;
             }
             if (oldest.idleSince.compareAndSet(since, EVICTED)) { // else it got busy meanwhile, or another accept took it
+                idle.decrement();
                 Slot chosen = oldest;
                 long idleSince = since;
                 chosen.channel.eventLoop().execute(() -> {
+                    ChannelOutboundBuffer unsent = chosen.channel.unsafe().outboundBuffer();
+                    if (unsent != null && unsent.totalPendingWriteBytes() > 0) { // a close would drop the rest of its answer
+                        if (chosen.idleSince.compareAndSet(EVICTED, idleSince)) {
+                            idle.increment();
+                        }
+                        return;
+                    }
                     if (chosen.idleSince.get() == EVICTED) { // not busy since: nothing of a request was read
                         LOG.fine(() -> "worker connection " + chosen.channel.remoteAddress() + " idle for "
                                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleSince) + " ms closed: the gateway is at its"
@@ -113,7 +149,7 @@ final class ConnectionLimit {
     }
 
     /** One worker connection's state, set on its event loop: busy with a request, or idle since when. */
-    static final class Slot {
+    final class Slot {
         private final Channel channel;
         private final AtomicLong idleSince = new AtomicLong(System.nanoTime());
 
@@ -123,12 +159,41 @@ final class ConnectionLimit {
 
         /** A request is under way (its first bytes came; on h2c, a stream is open): not to be closed for another. */
         void busy() {
-            idleSince.set(BUSY);
+            if (isIdle(moveTo(BUSY))) {
+                idle.decrement();
+            }
         }
 
         /** Every request on it has been answered and no next one has begun. */
         void idle() {
-            idleSince.set(System.nanoTime());
+            long was = moveTo(System.nanoTime());
+            if (was == BUSY || was == EVICTED) {
+                idle.increment();
+            }
         }
+
+        /** Closed: no longer counted, whatever its handlers say after. */
+        private void gone() {
+            if (isIdle(moveTo(GONE))) {
+                idle.decrement();
+            }
+        }
+
+        /** Sets the state unless the slot is gone: the state it had. */
+        private long moveTo(long state) {
+            long was;
+            do {
+                was = idleSince.get();
+                if (was == GONE) {
+                    return GONE;
+                }
+            } while (!idleSince.compareAndSet(was, state));
+            return was;
+        }
+    }
+
+    /** Whether a slot's state is an idle time. */
+    private static boolean isIdle(long state) {
+        return state != BUSY && state != EVICTED && state != GONE;
     }
 }

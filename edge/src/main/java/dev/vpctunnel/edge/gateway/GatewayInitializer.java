@@ -115,8 +115,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             }
             ChannelPipeline p = ctx.pipeline();
             if (prefix) {
-                StreamChannels streams = new StreamChannels(); // a worker gone away cancels its fetches at once
-                int[] fetches = {0}; // its streams, all on this connection's event loop: idle (to make room) with none
+                // a worker gone away cancels its fetches at once; with no stream open the connection is idle (to make room)
+                StreamChannels streams = new StreamChannels(slot::busy, slot::idle);
                 p.addAfter(ctx.name(), "h2", Http2FrameCodecBuilder.forServer()
                         .initialSettings(new Http2Settings().maxConcurrentStreams(10_000).maxHeaderListSize(LinkHeaders.MAX_HEADER_LIST)
                                 .initialWindowSize(1024 * 1024))
@@ -126,14 +126,6 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                     protected void initChannel(Http2StreamChannel s) {
                         s.config().setAutoRead(false);
                         streams.add(s);
-                        if (fetches[0]++ == 0) {
-                            slot.busy();
-                        }
-                        s.closeFuture().addListener(f -> {
-                            if (--fetches[0] == 0) {
-                                slot.idle();
-                            }
-                        });
                         s.pipeline().addLast(new IdleClose(), new H2cRequestCheck(), new Http2StreamFrameToHttpObjectCodec(true),
                                 new FetchHandler(gateway));
                     }

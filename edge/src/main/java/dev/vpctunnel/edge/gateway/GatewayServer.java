@@ -49,6 +49,10 @@ public final class GatewayServer implements AutoCloseable {
         return context.connections().max();
     }
 
+    ConnectionLimit connections() {
+        return context.connections();
+    }
+
     /**
      * Stops accepting new worker connections; an HTTP/1.1 connection already open gets Connection: close on its next
      * response and is closed after it, so its client reconnects (to another edge) instead of reusing a draining one.
