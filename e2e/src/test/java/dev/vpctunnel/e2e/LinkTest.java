@@ -248,7 +248,8 @@ class LinkTest {
     private static Socket silent(List<Socket> all, TunnelServer edge, String from, int held) throws Exception {
         Socket q = new Socket(InetAddress.getLoopbackAddress(), edge.port(), InetAddress.getByName(from), 0);
         // the read that checks it was closed may wait: on a loaded machine the edge takes the next socket late (the
-        // count awaited below may already hold before it does); CI once saw 5 s pass
+        // count awaited below may already hold before it does); CI once saw 5 s pass. Once it reads the end, the socket
+        // that put it out is queued among the oldest, ahead of any opened after (the edge admits one at a time)
         q.setSoTimeout((int) WAIT.toMillis());
         all.add(q);
         await("the edge counts " + held + " unregistered sockets", WAIT, () -> edge.unregistered() == held);

@@ -37,8 +37,14 @@ final class UnregisteredSockets {
         this.maxPerSource = maxPerSource;
     }
 
-    /** Counts {@code channel} until it registers ({@link Socket#leave}) or closes. */
-    Socket admit(Channel channel) {
+    /**
+     * Counts {@code channel} until it registers ({@link Socket#leave}) or closes. One admission at a time (they run on
+     * the accepted sockets' event loops, any number at once): a socket takes its place among the oldest as it is
+     * counted and puts one out. Before, it was queued only after, so another admitted meanwhile could be queued ahead
+     * and pass for the older (the edge then closed it and kept the older), and one that took a count past its limit
+     * found none to close while those over it were all still being admitted: the limit stayed exceeded.
+     */
+    synchronized Socket admit(Channel channel) {
         InetAddress from = source(channel);
         if (from != null && perSource.merge(from, 1, Integer::sum) > maxPerSource) {
             closeOldest(s -> from.equals(s.from), "from " + from, maxPerSource);
