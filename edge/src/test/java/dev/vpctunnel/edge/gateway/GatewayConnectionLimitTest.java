@@ -2,6 +2,7 @@ package dev.vpctunnel.edge.gateway;
 
 import dev.vpctunnel.core.net.Transports;
 import dev.vpctunnel.core.testing.LogCapture;
+import dev.vpctunnel.core.testing.RawSocket;
 import dev.vpctunnel.edge.metrics.EdgeMetrics;
 import io.netty.channel.EventLoopGroup;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -78,9 +77,9 @@ class GatewayConnectionLimitTest {
                     }
                     // the two with a request under way were left alone and finish it
                     b.getOutputStream().write("Host: echo.internal\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    assertTrue(readHead(b.getInputStream()).startsWith("HTTP/1.1 401"));
+                    assertTrue(RawSocket.readResponse(b).startsWith("HTTP/1.1 401"));
                     c.getOutputStream().write("Host: echo.internal\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    assertTrue(readHead(c.getInputStream()).startsWith("HTTP/1.1 401"));
+                    assertTrue(RawSocket.readResponse(c).startsWith("HTTP/1.1 401"));
                 }
             }
         }
@@ -106,7 +105,7 @@ class GatewayConnectionLimitTest {
                 assertClosed(c, "both busy");
             }
             a.getOutputStream().write("Host: echo.internal\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertTrue(readHead(a.getInputStream()).startsWith("HTTP/1.1 401"));
+            assertTrue(RawSocket.readResponse(a).startsWith("HTTP/1.1 401"));
         }
     }
 
@@ -138,11 +137,8 @@ class GatewayConnectionLimitTest {
 
     /** Sends a request on a keep-alive connection and reads its whole answer: true for the gateway's 401. */
     private static boolean answered(Socket s) throws Exception {
-        s.getOutputStream().write(REQUEST.getBytes(StandardCharsets.US_ASCII));
-        String head = readHead(s.getInputStream());
-        int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
-        assertEquals(length, s.getInputStream().readNBytes(length).length);
-        return head.startsWith("HTTP/1.1 401");
+        RawSocket.send(s, REQUEST);
+        return RawSocket.readResponse(s).startsWith("HTTP/1.1 401");
     }
 
     private static void assertClosed(Socket s, String why) throws Exception {
@@ -186,22 +182,5 @@ class GatewayConnectionLimitTest {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port());
         s.setSoTimeout(10_000);
         return s;
-    }
-
-    /** The response head, up to its empty line (bounded: a head is small). */
-    private static String readHead(InputStream in) throws Exception {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        for (int i = 0; i < 64 * 1024; i++) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.write(b);
-            if (head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                break;
-            }
-        }
-        assertFalse(head.size() == 0, "no answer");
-        return head.toString(StandardCharsets.ISO_8859_1);
     }
 }
