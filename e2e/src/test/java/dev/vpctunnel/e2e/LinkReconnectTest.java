@@ -73,6 +73,26 @@ class LinkReconnectTest {
         }
     }
 
+    /**
+     * An edge a link registered with, gone (restarting): its refusals are not said to be a wrong --edge (the hint about
+     * --tunnel-listen is for an edge no link has reached, where it is the likely cause).
+     */
+    @Test
+    void anEdgeThatWentAwayAfterALinkRegisteredIsNotCalledAWrongEdge() throws Exception {
+        try (LinkHarness h = new LinkHarness();
+             LogCapture log = LogCapture.of("dev.vpctunnel.connector.link.LinkSlot", Level.INFO)) {
+            TunnelServer gone = h.secondEdge();
+            TunnelToken t = h.newTunnel();
+            LinkSupervisor c = h.connect(t, 1, List.of(gone.port()));
+            await("link registered", WAIT, () -> c.registeredLinks() == 1);
+            gone.close();
+            await("a refused attempt", WAIT, () -> log.messages().stream().anyMatch(m -> m.contains("Connection refused")));
+            String refused = log.messages().stream().filter(m -> m.contains("Connection refused")).findFirst().orElseThrow();
+            assertTrue(refused.startsWith("link #0: cannot reach edge 127.0.0.1:" + gone.port() + ": Connection refused; retrying in "),
+                    refused);
+        }
+    }
+
     /** The backoff ceilings of link #0's reconnects so far. */
     private static List<Long> ceilings(LogCapture log) {
         return log.messages().stream().map(CEILING::matcher).filter(Matcher::matches).map(m -> Long.parseLong(m.group(3))).toList();

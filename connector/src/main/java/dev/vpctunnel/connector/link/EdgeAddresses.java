@@ -28,6 +28,8 @@ final class EdgeAddresses {
     private final EventExecutor resolverThread;
     private final List<InetSocketAddress> edges;
     private final int links;
+    /** Edges a link of this connector has registered with: a refusal there is the edge restarting, not a wrong --edge. */
+    private final java.util.Set<InetSocketAddress> worked = ConcurrentHashMap.newKeySet();
     /** Edges whose addresses outnumber the links aimed at them, and the most addresses they had when said. */
     private final Map<InetSocketAddress, Integer> said = new ConcurrentHashMap<>();
 
@@ -84,6 +86,18 @@ final class EdgeAddresses {
                     + links + " links go to it: an edge at one of the others without a link of this tunnel answers its"
                     + " fetches no_connector (give --ha-connections " + enough + " or more)");
         }
+    }
+
+    void registered(InetSocketAddress edge) {
+        worked.add(edge);
+    }
+
+    /**
+     * What a refused connection to {@code edge} may mean ({@link LinkConfig#refusedHint}), unless a link registered
+     * there before: an edge that restarts refuses for a while, and pointing at --edge would mislead.
+     */
+    String refusedHint(InetSocketAddress edge, Throwable cause) {
+        return worked.contains(edge) ? "" : LinkConfig.refusedHint(cause);
     }
 
     /** "HOST:PORT" as given, with the address dialed when the host is a name: "edge.example:7844 (10.0.0.2)". */

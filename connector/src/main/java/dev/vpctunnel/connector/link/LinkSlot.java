@@ -115,7 +115,7 @@ final class LinkSlot {
             probeEnded((address == null ? "cannot be resolved" : "cannot be reached") + ": " + why);
         } else if (!stopped) {
             retry(Level.WARNING, ": " + (address == null ? "cannot resolve edge host '" + edge.getHostString() + "'"
-                    : "cannot reach edge " + EdgeAddresses.describe(edge, address)) + ": " + why + LinkConfig.refusedHint(cause),
+                    : "cannot reach edge " + EdgeAddresses.describe(edge, address)) + ": " + why + addresses.refusedHint(edge, cause),
                     nextEdge());
         }
     }
@@ -194,6 +194,7 @@ final class LinkSlot {
             replacing = null;
         }
         backoff.registered();
+        addresses.registered(edge());
         LOG.info(() -> this + " registered with edge " + edgeId + " at " + EdgeAddresses.describe(edge(), dialed)
                 + (parent != null ? " (back on its own edge)" : ""));
         if (draining && stopped) { // a drain that began while this link dialed or registered: the edge learns it now
