@@ -175,7 +175,7 @@ for l in open(sys.argv[1]):
         codes[f[1]] = int(f[2])
 secs = kv["duration_us"] / 1e6
 sock = kv["err_connect"] + kv["err_read"] + kv["err_write"] + kv["err_timeout"]
-print(f"requests:   {kv['requests']:.0f} in {secs:.1f} s = {kv['requests']/secs:.0f} requests/s")
+print(f"requests:   {kv['requests']:.0f} in {secs:.2f} s = {kv['requests']/secs:.0f} requests/s")
 print(f"latency:    p50 {kv['p50']/1000:.2f} ms  p90 {kv['p90']/1000:.2f} ms  p99 {kv['p99']/1000:.2f} ms  max {kv['max']/1000:.2f} ms")
 rate = kv['bytes'] / secs
 unit = next((u for u, d in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)) if rate >= d), "B")
@@ -216,7 +216,7 @@ m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeede
 secs = float(re.search(r"finished in ([\d.]+)s", out).group(1)) if re.search(r"finished in ([\d.]+)s", out) else float(sys.argv[3])
 traffic = re.search(r"traffic: .*?\((\d+)\) total", out)
 done = int(m.group(3)) if m else len(lat)
-print(f"requests:   {done} in {secs:.1f} s = {done/secs:.0f} requests/s")
+print(f"requests:   {done} in {secs:.2f} s = {done/secs:.0f} requests/s")
 print(f"latency:    p50 {pct(50):.2f} ms  p90 {pct(90):.2f} ms  p99 {pct(99):.2f} ms  max {(lat[-1]/1000 if lat else 0):.2f} ms")
 if traffic:
     rate = int(traffic.group(1)) / secs

@@ -67,7 +67,7 @@ public final class LinkSupervisor {
                     + " least " + config.edges().size() + ")");
         }
         LOG.info(() -> "connector " + config.connectorId() + " (version " + config.version() + ") starting "
-                + config.haConnections() + " links to " + config.edges().stream().map(LinkConfig::hostPort).toList() + " for tunnel " + config.token().tunnelId());
+                + config.haConnections() + (config.haConnections() == 1 ? " link to " : " links to ") + config.edges().stream().map(LinkConfig::hostPort).toList() + " for tunnel " + config.token().tunnelId());
         slots.forEach(LinkSlot::start);
     }
 

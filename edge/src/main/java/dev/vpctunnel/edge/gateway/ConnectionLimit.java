@@ -31,6 +31,8 @@ final class ConnectionLimit {
      * JVM raises its soft open-file limit to the hard one, so that is the hard limit: `ulimit -Hn`, LimitNOFILE=).
      */
     static final int MIN_RESERVE = 256;
+    /** An open-file limit under this is warned about at start: a few hundred connections and links use it up. */
+    private static final long LOW_FILES = 1024;
     private static final long BUSY = Long.MAX_VALUE;
     private static final long EVICTED = Long.MIN_VALUE;
     private static final long GONE = Long.MIN_VALUE + 1;
@@ -54,6 +56,11 @@ final class ConnectionLimit {
         long configured = Long.getLong(PROPERTY, 0);
         long max = configured > 0 ? configured
                 : files > 0 ? Math.max(16, files - Math.max(MIN_RESERVE, files / 4)) : Integer.MAX_VALUE;
+        if (files > 0 && files < LOW_FILES) {
+            LOG.warning("the edge's open-file limit is " + files + ": the worker gateway may hold " + Math.min(max, files)
+                    + " connections and the links, the admin API, metrics and the store share what is left; raise it"
+                    + " (LimitNOFILE= in the edge's systemd unit, ulimit -n), e.g. to 65536");
+        }
         return new ConnectionLimit((int) Math.min(Integer.MAX_VALUE, max));
     }
 
