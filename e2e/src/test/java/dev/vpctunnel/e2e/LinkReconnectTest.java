@@ -75,7 +75,8 @@ class LinkReconnectTest {
 
     /**
      * An edge a link registered with, gone (restarting): its refusals are not said to be a wrong --edge (the hint about
-     * --tunnel-listen is for an edge no link has reached, where it is the likely cause).
+     * --tunnel-listen is for an edge no link has reached, where it is the likely cause), and the drain it asked for as
+     * it stopped is no warning.
      */
     @Test
     void anEdgeThatWentAwayAfterALinkRegisteredIsNotCalledAWrongEdge() throws Exception {
@@ -85,11 +86,15 @@ class LinkReconnectTest {
             TunnelToken t = h.newTunnel();
             LinkSupervisor c = h.connect(t, 1, List.of(gone.port()));
             await("link registered", WAIT, () -> c.registeredLinks() == 1);
+            gone.drain(Duration.ofSeconds(5)); // as edge serve on SIGTERM: asks the links to drain, then closes
             gone.close();
             await("a refused attempt", WAIT, () -> log.messages().stream().anyMatch(m -> m.contains("Connection refused")));
             String refused = log.messages().stream().filter(m -> m.contains("Connection refused")).findFirst().orElseThrow();
             assertTrue(refused.startsWith("link #0: cannot reach edge 127.0.0.1:" + gone.port() + ": Connection refused; retrying in "),
                     refused);
+            // the edge drained its links as it closed: said as such (at INFO), not as a link that went down unasked
+            assertTrue(log.messages().stream().anyMatch(m -> m.startsWith("link #0 down: its edge asked it to drain")),
+                    log.messages().toString());
         }
     }
 

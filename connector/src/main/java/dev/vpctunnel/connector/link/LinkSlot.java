@@ -142,7 +142,7 @@ final class LinkSlot {
         }
         if (was) {
             backoff.dropped(draining);
-            retry(Level.WARNING, " down" + why, false);
+            retry(draining ? Level.INFO : Level.WARNING, (draining ? " down: its edge asked it to drain" : " down") + why, false);
         } else if (r != null) { // the edge refused the registration and said why
             retry(Level.WARNING, ": " + r, nextEdge());
         } else { // the handshake failed (warned about), or the edge closed the link before registering it
