@@ -23,6 +23,9 @@ class ShutdownSignalTest {
             System.out.println("ready");
             System.out.flush();
             s.await();
+            if (args.length > 0) {
+                Thread.sleep(Long.parseLong(args[0])); // a drain that takes a while: a second signal meets it
+            }
             System.out.println("drained");
             System.out.flush();
             System.exit(0);
@@ -30,9 +33,13 @@ class ShutdownSignalTest {
     }
 
     private static Process start(String shellPrefix) throws IOException {
+        return start(shellPrefix, "");
+    }
+
+    private static Process start(String shellPrefix, String probeArgs) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cmd = shellPrefix + "exec '" + java + "' -cp '" + System.getProperty("java.class.path") + "' '"
-                + Probe.class.getName() + "'";
+                + Probe.class.getName() + "' " + probeArgs;
         return new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
     }
 
@@ -73,6 +80,38 @@ class ShutdownSignalTest {
             assertTrue(out.contains("SIGHUP received, draining") && out.contains("drained"), out);
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    /**
+     * GNU timeout sends its SIGTERM to the process and then to its process group: the same stop twice within
+     * microseconds drains once; a second one a moment later stops at once (exit 1), as before.
+     */
+    @Test
+    void aSigtermSentTwiceAtOnceDrainsAndOneLaterStops() throws Exception {
+        Process p = start("", "1500");
+        try {
+            BufferedReader r = awaitReady(p);
+            assertEquals(0, new ProcessBuilder("sh", "-c", "kill -TERM " + p.pid() + "; kill -TERM " + p.pid()).start().waitFor());
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "still running after SIGTERM");
+            String out = rest(r);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("drained") && !out.contains("stopping now"), out);
+        } finally {
+            p.destroyForcibly();
+        }
+        Process q = start("", "5000");
+        try {
+            BufferedReader r = awaitReady(q);
+            signal(q, "TERM");
+            Thread.sleep(600);
+            signal(q, "TERM");
+            assertTrue(q.waitFor(20, TimeUnit.SECONDS), "still running after the second SIGTERM");
+            String out = rest(r);
+            assertEquals(1, q.exitValue(), out);
+            assertTrue(out.contains("SIGTERM received again: stopping now") && !out.contains("drained"), out);
+        } finally {
+            q.destroyForcibly();
         }
     }
 
