@@ -31,11 +31,12 @@ done
 pass "scripts/edge and scripts/connector: -XX:+ExitOnOutOfMemoryError with the user's own JVM flags and no defaults"
 
 # A low open-file limit (the JVM raises its soft limit to the hard one, so the hard one counts) is said at start, with
-# the share the worker gateway may hold. Ports 27960-27963 (14-systemd-notify uses 27900-27950).
-(ulimit -n 600; exec timeout 60 scripts/edge serve --data "$W/d" --tunnel-listen 127.0.0.1:27960 --api-listen 127.0.0.1:27961 \
-  --gateway-listen 127.0.0.1:27962 --metrics-listen 127.0.0.1:27963) > "$W/serve.out" 2> "$W/serve.err" & SERVE=$!
+# the share the worker gateway may hold. Ports 28100-28103 on loopback (no other suite uses them).
+[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 600 ] || fail "the hard open-file limit is $(ulimit -Hn): under the 600 this check sets"
+(ulimit -n 600; exec timeout 60 scripts/edge serve --data "$W/d" --tunnel-listen 127.0.0.1:28100 --api-listen 127.0.0.1:28101 \
+  --gateway-listen 127.0.0.1:28102 --metrics-listen 127.0.0.1:28103) > "$W/serve.out" 2> "$W/serve.err" & SERVE=$!
 for i in $(seq 150); do grep -q "worker gateway ready" "$W/serve.err" 2>/dev/null && break; sleep 0.2; done
 kill -TERM $SERVE 2>/dev/null || true; wait $SERVE 2>/dev/null || true
-grep -q "worker gateway ready on 127.0.0.1:27962 (up to 344 worker connections)" "$W/serve.err" || fail "edge serve with 600 files: no gateway limit of 344 said"
+grep -q "worker gateway ready on 127.0.0.1:28102 (up to 344 worker connections)" "$W/serve.err" || fail "edge serve with 600 files: no gateway limit of 344 said"
 grep -q "the edge's open-file limit is 600: the worker gateway may hold 344 connections" "$W/serve.err" || fail "edge serve with 600 files: no warning about the limit"
 pass "edge serve under a 600-file limit warns of it and caps the gateway at 344 connections"

@@ -122,6 +122,7 @@ final class LinkSlot {
 
     /** {@code why}: {@link LinkCloseReason#of}, "" or " (GOAWAY received: ...)". */
     private void closed(String why) {
+        boolean edgeAsked = draining; // read before stopped: if our own drain set it, stopped (set first) is seen below
         boolean was = registered;
         registered = false;
         fetches.noticePending(false);
@@ -142,7 +143,7 @@ final class LinkSlot {
         }
         if (was) {
             backoff.dropped(draining);
-            retry(draining ? Level.INFO : Level.WARNING, (draining ? " down: its edge asked it to drain" : " down") + why, false);
+            retry(edgeAsked ? Level.INFO : Level.WARNING, (edgeAsked ? " down: its edge asked it to drain" : " down") + why, false);
         } else if (r != null) { // the edge refused the registration and said why
             retry(Level.WARNING, ": " + r, nextEdge());
         } else { // the handshake failed (warned about), or the edge closed the link before registering it
@@ -295,8 +296,8 @@ final class LinkSlot {
      * streams once the edge acknowledges a PING sent after the notice ({@link LinkClose}); closed after the grace.
      */
     void beginDrain() {
-        draining = true;
         stopped = true; // a link that drops during the drain stays down: a fresh one would take fetches the grace cuts
+        draining = true; // after stopped, as in retire: closed() that reads it true reads stopped true (not "edge asked")
         failback.stopProbe();
         Channel ch = channel;
         if (ch == null || !ch.isActive()) {
