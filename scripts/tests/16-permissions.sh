@@ -78,6 +78,7 @@ code=$(curl -s -o "$W/post1.json" -w '%{http_code}' -X POST -H "Authorization: B
   "import json,sys;print(json.load(open(sys.argv[1]))['account_id'])" "$W/init-d.json")/cfd_tunnel")
 [ "$code" = 503 ] || fail "a write to the read-only store answered $code, expected 503"
 grep -qF "(cannot write $W/d/directory.mv.db: permission denied" "$W/serve-d.log" || fail "the failed write's log line says no reason"
+sleep 2.5 # a directory refresh (every 2 s) opens the store again meanwhile, still read-only: the next write must not use that
 chown nobody "$W/d/directory.mv.db"
 $EDGE tunnel create t2 --api $API > "$W/t2.txt" 2>&1 || fail "a write after the store became writable: $(cat "$W/t2.txt")"
 pass "a read-only store: start-up warning naming file and permission, writes 503 with the reason, then work once writable"

@@ -32,6 +32,8 @@ public final class Directory implements AutoCloseable {
     private final H2Growth growth; // null for PostgreSQL
     private final Object lock = new Object();
     private Connection connection;
+    /** The embedded store was opened while its file could not be written: H2 has it read-only until it is opened again. */
+    private boolean readOnlyAtOpen;
     private volatile DirectoryData data = DirectoryData.EMPTY;
     private final CatchUp catchUp = new CatchUp(this::refresh);
     private ScheduledExecutorService refresher;
@@ -167,6 +169,7 @@ public final class Directory implements AutoCloseable {
     private Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
             connection = DriverManager.getConnection(url, StoreTimeouts.forUrl(url));
+            readOnlyAtOpen = growth != null && growth.unwritable();
             connection.setAutoCommit(false);
             connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }
@@ -229,6 +232,9 @@ public final class Directory implements AutoCloseable {
         synchronized (lock) {
             if (growth != null) {
                 growth.checkFile();
+                if (readOnlyAtOpen && !growth.unwritable()) { // writable again since a refresh opened it read-only
+                    dropConnection();
+                }
             }
             Connection c;
             try {

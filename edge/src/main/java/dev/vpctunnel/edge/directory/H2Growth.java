@@ -99,6 +99,11 @@ final class H2Growth {
         return Math.max(minBytes, FACTOR * size);
     }
 
+    /** Whether this process cannot write the store file now (a stat). */
+    boolean unwritable() {
+        return FileAccess.unwritable(dataDir.resolve(H2Store.FILE)).isPresent();
+    }
+
     private Object fileKey() {
         return H2Store.fileKey(dataDir.resolve(H2Store.FILE));
     }

@@ -67,12 +67,16 @@ public final class H2Store {
             return java.util.Optional.empty(); // compacted: a new file took the old one's place
         }
         long size = sizeOf(file);
-        String free;
+        long usable;
         try {
-            free = Files.getFileStore(file).getUsableSpace() / 1024 + " kB free";
+            usable = Files.getFileStore(file).getUsableSpace();
         } catch (java.io.IOException e) {
-            free = "no room";
+            return java.util.Optional.empty();
         }
+        if (usable >= size) {
+            return java.util.Optional.empty(); // not for want of room: a file it may not write (said apart), or no change
+        }
+        String free = usable / 1024 + " kB free";
         return java.util.Optional.of("directory store " + file + " (" + size / 1024 + " kB) could not be compacted: its file"
                 + " system has " + free + " (compaction writes a copy of the live data); every API write makes the file"
                 + " larger, and writes fail (503) once the disk is full: free some space");
