@@ -1,7 +1,5 @@
 package dev.vpctunnel.edge.directory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.logging.Level;
@@ -109,10 +107,6 @@ final class H2Growth {
     }
 
     private long size() {
-        try {
-            return Files.size(dataDir.resolve(H2Store.FILE));
-        } catch (IOException e) {
-            return 0;
-        }
+        return H2Store.sizeOf(dataDir.resolve(H2Store.FILE));
     }
 }

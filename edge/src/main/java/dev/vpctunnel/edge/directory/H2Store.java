@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
 
 /**
  * The default embedded store of a data dir (H2, file DIR/directory.mv.db) and how it is kept safe.
@@ -51,10 +52,10 @@ public final class H2Store {
      * What to warn of, if anything: H2 gives up a compaction its file system has no room for (it writes a copy)
      * without a word, and the file, which every write makes larger, stays as large as it was.
      */
-    public static java.util.Optional<String> compact(Path dataDir) throws SQLException {
+    public static Optional<String> compact(Path dataDir) throws SQLException {
         Path file = dataDir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Object before = fileKey(file);
         String url = url(dataDir) + ";IFEXISTS=TRUE";
@@ -64,20 +65,20 @@ public final class H2Store {
             throw new SQLException(StoreErrors.describe(e, url), e.getSQLState(), e.getErrorCode(), e);
         }
         if (before == null || before == NO_FILE_KEYS || !before.equals(fileKey(file))) {
-            return java.util.Optional.empty(); // compacted: a new file took the old one's place
+            return Optional.empty(); // compacted: a new file took the old one's place
         }
         long size = sizeOf(file);
         long usable;
         try {
             usable = Files.getFileStore(file).getUsableSpace();
         } catch (java.io.IOException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         if (usable >= size) {
-            return java.util.Optional.empty(); // not for want of room: a file it may not write (said apart), or no change
+            return Optional.empty(); // not for want of room: a file it may not write (said apart), or no change
         }
         String free = usable / 1024 + " kB free";
-        return java.util.Optional.of("directory store " + file + " (" + size / 1024 + " kB) could not be compacted: its file"
+        return Optional.of("directory store " + file + " (" + size / 1024 + " kB) could not be compacted: its file"
                 + " system has " + free + " (compaction writes a copy of the live data); every API write makes the file"
                 + " larger, and writes fail (503) once the disk is full: free some space");
     }
@@ -95,7 +96,8 @@ public final class H2Store {
         }
     }
 
-    private static long sizeOf(Path file) {
+    /** The file's size, 0 if it cannot be read. */
+    static long sizeOf(Path file) {
         try {
             return Files.size(file);
         } catch (java.io.IOException e) {
