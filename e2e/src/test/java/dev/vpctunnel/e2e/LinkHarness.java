@@ -82,11 +82,9 @@ final class LinkHarness implements AutoCloseable {
                 ? Optional.ofNullable(secrets.get(id)) : Optional.empty());
     }
 
-    /** A loopback port nothing listens on: connecting to it is refused. */
-    static int deadPort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    /** A loopback port nothing listens on, and no other test takes: connecting to it is refused until an edge binds it. */
+    static int deadPort() {
+        return dev.vpctunnel.core.testing.SparePorts.next();
     }
 
     TunnelToken newTunnel() {

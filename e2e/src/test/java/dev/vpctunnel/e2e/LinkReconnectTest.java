@@ -82,7 +82,7 @@ class LinkReconnectTest {
     void anEdgeThatWentAwayAfterALinkRegisteredIsNotCalledAWrongEdge() throws Exception {
         try (LinkHarness h = new LinkHarness();
              LogCapture log = LogCapture.of("dev.vpctunnel.connector.link.LinkSlot", Level.INFO)) {
-            TunnelServer gone = h.secondEdge();
+            TunnelServer gone = h.secondEdge(LinkHarness.deadPort(), h.authority()); // refused once closed
             TunnelToken t = h.newTunnel();
             LinkSupervisor c = h.connect(t, 1, List.of(gone.port()));
             await("link registered", WAIT, () -> c.registeredLinks() == 1);

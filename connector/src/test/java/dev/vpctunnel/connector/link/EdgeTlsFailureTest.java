@@ -130,10 +130,7 @@ class EdgeTlsFailureTest {
         Logger slotLog = Logger.getLogger(LinkSlot.class.getName());
         slotLog.addHandler(capture);
         try {
-            int port;
-            try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = closed.getLocalPort();
-            }
+            int port = dev.vpctunnel.core.testing.SparePorts.next(); // nothing listens there
             String m = firstWarning("127.0.0.1", port, CA, "cannot reach edge 127.0.0.1:" + port);
             // one line per failed attempt: why, then when the next one goes
             assertTrue(m.matches(".*: Connection refused \\(nothing listens there: --edge takes the edge's --tunnel-listen"

@@ -1,12 +1,11 @@
 package dev.vpctunnel.connector.origin;
 
 import dev.vpctunnel.core.testing.LogCapture;
+import dev.vpctunnel.core.testing.SparePorts;
 import dev.vpctunnel.proto.ConnectRequest;
 import dev.vpctunnel.proto.Scheme;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.logging.Level;
 
@@ -16,10 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class OriginFailuresTest {
     @Test
     void aDownOriginGetsOneWarningAMinuteWithTheCountOfFailures() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
+        int closed = SparePorts.next();
         try (LogCapture warnings = LogCapture.of(OriginStreamHandler.class, Level.WARNING);
              TestLink link = new TestLink(new OriginConfig(List.of(), List.of(), List.of()))) {
             ConnectRequest down = ConnectRequest.newBuilder().addAddresses("127.0.0.1").setPort(closed).setScheme(Scheme.HTTP)

@@ -1,6 +1,7 @@
 package dev.vpctunnel.connector.origin;
 
 import dev.vpctunnel.core.link.LinkHeaders;
+import dev.vpctunnel.core.testing.SparePorts;
 import dev.vpctunnel.proto.ConnectError;
 import dev.vpctunnel.proto.ConnectRequest;
 import dev.vpctunnel.proto.ErrorCode;
@@ -21,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -158,10 +158,7 @@ class OriginHttpTest {
 
     @Test
     void nothingListeningIsConnectFailed() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = SparePorts.next(); // nothing listens there
         TestLink.Fetch f = link.get(to("127.0.0.1", port).build(), "/");
         HttpResponse r = f.response();
         assertEquals(502, r.status().code());

@@ -1,7 +1,8 @@
 package dev.vpctunnel.edge.testing;
 
+import dev.vpctunnel.core.testing.SparePorts;
+
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -69,10 +70,7 @@ public final class PgServer {
         }
         exec(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "-A", "trust",
                 "--no-sync", "-E", "UTF8"), root);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = SparePorts.next();
         String opts = "-h 127.0.0.1 -p " + port + " -k " + dir + " -c fsync=off -c synchronous_commit=off";
         exec(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-o", opts, "-l",
                 dir.resolve("log").toString(), "-w", "-t", "30", "start"), root);
