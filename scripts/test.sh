@@ -38,8 +38,8 @@ fi
 
 echo "== build and Java tests (with the JMH module, so a change that breaks the benchmarks fails here)"
 started=$SECONDS
-# -T 2: edge and connector (then e2e and bench) build and test side by side; their tests mostly wait on sockets and
-# timers. A port a test keeps free on purpose comes from core's SparePorts, where no other test JVM draws.
+# -T 2: modules that do not depend on each other build and test side by side (edge beside connector, bench as soon
+# as edge is built; e2e runs its own two JVMs); their tests mostly wait on sockets and timers. A port a test keeps free on purpose comes from core's SparePorts, where no other test JVM draws.
 ./mvnw -B -q -Pbench -T 2 install
 echo "== build and Java tests took $((SECONDS - started)) s"
 

@@ -21,7 +21,8 @@ final class FreezableProxy implements AutoCloseable {
 
     FreezableProxy(int target) throws IOException {
         this.target = target;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        // a spare port: a connector goes on dialing it after the proxy closed, and must not reach another test JVM
+        this.server = new ServerSocket(dev.vpctunnel.core.testing.SparePorts.next(), 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::acceptLoop, "proxy-accept");
         t.setDaemon(true);
         t.start();

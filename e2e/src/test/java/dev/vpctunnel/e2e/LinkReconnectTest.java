@@ -56,7 +56,7 @@ class LinkReconnectTest {
         try (LinkHarness h = new LinkHarness();
              LogCapture log = LogCapture.of("dev.vpctunnel.connector.link.LinkSlot", Level.INFO)) {
             AtomicInteger tries = new AtomicInteger();
-            TunnelServer refusing = h.secondEdge(0, (id, account) -> {
+            TunnelServer refusing = h.secondEdge(LinkHarness.deadPort(), (id, account) -> { // dialed on after its close
                 tries.incrementAndGet();
                 return CompletableFuture.failedFuture(new IllegalStateException("store down"));
             });

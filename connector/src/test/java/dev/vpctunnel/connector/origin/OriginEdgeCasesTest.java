@@ -94,14 +94,14 @@ class OriginEdgeCasesTest {
 
     @Test
     void happyEyeballsStartsTheOtherFamilyAfterAShortDelay() throws Exception {
-        try (TestOrigin v6 = new TestOrigin("::1", null);
+        try (TestOrigin v6 = new TestOrigin("::1", null, dev.vpctunnel.core.testing.SparePorts.next());
              Blackhole v4 = new Blackhole(InetAddress.getByName("127.0.0.1"), v6.port())) {
             long t0 = System.nanoTime();
             ConnectRequest cr = to(v6.port()).addAddresses("::1").setConnectTimeoutMs(10_000).build();
             HttpResponse r = link.get(cr, "/hello").response();
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(201, r.status().code(), String.valueOf(TestLink.error(r)));
-            assertTrue(ms >= HappyEyeballsConnector.STAGGER_MS - 50 && ms < 2000, ms + " ms");
+            assertTrue(ms >= HappyEyeballsConnector.STAGGER_MS - 50 && ms < 5000, ms + " ms (the connect timeout: 10 s)");
         }
     }
 

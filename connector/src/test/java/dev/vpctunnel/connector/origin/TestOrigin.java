@@ -64,6 +64,14 @@ final class TestOrigin implements AutoCloseable {
     private final java.util.List<Channel> moreServers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     TestOrigin(String bindAddress, SslContext tls) throws InterruptedException {
+        this(bindAddress, tls, 0);
+    }
+
+    /**
+     * On a given port: an IPv6 origin whose port must be free on 127.0.0.1 as well (nothing there, or a test's own
+     * listener) takes one from {@link dev.vpctunnel.core.testing.SparePorts}, which no other test JVM binds.
+     */
+    TestOrigin(String bindAddress, SslContext tls, int port) throws InterruptedException {
         group = Transports.group(1, "test-origin");
         bootstrap = new ServerBootstrap().group(group).channel(Transports.server())
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -80,7 +88,7 @@ final class TestOrigin implements AutoCloseable {
                         ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
                     }
                 });
-        server = bootstrap.bind(new InetSocketAddress(bindAddress, 0)).sync().channel();
+        server = bootstrap.bind(new InetSocketAddress(bindAddress, port)).sync().channel();
     }
 
     int port() {

@@ -18,7 +18,7 @@ import java.net.ServerSocket;
  */
 public final class SparePorts {
     private static final int FIRST = 20_000;
-    private static final int LAST = 26_799; // the shell suites' fixed ports start at 26800
+    private static final int LAST = 26_799; // the shell suites' loopback ports start at 26800 (and run after these)
     private static final int BLOCK = 100;
 
     private static int base = -1;

@@ -27,6 +27,7 @@ import static dev.vpctunnel.core.testing.RawSocket.readToEof;
 import static dev.vpctunnel.core.testing.RawSocket.send;
 import static dev.vpctunnel.core.testing.RawSocket.statuses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -52,8 +53,13 @@ class ApiEarlyAnswerTest extends ApiSocketTestBase {
         Socket s = connect();
         send(s, postHead("Authorization: Bearer " + token + "\r\n", "Content-Length: " + ok.length() + "\r\n") + ok
                 + postHead("Authorization: Bearer " + token + "\r\n", "Content-Length: 2097152\r\n") + after);
-        Thread.sleep(300);
-        long tasks = ((java.util.concurrent.ThreadPoolExecutor) executor).getTaskCount();
+        java.util.concurrent.ThreadPoolExecutor pool = (java.util.concurrent.ThreadPoolExecutor) executor;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (pool.getQueue().isEmpty() && System.nanoTime() < until) { // the first POST's token check, queued
+            Thread.sleep(10);
+        }
+        assertFalse(pool.getQueue().isEmpty(), "the first POST's token check was never queued");
+        long tasks = pool.getTaskCount();
         busy.countDown();
         String all = readToEof(s, Duration.ofSeconds(8));
         assertEquals(List.of("200", "413"), statuses(all), all);

@@ -23,7 +23,9 @@ class StoreDownTest {
 
     @Test
     void writesAreRefusedWhileARefreshFoundTheStoreDownAndResumeOnceOneReachesIt() throws Exception {
-        Server server = Server.createTcpServer("-tcpPort", "0", "-baseDir", tmp.resolve("db").toString(), "-ifNotExists").start();
+        // a port no other test JVM takes while the server is down (it comes back on the same one)
+        Server server = Server.createTcpServer("-tcpPort", String.valueOf(dev.vpctunnel.core.testing.SparePorts.next()),
+                "-baseDir", tmp.resolve("db").toString(), "-ifNotExists").start();
         int port = server.getPort();
         String url = "jdbc:h2:tcp://127.0.0.1:" + port + "/directory";
         try (Directory d = Directory.open(tmp.resolve("edge"), url)) {

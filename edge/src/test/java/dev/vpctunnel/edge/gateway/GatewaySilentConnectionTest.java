@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * between requests still has the idle time. No directory: the requests here carry no token (401 before any lookup).
  */
 class GatewaySilentConnectionTest {
-    private static final long HEAD_MS = 1_500;
+    private static final long HEAD_MS = 2_400;
     private static final long IDLE_MS = 6_000;
     private static EventLoopGroup group;
     private static GatewayServer gateway;
@@ -68,8 +68,8 @@ class GatewaySilentConnectionTest {
             String got = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(got.startsWith("HTTP/1.1 408 Request Timeout"), "after " + ms + " ms: " + got);
-            // from the first byte it would be HEAD_MS * 5/3 (2.5 s)
-            assertTrue(ms >= HEAD_MS - 200 && ms < HEAD_MS + 700, "408 after " + ms + " ms from accept");
+            // from the first byte it would be HEAD_MS * 5/3 (4 s) or more: the rest is room for a busy machine
+            assertTrue(ms >= HEAD_MS - 200 && ms < HEAD_MS * 5 / 3 - 200, "408 after " + ms + " ms from accept");
         }
     }
 
