@@ -6,16 +6,25 @@ import dev.vpctunnel.edge.directory.TunnelRecord;
 import dev.vpctunnel.edge.link.EdgeLink;
 import org.junit.jupiter.api.Test;
 
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A link whose HTTP/2 stream IDs run out (2^30 streams: days of traffic on a busy link) is replaced, not left
- * registered and unusable: the edge asks its connector to drain it, the connector dials a new one. Here the limit is
- * 10 streams, each link retiring at its own point of the last eighth (9 or 10).
+ * registered and unusable: the edge asks its connector for a new link a 64th of them before (here one stream before),
+ * and drains the old one when they run out if the connector has not done so. Here the limit is 10 streams, each link
+ * retiring at its own point of the last eighth (9 or 10).
  */
 class LinkStreamLimitTest {
     @Test
@@ -41,6 +50,66 @@ class LinkStreamLimitTest {
             RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal/after", "", null);
             assertEquals(200, r.status(), r.text());
             assertTrue(r.text().contains("path=/after"), r.text());
+        }
+    }
+
+    /**
+     * A tunnel served by one link (--ha-connections 1) stays served while that link is replaced: the edge asks for a
+     * new link a little before the old one's stream IDs run out, the connector drains the old one once the new one
+     * registered, and a fetch still under way on the old one ends there whole. Before, the old link took no fetch from
+     * its last stream on and was replaced only once that fetch had ended: every fetch meanwhile failed (no_connector).
+     */
+    @Test
+    void aTunnelServedByOneLinkStaysServedWhileItIsReplaced() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TestOrigins origins = new TestOrigins();
+             ServerSocket held = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+             GatewayFixture f = new GatewayFixture("", 2, c -> c.withStreamsPerLink(10))) {
+            Thread origin = new Thread(() -> {
+                try (Socket s = held.accept()) {
+                    s.getInputStream().read(new byte[4096]); // the request head
+                    OutputStream out = s.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    release.await(20, TimeUnit.SECONDS);
+                    out.write("-last".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                } catch (Exception e) {
+                    // the test fails on the answer
+                }
+            }, "held-origin");
+            origin.setDaemon(true);
+            origin.start();
+            TunnelRecord tunnel = f.tunnel("one-link");
+            f.connect(tunnel, 1, List.of());
+            ServiceRecord web = f.service("web", origins.echoPort(), null, "127.0.0.1", null, tunnel.id());
+            ServiceRecord slow = f.service("slow", held.getLocalPort(), null, "127.0.0.1", null, tunnel.id());
+            String token = f.worker("w", List.of(new ServiceBinding("WEB", web.id()), new ServiceBinding("SLOW", slow.id())));
+            EdgeLink first = links(f.tunnels.router(), tunnel.id()).get(0);
+            CompletableFuture<RawHttp.Response> underWay = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return f.fetch(token, "SLOW", "http://slow.internal/", "", null);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            LinkHarness.await("the slow fetch on the link", Duration.ofSeconds(10), () -> first.openStreams() == 1);
+            for (int i = 0; i < 8; i++) { // streams 2 to 9: the new link was asked for at the 8th or 9th (of 9 or 10)
+                RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal/n" + i, "", null);
+                assertEquals(200, r.status(), i + ": " + r.text());
+            }
+            LinkHarness.await("a new link in the old one's place", Duration.ofSeconds(10),
+                    () -> links(f.tunnels.router(), tunnel.id()).stream().anyMatch(l -> l != first && l.usable()));
+            for (int i = 0; i < 5; i++) {
+                RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal/m" + i, "", null);
+                assertEquals(200, r.status(), i + ": " + r.text());
+            }
+            assertTrue(first.draining() && first.channel().isOpen(), "the old link takes no fetch and waits for its last");
+            release.countDown();
+            RawHttp.Response r = underWay.get(20, TimeUnit.SECONDS);
+            assertEquals(200, r.status(), r.text());
+            assertEquals("first-last", r.text());
+            LinkHarness.await("the old link closed once its fetch ended", Duration.ofSeconds(10), () -> !first.channel().isOpen());
         }
     }
 

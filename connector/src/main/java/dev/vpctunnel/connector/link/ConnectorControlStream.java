@@ -99,6 +99,10 @@ final class ConnectorControlStream extends ChannelInboundHandlerAdapter {
                 }
             }
             case DRAIN -> slot.edgeDraining(f.getDrain().getReason());
+            case REPLACE -> { // its stream IDs run out soon
+                LOG.info(() -> slot + ": edge asks for a new link in its place (" + f.getReplace().getReason() + ")");
+                slot.failback().renew();
+            }
             default -> LOG.fine(() -> slot + ": ignoring unknown control message");
         }
     }

@@ -13,7 +13,8 @@ import java.util.logging.Logger;
  * jittered between its half and its whole): an edge that restarted serves no fetch of the tunnel until a link is
  * back, and a probe costs only a connection attempt. Only a probe that registered takes the slot's place; then the
  * slot's link drains. A probe that cannot reach, is refused by or hangs on its edge just goes away, and the working
- * link never notices. Any thread; guarded by this.
+ * link never notices. The same probe, to the slot's current edge, renews a link whose edge asks for a new one in its
+ * place ({@link #renew}). Any thread; guarded by this.
  */
 final class LinkFailback {
     private static final Logger LOG = Logger.getLogger(LinkFailback.class.getName());
@@ -59,9 +60,25 @@ final class LinkFailback {
         if (slot.stopping() || !slot.serving() || probe != null || !slot.awayFromHome()) {
             return;
         }
-        LinkSlot p = new LinkSlot(slot);
+        LinkSlot p = new LinkSlot(slot, false);
         probe = p;
         LOG.fine(() -> slot + ": trying its own edge " + LinkConfig.hostPort(p.currentEdge()) + " again");
+        p.start();
+        slot.group().schedule(() -> giveUp(p), PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The edge asks for a new link in this slot's place (the link's HTTP/2 stream IDs run out soon): a probe to the same
+     * edge, which takes the slot's place once registered as a failback's does, while the old link still serves (make
+     * before break: a tunnel served by this link alone is never without one). A probe already under way does the same.
+     */
+    synchronized void renew() {
+        if (slot.stopping() || probe != null) {
+            return;
+        }
+        cancel();
+        LinkSlot p = new LinkSlot(slot, true);
+        probe = p;
         p.start();
         slot.group().schedule(() -> giveUp(p), PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -85,6 +102,12 @@ final class LinkFailback {
             return; // counted already (given up), or not wanted (the connector stops)
         }
         probe = null;
+        if (p.renewal()) { // the edge drains the old link when its IDs run out; the slot then reconnects as usual
+            LOG.info(() -> slot + ": no new link in its place: edge " + LinkConfig.hostPort(p.currentEdge()) + " " + why
+                    + "; it serves on until the edge drains it");
+            schedule();
+            return;
+        }
         Duration next = wait.multipliedBy(2);
         wait = next.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : next;
         long ms = wait.toMillis();
@@ -100,7 +123,7 @@ final class LinkFailback {
             return false; // given up
         }
         probe = null; // from here on its end is no failed try: nothing to log or double
-        if (p.stopping() || slot.stopping() || !slot.awayFromHome() && slot.registered()) {
+        if (p.stopping() || slot.stopping() || !p.renewal() && !slot.awayFromHome() && slot.registered()) {
             return false; // the connector stops, or the slot's own reconnect registered at home first
         }
         cancel();

@@ -46,8 +46,10 @@ final class LinkSlot {
     private volatile int edgeIndex;
     private final EdgeAddresses.Turns turns;
     private volatile InetSocketAddress dialed;
-    /** Set while this slot is a probe: the slot it replaces once it registers with its own edge. */
+    /** Set while this slot is a probe: the slot it replaces once it registers (with its own edge, or renewal's). */
     private volatile LinkSlot replacing;
+    /** A probe to the parent's edge, asked for by that edge (the parent's stream IDs run out), not a failback. */
+    private boolean renewal;
     /**
      * Why this attempt ended without registering, when the edge said so (or this probe was given up): logged with the
      * retry, or told to the failback.
@@ -68,17 +70,24 @@ final class LinkSlot {
         this.failback = new LinkFailback(this, config.failbackInterval());
     }
 
-    /** A probe: a second link of {@code parent}'s index to its own edge, which takes parent's place once registered. */
-    LinkSlot(LinkSlot parent) {
+    /**
+     * A probe: a second link of {@code parent}'s index to its own edge ({@code renewal}: to parent's edge), which takes
+     * parent's place once registered.
+     */
+    LinkSlot(LinkSlot parent, boolean renewal) {
         this(parent.index, parent.config, parent.group, parent.fetchHandlers, parent.supervisor, parent.addresses, parent.turns);
         this.replacing = parent;
+        this.renewal = renewal;
+        if (renewal) {
+            this.edgeIndex = parent.edgeIndex;
+        }
     }
 
     void start() { // an attempt: resolve the edge, dial one of its addresses
         if (stopped) {
             return;
         }
-        InetSocketAddress edge = edge();
+        InetSocketAddress edge = currentEdge();
         draining = false;
         fetches.reopen();
         closeWhenIdle = false;
@@ -151,10 +160,6 @@ final class LinkSlot {
         }
     }
 
-    private InetSocketAddress edge() {
-        return config.edges().get(edgeIndex);
-    }
-
     /**
      * The next attempt dials the next edge in the list (the same one when there is only one), at its next address;
      * whether that is another edge.
@@ -174,7 +179,7 @@ final class LinkSlot {
      */
     private void retry(Level level, String ended, boolean otherEdge) {
         LinkBackoff.Wait wait = backoff.next();
-        LOG.log(level, () -> this + ended + "; retrying " + (otherEdge ? "with edge " + LinkConfig.hostPort(edge()) + " " : "") + wait);
+        LOG.log(level, () -> this + ended + "; retrying " + (otherEdge ? "with edge " + LinkConfig.hostPort(currentEdge()) + " " : "") + wait);
         group.schedule(this::start, wait.delay().toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -195,9 +200,9 @@ final class LinkSlot {
             replacing = null;
         }
         backoff.registered();
-        addresses.registered(edge());
-        LOG.info(() -> this + " registered with edge " + edgeId + " at " + EdgeAddresses.describe(edge(), dialed)
-                + (parent != null ? " (back on its own edge)" : ""));
+        addresses.registered(currentEdge());
+        LOG.info(() -> this + " registered with edge " + edgeId + " at " + EdgeAddresses.describe(currentEdge(), dialed)
+                + (parent == null ? "" : renewal ? " in place of the old one" : " (back on its own edge)"));
         if (draining && stopped) { // a drain that began while this link dialed or registered: the edge learns it now
             ConnectorControlStream.sendDrain(control, "connector shutting down");
             channel.writeAndFlush(LinkClose.notice());
@@ -229,8 +234,9 @@ final class LinkSlot {
         Channel ch = channel;
         Channel ctl = control;
         boolean wasRegistered = registered;
-        LOG.info(() -> this + " leaves edge " + LinkConfig.hostPort(edge()) + " for its own edge "
-                + LinkConfig.hostPort(successor.edge()) + ", draining " + fetches.open() + " streams");
+        LOG.info(() -> this + (successor.renewal ? " hands over to a new link to edge " + LinkConfig.hostPort(currentEdge())
+                : " leaves edge " + LinkConfig.hostPort(currentEdge()) + " for its own edge " + LinkConfig.hostPort(successor.currentEdge()))
+                + ", draining " + fetches.open() + " streams");
         if (ch == null) {
             supervisor.retired(this);
             return;
@@ -238,7 +244,7 @@ final class LinkSlot {
         ch.closeFuture().addListener(f -> supervisor.retired(this));
         ch.eventLoop().execute(() -> {
             if (wasRegistered) {
-                ConnectorControlStream.sendDrain(ctl, "link moves back to its own edge");
+                ConnectorControlStream.sendDrain(ctl, successor.renewal ? "a new link took its place" : "link moves back to its own edge");
             }
             goAwayAndCloseWhenIdle(ch);
         });
@@ -278,6 +284,14 @@ final class LinkSlot {
             refusal = "registration refused (retryable): " + message; // logged with the retry once the link closed
             closeLink();
         }
+    }
+
+    LinkFailback failback() {
+        return failback;
+    }
+
+    boolean renewal() {
+        return renewal;
     }
 
     /** The edge asks this link to drain (it is shutting down): GOAWAY, finish in-flight streams, then reconnect. */
@@ -361,7 +375,7 @@ final class LinkSlot {
     }
 
     InetSocketAddress currentEdge() {
-        return edge();
+        return config.edges().get(edgeIndex);
     }
 
     EventLoopGroup group() {
@@ -395,6 +409,6 @@ final class LinkSlot {
 
     @Override
     public String toString() {
-        return replacing != null ? "link #" + index + " (new, to its own edge)" : "link #" + index;
+        return replacing == null ? "link #" + index : "link #" + index + (renewal ? " (new)" : " (new, to its own edge)");
     }
 }

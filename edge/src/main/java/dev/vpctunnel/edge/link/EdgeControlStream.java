@@ -175,11 +175,15 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
                     + " links on this edge, the most one tunnel may; try again later");
             return;
         }
-        // a connector's links, balanced, would all run out at once: each retires at its own point of the last eighth
+        // a connector's links, balanced, would all run out at once: each retires at its own point of the last eighth;
+        // the connector is asked for a new link in its place a 64th before (one that ignores that: drained at the end)
         long limit = session.config().streamsPerLink();
         long streams = limit - java.util.concurrent.ThreadLocalRandom.current().nextLong(limit / 8 + 1);
+        long renewAt = streams - Math.max(1, streams / 64);
         EdgeLink link = new EdgeLink(session.channel(), tunnelId, r.getConnectorId(), r.getLinkIndex(), r.getVersion(),
-                session.config().edgeId(), streams, () -> session.drain("it opened " + streams
+                session.config().edgeId(), renewAt, () -> session.askReplacement("it opened " + renewAt + " streams of the "
+                        + streams + " it may before its HTTP/2 stream IDs run out"),
+                streams, () -> session.drain("it opened " + streams
                         + " streams, its HTTP/2 stream IDs run out: a new link takes over"));
         if (!session.leaveUnregistered()) {
             return; // closed meanwhile, as the oldest of too many unregistered sockets

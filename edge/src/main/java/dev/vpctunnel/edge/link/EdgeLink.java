@@ -25,6 +25,8 @@ public final class EdgeLink {
     private final Instant openedAt = Instant.now();
     private final AtomicInteger openStreams = new AtomicInteger();
     private final AtomicLong streamsOpened = new AtomicLong();
+    private final long renewAt;
+    private final Runnable renew;
     private final long retireAfter;
     private final Runnable retire;
     private final AtomicBoolean retiring = new AtomicBoolean();
@@ -37,7 +39,18 @@ public final class EdgeLink {
      */
     EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId,
              long retireAfter, Runnable retire) {
+        this(channel, tunnelId, connectorId, linkIndex, version, edgeId, Long.MAX_VALUE, () -> { }, retireAfter, retire);
+    }
+
+    /**
+     * Also: once the {@code renewAt}th stream is opened, {@code renew} runs, on the thread that opened it (the edge asks
+     * the connector for a new link in this one's place before the stream IDs run out).
+     */
+    EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId,
+             long renewAt, Runnable renew, long retireAfter, Runnable retire) {
         this.channel = channel;
+        this.renewAt = renewAt;
+        this.renew = renew;
         this.retireAfter = retireAfter;
         this.retire = retire;
         this.tunnelId = tunnelId;
@@ -56,7 +69,11 @@ public final class EdgeLink {
      */
     public Future<Http2StreamChannel> openStream(ChannelHandler handler) {
         openStreams.incrementAndGet();
-        if (streamsOpened.incrementAndGet() == retireAfter) {
+        long n = streamsOpened.incrementAndGet();
+        if (n == renewAt) {
+            renew.run();
+        }
+        if (n == retireAfter) {
             draining = true;
         }
         Future<Http2StreamChannel> opened = new Http2StreamChannelBootstrap(channel).option(ChannelOption.AUTO_READ, false)

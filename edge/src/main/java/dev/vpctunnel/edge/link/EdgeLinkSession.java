@@ -5,6 +5,7 @@ import dev.vpctunnel.core.link.LinkCloseReason;
 import dev.vpctunnel.core.link.LinkHttp2;
 import dev.vpctunnel.proto.Drain;
 import dev.vpctunnel.proto.EdgeFrame;
+import dev.vpctunnel.proto.ReplaceLink;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -125,6 +126,20 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
             if (control != null && control.isActive()) {
                 EdgeFrame f = EdgeFrame.newBuilder().setDrain(Drain.newBuilder().setReason(reason)).build();
                 EdgeControlStream.send(control, f);
+            }
+        });
+    }
+
+    /**
+     * The edge asks the connector for a new link in this one's place; the connector drains this one once that one
+     * registered (make before break). Any thread.
+     */
+    void askReplacement(String reason) {
+        channel.eventLoop().execute(() -> {
+            EdgeLink l = link;
+            if (l != null && !l.draining() && control != null && control.isActive()) {
+                LOG.info(() -> l + ": asks its connector for a new link in its place (" + reason + ")");
+                EdgeControlStream.send(control, EdgeFrame.newBuilder().setReplace(ReplaceLink.newBuilder().setReason(reason)).build());
             }
         });
     }
