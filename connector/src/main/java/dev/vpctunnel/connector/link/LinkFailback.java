@@ -26,6 +26,8 @@ final class LinkFailback {
     private Duration wait;
     private ScheduledFuture<?> timer;
     private LinkSlot probe;
+    /** Whether {@link #probe} is a renewal's (to the slot's current edge and address), not a failback's. */
+    private boolean renewing;
 
     LinkFailback(LinkSlot slot, Duration firstWait) {
         this.slot = slot;
@@ -48,6 +50,19 @@ final class LinkFailback {
         timer = slot.group().schedule(this::probeNow, delay, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The slot's link closed: no failback is due while it reconnects, and a renewal under way is not wanted (the slot's
+     * own next link would otherwise be replaced as soon as it registered).
+     */
+    synchronized void linkClosed() {
+        cancel();
+        LinkSlot p = probe;
+        if (p != null && renewing) {
+            probe = null;
+            p.stop();
+        }
+    }
+
     synchronized void cancel() {
         if (timer != null) {
             timer.cancel(false);
@@ -62,6 +77,7 @@ final class LinkFailback {
         }
         LinkSlot p = new LinkSlot(slot, false);
         probe = p;
+        renewing = false;
         LOG.fine(() -> slot + ": trying its own edge " + LinkConfig.hostPort(p.currentEdge()) + " again");
         p.start();
         slot.group().schedule(() -> giveUp(p), PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -79,6 +95,7 @@ final class LinkFailback {
         cancel();
         LinkSlot p = new LinkSlot(slot, true);
         probe = p;
+        renewing = true;
         p.start();
         slot.group().schedule(() -> giveUp(p), PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -102,9 +119,9 @@ final class LinkFailback {
             return; // counted already (given up), or not wanted (the connector stops)
         }
         probe = null;
-        if (p.renewal()) { // the edge drains the old link when its IDs run out; the slot then reconnects as usual
+        if (renewing) { // the edge drains the old link when its IDs run out; the slot then reconnects as usual
             LOG.info(() -> slot + ": no new link in its place: edge " + LinkConfig.hostPort(p.currentEdge()) + " " + why
-                    + "; it serves on until the edge drains it");
+                    + "; it serves on (its edge asks again, or drains it once its stream IDs run out)");
             schedule();
             return;
         }
@@ -123,7 +140,7 @@ final class LinkFailback {
             return false; // given up
         }
         probe = null; // from here on its end is no failed try: nothing to log or double
-        if (p.stopping() || slot.stopping() || !p.renewal() && !slot.awayFromHome() && slot.registered()) {
+        if (p.stopping() || slot.stopping() || !renewing && !slot.awayFromHome() && slot.registered()) {
             return false; // the connector stops, or the slot's own reconnect registered at home first
         }
         cancel();

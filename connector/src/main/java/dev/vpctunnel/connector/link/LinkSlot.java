@@ -34,7 +34,6 @@ final class LinkSlot {
     private final Supplier<ChannelHandler> fetchHandlers;
     private final LinkSupervisor supervisor;
     private final LinkBackoff backoff = new LinkBackoff(Backoff.standard());
-    private final EdgeAddresses addresses;
     private final FetchGate fetches = new FetchGate(this::closeIfIdle);
     private volatile Channel channel;
     private volatile Channel control;
@@ -42,14 +41,12 @@ final class LinkSlot {
     private volatile boolean draining;
     private volatile boolean closeWhenIdle;
     private volatile boolean stopped;
-    /** Which of config.edges() and which of its addresses the next attempt dials; the last one dialed. */
-    private volatile int edgeIndex;
-    private final EdgeAddresses.Turns turns;
-    private volatile InetSocketAddress dialed;
+    /** Which edge and address the next attempt dials; the last one dialed. */
+    private final EdgeCursor cursor;
     /** Set while this slot is a probe: the slot it replaces once it registers (with its own edge, or renewal's). */
     private volatile LinkSlot replacing;
     /** A probe to the parent's edge, asked for by that edge (the parent's stream IDs run out), not a failback. */
-    private boolean renewal;
+    private final boolean renewal;
     /**
      * Why this attempt ended without registering, when the edge said so (or this probe was given up): logged with the
      * retry, or told to the failback.
@@ -58,29 +55,30 @@ final class LinkSlot {
     private final LinkFailback failback;
 
     LinkSlot(int index, LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
-             LinkSupervisor supervisor, EdgeAddresses addresses, EdgeAddresses.Turns turns) {
+             LinkSupervisor supervisor, EdgeCursor cursor) {
+        this(index, config, group, fetchHandlers, supervisor, cursor, null, false);
+    }
+
+    /**
+     * A probe: a second link of {@code parent}'s index to its own edge ({@code renewal}: to parent's edge and address),
+     * which takes parent's place once registered.
+     */
+    LinkSlot(LinkSlot parent, boolean renewal) {
+        this(parent.index, parent.config, parent.group, parent.fetchHandlers, parent.supervisor,
+                parent.cursor.forProbe(renewal), parent, renewal);
+    }
+
+    private LinkSlot(int index, LinkConfig config, EventLoopGroup group, Supplier<ChannelHandler> fetchHandlers,
+                     LinkSupervisor supervisor, EdgeCursor cursor, LinkSlot replacing, boolean renewal) {
         this.index = index;
-        this.addresses = addresses;
         this.config = config;
         this.group = group;
         this.fetchHandlers = fetchHandlers;
         this.supervisor = supervisor;
-        this.edgeIndex = config.edgeIndexFor(index);
-        this.turns = turns != null ? turns : new EdgeAddresses.Turns(config.edges().size(), index / config.edges().size());
-        this.failback = new LinkFailback(this, config.failbackInterval());
-    }
-
-    /**
-     * A probe: a second link of {@code parent}'s index to its own edge ({@code renewal}: to parent's edge), which takes
-     * parent's place once registered.
-     */
-    LinkSlot(LinkSlot parent, boolean renewal) {
-        this(parent.index, parent.config, parent.group, parent.fetchHandlers, parent.supervisor, parent.addresses, parent.turns);
-        this.replacing = parent;
+        this.cursor = cursor;
+        this.replacing = replacing;
         this.renewal = renewal;
-        if (renewal) {
-            this.edgeIndex = parent.edgeIndex;
-        }
+        this.failback = new LinkFailback(this, config.failbackInterval());
     }
 
     void start() { // an attempt: resolve the edge, dial one of its addresses
@@ -91,7 +89,7 @@ final class LinkSlot {
         draining = false;
         fetches.reopen();
         closeWhenIdle = false;
-        addresses.pick(group.next(), edge, turns.of(edgeIndex)).addListener((Future<InetSocketAddress> a) -> {
+        cursor.pick(group.next()).addListener((Future<InetSocketAddress> a) -> {
             if (a.isSuccess()) {
                 dial(edge, a.getNow());
             } else {
@@ -101,7 +99,7 @@ final class LinkSlot {
     }
 
     private void dial(InetSocketAddress edge, InetSocketAddress address) {
-        dialed = address;
+        cursor.dialing(address);
         ChannelFuture f = ConnectorLinkInitializer.dial(this, edge, address);
         channel = f.channel();
         if (stopped) { // retired meanwhile (LinkFailback.handOver on another thread): retire() may have missed this channel
@@ -120,12 +118,12 @@ final class LinkSlot {
     private void attemptFailed(InetSocketAddress edge, InetSocketAddress address, Throwable cause) {
         String why = NativeErrors.connectFailure(cause);
         if (replacing != null) { // its own edge, which worked before: no hint about a wrong --edge
-            turns.failed(edgeIndex); // the next probe of its own edge dials its next address
+            cursor.failedHere(); // the next probe of its own edge dials its next address
             probeEnded((address == null ? "cannot be resolved" : "cannot be reached") + ": " + why);
         } else if (!stopped) {
             retry(Level.WARNING, ": " + (address == null ? "cannot resolve edge host '" + edge.getHostString() + "'"
-                    : "cannot reach edge " + EdgeAddresses.describe(edge, address)) + ": " + why + addresses.refusedHint(edge, cause),
-                    nextEdge());
+                    : "cannot reach edge " + EdgeAddresses.describe(edge, address)) + ": " + why + cursor.refusedHint(cause),
+                    cursor.next());
         }
     }
 
@@ -137,11 +135,11 @@ final class LinkSlot {
         fetches.noticePending(false);
         control = null;
         if (replacing != null) {
-            turns.failed(edgeIndex);
+            cursor.failedHere();
             probeEnded("closed the link before it registered" + why);
             return;
         }
-        failback.cancel();
+        failback.linkClosed();
         String r = refusal;
         refusal = null;
         if (stopped) {
@@ -154,22 +152,10 @@ final class LinkSlot {
             backoff.dropped(draining);
             retry(edgeAsked ? Level.INFO : Level.WARNING, (edgeAsked ? " down: its edge asked it to drain" : " down") + why, false);
         } else if (r != null) { // the edge refused the registration and said why
-            retry(Level.WARNING, ": " + r, nextEdge());
+            retry(Level.WARNING, ": " + r, cursor.next());
         } else { // the handshake failed (warned about), or the edge closed the link before registering it
-            retry(Level.INFO, ": closed before it registered" + why, nextEdge());
+            retry(Level.INFO, ": closed before it registered" + why, cursor.next());
         }
-    }
-
-    /**
-     * The next attempt dials the next edge in the list (the same one when there is only one), at its next address;
-     * whether that is another edge.
-     */
-    private boolean nextEdge() {
-        turns.failed(edgeIndex);
-        int next = config.edgeAfter(edgeIndex);
-        boolean moved = next != edgeIndex;
-        edgeIndex = next;
-        return moved;
     }
 
     /**
@@ -200,8 +186,8 @@ final class LinkSlot {
             replacing = null;
         }
         backoff.registered();
-        addresses.registered(currentEdge());
-        LOG.info(() -> this + " registered with edge " + edgeId + " at " + EdgeAddresses.describe(currentEdge(), dialed)
+        cursor.registered();
+        LOG.info(() -> this + " registered with edge " + edgeId + " at " + cursor.describe()
                 + (parent == null ? "" : renewal ? " in place of the old one" : " (back on its own edge)"));
         if (draining && stopped) { // a drain that began while this link dialed or registered: the edge learns it now
             ConnectorControlStream.sendDrain(control, "connector shutting down");
@@ -224,10 +210,10 @@ final class LinkSlot {
     }
 
     boolean awayFromHome() {
-        return edgeIndex != config.edgeIndexFor(index);
+        return cursor.awayFromHome();
     }
 
-    /** Drains this slot's link for good (never reconnects): GOAWAY, in-flight streams finish, at most 60 s. */
+    /** Drains this slot's link for good: GOAWAY, in-flight streams finish (at most 60 s but for a renewal's: a long poll). */
     void retire(LinkSlot successor) {
         stopped = true;
         draining = true;
@@ -246,12 +232,12 @@ final class LinkSlot {
             if (wasRegistered) {
                 ConnectorControlStream.sendDrain(ctl, successor.renewal ? "a new link took its place" : "link moves back to its own edge");
             }
-            goAwayAndCloseWhenIdle(ch);
+            goAwayAndCloseWhenIdle(ch, !successor.renewal);
         });
     }
 
-    /** On the loop: the notice; streams sent before the edge read it are served (LinkClose), then it closes when idle. */
-    private void goAwayAndCloseWhenIdle(Channel ch) {
+    /** On the loop: the notice; streams sent before the edge read it are served (LinkClose), then closes when idle. */
+    private void goAwayAndCloseWhenIdle(Channel ch, boolean capped) {
         Runnable refuseThenClose = () -> {
             fetches.noticeAnswered();
             closeWhenIdle = true;
@@ -260,7 +246,9 @@ final class LinkSlot {
         if (!LinkClose.noticeThenPing(ch, "notice-ack", refuseThenClose, refuseThenClose)) {
             refuseThenClose.run();
         }
-        ch.eventLoop().schedule(() -> LinkClose.gracefully(ch), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        if (capped) {
+            ch.eventLoop().schedule(() -> LinkClose.gracefully(ch), EDGE_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     private void closeLink() {
@@ -290,10 +278,6 @@ final class LinkSlot {
         return failback;
     }
 
-    boolean renewal() {
-        return renewal;
-    }
-
     /** The edge asks this link to drain (it is shutting down): GOAWAY, finish in-flight streams, then reconnect. */
     void edgeDraining(String reason) {
         LOG.info(() -> this + ": edge asks to drain (" + reason + ")");
@@ -302,7 +286,7 @@ final class LinkSlot {
             return;
         }
         draining = true;
-        goAwayAndCloseWhenIdle(ch);
+        goAwayAndCloseWhenIdle(ch, true);
     }
 
     /**
@@ -375,7 +359,7 @@ final class LinkSlot {
     }
 
     InetSocketAddress currentEdge() {
-        return config.edges().get(edgeIndex);
+        return cursor.edge();
     }
 
     EventLoopGroup group() {

@@ -56,7 +56,7 @@ public final class LinkSupervisor {
         };
         EdgeAddresses addresses = new EdgeAddresses(edgeResolver, resolverThread, config.edges(), config.haConnections());
         for (int i = 0; i < config.haConnections(); i++) {
-            slots.add(new LinkSlot(i, config, group, fetchHandlers, this, addresses, null));
+            slots.add(new LinkSlot(i, config, group, fetchHandlers, this, new EdgeCursor(config, i, addresses)));
         }
     }
 

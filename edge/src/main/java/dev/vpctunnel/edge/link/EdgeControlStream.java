@@ -181,7 +181,7 @@ final class EdgeControlStream extends ChannelInboundHandlerAdapter {
         long streams = limit - java.util.concurrent.ThreadLocalRandom.current().nextLong(limit / 8 + 1);
         long renewAt = streams - Math.max(1, streams / 64);
         EdgeLink link = new EdgeLink(session.channel(), tunnelId, r.getConnectorId(), r.getLinkIndex(), r.getVersion(),
-                session.config().edgeId(), renewAt, () -> session.askReplacement("it opened " + renewAt + " streams of the "
+                session.config().edgeId(), renewAt, n -> session.askReplacement("it opened " + n + " streams of the "
                         + streams + " it may before its HTTP/2 stream IDs run out"),
                 streams, () -> session.drain("it opened " + streams
                         + " streams, its HTTP/2 stream IDs run out: a new link takes over"));

@@ -26,7 +26,8 @@ public final class EdgeLink {
     private final AtomicInteger openStreams = new AtomicInteger();
     private final AtomicLong streamsOpened = new AtomicLong();
     private final long renewAt;
-    private final Runnable renew;
+    private final long renewEvery;
+    private final java.util.function.LongConsumer renew;
     private final long retireAfter;
     private final Runnable retire;
     private final AtomicBoolean retiring = new AtomicBoolean();
@@ -39,17 +40,19 @@ public final class EdgeLink {
      */
     EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId,
              long retireAfter, Runnable retire) {
-        this(channel, tunnelId, connectorId, linkIndex, version, edgeId, Long.MAX_VALUE, () -> { }, retireAfter, retire);
+        this(channel, tunnelId, connectorId, linkIndex, version, edgeId, Long.MAX_VALUE, n -> { }, retireAfter, retire);
     }
 
     /**
-     * Also: once the {@code renewAt}th stream is opened, {@code renew} runs, on the thread that opened it (the edge asks
-     * the connector for a new link in this one's place before the stream IDs run out).
+     * Also: once the {@code renewAt}th stream is opened, {@code renew} gets that count, on the thread that opened it
+     * (the edge asks the connector for a new link in this one's place before the stream IDs run out), and again seven
+     * times on the way to {@code retireAfter}, should the connector's first try have failed.
      */
     EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId,
-             long renewAt, Runnable renew, long retireAfter, Runnable retire) {
+             long renewAt, java.util.function.LongConsumer renew, long retireAfter, Runnable retire) {
         this.channel = channel;
         this.renewAt = renewAt;
+        this.renewEvery = Math.max(1, (retireAfter - renewAt) / 8);
         this.renew = renew;
         this.retireAfter = retireAfter;
         this.retire = retire;
@@ -70,8 +73,8 @@ public final class EdgeLink {
     public Future<Http2StreamChannel> openStream(ChannelHandler handler) {
         openStreams.incrementAndGet();
         long n = streamsOpened.incrementAndGet();
-        if (n == renewAt) {
-            renew.run();
+        if (n >= renewAt && n < retireAfter && (n - renewAt) % renewEvery == 0) {
+            renew.accept(n);
         }
         if (n == retireAfter) {
             draining = true;

@@ -135,13 +135,17 @@ final class EdgeLinkSession extends ChannelInboundHandlerAdapter {
      * registered (make before break). Any thread.
      */
     void askReplacement(String reason) {
-        channel.eventLoop().execute(() -> {
-            EdgeLink l = link;
-            if (l != null && !l.draining() && control != null && control.isActive()) {
-                LOG.info(() -> l + ": asks its connector for a new link in its place (" + reason + ")");
-                EdgeControlStream.send(control, EdgeFrame.newBuilder().setReplace(ReplaceLink.newBuilder().setReason(reason)).build());
-            }
-        });
+        try {
+            channel.eventLoop().execute(() -> {
+                EdgeLink l = link;
+                if (l != null && !l.draining() && control != null && control.isActive()) {
+                    LOG.info(() -> l + ": asks its connector for a new link in its place (" + reason + ")");
+                    EdgeControlStream.send(control, EdgeFrame.newBuilder().setReplace(ReplaceLink.newBuilder().setReason(reason)).build());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the edge's loops stop: the link goes with them
+        }
     }
 
     EdgeLink link() {
