@@ -121,6 +121,26 @@ class EdgeAddressesTest {
         return s;
     }
 
+    /**
+     * A renewal (the edge asks for a new link in this one's place) dials the very address the link it replaces dialed,
+     * not the name's next one: edges behind one name do not pass fetches to each other. A failback probe goes by turns.
+     */
+    @Test
+    void aRenewalDialsTheAddressOfTheLinkItReplaces() throws Exception {
+        int port = 7844;
+        LinkConfig cfg = new LinkConfig(new TunnelToken("0123456789abcdef0123456789abcdef", UUID.randomUUID(), new byte[32]),
+                List.of(InetSocketAddress.createUnresolved("edges.test", port)), LinkTls.client(List.of(CA.certificate())),
+                1, "test-connector", "test", Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), 100);
+        EdgeAddresses addresses = new EdgeAddresses(edgesTest("127.0.0.1", "127.0.0.2"), group.next(), cfg.edges(), 1);
+        EdgeCursor cursor = new EdgeCursor(cfg, 0, addresses);
+        InetSocketAddress first = cursor.pick(group.next()).get(5, TimeUnit.SECONDS);
+        assertEquals(new InetSocketAddress("127.0.0.1", port), first);
+        cursor.dialing(first);
+        cursor.failedHere(); // an attempt of the slot's since: its next turn is the name's second address
+        assertEquals(new InetSocketAddress("127.0.0.1", port), cursor.forProbe(true).pick(group.next()).get(5, TimeUnit.SECONDS));
+        assertEquals(new InetSocketAddress("127.0.0.2", port), cursor.forProbe(false).pick(group.next()).get(5, TimeUnit.SECONDS));
+    }
+
     @Test
     void linksToOneNameSpreadOverItsAddresses() throws Exception {
         AtomicInteger first = listener("127.0.0.1", 0);
