@@ -167,7 +167,9 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             LOG.fine(() -> "h2c connection " + ctx.channel().remoteAddress() + " failed: " + cause);
-            ctx.close();
+            // after the codec's GOAWAY, which says why (PROTOCOL_ERROR and Netty's message): closed at once, the
+            // codec's close would send a GOAWAY(NO_ERROR) first and the worker would not learn what it did wrong
+            dev.vpctunnel.core.link.LinkCloseReason.closeAfterCodec(ctx, cause);
         }
     }
 
