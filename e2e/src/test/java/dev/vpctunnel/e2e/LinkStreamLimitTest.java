@@ -115,6 +115,41 @@ class LinkStreamLimitTest {
         }
     }
 
+    /**
+     * Under load, links renewing again and again (a limit of 200 streams: each of 4 links is replaced ~2 times per
+     * 1,600 fetches) cost no fetch: a fetch sent on a link just as it drains is served there or sent again elsewhere.
+     */
+    @Test
+    void linksRenewedUnderLoadCostNoFetch() throws Exception {
+        try (TestOrigins origins = new TestOrigins();
+             GatewayFixture f = new GatewayFixture("", 2, c -> c.withStreamsPerLink(200))) {
+            TunnelRecord tunnel = f.tunnel("renewing");
+            f.connect(tunnel, 4, List.of());
+            ServiceRecord web = f.service("web", origins.echoPort(), null, "127.0.0.1", null, tunnel.id());
+            String token = f.worker("w", List.of(new ServiceBinding("WEB", web.id())));
+            List<EdgeLink> before = links(f.tunnels.router(), tunnel.id());
+            java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 1600; i++) {
+                    String path = "/load" + i;
+                    results.add(workers.submit(() -> {
+                        RawHttp.Response r = f.fetch(token, "WEB", "http://api.internal" + path, "", null);
+                        return r.status() == 200 && r.text().contains("path=" + path) ? "ok" : r.status() + " " + r.text();
+                    }));
+                }
+                java.util.Map<String, Long> outcomes = new java.util.TreeMap<>();
+                for (java.util.concurrent.Future<String> r : results) {
+                    outcomes.merge(r.get(60, TimeUnit.SECONDS), 1L, Long::sum);
+                }
+                assertEquals(java.util.Map.of("ok", 1600L), outcomes);
+            } finally {
+                workers.shutdownNow();
+            }
+            assertTrue(before.stream().noneMatch(l -> l.channel().isOpen() && l.usable()), "every first link was replaced");
+        }
+    }
+
     private static List<EdgeLink> links(dev.vpctunnel.edge.link.TunnelRouter router, java.util.UUID tunnel) {
         return router.all().stream().filter(l -> l.tunnelId().equals(tunnel)).toList();
     }
