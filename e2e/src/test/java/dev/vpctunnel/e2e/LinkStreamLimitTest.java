@@ -122,6 +122,8 @@ class LinkStreamLimitTest {
     @Test
     void linksRenewedUnderLoadCostNoFetch() throws Exception {
         try (TestOrigins origins = new TestOrigins();
+             dev.vpctunnel.core.testing.LogCapture handovers = dev.vpctunnel.core.testing.LogCapture.of(
+                     "dev.vpctunnel.connector.link.LinkSlot", java.util.logging.Level.INFO);
              GatewayFixture f = new GatewayFixture("", 2, c -> c.withStreamsPerLink(200))) {
             TunnelRecord tunnel = f.tunnel("renewing");
             f.connect(tunnel, 4, List.of());
@@ -147,6 +149,9 @@ class LinkStreamLimitTest {
                 workers.shutdownNow();
             }
             assertTrue(before.stream().noneMatch(l -> l.channel().isOpen() && l.usable()), "every first link was replaced");
+            // by renewals (the edge's drain at the end of the IDs, the path for older connectors, loses no fetch either)
+            assertTrue(handovers.messages().stream().anyMatch(m -> m.contains(" hands over to a new link")),
+                    handovers.messages().toString());
         }
     }
 

@@ -9,15 +9,16 @@ import java.net.InetSocketAddress;
  * Where one slot's link dials: which of the configured edges (link i's own is edge i mod n) and which of that edge's
  * addresses (a name may have several; the turns are shared by a slot and its probes). A failback probe starts at the
  * slot's own edge; a renewal dials the very address of the link it replaces, since edges behind one name do not pass
- * fetches to each other.
+ * fetches to each other: pinned there for that one attempt, which moves no turn (the link it replaces is still there),
+ * and unpinned once it registered, so that as the slot it dials by turns again.
  */
 final class EdgeCursor {
     private final LinkConfig config;
     private final int index;
     private final EdgeAddresses addresses;
     private final EdgeAddresses.Turns turns;
-    /** A renewal's: the address of the link it replaces; null: picked among the edge's addresses. */
-    private final InetSocketAddress fixed;
+    /** A renewal's until it registered: the address of the link it replaces; null: picked among the edge's addresses. */
+    private volatile InetSocketAddress fixed;
     private volatile int edgeIndex;
     private volatile InetSocketAddress dialed;
 
@@ -60,9 +61,11 @@ final class EdgeCursor {
         dialed = address;
     }
 
-    /** An attempt here got no registration: the next one here dials the edge's next address. */
+    /** An attempt here got no registration: the next one here dials the edge's next address (a renewal's: none). */
     void failedHere() {
-        turns.failed(edgeIndex);
+        if (fixed == null) {
+            turns.failed(edgeIndex);
+        }
     }
 
     /**
@@ -70,6 +73,7 @@ final class EdgeCursor {
      * whether that is another edge.
      */
     boolean next() {
+        fixed = null;
         turns.failed(edgeIndex);
         int next = config.edgeAfter(edgeIndex);
         boolean moved = next != edgeIndex;
@@ -78,6 +82,7 @@ final class EdgeCursor {
     }
 
     void registered() {
+        fixed = null; // a renewal that took the slot's place: its next attempts go by turns
         addresses.registered(edge());
     }
 

@@ -121,7 +121,7 @@ final class LinkFailback {
         probe = null;
         if (renewing) { // the edge drains the old link when its IDs run out; the slot then reconnects as usual
             LOG.info(() -> slot + ": no new link in its place: edge " + LinkConfig.hostPort(p.currentEdge()) + " " + why
-                    + "; it serves on (its edge asks again, or drains it once its stream IDs run out)");
+                    + "; the link serves on until its edge drains it (the edge may ask again before)");
             schedule();
             return;
         }

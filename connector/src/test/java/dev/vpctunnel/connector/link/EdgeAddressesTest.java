@@ -123,7 +123,9 @@ class EdgeAddressesTest {
 
     /**
      * A renewal (the edge asks for a new link in this one's place) dials the very address the link it replaces dialed,
-     * not the name's next one: edges behind one name do not pass fetches to each other. A failback probe goes by turns.
+     * not the name's next one: edges behind one name do not pass fetches to each other. Its failure moves no turn of the
+     * slot's (the old link is still there); once it registered (it is the slot now) it dials by turns again, so a dead
+     * edge address does not hold it. A failback probe goes by turns.
      */
     @Test
     void aRenewalDialsTheAddressOfTheLinkItReplaces() throws Exception {
@@ -133,12 +135,20 @@ class EdgeAddressesTest {
                 1, "test-connector", "test", Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5), 100);
         EdgeAddresses addresses = new EdgeAddresses(edgesTest("127.0.0.1", "127.0.0.2"), group.next(), cfg.edges(), 1);
         EdgeCursor cursor = new EdgeCursor(cfg, 0, addresses);
-        InetSocketAddress first = cursor.pick(group.next()).get(5, TimeUnit.SECONDS);
-        assertEquals(new InetSocketAddress("127.0.0.1", port), first);
-        cursor.dialing(first);
-        cursor.failedHere(); // an attempt of the slot's since: its next turn is the name's second address
-        assertEquals(new InetSocketAddress("127.0.0.1", port), cursor.forProbe(true).pick(group.next()).get(5, TimeUnit.SECONDS));
-        assertEquals(new InetSocketAddress("127.0.0.2", port), cursor.forProbe(false).pick(group.next()).get(5, TimeUnit.SECONDS));
+        InetSocketAddress one = new InetSocketAddress("127.0.0.1", port);
+        InetSocketAddress two = new InetSocketAddress("127.0.0.2", port);
+        assertEquals(one, cursor.pick(group.next()).get(5, TimeUnit.SECONDS));
+        cursor.dialing(one);
+        EdgeCursor failed = cursor.forProbe(true);
+        assertEquals(one, failed.pick(group.next()).get(5, TimeUnit.SECONDS));
+        failed.failedHere();
+        assertEquals(one, cursor.pick(group.next()).get(5, TimeUnit.SECONDS), "a failed renewal moves no turn of the slot's");
+        cursor.failedHere(); // an attempt of the slot's own: its next turn is the name's second address
+        EdgeCursor renewed = cursor.forProbe(true);
+        assertEquals(one, renewed.pick(group.next()).get(5, TimeUnit.SECONDS), "pinned to the old link's address");
+        assertEquals(two, cursor.forProbe(false).pick(group.next()).get(5, TimeUnit.SECONDS), "a failback probe: by turns");
+        renewed.registered(); // it took the slot's place
+        assertEquals(two, renewed.pick(group.next()).get(5, TimeUnit.SECONDS), "the slot now: by turns again");
     }
 
     @Test

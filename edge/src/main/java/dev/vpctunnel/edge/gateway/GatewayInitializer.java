@@ -167,9 +167,13 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 return;
             }
             LOG.fine(() -> "h2c connection " + ctx.channel().remoteAddress() + " failed: " + cause);
-            // after the codec's GOAWAY, which says why (PROTOCOL_ERROR and Netty's message): closed at once, the
-            // codec's close would send a GOAWAY(NO_ERROR) first and the worker would not learn what it did wrong
-            dev.vpctunnel.core.link.LinkCloseReason.closeAfterCodec(ctx, cause);
+            // after the codec's GOAWAY, which says why (PROTOCOL_ERROR and Netty's message, INTERNAL_ERROR for any other
+            // failure it passes on): closed at once, the codec's close would send a GOAWAY(NO_ERROR) first
+            try {
+                ctx.channel().eventLoop().execute(ctx::close);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                ctx.close();
+            }
         }
     }
 

@@ -45,8 +45,8 @@ public final class EdgeLink {
 
     /**
      * Also: once the {@code renewAt}th stream is opened, {@code renew} gets that count, on the thread that opened it
-     * (the edge asks the connector for a new link in this one's place before the stream IDs run out), and again seven
-     * times on the way to {@code retireAfter}, should the connector's first try have failed.
+     * (the edge asks the connector for a new link in this one's place before the stream IDs run out), and again up to
+     * seven times on the way to {@code retireAfter}, should the connector's first try have failed.
      */
     EdgeLink(Channel channel, UUID tunnelId, String connectorId, int linkIndex, String version, String edgeId,
              long renewAt, java.util.function.LongConsumer renew, long retireAfter, Runnable retire) {
@@ -73,7 +73,8 @@ public final class EdgeLink {
     public Future<Http2StreamChannel> openStream(ChannelHandler handler) {
         openStreams.incrementAndGet();
         long n = streamsOpened.incrementAndGet();
-        if (n >= renewAt && n < retireAfter && (n - renewAt) % renewEvery == 0) {
+        long k = n - renewAt;
+        if (k >= 0 && n < retireAfter && k % renewEvery == 0 && k / renewEvery < 8) {
             renew.accept(n);
         }
         if (n == retireAfter) {

@@ -82,6 +82,7 @@ class GatewayH2cErrorTest {
             String debug = new String(goAway, 8, goAway.length - 8, StandardCharsets.UTF_8);
             assertEquals(code, got, "error code (debug: " + debug + ")");
             assertFalse(debug.isBlank(), "the debug data says why");
+            in.readAllBytes(); // then the connection closes (within the socket's 5 s timeout, else the test fails)
         }
     }
 }

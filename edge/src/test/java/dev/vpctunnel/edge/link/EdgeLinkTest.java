@@ -50,4 +50,19 @@ class EdgeLinkTest {
         assertEquals(0, link.openStreams());
         ch.finishAndReleaseAll();
     }
+
+    /** 17 streams from the first ask to the end: every 2nd, still eight asks in all (a ninth would fall on the 28th). */
+    @Test
+    void theEdgeAsksEightTimesAtMost() {
+        EmbeddedChannel ch = new EmbeddedChannel(Http2FrameCodecBuilder.forClient().build(),
+                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+        List<Long> asked = new ArrayList<>();
+        EdgeLink link = new EdgeLink(ch, UUID.randomUUID(), "c", 0, "test", "edge", 12, asked::add, 29, () -> { });
+        for (int i = 0; i < 29; i++) {
+            link.openStream(new ChannelInboundHandlerAdapter());
+            ch.runPendingTasks();
+        }
+        assertEquals(List.of(12L, 14L, 16L, 18L, 20L, 22L, 24L, 26L), asked);
+        ch.finishAndReleaseAll();
+    }
 }
