@@ -306,6 +306,8 @@ for line in open(res):
     kv = {k: float(v) for k, v in kv.items()}
     cells[(f[1], int(f[2]), f[0])].append(kv)
 def med(rows, fn): return st.median(fn(r) for r in rows)
+# a ratio to a path that completed nothing (ssh at 1 MiB x 500 can, on a busy host): "-" rather than a crash
+def q(a, b, w): return f"{a / b:{w}.2f}" if b else f"{'-':>{w}}"
 agg = {}
 for k, rows in cells.items():
     agg[k] = dict(
@@ -337,7 +339,7 @@ for size in ("1k", "1m"):
     for conns in (1, 50, 500):
         o, s, d = (agg.get((size, conns, p)) for p in ("ours", "ssh", "direct"))
         if not (o and s and d): continue
-        print(f"{size:4} {conns:5} {o['rps']/s['rps']:14.2f} {o['rps']/d['rps']:17.2f} {o['p99']/s['p99']:12.2f} {o['mbs']/s['mbs']:13.2f}")
+        print(f"{size:4} {conns:5} {q(o['rps'], s['rps'], 14)} {q(o['rps'], d['rps'], 17)} {q(o['p99'], s['p99'], 12)} {q(o['mbs'], s['mbs'], 13)}")
 if any(k[2] == "ours-b" for k in agg):
     print()
     print(f"{'size':4} {'conns':>5} {'req/s b/a':>10} {'p99 b/a':>8} {'cpu/req b/a':>12}   (ours-b = B_* options, ours = defaults)")
@@ -345,7 +347,7 @@ if any(k[2] == "ours-b" for k in agg):
         for conns in (1, 50, 500):
             a, b = agg.get((size, conns, "ours")), agg.get((size, conns, "ours-b"))
             if a and b:
-                print(f"{size:4} {conns:5} {b['rps']/a['rps']:10.2f} {b['p99']/a['p99']:8.2f} {(b['ecpu']+b['ccpu'])/(a['ecpu']+a['ccpu']):12.2f}")
+                print(f"{size:4} {conns:5} {q(b['rps'], a['rps'], 10)} {q(b['p99'], a['p99'], 8)} {q(b['ecpu'] + b['ccpu'], a['ecpu'] + a['ccpu'], 12)}")
 print()
 print(f"peak RSS during the throughput runs: edge {ehwm/1024:.0f} MiB, connector {chwm/1024:.0f} MiB")
 print(idle)
@@ -353,12 +355,12 @@ print()
 def verdict(name, ok, detail): print(f"target {name}: {'MET' if ok else 'MISSED'} ({detail})")
 o, s = agg.get(("1k", 50, "ours")), agg.get(("1k", 50, "ssh"))
 if o and s:
-    verdict("req/s 1k x 50 >= 1.2 x ssh", o["rps"] >= 1.2 * s["rps"], f"{o['rps']/s['rps']:.2f} x")
-    verdict("p99 1k x 50 <= 1.5 x ssh", o["p99"] <= 1.5 * s["p99"], f"{o['p99']/s['p99']:.2f} x")
+    verdict("req/s 1k x 50 >= 1.2 x ssh", o["rps"] >= 1.2 * s["rps"], f"{q(o['rps'], s['rps'], 0)} x")
+    verdict("p99 1k x 50 <= 1.5 x ssh", s["rps"] > 0 and o["p99"] <= 1.5 * s["p99"], f"{q(o['p99'], s['p99'], 0)} x")
 for conns in (1, 50, 500):
     o, s = agg.get(("1m", conns, "ours")), agg.get(("1m", conns, "ssh"))
     if o and s:
-        verdict(f"MB/s 1m x {conns} >= 1.0 x ssh", o["mbs"] >= s["mbs"], f"{o['mbs']/s['mbs']:.2f} x")
+        verdict(f"MB/s 1m x {conns} >= 1.0 x ssh", o["mbs"] >= s["mbs"], f"{q(o['mbs'], s['mbs'], 0)} x")
 o, s = agg.get(("1k", 50, "ours")), agg.get(("1k", 50, "ssh"))
 if o and s:
     # Where the CPU of one 1 KiB request goes, and what 1.2 x ssh's req/s would leave for edge + connector on the CPU
@@ -371,12 +373,12 @@ if o and s:
         w = a["wrk_user"] + a["wrk_sys"]
         print(f"  {name:28} {ru:12.3f} {rs:11.3f} {w:5.3f} {a['nginx_cpu']:6.3f} {ru + rs + w + a['nginx_cpu']:6.3f} {a['load']:6.2f}")
     rest = o["wrk_user"] + o["wrk_sys"] + o["nginx_cpu"]
-    budget = o["load"] * 10000 / (1.2 * s["rps"]) - rest
+    budget = o["load"] * 10000 / (1.2 * s["rps"]) - rest if s["rps"] else float("nan")
     print(f"  1.2 x ssh's req/s on the {o['load']:.2f} cores the ours runs used leaves edge + connector {budget:.3f} s/10k"
           f" (user + sys); they used {o['ecpu'] + o['ccpu']:.3f}, of which sys {o['a_sys'] + o['b_sys']:.3f}")
     if bare:
-        print(f"  bare relay pair (no TLS, no HTTP): {bare['rps']/s['rps']:.2f} x ssh's req/s, {bare['ecpu'] + bare['ccpu']:.3f} s/10k;"
-              f" ours at {o['rps']/bare['rps']:.2f} x its req/s")
+        print(f"  bare relay pair (no TLS, no HTTP): {q(bare['rps'], s['rps'], 0)} x ssh's req/s, {bare['ecpu'] + bare['ccpu']:.3f} s/10k;"
+              f" ours at {q(o['rps'], bare['rps'], 0)} x its req/s")
 bad = sum(a["err"] for a in agg.values())
 print(f"wrk errors in all runs: {bad:.0f}")
 EOF
