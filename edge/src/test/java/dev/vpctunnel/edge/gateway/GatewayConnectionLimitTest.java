@@ -59,12 +59,15 @@ class GatewayConnectionLimitTest {
         try (Socket silent = connect(); Socket a = connect()) {
             assertTrue(answered(a), "a keep-alive connection, idle after its answer");
             // both idle now; the one that never sent a byte is idle since its accept, longer than a's
+            waitForIdle(2);
             try (Socket b = connect()) {
                 assertClosed(silent, "the connection idle longest");
                 assertTrue(answered(a), "the other idle connection is kept");
                 assertTrue(answered(b), "the new connection is served");
                 b.getOutputStream().write("GET http://echo.internal/x HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
-                // a has been idle longer than b now, and b has a head under way
+                // a has been idle longer than b now, and b has a head under way (once the gateway has read it and
+                // marked a idle: the mark follows the answer's write, which a busy machine can delay past a's read)
+                waitForIdle(1);
                 try (Socket c = connect()) {
                     assertClosed(a, "idle longest");
                     c.getOutputStream().write("GET http://echo.internal/y HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -126,6 +129,7 @@ class GatewayConnectionLimitTest {
             assertTrue(answered(a));
             a.getOutputStream().write("GET http://echo.internal/x HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
             waitForGauge("vpc_gateway_connections 2");
+            waitForIdle(1); // a's head read: only the h2c connection is idle
             try (Socket b = connect()) {
                 h2c.setSoTimeout(5_000);
                 byte[] got = h2c.getInputStream().readNBytes(64 * 1024); // its SETTINGS and ACK, then the close
@@ -156,9 +160,14 @@ class GatewayConnectionLimitTest {
 
     /** Until the gateway has read the heads sent: no connection idle any more. */
     private void waitForNoneIdle() throws Exception {
+        waitForIdle(0);
+    }
+
+    /** Until the gateway counts {@code n} connections idle (heads read, answers' writes done). */
+    private void waitForIdle(int n) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (gateway.connections().idle() != 0) {
-            assertTrue(System.nanoTime() < deadline, gateway.connections().idle() + " connections still idle");
+        while (gateway.connections().idle() != n) {
+            assertTrue(System.nanoTime() < deadline, gateway.connections().idle() + " connections idle, not " + n);
             Thread.sleep(10);
         }
     }
