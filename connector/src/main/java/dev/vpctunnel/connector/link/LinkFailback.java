@@ -75,12 +75,18 @@ final class LinkFailback {
         if (slot.stopping() || !slot.serving() || probe != null || !slot.awayFromHome()) {
             return;
         }
-        LinkSlot p = new LinkSlot(slot, false);
-        probe = p;
-        renewing = false;
+        LinkSlot p = launch(false);
         LOG.fine(() -> slot + ": trying its own edge " + LinkConfig.hostPort(p.currentEdge()) + " again");
+    }
+
+    /** Starts a probe (a failback's or a renewal's), given up if it has not registered within {@link #PROBE_LIMIT}. */
+    private LinkSlot launch(boolean renewal) {
+        LinkSlot p = new LinkSlot(slot, renewal);
+        probe = p;
+        renewing = renewal;
         p.start();
         slot.group().schedule(() -> giveUp(p), PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        return p;
     }
 
     /**
@@ -93,11 +99,7 @@ final class LinkFailback {
             return;
         }
         cancel();
-        LinkSlot p = new LinkSlot(slot, true);
-        probe = p;
-        renewing = true;
-        p.start();
-        slot.group().schedule(() -> giveUp(p), PROBE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        launch(true);
     }
 
     /**

@@ -54,8 +54,21 @@ public final class LinkCloseReason {
      */
     public static void closeAfterCodec(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof Http2Exception) {
-            ctx.channel().eventLoop().execute(ctx::close);
+            closeAfterThisTurn(ctx);
         } else {
+            ctx.close();
+        }
+    }
+
+    /**
+     * Closes once the event loop has finished what it is doing: an HTTP/2 codec that passed an error on sends its GOAWAY
+     * first (any connection error it fires: a close at once would send GOAWAY(NO_ERROR) before it). At once when the
+     * loop no longer takes tasks (it is shutting down).
+     */
+    public static void closeAfterThisTurn(ChannelHandlerContext ctx) {
+        try {
+            ctx.channel().eventLoop().execute(ctx::close);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
             ctx.close();
         }
     }

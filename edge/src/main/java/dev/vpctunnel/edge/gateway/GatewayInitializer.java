@@ -168,12 +168,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             }
             LOG.fine(() -> "h2c connection " + ctx.channel().remoteAddress() + " failed: " + cause);
             // after the codec's GOAWAY, which says why (PROTOCOL_ERROR and Netty's message, INTERNAL_ERROR for any other
-            // failure it passes on): closed at once, the codec's close would send a GOAWAY(NO_ERROR) first
-            try {
-                ctx.channel().eventLoop().execute(ctx::close);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                ctx.close();
-            }
+            // failure it passes on)
+            dev.vpctunnel.core.link.LinkCloseReason.closeAfterThisTurn(ctx);
         }
     }
 

@@ -72,7 +72,7 @@ class GatewayConnectionLimitTest {
                     assertClosed(a, "idle longest");
                     c.getOutputStream().write("GET http://echo.internal/y HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
                     waitForGauge("vpc_gateway_connections 2");
-                    waitForNoneIdle(); // c's head was read: it is busy
+                    waitForIdle(0); // c's head was read: it is busy
                     try (LogCapture log = LogCapture.of(ConnectionLimit.class, Level.WARNING); Socket d = connect()) {
                         assertClosed(d, "none is idle: the new connection is closed at once");
                         assertTrue(log.messages().stream().anyMatch(m -> m.contains("holds 2 connections, its limit")),
@@ -103,7 +103,7 @@ class GatewayConnectionLimitTest {
             a.getOutputStream().write("GET http://echo.internal/x HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
             b.getOutputStream().write("GET http://echo.internal/x HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
             waitForGauge("vpc_gateway_connections 2");
-            waitForNoneIdle();
+            waitForIdle(0); // both heads read
             try (Socket c = connect()) {
                 assertClosed(c, "both busy");
             }
@@ -156,11 +156,6 @@ class GatewayConnectionLimitTest {
             throw new AssertionError(why + ": still open after 5 s", e);
         }
         assertEquals(-1, got, why + ": closed without an answer");
-    }
-
-    /** Until the gateway has read the heads sent: no connection idle any more. */
-    private void waitForNoneIdle() throws Exception {
-        waitForIdle(0);
     }
 
     /** Until the gateway counts {@code n} connections idle (heads read, answers' writes done). */
